@@ -1,0 +1,5 @@
+"""`python -m gapfinder` runs the same CLI as the `gapfinder` script."""
+
+from gapfinder.cli import main
+
+main()

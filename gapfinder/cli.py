@@ -1,0 +1,125 @@
+"""The command line: parse options, call the pipelines in api.py, print reports.
+
+Errors are caught in one place (`_run`): a GapfinderError becomes one line on stderr and exit
+code 2; anything else is a bug and says so in one line (GAPFINDER_DEBUG=1 shows the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Callable, List, Optional, TypeVar
+
+import typer
+
+from gapfinder import __version__, console
+from gapfinder.errors import GapfinderError
+
+app = typer.Typer(
+    name="gapfinder",
+    help="Find where a Python test suite is weakest, and draft the missing tests.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Call one pipeline; turn its errors into one line and an exit code."""
+    try:
+        return action()
+    except GapfinderError as exc:
+        console.error(exc.message)
+        if exc.hint:
+            console.info(f"hint: {exc.hint}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a bug: one line unless asked for the traceback
+        if os.environ.get("GAPFINDER_DEBUG"):
+            raise
+        console.error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug in gapfinder; run again with GAPFINDER_DEBUG=1 for the traceback)"
+        )
+        raise typer.Exit(3) from None
+
+
+class RankFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class RankBy(str, Enum):
+    module = "module"
+    function = "function"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gapfinder {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Find where a Python test suite is weakest, and draft the missing tests."""
+
+
+@app.command()
+def rank(
+    path: Path = typer.Argument(Path("."), help="The project to analyse."),
+    coverage: Optional[Path] = typer.Option(
+        None, "--coverage", "-c", help="Coverage data: .coverage, coverage.xml, coverage.json or lcov.info. "
+        "Found in the project when not given."),
+    top: Optional[int] = typer.Option(None, "--top", "-n", min=0, help="Rows to show; 0 shows all. [default: 20]"),
+    fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
+    by: RankBy = typer.Option(RankBy.module, "--by", help="Rank modules or functions."),
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Git window before the last commit, e.g. '6 months' or 2024-01-31. [default: 12 months]"),
+    no_git: bool = typer.Option(False, "--no-git", help="Do not read git history."),
+    path_map: Optional[List[str]] = typer.Option(
+        None, "--path-map", help="Rewrite recorded paths: OLD=NEW (repeatable)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write .gapfinder/cache."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Parsing processes; 0 = one per core."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
+) -> None:
+    """Rank modules (or functions) by how much a missing test there is likely to cost."""
+    from gapfinder import api
+    from gapfinder.reports import render_rank
+
+    def action() -> str:
+        with console.progress(quiet) as on_progress:
+            result = api.rank(
+                path,
+                coverage=coverage,
+                by=by.value,
+                use_cache=not no_cache,
+                on_progress=on_progress,
+                overrides={
+                    "top": top,
+                    "since": since,
+                    "git": False if no_git else None,
+                    "path_map": path_map or None,
+                    "jobs": jobs,
+                },
+            )
+        if not quiet:
+            for warning in result.summary.warnings:
+                console.warn(warning)
+        return render_rank(result, fmt.value)
+
+    report = _run(action)
+    sys.stdout.write(report if report.endswith("\n") else report + "\n")
+
+
+def main() -> None:
+    app(prog_name="gapfinder")

@@ -1,0 +1,160 @@
+"""One table of options, read in layers: defaults < [tool.gapfinder] in pyproject.toml < CLI flags.
+
+Every option gapfinder understands is declared once in OPTIONS with its default, its type and a
+line of help (the README's configuration table is written from it). Unknown keys are reported as
+warnings, wrong types as one ConfigError that names every problem at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from gapfinder.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _number_table(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value.values()
+    )
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    default: Any
+    check: Callable[[Any], bool]
+    expected: str
+    help: str
+
+
+# Score weights: each names one part of the priority score (see scoring.py).
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "coverage_gap": 0.22,
+        "size": 0.16,
+        "centrality": 0.12,
+        "complexity": 0.14,
+        "risk": 0.10,
+        "churn": 0.14,
+        "fixes": 0.12,
+    }
+)
+
+OPTIONS: tuple[Option, ...] = (
+    Option("source", [], _str_list, "a list of folders",
+           "Source roots to analyse, relative to the project; empty means found automatically."),
+    Option("exclude", [], _str_list, "a list of glob patterns",
+           "Extra glob patterns (relative paths) left out of the analysis."),
+    Option("tests", ["tests", "test", "testing"], _str_list, "a list of folders",
+           "Folders that hold tests; they are not ranked and count as test code."),
+    Option("coverage", "", lambda v: isinstance(v, str), "a path",
+           "Coverage data to read; empty means found automatically in the project."),
+    Option("path_map", [], _str_list, 'a list of "OLD=NEW" strings',
+           "Recorded path prefixes to rewrite onto this tree, as OLD=NEW."),
+    Option("since", "12 months", lambda v: isinstance(v, str), "a string like '6 months'",
+           "Git history window for churn and fix counts (anything git --since accepts)."),
+    Option("git", True, lambda v: isinstance(v, bool), "true or false",
+           "Read git history; false is the same as --no-git."),
+    Option("top", 20, _positive_int, "a whole number >= 0",
+           "Rows to show; 0 shows all."),
+    Option("max_file_bytes", 2_000_000, _positive_int, "a whole number >= 0",
+           "Source files larger than this are skipped (generated code)."),
+    Option("fix_pattern", r"\b(fix(e[sd])?|bug|hotfix|patch(ed)?|regression|crash|broken)\b",
+           lambda v: isinstance(v, str), "a regular expression",
+           "Commit subjects matching this (case-insensitive) count as bug fixes."),
+    Option("weights", dict(DEFAULT_WEIGHTS), _number_table, "a table of non-negative numbers",
+           "Weights of the score's parts: " + ", ".join(DEFAULT_WEIGHTS) + "."),
+    Option("jobs", 0, _positive_int, "a whole number >= 0",
+           "Processes for parsing; 0 means one per core."),
+)
+
+OPTIONS_BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPTIONS})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved options. Read them as attributes: config.top, config.weights ..."""
+
+    values: Mapping[str, Any]
+    source_file: Path | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def read_pyproject_table(root: Path) -> tuple[dict[str, Any], Path | None]:
+    """The [tool.gapfinder] table of root/pyproject.toml, or an empty one."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
+    table = data.get("tool", {}).get("gapfinder", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.gapfinder] in {path} must be a table.")
+    return table, path
+
+
+def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Layer defaults, the project's [tool.gapfinder] table and CLI overrides (None = not given)."""
+    table, source_file = read_pyproject_table(root)
+    values = {o.name: _copy(o.default) for o in OPTIONS}
+    warnings: list[str] = []
+    problems: list[str] = []
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        option = OPTIONS_BY_NAME.get(name)
+        if option is None:
+            warnings.append(f"unknown key '{key}' in [tool.gapfinder] is ignored")
+            continue
+        if not option.check(value):
+            problems.append(f"'{key}' must be {option.expected}, not {value!r}")
+            continue
+        values[name] = value
+    weights = values["weights"]
+    for key in list(weights):
+        if key not in DEFAULT_WEIGHTS:
+            warnings.append(f"unknown weight '{key}' in [tool.gapfinder.weights] is ignored")
+            del weights[key]
+    values["weights"] = {**DEFAULT_WEIGHTS, **weights}
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        option = OPTIONS_BY_NAME[name]
+        if not option.check(value):
+            problems.append(f"--{name.replace('_', '-')} must be {option.expected}, not {value!r}")
+            continue
+        values[name] = value
+    if problems:
+        where = f" in {source_file}" if source_file else ""
+        raise ConfigError(f"Configuration problems{where}: " + "; ".join(problems) + ".")
+    return Config(MappingProxyType(values), source_file, tuple(warnings))
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return type(value)(value)
+    return value

@@ -1,0 +1,190 @@
+"""Frozen value objects passed between stages. Stages take and return these; none of them print.
+
+Paths are always relative to the project root with forward slashes, so results compare equal
+across machines and operating systems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+# Stages report progress through this callback (stage name, done, total); only the CLI draws it.
+ProgressFn = Callable[[str, int, int], None]
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # relative, posix
+    module: str  # dotted import name, e.g. "app.services.users"
+    is_package: bool  # an __init__.py
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    source_roots: tuple[str, ...]  # relative, posix; "." for a flat layout
+    files: tuple[SourceFile, ...]  # code to rank, tests excluded
+    test_files: tuple[str, ...]  # relative, posix
+
+
+# --- analysis --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ImportRef:
+    target: str  # absolute dotted name; relative imports resolved
+    line: int
+    names: tuple[str, ...] = ()  # `from target import a, b` -> ("a", "b"); () for `import target`
+    type_checking: bool = False  # under `if TYPE_CHECKING:`
+    local: bool = False  # inside a function body
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionInfo:
+    qualname: str  # "func", "Class.method", "outer.inner"
+    line: int
+    end_line: int
+    is_async: bool
+    is_method: bool
+    decorators: tuple[str, ...]
+    complexity: int  # cyclomatic: 1 + decision points
+    calls: tuple[str, ...]  # dotted call targets, resolved through imports where known
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    name: str
+    line: int
+    end_line: int
+    bases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskMarker:
+    category: str  # "io" | "concurrency" | "auth" | "errors" | "web"
+    kind: str  # e.g. "database", "http", "redis", "websocket", "file", "subprocess", "task", "token"
+    line: int
+    evidence: str  # the code that shows it, shortened
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleInfo:
+    module: str
+    path: str
+    lines: int  # physical lines
+    statements: tuple[int, ...]  # sorted executable statement lines (our own parse)
+    branch_lines: tuple[int, ...]  # lines that can go two ways (if/while/for/match/try)
+    imports: tuple[ImportRef, ...]
+    functions: tuple[FunctionInfo, ...]
+    classes: tuple[ClassInfo, ...]
+    markers: tuple[RiskMarker, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    path: str
+    reason: str  # one sentence: "syntax error at line 3", "not valid UTF-8 or Latin-1 text" ...
+
+
+@dataclass(frozen=True)
+class Analysis:
+    modules: tuple[ModuleInfo, ...]
+    skipped: tuple[SkippedFile, ...]
+    cached: int = 0  # modules taken from the cache
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FileCoverage:
+    path: str  # mapped onto the analysed tree
+    executed: frozenset[int]
+    statements: frozenset[int] | None = None  # as the report states them; None for raw .coverage data
+    arcs: frozenset[tuple[int, int]] | None = None  # executed arcs, when branch data was recorded
+    branches_total: int | None = None  # as the report states them (xml, json, lcov)
+    branches_covered: int | None = None
+    contexts: frozenset[str] = frozenset()  # measured contexts (test names) that ran this file
+
+
+@dataclass(frozen=True)
+class CoverageSet:
+    source: str  # where the data came from, for messages
+    format: str  # "coverage.py" | "cobertura" | "json" | "lcov"
+    files: Mapping[str, FileCoverage]  # keyed by mapped path
+    recorded: int  # files recorded in the data
+    unmatched: tuple[str, ...]  # recorded paths that matched no source file (a sample)
+    has_branches: bool
+    has_contexts: bool
+    mappings: tuple[str, ...] = ()  # the OLD=NEW rewrites that were applied, for messages
+
+
+# --- history ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FileHistory:
+    commits: int
+    fixes: int
+    authors: int
+    lines_changed: int
+
+
+# --- scoring and results ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    name: str  # a key of config.DEFAULT_WEIGHTS
+    value: float  # 0..1, already normalised across the project
+    weight: float
+    reason: str  # the part in words and numbers, e.g. "imported by 14 modules"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked module or function."""
+
+    name: str  # module name, or "module:qualname" with --by function
+    path: str
+    line: int
+    score: float  # 0..100
+    coverage: float | None  # line coverage percent; None when never measured
+    branch_coverage: float | None
+    statements: int
+    missed: int
+    complexity: int
+    test_type: str  # "unit" | "integration" | "e2e"
+    test_type_reason: str
+    reasons: tuple[str, ...]
+    parts: tuple[ScorePart, ...]
+    tests: tuple[str, ...] = ()  # test files known to exercise it
+    is_async: bool = False
+
+
+@dataclass(frozen=True)
+class RankSummary:
+    root: str
+    modules: int
+    measured: int
+    unmeasured: int
+    skipped: int
+    untested: int  # no test imports it and no coverage context reached it
+    line_coverage: float | None
+    branch_coverage: float | None
+    coverage_source: str | None
+    coverage_format: str | None
+    coverage_recorded: int
+    coverage_matched: int
+    git: str  # "used" | "off" | "unavailable" | "shallow"
+    since: str
+    seconds: float
+    warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RankResult:
+    summary: RankSummary
+    rows: tuple[Ranked, ...]
+    by: str  # "module" | "function"
+    skipped: tuple[SkippedFile, ...] = ()
