@@ -67,7 +67,8 @@ class RiskMarker:
     category: str  # "io" | "concurrency" | "auth" | "errors" | "web"
     kind: str  # e.g. "database", "http", "redis", "websocket", "file", "subprocess", "task", "token"
     line: int
-    evidence: str  # the code that shows it, shortened
+    evidence: str  # the first code that shows it, shortened
+    count: int = 1  # how many places in the module show this kind (one marker per kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class Analysis:
     modules: tuple[ModuleInfo, ...]
     skipped: tuple[SkippedFile, ...]
     cached: int = 0  # modules taken from the cache
+    warnings: tuple[str, ...] = ()  # e.g. a corrupt cache that was rebuilt
 
 
 # --- coverage --------------------------------------------------------------------------------
