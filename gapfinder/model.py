@@ -180,6 +180,9 @@ class RankSummary:
     coverage_matched: int
     git: str  # "used" | "off" | "unavailable" | "shallow"
     since: str
+    git_commits: int  # commits in the window
+    git_fixes: int  # of which bug fixes
+    betweenness: str  # "exact", "sampled from k of n modules", or why it was skipped
     seconds: float
     warnings: tuple[str, ...] = field(default=())
 

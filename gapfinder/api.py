@@ -1,0 +1,166 @@
+"""The pipelines as plain functions: options in, value objects out. Never prints."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+from gapfinder.config import Config, load_config
+from gapfinder.errors import CoverageDataError, ProjectError
+from gapfinder.model import (
+    Analysis, CoverageSet, ModuleInfo, Project, ProgressFn, RankResult, RankSummary, SourceFile,
+)
+
+# Below this share of source files matched, the coverage data probably describes another tree.
+_LOW_MATCH = 0.5
+
+
+def rank(
+    path: Path,
+    *,
+    coverage: Path | None = None,
+    by: str = "module",
+    use_cache: bool = True,
+    on_progress: ProgressFn | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> RankResult:
+    """Analyse the project at `path` and rank its modules (or functions) by test-gap priority."""
+    from gapfinder.analysis import analyse
+    from gapfinder.facts import function_facts, module_facts, tests_by_module
+    from gapfinder.graph import CodeGraph
+    from gapfinder.history import read_history
+    from gapfinder.project import discover
+    from gapfinder.scoring import score
+
+    started = time.perf_counter()
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise ProjectError(f"{path} is not a folder; give the project's folder." if root.exists()
+                           else f"{path} does not exist.")
+    config = load_config(root, overrides)
+    warnings = list(config.warnings)
+    project = discover(root, config)
+    if not project.files:
+        raise ProjectError(
+            f"no Python source files found under {root} (tests, virtual environments and build "
+            "folders are left out).",
+            hint="Point gapfinder at the project's folder, or set `source` in [tool.gapfinder].",
+        )
+    cache_dir = root / ".gapfinder" if use_cache else None
+    analysis = analyse(project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
+                       cache_dir=cache_dir, on_progress=on_progress)
+    warnings += analysis.warnings
+    warnings += [f"skipped {s.path}: {s.reason}" for s in analysis.skipped]
+    if not analysis.modules:
+        raise ProjectError(f"none of the {len(project.files)} Python files under {root} could be analysed.")
+    test_modules = _analyse_tests(project, config, cache_dir)
+
+    coverage_set = _coverage(root, project, config, coverage)
+    if coverage_set is None:
+        warnings.append(
+            "no coverage data found, so every module is ranked as unmeasured; run "
+            "`coverage run -m pytest` first or pass --coverage FILE"
+        )
+    else:
+        warnings += _match_warnings(coverage_set, len(analysis.modules))
+    covered = coverage_set.files if coverage_set else {}
+
+    history = None
+    git_status = "off"
+    if config.git:
+        history = read_history(root, config.since, config.fix_pattern, cache_dir)
+        git_status = history.status
+        if history.status == "shallow":
+            warnings.append("shallow git clone: churn and fix counts only see the history it has")
+
+    if on_progress:
+        on_progress("graph", 0, 1)
+    graph = CodeGraph(analysis.modules)
+    if on_progress:
+        on_progress("graph", 1, 1)
+    tests = tests_by_module(analysis.modules, test_modules, covered)
+    module_units = []
+    function_units = []
+    for info in analysis.modules:
+        file_tests = tests.get(info.module, ())
+        cov = covered.get(info.path)
+        module_units.append(module_facts(info, cov, history, graph, file_tests))
+        if by == "function":
+            function_units.extend(function_facts(info, cov, history, graph, file_tests))
+    rows = score(function_units if by == "function" else module_units, config.weights, config.since)
+    top = config.top
+    summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
+                       graph.betweenness_note, started, warnings)
+    return RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped)
+
+
+def _analyse_tests(project: Project, config: Config, cache_dir: Path | None) -> tuple[ModuleInfo, ...]:
+    """Test files, analysed only for their imports (which modules they exercise)."""
+    from gapfinder.analysis import analyse
+
+    files = tuple(SourceFile(p, p[:-3].replace("/", "."), False) for p in project.test_files)
+    if not files:
+        return ()
+    tests_project = Project(project.root, project.source_roots, files, ())
+    return analyse(tests_project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
+                   cache_dir=cache_dir).modules
+
+
+def _coverage(root: Path, project: Project, config: Config, explicit: Path | None) -> CoverageSet | None:
+    from gapfinder.coverage_data import find_coverage, load_coverage
+
+    if explicit is not None:
+        path = Path(explicit)
+    elif config.coverage:
+        path = root / config.coverage
+    else:
+        path = find_coverage(root)
+        if path is None:
+            return None
+    if not path.exists():
+        raise CoverageDataError(f"coverage data {path} does not exist.")
+    return load_coverage(path, project, config.path_map)
+
+
+def _match_warnings(coverage_set: CoverageSet, modules: int) -> list[str]:
+    matched = len(coverage_set.files)
+    if matched >= _LOW_MATCH * modules or matched >= coverage_set.recorded:
+        return []
+    sample = ", ".join(coverage_set.unmatched[:3])
+    return [
+        f"only {matched} of {modules} source files matched the coverage data "
+        f"({coverage_set.recorded} recorded); unmatched examples: {sample}. If the data was "
+        "recorded elsewhere, map it with --path-map OLD=NEW"
+    ]
+
+
+def _summary(root, units, analysis: Analysis, coverage_set, git_status, history, config, betweenness,
+             started, warnings) -> RankSummary:
+    statements = sum(u.statements for u in units)
+    covered = sum(u.covered for u in units)
+    branches = sum(u.branches for u in units)
+    measured = sum(1 for u in units if u.measured)
+    untested = sum(1 for u in units if not u.tests and not u.covered)
+    return RankSummary(
+        root=str(root),
+        modules=len(units),
+        measured=measured,
+        unmeasured=len(units) - measured,
+        skipped=len(analysis.skipped),
+        untested=untested,
+        line_coverage=round(100.0 * covered / statements, 1) if coverage_set and statements else None,
+        branch_coverage=(round(100.0 * sum(u.branches_covered for u in units) / branches, 1)
+                         if coverage_set and coverage_set.has_branches and branches else None),
+        coverage_source=coverage_set.source if coverage_set else None,
+        coverage_format=coverage_set.format if coverage_set else None,
+        coverage_recorded=coverage_set.recorded if coverage_set else 0,
+        coverage_matched=len(coverage_set.files) if coverage_set else 0,
+        git=git_status,
+        since=config.since,
+        git_commits=history.commits if history else 0,
+        git_fixes=history.fix_commits if history else 0,
+        betweenness=betweenness,
+        seconds=round(time.perf_counter() - started, 2),
+        warnings=tuple(warnings),
+    )

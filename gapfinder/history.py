@@ -1,0 +1,147 @@
+"""Churn and bug-fix commits per file, from one `git log --numstat` over a window.
+
+The window ends at the HEAD commit's date, not today: an old checkout (or a repository nobody
+touched for a year) is judged on the history it had then. A shallow clone still works, with
+what history it has; a folder outside git, or a machine without git, gives no history.
+Results are cached in .gapfinder/ per HEAD commit and window, since they cannot change until
+HEAD does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+
+from gapfinder.errors import ConfigError
+from gapfinder.model import FileHistory
+
+_UNITS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
+_WINDOW = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?(\s+ago)?\s*$", re.IGNORECASE)
+_CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class History:
+    status: str  # "used" | "shallow" | "unavailable"
+    files: Mapping[str, FileHistory]  # project-relative posix path -> history
+    commits: int  # commits in the window
+    fix_commits: int
+    note: str = ""  # why it is unavailable, for the summary
+
+
+def window_start(since: str, head_time: int) -> int:
+    """Unix time where the window starts: 'N days|weeks|months|years' before HEAD, or a date."""
+    match = _WINDOW.match(since)
+    if match:
+        return head_time - int(match.group(1)) * _UNITS[match.group(2).lower()]
+    try:
+        parsed = datetime.fromisoformat(since.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--since '{since}' is neither a window like '6 months' nor a date like 2024-01-31."
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
+
+
+def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | None = None) -> History:
+    """Per-file commits, fix commits, authors and changed lines in the window before HEAD."""
+    try:
+        fix_re = re.compile(fix_pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"fix_pattern is not a valid regular expression: {exc}.") from None
+    head = _git(root, "rev-parse", "HEAD", "--show-prefix", "--is-shallow-repository")
+    if head is None:
+        return History("unavailable", {}, 0, 0, "not a git repository, or git is not installed")
+    # Three lines: the commit, the folder's path inside the repository ("" at its top), shallow.
+    sha, prefix, shallow = (head.split("\n") + ["", "", ""])[:3]
+    head_time = int((_git(root, "log", "-1", "--format=%ct", "HEAD") or "0").strip() or 0)
+    start = window_start(since, head_time)
+    key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
+    cached = _load_cache(cache_dir, key)
+    if cached is None:
+        raw = _git(root, "log", "--no-merges", "--no-renames", f"--since={start}",
+                   "--format=%x1e%H%x1f%ae%x1f%s", "--numstat", "HEAD", "--", ".")
+        cached = _parse_log(raw or "", prefix, fix_re)
+        _save_cache(cache_dir, key, cached)
+    files, commits, fixes = cached
+    status = "shallow" if shallow == "true" else "used"
+    return History(status, files, commits, fixes)
+
+
+def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int]:
+    stats: dict[str, list] = {}  # path -> [commits, fixes, authors set, lines]
+    commits = fixes = 0
+    for record in raw.split("\x1e")[1:]:
+        header, _, body = record.partition("\n")
+        _sha, author, subject = (header.split("\x1f") + ["", ""])[:3]
+        is_fix = bool(fix_re.search(subject))
+        commits += 1
+        fixes += is_fix
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) != 3 or not parts[2].endswith(".py"):
+                continue
+            path = parts[2]
+            if prefix:
+                if not path.startswith(prefix):
+                    continue
+                path = path[len(prefix):]
+            added = int(parts[0]) if parts[0].isdigit() else 0
+            deleted = int(parts[1]) if parts[1].isdigit() else 0
+            entry = stats.setdefault(path, [0, 0, set(), 0])
+            entry[0] += 1
+            entry[1] += is_fix
+            entry[2].add(author)
+            entry[3] += added + deleted
+    files = {p: FileHistory(c, f, len(a), n) for p, (c, f, a, n) in stats.items()}
+    return files, commits, fixes
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True,
+            encoding="utf-8", errors="replace", timeout=120,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _load_cache(cache_dir: Path | None, key: str) -> tuple[dict[str, FileHistory], int, int] | None:
+    if cache_dir is None:
+        return None
+    try:
+        data = json.loads((cache_dir / "history.json").read_text(encoding="utf-8"))
+        if data["key"] != key:
+            return None
+        files = {p: FileHistory(*v) for p, v in data["files"].items()}
+        return files, int(data["commits"]), int(data["fixes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or corrupt: recompute
+
+
+def _save_cache(cache_dir: Path | None, key: str, value: tuple[dict[str, FileHistory], int, int]) -> None:
+    if cache_dir is None:
+        return
+    files, commits, fixes = value
+    payload = {
+        "key": key, "commits": commits, "fixes": fixes,
+        "files": {p: [h.commits, h.fixes, h.authors, h.lines_changed] for p, h in files.items()},
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f"history.json.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        os.replace(tmp, cache_dir / "history.json")  # atomic: concurrent runs never see half a file
+    except OSError:
+        pass  # a read-only project still gets its ranking

@@ -1,0 +1,20 @@
+"""Report renderers: one module per format behind one function per command."""
+
+from __future__ import annotations
+
+from gapfinder.model import RankResult
+
+
+def render_rank(result: RankResult, fmt: str) -> str:
+    """The rank report as text in the chosen format: "table", "json" or "markdown"."""
+    if fmt == "json":
+        from gapfinder.reports.json_report import rank_json
+
+        return rank_json(result)
+    if fmt == "markdown":
+        from gapfinder.reports.markdown import rank_markdown
+
+        return rank_markdown(result)
+    from gapfinder.reports.table import rank_table
+
+    return rank_table(result)

@@ -1,0 +1,48 @@
+"""JSON for machines. The shape is versioned (format_version) and documented in the README;
+fields are only ever added within a version."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from gapfinder.model import Ranked, RankResult
+
+FORMAT_VERSION = 1
+
+
+def _row(row: Ranked, by: str) -> dict[str, Any]:
+    module, _, function = row.name.partition(":")
+    data: dict[str, Any] = {"module": module}
+    if by == "function":
+        data["function"] = function
+    data.update(
+        path=row.path,
+        line=row.line,
+        score=row.score,
+        coverage=row.coverage,
+        branch_coverage=row.branch_coverage,
+        statements=row.statements,
+        missed=row.missed,
+        complexity=row.complexity,
+        is_async=row.is_async,
+        test_type=row.test_type,
+        test_type_reason=row.test_type_reason,
+        reasons=list(row.reasons),
+        tests=list(row.tests),
+        parts={p.name: {"value": p.value, "weight": p.weight, "reason": p.reason} for p in row.parts},
+    )
+    return data
+
+
+def rank_json(result: RankResult) -> str:
+    key = "functions" if result.by == "function" else "modules"
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "by": result.by,
+        "summary": {**asdict(result.summary), "warnings": list(result.summary.warnings)},
+        key: [_row(r, result.by) for r in result.rows],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+    }
+    return json.dumps(payload, indent=2)

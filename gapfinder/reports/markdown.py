@@ -1,0 +1,30 @@
+"""Markdown a team pastes into an issue or a pull-request comment."""
+
+from __future__ import annotations
+
+from gapfinder.model import RankResult
+from gapfinder.reports.table import summary_lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rank_markdown(result: RankResult) -> str:
+    s = result.summary
+    label = "Function" if result.by == "function" else "Module"
+    out = [f"## Test-gap priorities for `{s.root}`", ""]
+    out += [f"- {line}" for line in summary_lines(s)]
+    out += ["", f"| # | Score | {label} | Coverage | Missed | Test first | Why |", "|---:|---:|---|---:|---:|---|---|"]
+    for n, row in enumerate(result.rows, 1):
+        cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}%"
+        why = "<br>".join(_cell(r) for r in row.reasons)
+        out.append(
+            f"| {n} | {row.score:.1f} | `{row.name}` | {cover} | {row.missed} | "
+            f"**{row.test_type}**: {_cell(row.test_type_reason)} | {why} |"
+        )
+    if result.skipped:
+        out += ["", "<details><summary>Skipped files</summary>", ""]
+        out += [f"- `{f.path}`: {_cell(f.reason)}" for f in result.skipped]
+        out += ["", "</details>"]
+    return "\n".join(out) + "\n"

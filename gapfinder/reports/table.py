@@ -1,0 +1,68 @@
+"""The default report: a table a person reads in a terminal, then the run's summary figures."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from gapfinder.model import RankResult, RankSummary
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def summary_lines(s: RankSummary) -> list[str]:
+    """The figures every run states, in words."""
+    lines = [
+        f"{s.modules} modules analysed: {s.measured} measured, {s.unmeasured} unmeasured "
+        f"(never imported while the tests ran), {s.skipped} skipped",
+        f"line coverage {_pct(s.line_coverage)}, branch coverage {_pct(s.branch_coverage)} "
+        "(unmeasured modules count as 0%)",
+        f"{s.untested} modules have no test at all",
+    ]
+    if s.coverage_source:
+        lines.append(
+            f"coverage data: {s.coverage_source} ({s.coverage_format}), "
+            f"{s.coverage_matched} of {s.coverage_recorded} recorded files matched this tree"
+        )
+    else:
+        lines.append("coverage data: none found")
+    if s.git in ("used", "shallow"):
+        shallow = " (shallow clone: older history missing)" if s.git == "shallow" else ""
+        lines.append(f"git: {s.git_commits} commits in the last {s.since}, {s.git_fixes} of them fixes{shallow}")
+    else:
+        lines.append(f"git: {s.git}")
+    lines.append(f"betweenness: {s.betweenness}; {s.seconds:.1f} s")
+    return lines
+
+
+def rank_table(result: RankResult) -> str:
+    width = shutil.get_terminal_size((140, 24)).columns if sys.stdout.isatty() else 140
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, highlight=False, no_color=True)
+    label = "function" if result.by == "function" else "module"
+    table = Table(show_lines=False, pad_edge=False, expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column(label, overflow="fold", max_width=44)
+    table.add_column("cover", justify="right")
+    table.add_column("missed", justify="right")
+    table.add_column("test first")
+    table.add_column("why", overflow="fold")
+    for n, row in enumerate(result.rows, 1):
+        table.add_row(
+            str(n), f"{row.score:.1f}", row.name, _pct(row.coverage), str(row.missed),
+            row.test_type, "; ".join(row.reasons[:3]),
+        )
+    if result.rows:
+        console.print(table)
+    else:
+        console.print("Nothing to rank.")
+    for line in summary_lines(result.summary):
+        console.print(line, markup=False)
+    return buffer.getvalue()

@@ -1,0 +1,181 @@
+"""The priority score: named parts, each normalised across the project and explained in words.
+
+Every part is a percentile (0..1) within the project, so one outlier cannot flatten the rest
+and every reason can say "top 5%". The coverage gap is a part of its own and also scales the
+others: a module its tests already cover is a poor place for the next test, however central or
+often changed it is (the floor keeps very risky covered modules from vanishing altogether).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from typing import Callable, Mapping, Sequence
+
+from gapfinder.facts import Facts
+from gapfinder.model import Ranked, RiskMarker, ScorePart
+
+# How much each kind of risk marker says about the cost of a missing test.
+RISK_WEIGHTS: Mapping[str, float] = {
+    "database": 1.0, "http": 0.8, "redis": 0.8, "websocket": 0.9, "file": 0.5, "subprocess": 0.8,
+    "token": 1.0, "password": 1.0, "permission": 0.9, "crypto": 0.8,
+    "async": 0.4, "task": 0.8, "thread": 0.8, "lock": 0.8,
+    "except": 0.3, "route": 0.6,
+}
+_GAP_FLOOR = 0.2
+_LOCAL_IO = ("database", "file", "subprocess")
+
+
+def percentiles(values: Sequence[float]) -> list[float]:
+    """Mid-rank percentile of each value among all (0 stays 0: absence is not a rank)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return []
+    return [
+        0.0 if v <= 0 else (bisect_left(ordered, v) + bisect_right(ordered, v)) / (2.0 * n)
+        for v in values
+    ]
+
+
+def _top(p: float) -> str:
+    return f"top {max(1, math.ceil(100 * (1 - p)))}%"
+
+
+def risk_value(markers: Sequence[RiskMarker]) -> float:
+    return sum(RISK_WEIGHTS.get(m.kind, 0.3) for m in markers)
+
+
+def score(units: Sequence[Facts], weights: Mapping[str, float], since: str) -> list[Ranked]:
+    """Rank units (modules or functions) by priority, highest first."""
+    if not units:
+        return []
+    pct: dict[str, list[float]] = {
+        name: percentiles([getter(u) for u in units]) for name, getter in _FEATURES.items()
+    }
+    total_weight = sum(weights.values()) or 1.0
+    ranked = []
+    for i, unit in enumerate(units):
+        gap = 1.0 if not unit.measured else (unit.missed / unit.statements if unit.statements else 0.0)
+        values = {
+            "coverage_gap": gap,
+            "size": pct["missed"][i],
+            "centrality": _centrality(pct, i),
+            "complexity": 0.5 * pct["complexity_max"][i] + 0.5 * pct["complexity_sum"][i],
+            "risk": pct["risk"][i],
+            "churn": 0.6 * pct["commits"][i] + 0.4 * pct["lines_changed"][i],
+            "fixes": pct["fixes"][i],
+        }
+        scale = _GAP_FLOOR + (1 - _GAP_FLOOR) * gap
+        parts = tuple(
+            ScorePart(name, round(value, 4), weights.get(name, 0.0), _reason(name, unit, pct, i, since))
+            for name, value in values.items()
+        )
+        contribution = {
+            p.name: p.weight * p.value * (1.0 if p.name == "coverage_gap" else scale) for p in parts
+        }
+        total = 100.0 * sum(contribution.values()) / total_weight
+        top_parts = sorted(
+            (p for p in parts if p.name != "coverage_gap" and contribution[p.name] > 0 and p.reason),
+            key=lambda p: -contribution[p.name],
+        )[:3]
+        test_type, why = suggest_test_type(unit)
+        ranked.append(
+            Ranked(
+                name=unit.name, path=unit.path, line=unit.line, score=round(total, 1),
+                coverage=None if unit.coverage is None else round(unit.coverage, 1),
+                branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
+                statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
+                test_type=test_type, test_type_reason=why,
+                reasons=(_reason("coverage_gap", unit, pct, i, since), *(p.reason for p in top_parts)),
+                parts=parts, tests=unit.tests, is_async=unit.is_async,
+            )
+        )
+    ranked.sort(key=lambda r: (-r.score, r.path, r.line))
+    return ranked
+
+
+_FEATURES: Mapping[str, Callable[[Facts], float]] = {
+    "missed": lambda u: float(u.missed),
+    "pagerank": lambda u: u.pagerank,
+    "fan_in": lambda u: float(u.fan_in + u.call_fan_in),
+    "betweenness": lambda u: u.betweenness,
+    "complexity_max": lambda u: float(u.complexity_max),
+    "complexity_sum": lambda u: float(u.complexity_sum),
+    "risk": lambda u: risk_value(u.markers),
+    "commits": lambda u: float(u.history.commits),
+    "lines_changed": lambda u: float(u.history.lines_changed),
+    "fixes": lambda u: float(u.history.fixes),
+}
+
+
+def _centrality(pct: Mapping[str, list[float]], i: int) -> float:
+    if any(pct["betweenness"]):
+        return 0.45 * pct["pagerank"][i] + 0.35 * pct["fan_in"][i] + 0.2 * pct["betweenness"][i]
+    return 0.55 * pct["pagerank"][i] + 0.45 * pct["fan_in"][i]
+
+
+def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    if name == "coverage_gap":
+        if not u.measured:
+            return f"never imported while the tests ran (unmeasured; {u.statements} statements)"
+        if not u.statements:
+            return "no executable statements"
+        text = f"{u.coverage:.0f}% line coverage ({u.missed} of {u.statements} statements missed)"
+        if u.branch_coverage is not None:
+            text += f", {u.branch_coverage:.0f}% of branches"
+        return text
+    if name == "size":
+        return f"{u.missed} statements without a test ({_top(pct['missed'][i])} by size)" if u.missed else ""
+    if name == "centrality":
+        bits = []
+        if u.fan_in:
+            bits.append(f"imported by {u.fan_in} module{'s' * (u.fan_in != 1)}")
+        if u.call_fan_in:
+            bits.append(f"called from {u.call_fan_in} place{'s' * (u.call_fan_in != 1)} elsewhere")
+        return ", ".join(bits) + f" (PageRank {_top(pct['pagerank'][i])})" if bits else ""
+    if name == "complexity":
+        if u.complexity_max <= 1:
+            return ""
+        return f"cyclomatic complexity {u.complexity_max} in {u.worst_function} ({u.complexity_sum} in all)"
+    if name == "risk":
+        return _risk_reason(u.markers)
+    if name == "churn":
+        h = u.history
+        if not h.commits:
+            return ""
+        return (f"changed in {h.commits} commit{'s' * (h.commits != 1)} by {h.authors} "
+                f"author{'s' * (h.authors != 1)} in the last {since} ({h.lines_changed} lines)")
+    if name == "fixes":
+        h = u.history
+        return f"{h.fixes} bug-fix commit{'s' * (h.fixes != 1)} in the last {since}" if h.fixes else ""
+    raise ValueError(name)
+
+
+def _risk_reason(markers: Sequence[RiskMarker]) -> str:
+    if not markers:
+        return ""
+    by_category: dict[str, list[str]] = {}
+    for marker in sorted(markers, key=lambda m: -RISK_WEIGHTS.get(m.kind, 0.3)):
+        by_category.setdefault(marker.category, []).append(marker.kind)
+    labels = {"io": "I/O", "auth": "auth", "concurrency": "concurrency", "errors": "error handling", "web": "web"}
+    return "; ".join(f"{labels.get(c, c)}: {', '.join(kinds)}" for c, kinds in by_category.items())
+
+
+def suggest_test_type(unit: Facts) -> tuple[str, str]:
+    """The first test to write: e2e for routes, integration for local I/O, unit otherwise."""
+    kinds = {m.kind for m in unit.markers}
+    routes = next((m for m in unit.markers if m.kind == "route"), None)
+    if routes is not None:
+        return "e2e", (f"defines {routes.count} web route{'s' * (routes.count != 1)}: call them through "
+                       "the app with a valid, a missing and an expired token")
+    local = [k for k in _LOCAL_IO if k in kinds]
+    if local:
+        what = {"database": "a real SQLite session", "file": "a temporary folder",
+                "subprocess": "a real child process"}
+        return "integration", (f"does {', '.join(local)} I/O: run it against "
+                               f"{' and '.join(what[k] for k in local)}, which mocks cannot stand in for")
+    remote = sorted(kinds & {"http", "redis", "websocket"})
+    if remote:
+        return "unit", f"its {', '.join(remote)} clients are mocked cheaply; test the logic around them first"
+    return "unit", "plain logic: fast unit tests pin it down"
