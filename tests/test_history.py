@@ -1,0 +1,99 @@
+"""Git churn and fix counts: the window ends at HEAD's date; subfolders, shallow clones, no git."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gapfinder.errors import ConfigError
+from gapfinder.history import read_history, window_start
+
+FIX = r"\b(fix(e[sd])?|bug)\b"
+DAY = 86400
+BASE = 1_600_000_000  # 2020-09-13: far from today, so a window measured from now would be empty
+
+
+def git(repo: Path, *args: str, when: int | None = None, author: str = "a@example.com") -> str:
+    env = {**os.environ, "GIT_AUTHOR_EMAIL": author, "GIT_COMMITTER_EMAIL": author,
+           "GIT_AUTHOR_NAME": "A", "GIT_COMMITTER_NAME": "A"}
+    if when is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{when} +0000"
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True, env=env).stdout
+
+
+def commit(repo: Path, path: str, text: str, message: str, when: int, author: str = "a@example.com"):
+    file = repo / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text)
+    git(repo, "add", path)
+    git(repo, "commit", "-qm", message, when=when, author=author)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    commit(tmp_path, "svc/app/old.py", "x = 1\n", "ancient work", BASE - 400 * DAY)
+    commit(tmp_path, "svc/app/core.py", "a = 1\n", "add core", BASE - 100 * DAY)
+    commit(tmp_path, "svc/app/core.py", "a = 2\nb = 3\n", "Fix crash in core", BASE - 50 * DAY, "b@example.com")
+    commit(tmp_path, "svc/app/util.py", "u = 1\n", "add util", BASE - 10 * DAY)
+    commit(tmp_path, "svc/README.md", "docs\n", "fix typo in docs", BASE - 5 * DAY)
+    commit(tmp_path, "other/x.py", "o = 1\n", "bugfix elsewhere", BASE)
+    return tmp_path
+
+
+def test_window_is_measured_back_from_the_head_commit(repo):
+    history = read_history(repo / "svc", "6 months", FIX)
+    assert history.status == "used"
+    # Paths are relative to the analysed folder; files outside it and non-Python files are not counted.
+    assert set(history.files) == {"app/core.py", "app/util.py"}
+    core = history.files["app/core.py"]
+    assert (core.commits, core.fixes, core.authors, core.lines_changed) == (2, 1, 2, 4)
+    # old.py changed 400 days before HEAD: outside a 6-month window, inside a 2-year one.
+    assert "app/old.py" in read_history(repo / "svc", "2 years", FIX).files
+
+
+def test_commit_and_fix_totals_count_the_whole_window(repo):
+    history = read_history(repo, "6 months", FIX)
+    assert history.commits == 5
+    assert history.fix_commits == 2  # "Fix crash in core", "fix typo in docs"; "bugfix" is not a word match
+
+
+def test_window_forms():
+    assert window_start("3 weeks", 100 * DAY) == 79 * DAY
+    assert window_start("1 year ago", 400 * DAY) == 35 * DAY
+    assert window_start("2020-09-13", 0) == 1599955200
+    with pytest.raises(ConfigError, match="neither a window"):
+        window_start("last tuesday", 0)
+
+
+def test_outside_git_history_is_unavailable(tmp_path):
+    history = read_history(tmp_path, "12 months", FIX)
+    assert history.status == "unavailable" and history.files == {}
+
+
+def test_shallow_clone_still_gives_what_it_has(repo, tmp_path_factory):
+    clone = tmp_path_factory.mktemp("shallow") / "c"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo}", str(clone)], check=True)
+    history = read_history(clone, "6 months", FIX)
+    assert history.status == "shallow"
+    assert history.commits == 2
+
+
+def test_history_is_cached_per_head_and_survives_a_corrupt_cache(repo, tmp_path):
+    cache = tmp_path / "cache"
+    first = read_history(repo / "svc", "6 months", FIX, cache)
+    assert (cache / "history.json").is_file()
+    (cache / "history.json").write_text("{not json")
+    assert read_history(repo / "svc", "6 months", FIX, cache).files == first.files
+    commit(repo, "svc/app/util.py", "u = 2\n", "fix util", BASE + DAY)
+    after = read_history(repo / "svc", "6 months", FIX, cache)
+    assert after.files["app/util.py"].fixes == 1  # a new HEAD is not answered from the cache
+
+
+def test_bad_fix_pattern_is_a_config_error(repo):
+    with pytest.raises(ConfigError, match="fix_pattern"):
+        read_history(repo, "6 months", "(unclosed")

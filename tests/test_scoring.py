@@ -1,0 +1,87 @@
+"""The score: parts normalised across the project, the coverage gap scaling the rest, reasons."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from gapfinder.config import DEFAULT_WEIGHTS
+from gapfinder.facts import Facts
+from gapfinder.model import FileHistory, RiskMarker
+from gapfinder.scoring import percentiles, score, suggest_test_type
+
+
+def facts(name, statements=100, covered=0, measured=True, markers=(), history=(0, 0, 0, 0), **kw):
+    base = Facts(
+        name=name, path=name.replace(".", "/") + ".py", line=1, statements=statements, covered=covered,
+        measured=measured, branches=0, branches_covered=0, complexity_max=1, complexity_sum=1,
+        worst_function="f", fan_in=0, call_fan_in=0, pagerank=0.0, betweenness=0.0,
+        markers=tuple(markers), history=FileHistory(*history), tests=(), is_async=False,
+    )
+    return replace(base, **kw)
+
+
+def marker(kind, category="io", count=1):
+    return RiskMarker(category, kind, 3, f"uses {kind}", count)
+
+
+def test_percentiles_use_mid_ranks_and_keep_zero_at_zero():
+    assert percentiles([0, 0, 5, 10]) == [0.0, 0.0, 0.625, 0.875]
+    assert percentiles([]) == []
+
+
+def test_fully_covered_modules_sink_below_untested_ones_of_equal_risk():
+    risky = dict(markers=[marker("database")], history=(9, 3, 2, 300), fan_in=5, pagerank=0.3)
+    rows = score([facts("covered", covered=100, **risky), facts("bare", covered=0, **risky)],
+                 DEFAULT_WEIGHTS, "12 months")
+    assert [r.name for r in rows] == ["bare", "covered"]
+    assert rows[1].score < rows[0].score / 3
+
+
+def test_each_part_moves_the_score_and_is_explained():
+    plain = facts("plain")
+    cases = {
+        "centrality": dict(fan_in=7, pagerank=0.5),
+        "complexity": dict(complexity_max=15, complexity_sum=40, worst_function="Handler.run"),
+        "risk": dict(markers=[marker("token", "auth"), marker("redis")]),
+        "churn": dict(history=(12, 0, 3, 800)),
+        "fixes": dict(history=(4, 4, 1, 40)),
+    }
+    for part, extra in cases.items():
+        rows = score([plain, facts("hot", **extra)], DEFAULT_WEIGHTS, "12 months")
+        assert rows[0].name == "hot", part
+        reason = next(p.reason for p in rows[0].parts if p.name == part)
+        assert reason and reason in rows[0].reasons, part
+    rows = score([plain, facts("hot", **cases["churn"])], DEFAULT_WEIGHTS, "12 months")
+    assert "changed in 12 commits by 3 authors in the last 12 months (800 lines)" in rows[0].reasons
+
+
+def test_weights_come_from_config_and_zero_weight_removes_a_part():
+    a = facts("a", history=(20, 10, 2, 900))
+    b = facts("b", complexity_max=30, complexity_sum=90)
+    only_fixes = {k: 0.0 for k in DEFAULT_WEIGHTS} | {"fixes": 1.0}
+    only_complexity = {k: 0.0 for k in DEFAULT_WEIGHTS} | {"complexity": 1.0}
+    assert score([a, b], only_fixes, "1 year")[0].name == "a"
+    assert score([a, b], only_complexity, "1 year")[0].name == "b"
+
+
+def test_unmeasured_is_said_and_counts_as_untested():
+    rows = score([facts("never", measured=False, statements=40)], DEFAULT_WEIGHTS, "1 year")
+    assert rows[0].coverage is None
+    assert rows[0].reasons[0] == "never imported while the tests ran (unmeasured; 40 statements)"
+    assert 0 < rows[0].score <= 100
+
+
+@pytest.mark.parametrize(
+    "markers, expected",
+    [
+        ([marker("route", "web", 3), marker("database")], "e2e"),
+        ([marker("database")], "integration"),
+        ([marker("http"), marker("redis")], "unit"),
+        ([], "unit"),
+    ],
+)
+def test_suggested_test_type(markers, expected):
+    kind, why = suggest_test_type(facts("m", markers=markers))
+    assert kind == expected and why
