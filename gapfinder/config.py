@@ -69,7 +69,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("path_map", [], _str_list, 'a list of "OLD=NEW" strings',
            "Recorded path prefixes to rewrite onto this tree, as OLD=NEW."),
     Option("since", "12 months", lambda v: isinstance(v, str), "a string like '6 months'",
-           "Git history window for churn and fix counts (anything git --since accepts)."),
+           "Git window for churn and fix counts, ending at HEAD's commit date: 'N days|weeks|months|years' or a date."),
     Option("git", True, lambda v: isinstance(v, bool), "true or false",
            "Read git history; false is the same as --no-git."),
     Option("top", 20, _positive_int, "a whole number >= 0",
