@@ -35,6 +35,17 @@ def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _target(value: Any) -> bool:
+    """A whole number > 0, or a table of them keyed by "total" and test kinds."""
+    if isinstance(value, dict):
+        return bool(value) and all(_target(v) for v in value.values())
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _str_list_table(value: Any) -> bool:
+    return isinstance(value, dict) and all(_str_list(v) for v in value.values())
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -83,6 +94,11 @@ OPTIONS: tuple[Option, ...] = (
            "Weights of the score's parts: " + ", ".join(DEFAULT_WEIGHTS) + "."),
     Option("jobs", 0, _positive_int, "a whole number >= 0",
            "Processes for parsing; 0 means one per core."),
+    Option("target", None, _target, "a whole number > 0, or a table like {total = 100, e2e = 10}",
+           "Test target for `gapfinder progress`: a total, or per kind (unit, integration, e2e ...)."),
+    Option("kinds", {}, _str_list_table, "a table of lists of folder names, markers or globs",
+           "Test kinds for `gapfinder progress`, e.g. {e2e = [\"e2e\", \"browser\", \"tests/ui/*\"]}; "
+           "merged over the built-in unit, integration and e2e rules."),
 )
 
 OPTIONS_BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPTIONS})
