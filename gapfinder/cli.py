@@ -121,5 +121,32 @@ def rank(
     sys.stdout.write(report if report.endswith("\n") else report + "\n")
 
 
+@app.command()
+def progress(
+    path: Path = typer.Argument(Path("."), help="The project whose tests to count."),
+    target: Optional[str] = typer.Option(
+        None, "--target", "-t", help="Finished tests to aim for in total (overrides target in [tool.gapfinder])."),
+    record: bool = typer.Option(False, "--record", help="Append this run to the history in .gapfinder/."),
+    collect: bool = typer.Option(False, "--collect", help="Also ask pytest (--collect-only) and show differences."),
+    fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or warnings on stderr."),
+) -> None:
+    """Count tests by kind (unit, integration, e2e) toward a target, and keep the history."""
+    from gapfinder.progress import measure, parse_target
+    from gapfinder.reports.progress import render_progress
+
+    def action() -> str:
+        with console.progress(quiet) as on_progress:
+            result = measure(path, target=parse_target(target), record=record, collect=collect,
+                             on_progress=on_progress)
+        if not quiet:
+            for warning in result.warnings:
+                console.warn(warning)
+        return render_progress(result, fmt.value)
+
+    report = _run(action)
+    sys.stdout.write(report)
+
+
 def main() -> None:
     app(prog_name="gapfinder")

@@ -1,0 +1,242 @@
+"""The `gapfinder progress` report: a table, JSON, or markdown for a pull-request comment.
+
+JSON shape (format_version 1; counts are whole numbers, percentages floats, absent values null):
+
+    {
+      "format_version": 1,
+      "root": "/path/to/project",
+      "pytest_config": "pyproject.toml",      # where pytest's settings came from, or null
+      "testpaths": ["tests"],
+      "files": 12,                            # test files pytest would collect
+      "tests": 140,                           # test functions and methods pytest would collect; a
+                                              # parametrized test once; inherited methods once per class
+      "cases": 420,                           # items pytest would run (parametrizations expanded)
+      "finished": 130, "scaffolded": 10,      # tests; scaffolded = @pytest.mark.scaffold or TODO(gapfinder)
+      "skipped": 3, "skipif": 5, "xfail": 2,  # cases marked skip / skipif / xfail
+      "classified_by_default": 7,             # tests no rule matched, counted as "unit"
+      "target": {"total": 200, "done": 130, "percent": 65.0} | null,   # done = finished tests
+      "kinds": {
+        "unit": {"tests": 100, "cases": 300, "finished": 95, "scaffolded": 5, "skipped": 1,
+                 "skipif": 2, "xfail": 0, "classified_by_default": 7, "target": 120 | null},
+        "integration": {...}, "e2e": {...}    # plus any kind configured in [tool.gapfinder] kinds
+      },
+      "scaffolded_tests": ["tests/unit/test_x.py::test_y", ...],
+      "unparsable": [{"path": "tests/test_bad.py", "reason": "syntax error at line 3: ..."}],
+      "not_static": 4,                        # tests whose cases could not all be known statically
+      "dynamic": ["tests/conftest.py"],       # files with pytest_generate_tests
+      "coverage": {"source": ".coverage", "line": 81.5, "branch": 70.2, "priorities": 20,
+                   "priorities_tested": 14, "untested": ["app.billing", ...]} | null,
+      "history": {
+        "recorded": true,                     # this run was appended to .gapfinder/progress.sqlite
+        "previous": {"taken_at": "2025-01-31T10:00:00+00:00", "git_commit": "ab12..." | null,
+                     "tests": 120, "cases": 380, "finished": 110, "scaffolded": 10,
+                     "line_coverage": 79.0 | null, "branch_coverage": null} | null,
+        "delta": {"tests": 20, "cases": 40, "finished": 20, "scaffolded": 0,
+                  "kinds": {"unit": 15, "integration": 5, "e2e": 0}} | null,
+        "trend": {"total": [100, 120, 140], "unit": [...], ...}   # tests per snapshot, oldest first,
+                                                                  # the last one is this run
+      },
+      "pytest": {"tests": 140, "cases": 421, "differences": [{"file": "tests/test_a.py",
+                 "static": 10, "pytest": 11}], "error": null} | null,    # only with --collect
+      "warnings": ["..."]
+    }
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from gapfinder.ledger import Snapshot
+from gapfinder.progress import ProgressResult
+
+FORMAT_VERSION = 1
+BAR_WIDTH = 24
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def render_progress(result: ProgressResult, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(progress_data(result), indent=2) + "\n"
+    if fmt == "markdown":
+        return _markdown(result)
+    return _table(result)
+
+
+def progress_data(result: ProgressResult) -> dict[str, Any]:
+    previous = result.previous
+    return {
+        "format_version": FORMAT_VERSION,
+        "root": result.root,
+        "pytest_config": result.pytest_config,
+        "testpaths": [p or "." for p in result.testpaths],
+        "files": result.files,
+        **{f: result.total(f) for f in ("tests", "cases", "finished", "scaffolded", "skipped", "skipif", "xfail")},
+        "classified_by_default": result.total("by_default"),
+        "target": None if result.target is None else {
+            "total": result.target, "done": result.total("finished"),
+            "percent": round(100.0 * result.total("finished") / result.target, 1),
+        },
+        "kinds": {
+            k.kind: {"tests": k.tests, "cases": k.cases, "finished": k.finished, "scaffolded": k.scaffolded,
+                     "skipped": k.skipped, "skipif": k.skipif, "xfail": k.xfail,
+                     "classified_by_default": k.by_default, "target": k.target}
+            for k in result.kinds
+        },
+        "scaffolded_tests": list(result.scaffolded_tests),
+        "unparsable": [{"path": s.path, "reason": s.reason} for s in result.unparsable],
+        "not_static": result.not_static,
+        "dynamic": list(result.dynamic),
+        "coverage": None if result.coverage is None else {
+            "source": result.coverage.source, "line": _round(result.coverage.line_coverage),
+            "branch": _round(result.coverage.branch_coverage), "priorities": result.coverage.priorities,
+            "priorities_tested": result.coverage.priorities_tested, "untested": list(result.coverage.untested),
+        },
+        "history": {
+            "recorded": result.recorded,
+            "previous": None if previous is None else {
+                "taken_at": previous.taken_at, "git_commit": previous.git_commit, "tests": previous.tests,
+                "cases": previous.cases, "finished": previous.finished, "scaffolded": previous.scaffolded,
+                "line_coverage": _round(previous.line_coverage), "branch_coverage": _round(previous.branch_coverage),
+            },
+            "delta": None if previous is None else {
+                **{f: result.total(f) - getattr(previous, f) for f in ("tests", "cases", "finished", "scaffolded")},
+                "kinds": {k.kind: k.tests - (previous.kinds[k.kind].tests if k.kind in previous.kinds else 0)
+                          for k in result.kinds},
+            },
+            "trend": _trends(result),
+        },
+        "pytest": None if result.pytest is None else {
+            "tests": result.pytest.tests, "cases": result.pytest.cases, "error": result.pytest.error,
+            "differences": [{"file": f, "static": s, "pytest": p} for f, s, p in result.pytest.differences],
+        },
+        "warnings": list(result.warnings),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _trends(result: ProgressResult) -> dict[str, list[int]]:
+    def series(snap: Snapshot, kind: str) -> int:
+        return snap.kinds[kind].tests if kind in snap.kinds else 0
+
+    trends = {"total": [s.tests for s in result.trend]}
+    trends.update({k.kind: [series(s, k.kind) for s in result.trend] for k in result.kinds})
+    return trends
+
+
+def bar(done: int, goal: int | None, width: int = BAR_WIDTH) -> str:
+    """A text progress bar, e.g. "██████░░░░ 60%"; empty when there is no goal."""
+    if not goal:
+        return ""
+    share = min(done / goal, 1.0)
+    filled = round(share * width)
+    return "█" * filled + "░" * (width - filled) + f" {100 * done / goal:.0f}%"
+
+
+def sparkline(values: list[int]) -> str:
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low or 1
+    return "".join(SPARKS[round((v - low) / span * (len(SPARKS) - 1))] for v in values)
+
+
+def _delta(now: int, before: int | None) -> str:
+    if before is None:
+        return ""
+    change = now - before
+    return f"{change:+d}" if change else "±0"
+
+
+def _rows(result: ProgressResult) -> list[tuple[str, ...]]:
+    """kind, tests, finished, scaffolded, cases, skip/xfail, change, trend, progress."""
+    trends = _trends(result)
+    previous = result.previous
+    rows = []
+    for k in result.kinds:
+        before = None if previous is None else (previous.kinds[k.kind].tests if k.kind in previous.kinds else 0)
+        goal = k.target or result.target
+        rows.append((k.kind, str(k.tests), str(k.finished), str(k.scaffolded), str(k.cases),
+                     f"{k.skipped + k.skipif}/{k.xfail}", _delta(k.tests, before), sparkline(trends[k.kind]),
+                     bar(k.finished, goal)))
+    rows.append(("total", str(result.total("tests")), str(result.total("finished")), str(result.total("scaffolded")),
+                 str(result.total("cases")), f"{result.total('skipped') + result.total('skipif')}/{result.total('xfail')}",
+                 _delta(result.total("tests"), previous.tests if previous else None), sparkline(trends["total"]),
+                 bar(result.total("finished"), result.target)))
+    return rows
+
+
+HEADERS = ("kind", "tests", "finished", "scaffolded", "cases", "skip/xfail", "change", "trend", "toward target")
+
+
+def notes(result: ProgressResult) -> list[str]:
+    """The sentences under the table, shared by the table and markdown formats."""
+    lines = []
+    if result.target:
+        done = result.total("finished")
+        lines.append(f"{done}/{result.target}+ finished tests toward the target ({100 * done / result.target:.0f}%); "
+                     "scaffolded drafts count once finished")
+    else:
+        lines.append("no target set: pass --target N or set target in [tool.gapfinder]")
+    defaulted = result.total("by_default")
+    if defaulted:
+        lines.append(f"{defaulted} tests matched no unit/integration/e2e rule and were counted as unit")
+    if result.coverage:
+        c = result.coverage
+        line = "—" if c.line_coverage is None else f"{c.line_coverage:.1f}%"
+        branch = "—" if c.branch_coverage is None else f"{c.branch_coverage:.1f}%"
+        lines.append(f"coverage ({c.source}): line {line}, branch {branch}; "
+                     f"{c.priorities_tested} of the top {c.priorities} rank priorities have tests")
+    if result.previous:
+        commit = f" at {result.previous.git_commit[:10]}" if result.previous.git_commit else ""
+        lines.append(f"change since the snapshot of {result.previous.taken_at}{commit}")
+    if result.recorded:
+        lines.append("this run was recorded in .gapfinder/progress.sqlite")
+    for skipped in result.unparsable:
+        lines.append(f"unparsable: {skipped.path} ({skipped.reason}); its tests are not counted")
+    if result.not_static:
+        lines.append(f"{result.not_static} tests have parametrize lists or fixture params not known statically "
+                     "(counted as one case each; --collect asks pytest)")
+    if result.pytest:
+        p = result.pytest
+        lines.append(f"pytest --collect-only: {p.tests} tests, {p.cases} cases"
+                     + (f" ({p.error})" if p.error else ""))
+        lines += [f"  {f}: static {s} cases, pytest {n}" for f, s, n in p.differences]
+    return lines
+
+
+def _table(result: ProgressResult) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=120, force_terminal=False, highlight=False, no_color=True)
+    table = Table(pad_edge=False)
+    for n, header in enumerate(HEADERS):
+        table.add_column(header, justify="right" if 0 < n < 7 else "left")
+    for row in _rows(result):
+        table.add_row(*row, end_section=row[0] == result.kinds[-1].kind)
+    console.print(table)
+    for line in notes(result):
+        console.print(line, markup=False)
+    return buffer.getvalue()
+
+
+def _markdown(result: ProgressResult) -> str:
+    lines = ["### Test progress", "", "| " + " | ".join(HEADERS) + " |",
+             "|" + "|".join(":--" if n in (0, 8) else "--:" for n in range(len(HEADERS))) + "|"]
+    for row in _rows(result):
+        cells = [f"`{c}`" if n == 8 and c else c.replace("|", "\\|") for n, c in enumerate(row)]
+        if row[0] == "total":
+            cells = [f"**{c}**" if c else c for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"- {line.strip()}" for line in notes(result)]
+    if result.scaffolded_tests:
+        lines += ["", f"<details><summary>{len(result.scaffolded_tests)} scaffolded tests to finish</summary>", ""]
+        lines += [f"- `{t}`" for t in result.scaffolded_tests] + ["", "</details>"]
+    return "\n".join(lines) + "\n"
