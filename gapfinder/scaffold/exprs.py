@@ -1,0 +1,163 @@
+"""Names the module under test uses, turned into expressions a test file can import and evaluate.
+
+Exceptions a branch raises, exceptions a test makes a double raise, and classes worth autospeccing.
+Third-party classes are imported here to check them (never the user's own package); the user's own
+classes are checked from their source.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import re
+from typing import Callable
+
+from gapfinder.scaffold.target import ModuleModel
+from gapfinder.scaffold.usage import UsageTree, dotted
+from gapfinder.scaffold.values import annotation_class
+
+Import = tuple[str, "str | None"]
+ModuleReader = Callable[[str], "ast.Module | None"]
+
+
+class Resolver:
+    def __init__(self, model: ModuleModel, read_module: ModuleReader) -> None:
+        self.model = model
+        self.read_module = read_module
+        self.imports: dict[str, set[Import]] = {}  # expression -> what it needs imported
+
+    def expression(self, name: str) -> str | None:
+        """`httpx.HTTPError` / `InvalidOrder` as the test spells it, with its import recorded."""
+        root, _, rest = name.partition(".")
+        if hasattr(builtins, root) and root not in self.model.imports:
+            return name
+        origin = self.model.import_for(root)
+        if origin is None:
+            return None
+        module, attr = origin
+        if attr is None:
+            expr, needed = (f"{module}.{rest}" if rest else module), (module, None)
+        else:
+            expr, needed = (f"{attr}.{rest}" if rest else attr), (module, attr)
+        self.imports.setdefault(expr, set()).add(needed)
+        return expr
+
+    def exception(self, name: str | None) -> str | None:
+        """The class a `raise` names; a same-module factory (`raise _unauthorized()`) is followed once."""
+        if not name:
+            return None
+        func = self.model.functions.get(name)
+        if func is not None:
+            made = [dotted(n.value.func) for n in ast.walk(func)
+                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Call)]
+            return self.expression(made[0]) if made and made[0] else None
+        return self.expression(name)
+
+    def constructible(self, name: str) -> str | None:
+        """`Exc("boom")` when the exception can be built from one message, else None."""
+        expr = self.expression(name)
+        if expr is None:
+            return None
+        root = name.split(".", 1)[0]
+        builtin = getattr(builtins, root, None) if root not in self.model.imports else None
+        if isinstance(builtin, type) and issubclass(builtin, BaseException):
+            return f'{expr}("boom")'
+        cls = self._project_class(name)
+        if cls is not None:
+            has_init = any(isinstance(s, ast.FunctionDef) and s.name == "__init__" for s in cls.body)
+            return None if has_init else f'{expr}("boom")'
+        live = self._import(name)
+        if isinstance(live, type) and issubclass(live, BaseException):
+            try:
+                live("boom")
+            except Exception:  # a required argument we cannot invent
+                return None
+            return f'{expr}("boom")'
+        return None
+
+    def autospec(self, annotation: ast.expr | None, tree: UsageTree) -> str | None:
+        """The annotated class, when every attribute the code uses exists on it (safe to autospec)."""
+        name = annotation_class(annotation)
+        if name is None or not tree.attrs:
+            return None
+        used = set(tree.attrs)
+        cls = self._project_class(name)
+        if cls is not None:
+            source = self._class_source(name)
+            attrs = self._class_attrs(cls, source) if source is not None else None
+            if attrs is None or not used <= attrs:
+                return None
+            return self.expression(name)
+        live = self._import(name)
+        if not isinstance(live, type) or not all(hasattr(live, a) for a in used):
+            return None
+        return self.expression(name)
+
+    def imports_of(self, *code: str | None) -> set[Import]:
+        """The imports for the expressions this resolver produced that appear in the code."""
+        found: set[Import] = set()
+        for line in code:
+            for key, needed in self.imports.items():
+                if line and re.search(rf"(?<![\w.]){re.escape(key)}(?!\w)", line):
+                    found |= needed
+        return found
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _origin(self, name: str) -> tuple[str, str] | None:
+        """(module, dotted attribute path) where a name used in the module is defined."""
+        root, _, rest = name.partition(".")
+        origin = self.model.import_for(root)
+        if origin is None:
+            return None
+        module, attr = origin
+        if attr is None:
+            return (module, rest) if rest else None
+        return (module, f"{attr}.{rest}" if rest else attr)
+
+    def _class_source(self, name: str) -> ast.Module | None:
+        origin = self._origin(name)
+        return self.read_module(origin[0]) if origin else None
+
+    def _project_class(self, name: str) -> ast.ClassDef | None:
+        origin = self._origin(name)
+        if origin is None or not (origin[0] == self.model.package or origin[0].startswith(self.model.package + ".")):
+            return None
+        tree = self.read_module(origin[0])
+        if tree is None:
+            return None
+        return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == origin[1]), None)
+
+    def _class_attrs(self, cls: ast.ClassDef, source: ast.Module) -> set[str] | None:
+        """Attributes a class defines with a value, following bases in the same file."""
+        names: set[str] = set()
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(stmt.name)
+            elif isinstance(stmt, ast.Assign):
+                names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+                names.add(stmt.target.id)
+        for base in cls.bases:
+            base_name = dotted(base)
+            if base_name == "object":
+                continue
+            parent = next((s for s in source.body if isinstance(s, ast.ClassDef) and s.name == base_name), None)
+            inherited = self._class_attrs(parent, source) if parent is not None else None
+            if inherited is None:
+                return None  # a base we cannot see may add or hide attributes
+            names |= inherited
+        return names
+
+    def _import(self, name: str) -> object | None:
+        origin = self._origin(name)
+        if origin is None or origin[0].split(".", 1)[0] == self.model.package:
+            return None
+        try:
+            value: object = importlib.import_module(origin[0])
+            for part in origin[1].split("."):
+                value = getattr(value, part)
+        except Exception:  # not installed here, or not what the name suggested
+            return None
+        return value

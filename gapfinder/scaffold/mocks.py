@@ -1,0 +1,468 @@
+"""Usage trees -> mock plans: the Arrange, Act and Assert lines of each generated unit test.
+
+The rules follow mock-shapes.md: MagicMock at every node, AsyncMock only at awaited leaves with an
+explicit `return_value` when the awaited result is used, `__aenter__`/`__aiter__` configured,
+autospec when the annotated type is importable (then leaves overridden), patches where a name is
+looked up. What cannot be inferred becomes a `# TODO(gapfinder): ...` line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.target import ModuleModel, Target
+from gapfinder.scaffold.usage import CallSite, UsageTree, helper_lookup, infer_usage
+from gapfinder.scaffold.values import Namer, choose, scalar_literal, snake
+
+Import = tuple[str, "str | None"]
+# Third-party modules whose clients reach the network or a service: patched even when used sync.
+IO_MODULES = frozenset({"httpx", "requests", "aiohttp", "redis", "boto3", "smtplib", "websockets", "urllib"})
+NEVER_PATCHED = frozenset({"asyncio", "typing", "dataclasses", "logging", "json", "re", "os", "time"})
+MAX_BRANCH_TESTS = 4
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One generated test: everything the template needs, already as code lines."""
+
+    name: str
+    is_async: bool
+    arrange: tuple[str, ...]
+    patches: tuple[tuple[str, str], ...]  # (patch target, mock variable)
+    act: tuple[str, ...]
+    raises: str | None  # exception expression for pytest.raises
+    asserts: tuple[str, ...]
+    todos: tuple[str, ...]
+    imports: frozenset[Import]
+
+
+@dataclass
+class _Override:
+    tree: UsageTree
+    none: bool = False  # the value is None
+    raises: str | None = None  # the call raises this (an expression)
+
+
+@dataclass
+class _Case:
+    """Mutable state while one test is built."""
+
+    namer: Namer
+    lines: list[str] = field(default_factory=list)
+    imports: set[Import] = field(default_factory=set)
+    todos: list[str] = field(default_factory=list)
+    handles: dict[int, str] = field(default_factory=dict)  # id(tree) -> expression of its double
+
+
+def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
+    """The unit tests for one function or method: the main path plus cheap branch outcomes."""
+    planner = _Planner(model, target, resolver)
+    cases = [planner.case(None)]
+    for override, label, expected in planner.branches()[:MAX_BRANCH_TESTS]:
+        cases.append(planner.case(override, label, expected))
+    return tuple(cases)
+
+
+class _Planner:
+    def __init__(self, model: ModuleModel, target: Target, resolver: Resolver) -> None:
+        self.model, self.target, self.resolver = model, target, resolver
+        node = target.node
+        self.params = [a for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        if target.kind in ("method", "classmethod", "property"):
+            self.params = self.params[1:]
+        defaults = [None] * (len(node.args.posonlyargs + node.args.args) - len(node.args.defaults))
+        defaults += list(node.args.defaults)
+        if target.kind in ("method", "classmethod", "property"):
+            defaults = defaults[1:]
+        self.defaults = dict(zip([a.arg for a in self.params], defaults + list(node.args.kw_defaults)))
+        self.methods = model.methods(target.cls) if target.cls is not None else {}
+        module_names = set(model.imports) | model.assigned
+        self.patchable_functions = {
+            name for name, func in model.functions.items()
+            if not name.startswith("_") and isinstance(func, ast.FunctionDef) and name != target.name
+        }
+        roots = {a.arg for a in self.params} | module_names | self.patchable_functions | {"self"}
+        helpers = {name: f for name, f in model.functions.items()
+                   if name not in self.patchable_functions and name != target.name}
+        self.usage = infer_usage(node, roots, helper_lookup(helpers, self.methods))
+        self.passed = _passed_names(self.usage.values())
+        self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
+
+    # --- which names get doubles ---------------------------------------------------------------
+
+    def given_params(self) -> list[ast.arg]:
+        """Parameters the test passes: required ones, FastAPI `Depends(...)` ones, async collaborators."""
+        given = []
+        for arg in self.params:
+            default = self.defaults.get(arg.arg)
+            tree = self.usage[arg.arg]
+            if default is None or isinstance(default, ast.Call) or tree.is_async:
+                given.append(arg)
+        return given
+
+    def self_doubles(self) -> dict[str, UsageTree]:
+        if self.target.kind != "method" and self.target.kind != "property":
+            return {}
+        skip = set(self.model.class_attributes(self.target.cls)) | self.data_attrs if self.target.cls else set()
+        return {name: tree for name, tree in self.usage["self"].attrs.items() if name not in skip}
+
+    def patched(self) -> dict[str, UsageTree]:
+        """Module-level names to patch where they are looked up: `{"pkg.mod.name": tree}`."""
+        found: dict[str, UsageTree] = {}
+        for name, tree in self.usage.items():
+            if not tree.used or name == "self" or name in self.defaults:
+                continue
+            origin = self.model.imports.get(name)
+            top = (origin[0] if origin else "").split(".", 1)[0]
+            if top in NEVER_PATCHED:
+                continue
+            target = f"{self.model.module}.{name}"
+            if name in self.patchable_functions:
+                if name in self.passed:
+                    found[target] = tree
+            elif origin is not None and origin[1] is None and not self.model.is_project(name):
+                for attr, child in tree.attrs.items():  # a third-party module: patch its attributes
+                    if child.is_async or (top in IO_MODULES and (child.call or child.awaited_call)):
+                        found[f"{target}.{attr}"] = child
+            elif origin is not None and origin[1] is None:
+                for attr, child in tree.attrs.items():  # a project module: patch what does I/O
+                    if child.is_async:
+                        found[f"{target}.{attr}"] = child
+            elif tree.is_async or top in IO_MODULES:
+                found[target] = tree
+        return found
+
+    # --- branch outcomes ------------------------------------------------------------------------
+
+    def branches(self) -> list[tuple[_Override, str, str | None]]:
+        """(override, label, expected exception) for None results and exceptions caught around calls."""
+        found: list[tuple[_Override, str, str | None]] = []
+        roots = [(p.arg, self.usage[p.arg]) for p in self.given_params()]
+        roots += list(self.self_doubles().items()) + [(t.rsplit(".", 1)[-1], tr) for t, tr in self.patched().items()]
+        seen: set[int] = set()
+        for label, tree in _walk(roots):
+            if id(tree) in seen or tree is self.usage.get("self"):
+                continue
+            seen.add(id(tree))
+            if tree.none_checks and label not in self.defaults:
+                raised = next((n for n in tree.none_checks if n), None)
+                found.append((_Override(tree, none=True), f"{label}_is_none", self.resolver.exception(raised)))
+            for site in tree.calls[:1]:
+                for caught, raised in site.handlers[:1]:
+                    exc = self.resolver.constructible(caught)
+                    if exc is None:
+                        continue
+                    result = tree.awaited_call or tree.call
+                    if result is None:
+                        continue
+                    expected = exc if raised == "" else self.resolver.exception(raised) if raised else None
+                    found.append((_Override(tree, raises=exc), f"{label}_raises", expected))
+        return found
+
+    # --- building one test ------------------------------------------------------------------------
+
+    def case(self, override: _Override | None, label: str = "", expected: str | None = None) -> TestCase:
+        subject = self.target.cls.name if self.target.cls is not None else self.target.name
+        taken = {subject, "result", "pytest"} | {a.arg for a in self.params}
+        case = _Case(Namer(taken))
+        case.imports.add((self.model.module, subject))
+        builder = _Doubles(case, override, self.resolver)
+        call_args: list[str] = []
+        for arg in self.given_params():
+            tree = self.usage[arg.arg]
+            literal = scalar_literal(arg.annotation, arg.arg)
+            if literal is not None and not tree.is_async:
+                case.lines.append(f"{arg.arg} = {literal[0]}")
+                case.imports.update(literal[1])
+            else:
+                builder.root(arg.arg, tree, self.resolver.autospec(arg.annotation, tree))
+            call_args.append(arg.arg if arg in self.target.node.args.posonlyargs else f"{arg.arg}={arg.arg}")
+        patches = []
+        for target, tree in self.patched().items():
+            var = case.namer(target.rsplit(".", 1)[-1])
+            builder.root(var, tree, None)
+            patches.append((target, var))
+        act = self.act(case, builder, call_args)
+        asserts = [] if override is not None else self.asserts(case, builder)
+        if override is not None and expected is None:
+            case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
+        elif override is None:
+            case.todos.append("assert the domain outcome (values returned, state changed)")
+        name = snake(self.target.qualname.replace(".", "_"))
+        return TestCase(
+            name=f"test_{name}" + (f"_when_{label}" if label else ""),
+            is_async=self.target.is_async or any("asyncio.get_running_loop" in line for line in case.lines),
+            arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
+            asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
+        )
+
+    def act(self, case: _Case, builder: _Doubles, call_args: list[str]) -> list[str]:
+        target = self.target
+        args = ", ".join(call_args)
+        if target.cls is None:
+            call = f"{target.name}({args})"
+        elif target.kind in ("classmethod", "staticmethod"):
+            call = f"{target.cls.name}.{target.name}({args})"
+        else:
+            obj = case.namer(snake(target.cls.name))
+            case.lines.append(f"{obj} = {self.construct(case)}")
+            for attr, tree in self.self_doubles().items():
+                case.lines.append(f"{obj}.{attr} = {builder.value(tree, attr, root=True)}")
+            call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
+        if _is_generator(target.node):
+            loop = "async for" if target.is_async else "for"
+            return [f"result = [item {loop} item in {call}]"]
+        if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
+            return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
+        return [f"result = {'await ' if target.is_async else ''}{call}"]
+
+    def construct(self, case: _Case) -> str:
+        """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
+        cls = self.target.cls
+        init = self.methods.get("__init__")
+        if init is None:
+            return f"{cls.name}()"
+        args = init.args
+        positional = args.posonlyargs + args.args
+        required = positional[1 : len(positional) - len(args.defaults)]
+        required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+        parts = []
+        for arg in required:
+            literal = scalar_literal(arg.annotation, arg.arg)
+            if literal is not None:
+                case.imports.update(literal[1])
+            value = literal[0] if literal else "MagicMock()"
+            if literal is None:
+                case.imports.add(("unittest.mock", "MagicMock"))
+            parts.append(f"{arg.arg}={value}" if arg not in args.posonlyargs else value)
+        return f"{cls.name}({', '.join(parts)})"
+
+    def asserts(self, case: _Case, builder: _Doubles) -> list[str]:
+        """What can honestly be known: awaited leaves, sync calls on doubles, a returned double."""
+        lines: list[str] = []
+        given = {a.arg for a in self.given_params()} - self.reassigned
+        for tree_id, handle in builder.case.handles.items():
+            tree = builder.trees[tree_id]
+            certain = [c for c in tree.calls if c.certain]
+            if len(tree.calls) != 1 or len(certain) != 1:
+                continue
+            args = _render_args(certain[0], given)
+            if tree.awaited_call is not None:
+                verb = "assert_awaited_once"
+            elif tree.call is not None and not tree.call.used and not tree.call.returned:
+                verb = "assert_called_once"
+            else:
+                continue
+            lines.append(f"{handle}.{verb}()" if args is None else f"{handle}.{verb}_with({args})")
+        returned = [expr for tree, expr in builder.results.values() if tree.returned]
+        if len(returned) == 1 and _single_return(self.target.node) and not returned[0].startswith(("'", '"')):
+            lines.append(f"assert result is {returned[0]}")
+        return lines
+
+
+class _Doubles:
+    """Emits the lines that build the doubles of one test."""
+
+    def __init__(self, case: _Case, override: _Override | None, resolver: Resolver) -> None:
+        self.case, self.override, self.resolver = case, override, resolver
+        self.trees: dict[int, UsageTree] = {}
+        self.results: dict[int, tuple[UsageTree, str]] = {}  # id(tree) -> (tree, expression of the result)
+
+    def root(self, var: str, tree: UsageTree, spec: str | None) -> None:
+        self.case.imports.add(("unittest.mock", "MagicMock"))
+        self.remember(tree, var)
+        if tree.awaited_call is not None and spec is None:
+            self.case.lines.append(f"{var} = {self.async_leaf(tree, var)}")
+            return
+        if spec is not None:
+            self.case.imports.add(("unittest.mock", "create_autospec"))
+        self.case.lines.append(f"{var} = {f'create_autospec({spec}, instance=True)' if spec else 'MagicMock()'}")
+        self.configure(tree, var, autospec=spec is not None)
+
+    def value(self, tree: UsageTree, hint: str, root: bool = False) -> str:
+        """An expression for a value the code receives: None, a chosen constant, or a configured double."""
+        if self.is_none(tree):
+            return "None"
+        literal = _scalar_value(tree)
+        if literal is not None:
+            return literal
+        self.case.imports.add(("unittest.mock", "MagicMock"))
+        if not tree.used and not tree.returned and not root:
+            return "MagicMock()"
+        var = self.case.namer(hint)
+        if tree.awaited_call is not None:
+            self.case.lines.append(f"{var} = {self.async_leaf(tree, var)}")
+            self.remember(tree, var)
+        else:
+            self.case.lines.append(f"{var} = MagicMock()")
+        self.configure(tree, var)
+        return var
+
+    def async_leaf(self, tree: UsageTree, hint: str) -> str:
+        self.case.imports.add(("unittest.mock", "AsyncMock"))
+        if self.override is not None and self.override.tree is tree and self.override.raises:
+            return f"AsyncMock(side_effect={self.override.raises})"
+        result = tree.awaited_call
+        assert result is not None
+        value = self.value(result, f"{hint}_result")
+        self.results[id(result)] = (result, value)
+        return f"AsyncMock(return_value={value})"
+
+    def remember(self, tree: UsageTree, handle: str) -> None:
+        self.trees[id(tree)] = tree
+        self.case.handles[id(tree)] = handle
+
+    def configure(self, tree: UsageTree, expr: str, autospec: bool = False) -> None:
+        lines = self.case.lines
+        for attr, child in tree.attrs.items():
+            path = f"{expr}.{attr}"
+            self.remember(child, path)
+            if child.awaited_call is not None:  # an AsyncMock leaf: nothing is configured through it
+                lines.append(f"{path} = {self.async_leaf(child, attr)}")
+            elif child.awaited is not None:
+                self.case.imports.add(("asyncio", None))
+                future = self.case.namer(f"{attr}_future")
+                lines.append(f"{future} = asyncio.get_running_loop().create_future()")
+                lines.append(f"{future}.set_result({self.value(child.awaited, f'{attr}_value')})")
+                lines.append(f"{path} = {future}")
+            elif self.is_none(child) or _is_scalar(child):
+                lines.append(f"{path} = {self.value(child, attr)}")
+            elif autospec and not _needs_config(child):
+                continue  # the autospec'd attribute already has the right shape and signature
+            else:
+                if autospec:
+                    lines.append(f"{path} = MagicMock()")
+                self.configure(child, path)
+        if self.override is not None and self.override.tree is tree and self.override.raises and tree.call:
+            lines.append(f"{expr}.side_effect = {self.override.raises}")
+        self.configure_rest(tree, expr)
+
+    def configure_rest(self, tree: UsageTree, expr: str) -> None:
+        """The protocol edges: call result, context managers, iteration, subscripts."""
+        lines = self.case.lines
+        if tree.call is not None and tree.awaited_call is None:
+            self.sync_result(tree.call, f"{expr}.return_value", f"{expr.rsplit('.', 1)[-1]}_value")
+        if tree.aenter is not None:
+            lines.append(f"{expr}.__aenter__.return_value = {self.value(tree.aenter, _hint(expr, 'entered'))}")
+        if tree.enter is not None:
+            self.sync_result(tree.enter, f"{expr}.__enter__.return_value", _hint(expr, "entered"))
+        if tree.aiter_item is not None:
+            lines.append(f"{expr}.__aiter__.return_value = [{self.value(tree.aiter_item, _hint(expr, 'item'))}]")
+        if tree.iter_item is not None:
+            lines.append(f"{expr}.__iter__.return_value = [{self.value(tree.iter_item, _hint(expr, 'item'))}]")
+        if tree.item is not None:
+            self.sync_result(tree.item, f"{expr}.__getitem__.return_value", _hint(expr, "item"))
+
+    def sync_result(self, tree: UsageTree, path: str, hint: str) -> None:
+        if self.is_none(tree) or _is_scalar(tree):
+            self.case.lines.append(f"{path} = {self.value(tree, hint)}")
+            return
+        self.results[id(tree)] = (tree, path)
+        self.configure(tree, path)
+
+    def is_none(self, tree: UsageTree) -> bool:
+        return self.override is not None and self.override.tree is tree and self.override.none
+
+
+def _hint(expr: str, suffix: str) -> str:
+    last = expr.replace(".return_value", "").replace(".__getitem__", "").rsplit(".", 1)[-1]
+    return f"{last}_{suffix}"
+
+
+def _scalar_value(tree: UsageTree) -> str | None:
+    """A constant for a leaf the code compares or parses; None when a double fits."""
+    if tree.attrs:
+        return None
+    literal = choose(tree.comparisons)
+    if literal is None and any(p.endswith("json.loads") for p in tree.passed_to):
+        literal = '"{}"'
+    return literal
+
+
+def _is_scalar(tree: UsageTree) -> bool:
+    return _scalar_value(tree) is not None
+
+
+def _needs_config(tree: UsageTree) -> bool:
+    return bool(tree.attrs or tree.awaited_call or tree.awaited or tree.aenter or tree.aiter_item
+                or tree.iter_item or tree.item or tree.enter or tree.comparisons or tree.none_checks
+                or (tree.call is not None and tree.call.used))
+
+
+def _walk(roots: list[tuple[str, UsageTree]]):
+    """(label, tree) for every value reachable from the roots, breadth first."""
+    queue = list(roots)
+    while queue:
+        label, tree = queue.pop(0)
+        yield label, tree
+        for attr, child in tree.attrs.items():
+            queue.append((attr, child))
+        for edge, suffix in (("call", "result"), ("awaited_call", "result"), ("aenter", "entered"),
+                             ("aiter_item", "item"), ("iter_item", "item"), ("item", "item"), ("enter", "entered")):
+            child = getattr(tree, edge)
+            if child is not None:
+                queue.append((f"{label}_{suffix}", child))
+
+
+def _passed_names(trees) -> set[str]:
+    names: set[str] = set()
+    for _, tree in _walk([("", t) for t in trees]):
+        names |= tree.passed_to
+    return names
+
+
+def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model: ModuleModel) -> set[str]:
+    """`self.x` set in __init__ from a scalar parameter or a literal: real values, not doubles."""
+    if init is None:
+        return set()
+    scalar = {a.arg for a in init.args.args + init.args.kwonlyargs if scalar_literal(a.annotation, a.arg)}
+    found = set()
+    for stmt in ast.walk(init):
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value = stmt.value
+            is_data = (
+                isinstance(value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple))
+                or (isinstance(value, ast.Name) and value.id in scalar)
+                or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in ("set", "dict", "list", "tuple") and not value.args)
+            )
+            for t in targets:
+                if is_data and isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                    found.add(t.attr)
+    return found
+
+
+def _render_args(site: CallSite, given: set[str]) -> str | None:
+    """The call's arguments as test code, when they only name values the test itself passed."""
+    parts = [*site.args, *(kw.value for kw in site.keywords)]
+    for part in parts:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Name) and node.id not in given:
+                return None
+            if not isinstance(node, (ast.Name, ast.Attribute, ast.Constant, ast.Load, ast.Tuple, ast.List)):
+                return None
+    rendered = [ast.unparse(a) for a in site.args]
+    rendered += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in site.keywords]
+    return ", ".join(rendered)
+
+
+def _single_return(func: ast.AST) -> bool:
+    returns = [n for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value is not None]
+    return len(returns) == 1
+
+
+def _is_generator(func: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(func))
+
+
+def _own_nodes(func: ast.AST):
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))

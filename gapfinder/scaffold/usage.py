@@ -1,0 +1,459 @@
+"""How a function uses each collaborator, read from its `ast` (no imports, no execution).
+
+`infer_usage(func, collaborators)` walks one function body in order, follows local names bound to
+collaborator values (`r = await s.execute(q)`), and records for every value the edges a test double
+has to answer: attributes, sync calls, awaited calls, awaited attributes, `async with`, `async for`,
+`with`, iteration, subscripts, comparisons, `None` checks and the exceptions caught around calls.
+scaffold turns the trees into mocks; `doctor` reads the same trees to lint existing mocks.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+# Callables whose coroutine arguments end up awaited (the task or gather awaits them).
+AWAITING_CALLS = frozenset({"create_task", "ensure_future", "gather", "wait_for", "shield", "run"})
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class CallSite:
+    """One place the code calls a value: its arguments and whether it always runs."""
+
+    args: tuple[ast.expr, ...]
+    keywords: tuple[ast.keyword, ...]
+    certain: bool  # on the straight path through the function body
+    # (caught exception, what its handler raises: a dotted name, "" to re-raise, None for nothing)
+    handlers: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    op: str  # "==", "!=", "<", "<=", ">", ">="
+    value: object  # the constant compared with
+    raises: bool  # true when the comparison guards a raise or return
+
+
+@dataclass
+class UsageTree:
+    """Every way the code uses one value; children are the values reached from it."""
+
+    attrs: dict[str, UsageTree] = field(default_factory=dict)
+    call: UsageTree | None = None  # result of a sync call
+    awaited_call: UsageTree | None = None  # result of `await value(...)`
+    awaited: UsageTree | None = None  # result of `await value` (an awaitable attribute)
+    aenter: UsageTree | None = None  # target of `async with value as t`
+    enter: UsageTree | None = None  # target of `with value as t`
+    aiter_item: UsageTree | None = None  # item of `async for item in value`
+    iter_item: UsageTree | None = None  # item of `for item in value` / comprehensions
+    item: UsageTree | None = None  # result of `value[key]`
+    calls: list[CallSite] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    none_checks: list[str | None] = field(default_factory=list)  # raised exception, or None (returns)
+    returned: bool = False
+    passed_to: set[str] = field(default_factory=set)  # dotted callees it is handed to (json.loads)
+    used: bool = False
+
+    def child(self, edge: str, name: str | None = None) -> UsageTree:
+        self.used = True
+        if edge == "attr":
+            assert name is not None
+            return self.attrs.setdefault(name, UsageTree())
+        node = getattr(self, edge)
+        if node is None:
+            node = UsageTree()
+            setattr(self, edge, node)
+        return node
+
+    @property
+    def is_async(self) -> bool:
+        """True when this value or anything reached from it is awaited or used asynchronously."""
+        if self.awaited_call or self.awaited or self.aenter or self.aiter_item:
+            return True
+        return any(c.is_async for c in self.children())
+
+    def children(self) -> Iterable[UsageTree]:
+        yield from self.attrs.values()
+        for edge in ("call", "awaited_call", "awaited", "aenter", "enter", "aiter_item", "iter_item", "item"):
+            node = getattr(self, edge)
+            if node is not None:
+                yield node
+
+    def merge(self, other: UsageTree) -> None:
+        """Add other's usage (a helper's parameter) to this tree."""
+        self.used = self.used or other.used
+        for name, node in other.attrs.items():
+            self.attrs.setdefault(name, UsageTree()).merge(node)
+        for edge in ("call", "awaited_call", "awaited", "aenter", "enter", "aiter_item", "iter_item", "item"):
+            theirs = getattr(other, edge)
+            if theirs is not None:
+                self.child(edge).merge(theirs)
+        self.calls.extend(CallSite(c.args, c.keywords, False, c.handlers) for c in other.calls)
+        self.comparisons.extend(other.comparisons)
+        self.none_checks.extend(other.none_checks)
+        self.passed_to |= other.passed_to
+
+
+# Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
+HelperLookup = Callable[[ast.expr], "tuple[FunctionNode, bool] | None"]
+
+
+def dotted(expr: ast.expr) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def infer_usage(
+    func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None, depth: int = 0
+) -> dict[str, UsageTree]:
+    """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body."""
+    walker = _Walker({name: UsageTree() for name in collaborators}, helpers, depth)
+    walker.block(func.body)
+    return walker.roots
+
+
+class _Walker:
+    def __init__(self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int) -> None:
+        self.roots = roots
+        self.env: dict[str, UsageTree | None] = dict(roots)
+        self.helpers = helpers
+        self.depth = depth
+        self.uncertain = 0  # inside a branch, loop or handler
+        self.exited = False  # an earlier statement may have returned or raised
+        self.handlers: tuple[tuple[str, str | None], ...] = ()
+
+    # --- statements ------------------------------------------------------------------------
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.stmt(stmt)
+            if not isinstance(stmt, (ast.Return, ast.Raise)) and _returns_early(stmt):
+                self.exited = True
+
+    def branch(self, body: list[ast.stmt]) -> None:
+        self.uncertain += 1
+        self.block(body)
+        self.uncertain -= 1
+
+    def stmt(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value)
+            for target in node.targets:
+                self.bind(target, value)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            value = self.expr(node.value) if node.value is not None else None
+            if isinstance(node, ast.AugAssign):
+                self.expr(node.target)
+                value = None
+            self.bind(node.target, value)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            edge = "aenter" if isinstance(node, ast.AsyncWith) else "enter"
+            for item in node.items:
+                manager = self.expr(item.context_expr)
+                entered = manager.child(edge) if manager is not None else None
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, entered)
+            self.block(node.body)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            source = self.expr(node.iter)
+            edge = "aiter_item" if isinstance(node, ast.AsyncFor) else "iter_item"
+            self.bind(node.target, source.child(edge) if source is not None else None)
+            self.branch(node.body)
+            self.branch(node.orelse)
+        elif isinstance(node, (ast.If, ast.While)):
+            self.condition(node.test, node.body)
+            self.branch(node.body)
+            self.branch(node.orelse)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.try_(node)  # type: ignore[arg-type]
+        elif isinstance(node, ast.Return):
+            if node.value is not None:
+                value = self.expr(node.value)
+                if value is not None:
+                    value.returned = True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return  # nested definitions run later, if at all
+        elif isinstance(node, ast.Match):
+            self.expr(node.subject)
+            for case in node.cases:
+                self.branch(case.body)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+    def try_(self, node: ast.Try) -> None:
+        caught = tuple(
+            (name, _handler_raise(handler.body))
+            for handler in node.handlers
+            for name in _handler_names(handler.type)
+        )
+        outer = self.handlers
+        self.handlers = outer + caught
+        self.block(node.body)
+        self.handlers = outer
+        for handler in node.handlers:
+            if handler.name:
+                self.env[handler.name] = None
+            self.branch(handler.body)
+        self.branch(node.orelse)
+        self.block(node.finalbody)
+
+    def condition(self, test: ast.expr, body: list[ast.stmt]) -> None:
+        """Record None checks and comparisons with constants that guard this branch."""
+        self.expr(test)
+        guards = _raise_name(body) if _exits(body) else False
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        tests = test.values if isinstance(test, ast.BoolOp) else [test]
+        for part in tests:
+            subject = part.operand if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) else part
+            if isinstance(part, ast.Compare) and len(part.ops) == 1:
+                left, right = part.left, part.comparators[0]
+                if isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.Is):
+                    self.note_none(left, guards)
+                elif isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.IsNot):
+                    self.note_none(left, None if guards is not False else False)
+                elif isinstance(right, ast.Constant) and isinstance(right.value, (int, float, str)):
+                    node = self.lookup(left)
+                    if node is not None:
+                        node.comparisons.append(Comparison(_OPS[type(part.ops[0])], right.value, guards is not False))
+            elif subject is not part or negated:
+                self.note_none(subject, guards)
+
+    def note_none(self, expr: ast.expr, guards: str | None | bool) -> None:
+        node = self.lookup(expr)
+        if node is not None and guards is not False:
+            node.none_checks.append(guards if isinstance(guards, str) else None)
+
+    def bind(self, target: ast.expr, value: UsageTree | None) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.bind(element, value.child("iter_item") if value is not None else None)
+        else:
+            self.expr(target)
+
+    # --- expressions -----------------------------------------------------------------------
+
+    def lookup(self, expr: ast.expr) -> UsageTree | None:
+        """The tree an expression already denotes, without recording new use."""
+        if isinstance(expr, ast.Name):
+            return self.env.get(expr.id)
+        if isinstance(expr, ast.Attribute):
+            base = self.lookup(expr.value)
+            return base.attrs.get(expr.attr) if base is not None else None
+        if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
+            base = self.lookup(expr.value.func)
+            return base.awaited_call if base is not None else None
+        return None
+
+    def expr(self, node: ast.expr) -> UsageTree | None:
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.expr(node.value)
+            return base.child("attr", node.attr) if base is not None else None
+        if isinstance(node, ast.Await):
+            if isinstance(node.value, ast.Call):
+                return self.call(node.value, awaited=True)
+            base = self.expr(node.value)
+            return base.child("awaited") if base is not None else None
+        if isinstance(node, ast.Call):
+            return self.call(node, awaited=False)
+        if isinstance(node, ast.Subscript):
+            base = self.expr(node.value)
+            self.expr(node.slice)
+            return base.child("item") if base is not None else None
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self.comprehension(node)
+        if isinstance(node, (ast.Lambda,)):
+            return None
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            first, *rest = node.values if isinstance(node, ast.BoolOp) else [node.test, node.body, node.orelse]
+            self.expr(first)
+            self.uncertain += 1
+            for value in rest:
+                self.expr(value)
+            self.uncertain -= 1
+            return None
+        if isinstance(node, ast.Starred):
+            return self.expr(node.value)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+        return None
+
+    def comprehension(self, node: ast.expr) -> None:
+        saved = dict(self.env)
+        self.uncertain += 1
+        for gen in node.generators:  # type: ignore[attr-defined]
+            source = self.expr(gen.iter)
+            edge = "aiter_item" if gen.is_async else "iter_item"
+            self.bind(gen.target, source.child(edge) if source is not None else None)
+            for cond in gen.ifs:
+                self.expr(cond)
+        for part in ("elt", "key", "value"):
+            if hasattr(node, part):
+                self.expr(getattr(node, part))
+        self.uncertain -= 1
+        self.env = saved
+        return None
+
+    def call(self, node: ast.Call, awaited: bool) -> UsageTree | None:
+        callee = self.expr(node.func)
+        name = dotted(node.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        arg_trees: list[UsageTree | None] = []
+        for arg in node.args:
+            if short in AWAITING_CALLS and isinstance(arg, ast.Call):
+                arg_trees.append(self.call(arg, awaited=True))
+            elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, ast.GeneratorExp):
+                arg_trees.append(self.awaited_generator(arg.value))
+            else:
+                arg_trees.append(self.expr(arg))
+        for kw in node.keywords:
+            self.expr(kw.value)
+        for tree in arg_trees:
+            if tree is not None and name:
+                tree.passed_to.add(name)
+        self.merge_helper(node, arg_trees)
+        if short in ("wait_for", "shield") and arg_trees and arg_trees[0] is not None:
+            return arg_trees[0]
+        if callee is None:
+            return None
+        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers))
+        return callee.child("awaited_call" if awaited else "call")
+
+    def awaited_generator(self, gen: ast.GeneratorExp) -> None:
+        """`gather(*(ws.send(m) for ws in targets))`: each generated call is awaited."""
+        saved = dict(self.env)
+        self.uncertain += 1
+        for comp in gen.generators:
+            source = self.expr(comp.iter)
+            self.bind(comp.target, source.child("iter_item") if source is not None else None)
+        if isinstance(gen.elt, ast.Call):
+            self.call(gen.elt, awaited=True)
+        self.uncertain -= 1
+        self.env = saved
+
+    def merge_helper(self, node: ast.Call, arg_trees: list[UsageTree | None]) -> None:
+        """Fold a same-module helper's use of its parameters into the trees passed to it."""
+        if self.helpers is None or self.depth >= 3:
+            return
+        found = self.helpers(node.func)
+        if found is None:
+            return
+        func, drop_self = found
+        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+        if drop_self:
+            positional = positional[1:]
+        own = set(positional) | {a.arg for a in func.args.kwonlyargs}
+        passed: dict[str, UsageTree] = {}
+        for param, tree in zip(positional, arg_trees):
+            if tree is not None:
+                passed[param] = tree
+        for kw in node.keywords:
+            tree = self.lookup(kw.value)
+            if kw.arg in own and tree is not None:
+                passed[kw.arg] = tree
+        shared = set(self.roots) - own  # module-level names and `self`
+        inner = infer_usage(func, set(passed) | shared, self.helpers, self.depth + 1)
+        for param, tree in passed.items():
+            tree.merge(inner[param])
+        for root in shared:
+            self.roots[root].merge(inner[root])
+
+    @property
+    def certain(self) -> bool:
+        return not self.uncertain and not self.exited
+
+
+_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def _exits(node: ast.stmt | list[ast.stmt]) -> bool:
+    """True when the statement(s) contain a return, raise, break or continue (not in nested defs)."""
+    stack: list[ast.AST] = list(node) if isinstance(node, list) else [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            return True
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return False
+
+
+def _returns_early(stmt: ast.stmt) -> bool:
+    """True when a compound statement may return, break or continue on the path the test takes.
+
+    Branches that raise and exception handlers are not on that path: the generated test picks
+    values that avoid raising guards, and its mocks raise nothing.
+    """
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Return, ast.Break, ast.Continue)):
+            return True
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(current, ast.Try):
+            stack.extend(current.body + current.orelse + current.finalbody)
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return False
+
+
+def _raise_name(body: list[ast.stmt]) -> str | None:
+    """The dotted exception a branch raises first (`raise X(...)`), or None when it returns."""
+    for stmt in body:
+        if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+            exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+            return dotted(exc)
+        if isinstance(stmt, ast.Return):
+            return None
+    return None
+
+
+def _handler_raise(body: list[ast.stmt]) -> str | None:
+    for stmt in body:
+        if isinstance(stmt, ast.Raise):
+            return "" if stmt.exc is None else _raise_name([stmt])
+    return None
+
+
+def _handler_names(expr: ast.expr | None) -> list[str]:
+    if expr is None:
+        return ["BaseException"]
+    items = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+    return [name for name in (dotted(item) for item in items) if name]
+
+
+def helper_lookup(functions: Mapping[str, FunctionNode], methods: Mapping[str, FunctionNode]) -> HelperLookup:
+    """Resolve `helper(...)` to a module function and `self.method(...)` to a method of the class."""
+
+    def lookup(expr: ast.expr) -> tuple[FunctionNode, bool] | None:
+        if isinstance(expr, ast.Name) and expr.id in functions:
+            return functions[expr.id], False
+        if (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == "self"
+            and expr.attr in methods
+        ):
+            return methods[expr.attr], True
+        return None
+
+    return lookup

@@ -1,0 +1,150 @@
+"""Plain values for the parts of a call a test must supply: scalars by annotation, names, imports.
+
+Kept apart from the mock plan so the rules for "what literal stands in for an `int`" live in one
+small table.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import re
+import sys
+
+from gapfinder.scaffold.usage import Comparison
+
+# Annotation name -> (literal, imports it needs).
+SCALARS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
+    "int": ("1", ()),
+    "float": ("1.0", ()),
+    "bool": ("True", ()),
+    "bytes": ('b"data"', ()),
+    "dict": ("{}", ()),
+    "Mapping": ("{}", ()),
+    "list": ("[]", ()),
+    "Sequence": ("[]", ()),
+    "tuple": ("()", ()),
+    "set": ("set()", ()),
+    "datetime": ("datetime(2024, 1, 1, tzinfo=timezone.utc)", (("datetime", "datetime"), ("datetime", "timezone"))),
+    "date": ("date(2024, 1, 1)", (("datetime", "date"),)),
+    "timedelta": ("timedelta(minutes=5)", (("datetime", "timedelta"),)),
+    "UUID": ("UUID(int=1)", (("uuid", "UUID"),)),
+    "Decimal": ('Decimal("1.00")', (("decimal", "Decimal"),)),
+    "Path": ('Path("file.txt")', (("pathlib", "Path"),)),
+}
+# A str parameter's name says more than its type about a value the code will accept.
+STRING_BY_NAME = (
+    (re.compile(r"url|uri|endpoint|link"), '"http://test.invalid/resource"'),
+    (re.compile(r"email|mail"), '"user@example.com"'),
+    (re.compile(r"currency"), '"EUR"'),
+    (re.compile(r"password|secret"), '"correct-horse-battery-staple"'),
+)
+
+
+def scalar_literal(annotation: ast.expr | None, name: str) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+    """A literal for a parameter annotated with a plain data type, or None for anything else."""
+    if annotation is None:
+        return None
+    names = [n for n in _annotation_names(annotation) if n != "None"]
+    if not names:
+        return None
+    first = names[0]
+    if first == "str":
+        for pattern, literal in STRING_BY_NAME:
+            if pattern.search(name.lower()):
+                return literal, ()
+        return f'"{name}"', ()
+    return SCALARS.get(first)
+
+
+def _annotation_names(annotation: ast.expr) -> list[str]:
+    """`int | None` -> ["int", "None"]; `Optional[str]` -> ["str"]; strings are parsed."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return []
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _annotation_names(annotation.left) + _annotation_names(annotation.right)
+    if isinstance(annotation, ast.Subscript):
+        outer = _annotation_names(annotation.value)
+        if outer and outer[0] in ("Optional", "Union"):
+            inner = annotation.slice
+            items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            return [n for item in items for n in _annotation_names(item)]
+        return outer
+    if isinstance(annotation, ast.Attribute):
+        return [annotation.attr]
+    if isinstance(annotation, ast.Name):
+        return [annotation.id]
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return ["None"]
+    return []
+
+
+def annotation_class(annotation: ast.expr | None) -> str | None:
+    """The dotted class an annotation names when it is one class (Optional allowed), else None."""
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        parts = [p for p in (annotation.left, annotation.right)
+                 if not (isinstance(p, ast.Constant) and p.value is None)]
+        return annotation_class(parts[0]) if len(parts) == 1 else None
+    if isinstance(annotation, (ast.Name, ast.Attribute)):
+        return ast.unparse(annotation)
+    return None
+
+
+def choose(comparisons: list[Comparison]) -> str | None:
+    """A constant that keeps every raising guard false, e.g. a status code below 402 and 500."""
+    numbers = [c.value for c in comparisons if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+    strings = [c.value for c in comparisons if isinstance(c.value, str)]
+    if numbers:
+        candidates: list[object] = [1, 0] + [n + d for n in numbers for d in (1, -1, 0)]
+    elif strings:
+        candidates = [c.value for c in comparisons if isinstance(c.value, str) and not c.raises] + ["value"]
+    else:
+        return None
+    best = min(candidates, key=lambda v: sum(1 for c in comparisons if c.raises and _holds(v, c)))
+    return repr(best)
+
+
+def _holds(value: object, comparison: Comparison) -> bool:
+    try:
+        return {
+            "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+        }[comparison.op](value, comparison.value)
+    except (KeyError, TypeError):
+        return False
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().strip("_") or "value"
+
+
+class Namer:
+    """Unique, valid local names for a generated test."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+
+    def __call__(self, hint: str) -> str:
+        base = snake(re.sub(r"\W", "_", hint)) or "value"
+        if keyword.iskeyword(base) or hasattr(builtins, base) or base[0].isdigit():
+            base = f"{base}_"
+        name, n = base, 2
+        while name in self.taken:
+            name, n = f"{base}_{n}", n + 1
+        self.taken.add(name)
+        return name
+
+
+def is_stdlib(module: str) -> bool:
+    return module.split(".", 1)[0] in sys.stdlib_module_names
