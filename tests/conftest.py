@@ -13,3 +13,6 @@ FIXTURES = REPO / "fixtures"
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+# Session fixtures that run coverage for real on the fixture projects (tests/coverage_runs.py).
+pytest_plugins = ["coverage_runs"]
