@@ -24,7 +24,7 @@ from gapfinder.testcount import count_tests
 # name -> (version, extra test requirements)
 PROJECTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "attrs": ("25.3.0", ("pytest", "hypothesis", "cloudpickle", "pympler")),
-    "click": ("8.1.8", ("pytest",)),
+    "click": ("8.1.8", ("pytest<9",)),  # pytest 9 rejects its itertools.chain argvalues
     "jinja2": ("3.1.6", ("pytest", "trio")),
     "itsdangerous": ("2.2.0", ("pytest", "freezegun")),
     "more-itertools": ("10.7.0", ("pytest",)),
@@ -45,7 +45,7 @@ def prepare(name: str, version: str, requirements: tuple[str, ...], work: Path) 
     spec = f"{name}=={version}"
     archive = next(sdists.glob(f"{name.replace('-', '[-_]')}-{version}.tar.gz"), None)
     if archive is None:
-        run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-d", str(sdists), spec])
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", name, "-d", str(sdists), spec])
         archive = next(p for p in sdists.iterdir() if p.name.lower().replace("_", "-").startswith(f"{name}-{version}"))
     source = work / "src" / archive.name[: -len(".tar.gz")]
     if not source.is_dir():

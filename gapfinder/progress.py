@@ -33,6 +33,7 @@ DEFAULT_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 TREND_LENGTH = 12  # snapshots in the per-kind trend
 TOP_PRIORITIES = 20
+NODE_ID = re.compile(r"[\w.\\/-]+\.py::")  # a line of `pytest --collect-only -q` that names an item
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ def pytest_items(root: Path, python: str | None = None, timeout: float = 600) ->
         return Counter(), f"could not run pytest: {exc}"
     items: Counter[str] = Counter()
     for line in done.stdout.splitlines():
-        if "::" in line and not line.startswith((" ", "=")):
+        if NODE_ID.match(line):
             items[re.sub(r"\[.*\]$", "", line.strip())] += 1
     if done.returncode not in (0, 5):
         last = (done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or ["no output"])[-1]

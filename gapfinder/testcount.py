@@ -246,7 +246,7 @@ class _Counter:
                 static = False
             else:  # an empty list still gives one (skipped) case
                 params.append([self._param_marks(mark.module, v) for v in values] or [{"skip"}])
-        requested = [a for a in _arg_names(node, method) if a not in direct]
+        requested = [a for a in self._fixture_args(module, node, method) if a not in direct]
         requested += [a for m in marks if m.name == "usefixtures" and m.call for a in _str_args(m.call)]
         requested += [n for layer in layers for n, f in layer.items() if f.autouse]
         fixture_cases, fixtures_static = _fixture_cases(requested, layers, direct)
@@ -263,6 +263,23 @@ class _Counter:
             rel, name, node.lineno, cases, affected("skip"), affected("skipif"), affected("xfail"),
             tuple(sorted(names - NOT_MARKERS)), scaffolded, static and fixtures_static,
         )
+
+    def _fixture_args(self, module: SourceModule, node: ast.FunctionDef, method: bool) -> list[str]:
+        """Arguments pytest fills from fixtures, less those hypothesis' @given and mock's @patch fill."""
+        names = list(_arg_names(node, method))
+        patches = 0
+        for deco in node.decorator_list:
+            if not isinstance(deco, ast.Call):
+                continue
+            target = self.index.resolve(module, deco.func)
+            dotted = target.dotted if isinstance(target, External) else ""
+            if dotted == "hypothesis.given":
+                given = {k.arg for k in deco.keywords}
+                names = [n for n in names if n not in given]
+                names = names[: len(names) - len(deco.args)] if deco.args else names
+            elif dotted.endswith(("mock.patch", "mock.patch.object")) and not any(k.arg == "new" for k in deco.keywords):
+                patches += len(deco.args) < (3 if dotted.endswith("object") else 2)
+        return names[patches:]
 
     def _param_marks(self, module: SourceModule, value: ast.expr | None) -> set[str]:
         if not (isinstance(value, ast.Call) and isinstance(self.index.resolve(module, value.func), External)):

@@ -9,8 +9,10 @@ expression has (for parametrize lists and fixture params).
 from __future__ import annotations
 
 import ast
+import importlib
 import itertools
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -290,11 +292,29 @@ class SourceIndex:
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
             inner = self.integer(module, expr.operand)
             return None if inner is None else -inner
-        if isinstance(expr, ast.Name):
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult)):
+            left, right = self.integer(module, expr.left), self.integer(module, expr.right)
+            if left is None or right is None:
+                return None
+            return left + right if isinstance(expr.op, ast.Add) else left - right if isinstance(expr.op, ast.Sub) else left * right
+        if isinstance(expr, ast.Call) and len(expr.args) == 1 and self.resolve(module, expr.func) == External("len"):
+            return self.length(module, expr.args[0])
+        if isinstance(expr, (ast.Name, ast.Attribute)):
             found = self.resolve(module, expr)
             if isinstance(found, Local) and found.binding[0] == "value":
                 return self.integer(found.module, found.binding[1])
+            if isinstance(found, External):
+                return _stdlib_int(found.dotted)
         return None
+
+
+def _stdlib_int(dotted: str) -> int | None:
+    """An integer constant of the standard library, e.g. pickle.HIGHEST_PROTOCOL (never user code)."""
+    module, _, name = dotted.rpartition(".")
+    if module not in sys.stdlib_module_names:
+        return None
+    value = getattr(importlib.import_module(module), name, None)
+    return value if type(value) is int else None
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
