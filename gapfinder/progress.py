@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from gapfinder import ledger
 from gapfinder.config import Config, load_config
-from gapfinder.errors import ConfigError, ProjectError
+from gapfinder.errors import ConfigError, GapfinderError, ProjectError
 from gapfinder.model import ProgressFn, SkippedFile
 from gapfinder.testcount import TestCount, TestItem, count_tests
 
@@ -246,11 +246,16 @@ def _coverage_join(root: Path, config: Config, warnings: list[str]) -> CoverageJ
     if path is None or not path.exists():
         return None
     coverage_set = load_coverage(path, discover(root, config), config.path_map)
-    result = api.rank(root, coverage=path, overrides={"top": TOP_PRIORITIES})
     line, branch = _totals(coverage_set)
-    if line is None:
-        line, branch = result.summary.line_coverage, result.summary.branch_coverage
-    rows = result.rows[:TOP_PRIORITIES]
+    try:
+        result = api.rank(root, coverage=path, overrides={"top": TOP_PRIORITIES})
+    except GapfinderError as exc:
+        warnings.append(f"rank priorities unavailable: {exc}")
+        rows: tuple = ()
+    else:
+        if line is None:
+            line, branch = result.summary.line_coverage, result.summary.branch_coverage
+        rows = result.rows[:TOP_PRIORITIES]
     return CoverageJoin(
         source=coverage_set.source,
         line_coverage=line,

@@ -204,7 +204,20 @@ class SourceIndex:
             return [Mark(name, call, module)] if name else []
         if isinstance(found, Local) and found.binding[0] == "value" and call is None:
             return self.marks(found.module, found.binding[1], depth + 1)
+        if isinstance(found, Local) and found.binding[0] == "def":
+            return self._helper_marks(found.module, found.binding[1])
         return []
+
+    def _helper_marks(self, module: SourceModule, helper: ast.FunctionDef) -> list[Mark]:
+        """Marks a project decorator applies, e.g. `return pytest.mark.parametrize("x", [a, b])(f)`."""
+        marks = []
+        for node in ast.walk(helper):
+            if isinstance(node, ast.Call):
+                found = self.resolve(module, node.func)
+                name = mark_name(found.dotted) if isinstance(found, External) else None
+                if name:
+                    marks.append(Mark(name, node, module))
+        return marks
 
     # --- literal lengths ---------------------------------------------------------------------
 

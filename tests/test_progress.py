@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -79,7 +81,7 @@ def test_configured_kinds_and_targets() -> None:
     kinds = {k.kind: k for k in result.kinds}
     assert (kinds["e2e"].tests, kinds["e2e"].target, kinds["e2e"].scaffolded) == (3, 4, 1)
     assert kinds["contract"].tests == 2  # the pact folder; the marker alone would also do
-    assert kinds["unit"].by_default == kinds["unit"].tests == 13  # checks/ names no kind
+    assert kinds["unit"].by_default == kinds["unit"].tests == 14  # checks/ names no kind
     assert result.target == 20
 
 
@@ -114,3 +116,27 @@ def test_unparsable_and_dynamic_files_are_reported_and_the_run_goes_on() -> None
     assert "line 1" in result.unparsable[0].reason
     assert result.total("tests") == 2
     assert result.not_static == 1  # test_dynamic's list comes from a function call
+
+
+def test_coverage_join_reports_totals_and_tested_priorities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """asyncsvc with its lcov report: totals come from the data; priorities from `rank` (stubbed here)."""
+    root = Path(shutil.copytree(SUITES.parent / "asyncsvc", tmp_path / "asyncsvc"))
+    lcov = (SUITES.parent / "coverage-files" / "lcov.info").read_text()
+    (root / "lcov.info").write_text(lcov)
+    hits = [line.split(":")[1].split(",") for block in lcov.split("end_of_record")
+            if "SF:app/" in block for line in block.splitlines() if line.startswith("DA:")]
+    expected_line = 100.0 * sum(1 for _, n, *_ in hits if int(n) > 0) / len(hits)
+    rows = [SimpleNamespace(name="app.auth", tests=("tests/test_auth.py",)), SimpleNamespace(name="app.ws", tests=())]
+    calls = []
+
+    def rank(path: Path, **kwargs: object) -> SimpleNamespace:
+        calls.append(kwargs)
+        return SimpleNamespace(rows=tuple(rows), summary=SimpleNamespace(line_coverage=None, branch_coverage=None))
+
+    monkeypatch.setattr("gapfinder.api.rank", rank)
+    join = measure(root).coverage
+    assert join is not None and join.source.endswith("lcov.info")
+    assert join.line_coverage == pytest.approx(expected_line)
+    assert join.branch_coverage is not None and 0 < join.branch_coverage < 100
+    assert (join.priorities, join.priorities_tested, join.untested) == (2, 1, ("app.ws",))
+    assert calls[0]["coverage"] == root / "lcov.info"
