@@ -9,12 +9,13 @@ looked up. What cannot be inferred becomes a `# TODO(gapfinder): ...` line.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass, field
 
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.target import ModuleModel, Target
 from gapfinder.scaffold.usage import CallSite, UsageTree, helper_lookup, infer_usage
-from gapfinder.scaffold.values import Namer, choose, scalar_literal, snake
+from gapfinder.scaffold.values import Namer, choose, is_stdlib, regex_example, scalar_literal, snake
 
 Import = tuple[str, "str | None"]
 # Third-party modules whose clients reach the network or a service: patched even when used sync.
@@ -86,7 +87,7 @@ class _Planner:
         roots = {a.arg for a in self.params} | module_names | self.patchable_functions | {"self"}
         helpers = {name: f for name, f in model.functions.items()
                    if name not in self.patchable_functions and name != target.name}
-        self.usage = infer_usage(node, roots, helper_lookup(helpers, self.methods))
+        self.usage = infer_usage(node, roots, helper_lookup(helpers, self.methods), model.constants())
         self.passed = _passed_names(self.usage.values())
         self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
@@ -103,11 +104,32 @@ class _Planner:
                 given.append(arg)
         return given
 
+    def is_double(self, arg: ast.arg) -> bool:
+        tree = self.usage[arg.arg]
+        if tree.is_async:
+            return True
+        return not (self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree) or _is_scalar(tree))
+
     def self_doubles(self) -> dict[str, UsageTree]:
         if self.target.kind != "method" and self.target.kind != "property":
             return {}
-        skip = set(self.model.class_attributes(self.target.cls)) | self.data_attrs if self.target.cls else set()
+        cls = self.target.cls
+        skip = set(self.model.class_attributes(cls)) | self.data_attrs | set(self.fields) if cls else set()
         return {name: tree for name, tree in self.usage["self"].attrs.items() if name not in skip}
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Annotated class fields the method reads that take a plain value: {name: literal}."""
+        if self.target.cls is None:
+            return {}
+        used = self.usage["self"].attrs
+        found = {}
+        for stmt in self.target.cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in used:
+                literal = scalar_literal(_unwrap_mapped(stmt.annotation), stmt.target.id)
+                if literal is not None and not literal[1]:
+                    found[stmt.target.id] = literal[0]
+        return found
 
     def patched(self) -> dict[str, UsageTree]:
         """Module-level names to patch where they are looked up: `{"pkg.mod.name": tree}`."""
@@ -125,23 +147,37 @@ class _Planner:
                     found[target] = tree
             elif origin is not None and origin[1] is None and not self.model.is_project(name):
                 for attr, child in tree.attrs.items():  # a third-party module: patch its attributes
-                    if child.is_async or (top in IO_MODULES and (child.call or child.awaited_call)):
+                    if (child.is_async or (top in IO_MODULES and (child.call or child.awaited_call))
+                            or (not is_stdlib(top) and _guarded(child))):
                         found[f"{target}.{attr}"] = child
             elif origin is not None and origin[1] is None:
                 for attr, child in tree.attrs.items():  # a project module: patch what does I/O
                     if child.is_async:
                         found[f"{target}.{attr}"] = child
-            elif tree.is_async or top in IO_MODULES:
+            elif tree.is_async or top in IO_MODULES or (origin and not is_stdlib(top) and _guarded(tree)):
                 found[target] = tree
         return found
+
+    def matching_string(self, tree: UsageTree) -> tuple[str, tuple[()]] | None:
+        """A string a module-level regex accepts, when the value (or its .lower() ...) is matched."""
+        regexes = self.model.regexes()
+        for _, node in _walk([("", tree)]):
+            for callee in node.passed_to:
+                name, _, method = callee.rpartition(".")
+                if name in regexes and method in ("match", "fullmatch", "search"):
+                    example = regex_example(regexes[name])
+                    if example is not None:
+                        return json.dumps(example), ()
+        return None
 
     # --- branch outcomes ------------------------------------------------------------------------
 
     def branches(self) -> list[tuple[_Override, str, str | None]]:
         """(override, label, expected exception) for None results and exceptions caught around calls."""
         found: list[tuple[_Override, str, str | None]] = []
-        roots = [(p.arg, self.usage[p.arg]) for p in self.given_params()]
+        roots = [(p.arg, self.usage[p.arg]) for p in self.given_params() if self.is_double(p)]
         roots += list(self.self_doubles().items()) + [(t.rsplit(".", 1)[-1], tr) for t, tr in self.patched().items()]
+        patched = {id(t) for t in self.patched().values()}
         seen: set[int] = set()
         for label, tree in _walk(roots):
             if id(tree) in seen or tree is self.usage.get("self"):
@@ -150,15 +186,14 @@ class _Planner:
             if tree.none_checks and label not in self.defaults:
                 raised = next((n for n in tree.none_checks if n), None)
                 found.append((_Override(tree, none=True), f"{label}_is_none", self.resolver.exception(raised)))
+            if tree.awaited_call is None and id(tree) not in patched:
+                continue  # only awaited calls and patched callables fail on request
             for site in tree.calls[:1]:
                 for caught, raised in site.handlers[:1]:
                     exc = self.resolver.constructible(caught)
                     if exc is None:
                         continue
-                    result = tree.awaited_call or tree.call
-                    if result is None:
-                        continue
-                    expected = exc if raised == "" else self.resolver.exception(raised) if raised else None
+                    expected = self.resolver.exception(caught if raised == "" else raised) if raised is not None else None
                     found.append((_Override(tree, raises=exc), f"{label}_raises", expected))
         return found
 
@@ -173,7 +208,9 @@ class _Planner:
         call_args: list[str] = []
         for arg in self.given_params():
             tree = self.usage[arg.arg]
-            literal = scalar_literal(arg.annotation, arg.arg)
+            literal = self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree)
+            if literal is None and _is_scalar(tree):
+                literal = (str(_scalar_value(tree)), ())
             if literal is not None and not tree.is_async:
                 case.lines.append(f"{arg.arg} = {literal[0]}")
                 case.imports.update(literal[1])
@@ -194,7 +231,8 @@ class _Planner:
         name = snake(self.target.qualname.replace(".", "_"))
         return TestCase(
             name=f"test_{name}" + (f"_when_{label}" if label else ""),
-            is_async=self.target.is_async or any("asyncio.get_running_loop" in line for line in case.lines),
+            is_async=self.target.is_async or _starts_tasks(self.target.node)
+            or any("asyncio.get_running_loop" in line for line in case.lines),
             arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
             asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
         )
@@ -211,13 +249,19 @@ class _Planner:
             case.lines.append(f"{obj} = {self.construct(case)}")
             for attr, tree in self.self_doubles().items():
                 case.lines.append(f"{obj}.{attr} = {builder.value(tree, attr, root=True)}")
+            for attr, literal in self.fields.items():
+                case.lines.append(f"{obj}.{attr} = {literal}")
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
+        if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
+            return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
         if _is_generator(target.node):
             loop = "async for" if target.is_async else "for"
             return [f"result = [item {loop} item in {call}]"]
-        if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
-            return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
-        return [f"result = {'await ' if target.is_async else ''}{call}"]
+        lines = [f"result = {'await ' if target.is_async else ''}{call}"]
+        if _starts_tasks(target.node):
+            case.imports.add(("asyncio", None))
+            lines.append("await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))  # let spawned tasks finish")
+        return lines
 
     def construct(self, case: _Case) -> str:
         """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
@@ -290,6 +334,9 @@ class _Doubles:
         if literal is not None:
             return literal
         self.case.imports.add(("unittest.mock", "MagicMock"))
+        if tree.elements and not tree.attrs:
+            parts = [self.value(e, f"{hint}_{i}") for i, e in enumerate(tree.elements)]
+            return f"({', '.join(parts)},)"
         if not tree.used and not tree.returned and not root:
             return "MagicMock()"
         var = self.case.namer(hint)
@@ -372,6 +419,18 @@ def _hint(expr: str, suffix: str) -> str:
     return f"{last}_{suffix}"
 
 
+def _unwrap_mapped(annotation: ast.expr) -> ast.expr:
+    """`Mapped[int]` (SQLAlchemy) -> `int`."""
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Mapped"):
+        return annotation.slice
+    return annotation
+
+
+def _guarded(tree: UsageTree) -> bool:
+    """Called inside a try whose handlers turn its failures into the function's own outcome."""
+    return any(site.handlers for site in tree.calls)
+
+
 def _scalar_value(tree: UsageTree) -> str | None:
     """A constant for a leaf the code compares or parses; None when a double fits."""
     if tree.attrs:
@@ -379,6 +438,10 @@ def _scalar_value(tree: UsageTree) -> str | None:
     literal = choose(tree.comparisons)
     if literal is None and any(p.endswith("json.loads") for p in tree.passed_to):
         literal = '"{}"'
+    if literal is None and any(p.endswith("json.dumps") for p in tree.passed_to):
+        literal = "{}"
+    if literal is None and any(p.startswith("kw:") for p in tree.passed_to):
+        literal = "1"
     return literal
 
 
@@ -453,6 +516,13 @@ def _render_args(site: CallSite, given: set[str]) -> str | None:
 def _single_return(func: ast.AST) -> bool:
     returns = [n for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value is not None]
     return len(returns) == 1
+
+
+def _starts_tasks(func: ast.AST) -> bool:
+    """The code needs a running event loop: it creates tasks or asks for the loop."""
+    names = ("create_task", "ensure_future", "get_running_loop", "get_event_loop")
+    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in names for n in _own_nodes(func))
 
 
 def _is_generator(func: ast.AST) -> bool:

@@ -62,6 +62,34 @@ class ModuleModel:
             return self.module, name
         return None
 
+    def constants(self) -> dict[str, tuple[object, ...]]:
+        """Module-level literal collections (`ALLOWED = frozenset({"a", "b"})`), sorted."""
+        found: dict[str, tuple[object, ...]] = {}
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                value = stmt.value
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1 \
+                        and value.func.id in ("frozenset", "set", "tuple", "list"):
+                    value = value.args[0]
+                try:
+                    literal = ast.literal_eval(value)
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    continue
+                if isinstance(literal, (tuple, list, set, frozenset)):
+                    found[stmt.targets[0].id] = tuple(sorted(literal, key=repr))
+        return found
+
+    def regexes(self) -> dict[str, str]:
+        """Module-level `NAME = re.compile("pattern")`: {name: pattern}."""
+        found = {}
+        for stmt in self.tree.body:
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and isinstance(stmt.value, ast.Call) and dotted(stmt.value.func) in ("re.compile", "compile")
+                    and stmt.value.args and isinstance(stmt.value.args[0], ast.Constant)
+                    and isinstance(stmt.value.args[0].value, str)):
+                found[stmt.targets[0].id] = stmt.value.args[0].value
+        return found
+
     def methods(self, cls: ast.ClassDef) -> dict[str, FunctionNode]:
         return {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 

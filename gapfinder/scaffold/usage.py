@@ -15,6 +15,8 @@ from typing import Callable, Iterable, Mapping
 
 # Callables whose coroutine arguments end up awaited (the task or gather awaits them).
 AWAITING_CALLS = frozenset({"create_task", "ensure_future", "gather", "wait_for", "shield", "run"})
+# Keyword arguments that take a number of seconds or a count: a double there must be a number.
+NUMERIC_KEYWORDS = frozenset({"timeout", "delay", "seconds", "ttl", "ex", "px", "interval", "limit", "retries"})
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -55,6 +57,7 @@ class UsageTree:
     none_checks: list[str | None] = field(default_factory=list)  # raised exception, or None (returns)
     returned: bool = False
     passed_to: set[str] = field(default_factory=set)  # dotted callees it is handed to (json.loads)
+    elements: list[UsageTree] = field(default_factory=list)  # unpacked as `a, b = value`
     used: bool = False
 
     def child(self, edge: str, name: str | None = None) -> UsageTree:
@@ -77,25 +80,11 @@ class UsageTree:
 
     def children(self) -> Iterable[UsageTree]:
         yield from self.attrs.values()
+        yield from self.elements
         for edge in ("call", "awaited_call", "awaited", "aenter", "enter", "aiter_item", "iter_item", "item"):
             node = getattr(self, edge)
             if node is not None:
                 yield node
-
-    def merge(self, other: UsageTree) -> None:
-        """Add other's usage (a helper's parameter) to this tree."""
-        self.used = self.used or other.used
-        for name, node in other.attrs.items():
-            self.attrs.setdefault(name, UsageTree()).merge(node)
-        for edge in ("call", "awaited_call", "awaited", "aenter", "enter", "aiter_item", "iter_item", "item"):
-            theirs = getattr(other, edge)
-            if theirs is not None:
-                self.child(edge).merge(theirs)
-        self.calls.extend(CallSite(c.args, c.keywords, False, c.handlers) for c in other.calls)
-        self.comparisons.extend(other.comparisons)
-        self.none_checks.extend(other.none_checks)
-        self.passed_to |= other.passed_to
-
 
 # Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
 HelperLookup = Callable[[ast.expr], "tuple[FunctionNode, bool] | None"]
@@ -114,16 +103,24 @@ def dotted(expr: ast.expr) -> str | None:
 
 
 def infer_usage(
-    func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None, depth: int = 0
+    func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None,
+    constants: Mapping[str, tuple[object, ...]] | None = None,
 ) -> dict[str, UsageTree]:
-    """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body."""
-    walker = _Walker({name: UsageTree() for name in collaborators}, helpers, depth)
+    """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body.
+
+    helpers resolves calls to same-module functions and methods, walked with the caller's values;
+    constants are module-level literal collections, so `x in ALLOWED` suggests a value for x.
+    """
+    walker = _Walker({name: UsageTree() for name in collaborators}, helpers, 0, constants)
     walker.block(func.body)
     return walker.roots
 
 
 class _Walker:
-    def __init__(self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int) -> None:
+    def __init__(
+        self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int,
+        constants: Mapping[str, tuple[object, ...]] | None = None,
+    ) -> None:
         self.roots = roots
         self.env: dict[str, UsageTree | None] = dict(roots)
         self.helpers = helpers
@@ -131,6 +128,8 @@ class _Walker:
         self.uncertain = 0  # inside a branch, loop or handler
         self.exited = False  # an earlier statement may have returned or raised
         self.handlers: tuple[tuple[str, str | None], ...] = ()
+        self.returns: list[UsageTree] = []
+        self.constants = constants or {}
 
     # --- statements ------------------------------------------------------------------------
 
@@ -181,6 +180,7 @@ class _Walker:
                 value = self.expr(node.value)
                 if value is not None:
                     value.returned = True
+                    self.returns.append(value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return  # nested definitions run later, if at all
         elif isinstance(node, ast.Match):
@@ -223,12 +223,31 @@ class _Walker:
                     self.note_none(left, guards)
                 elif isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.IsNot):
                     self.note_none(left, None if guards is not False else False)
-                elif isinstance(right, ast.Constant) and isinstance(right.value, (int, float, str)):
-                    node = self.lookup(left)
-                    if node is not None:
-                        node.comparisons.append(Comparison(_OPS[type(part.ops[0])], right.value, guards is not False))
+                elif guards is not False:
+                    self.compare(part, raises=isinstance(guards, str), evaluated=True)
             elif subject is not part or negated:
                 self.note_none(subject, guards)
+
+    def compare(self, node: ast.Compare, raises: bool, evaluated: bool = False) -> None:
+        """`x > 5`, `x != "pending"`, `x in ALLOWED`: the constants a value is held against."""
+        if evaluated:  # a guard: its expression was walked already
+            left = self.lookup(node.left)
+        else:
+            left = self.expr(node.left)
+            for comparator in node.comparators:
+                self.expr(comparator)
+        if left is None or len(node.ops) != 1:
+            return
+        op, right = node.ops[0], node.comparators[0]
+        if isinstance(right, ast.Constant) and isinstance(right.value, (int, float, str)) and type(op) in _OPS:
+            left.comparisons.append(Comparison(_OPS[type(op)], right.value, raises))
+        elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, ast.Name) and right.id in self.constants:
+            for value in self.constants[right.id][:3]:
+                left.comparisons.append(Comparison("==" if isinstance(op, ast.In) else "!=", value, raises))
+        elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            for element in right.elts[:3]:
+                if isinstance(element, ast.Constant) and isinstance(element.value, (int, float, str)):
+                    left.comparisons.append(Comparison("==" if isinstance(op, ast.In) else "!=", element.value, raises))
 
     def note_none(self, expr: ast.expr, guards: str | None | bool) -> None:
         node = self.lookup(expr)
@@ -239,8 +258,11 @@ class _Walker:
         if isinstance(target, ast.Name):
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self.bind(element, value.child("iter_item") if value is not None else None)
+            if value is not None and not value.elements:
+                value.used = True
+                value.elements = [UsageTree() for _ in target.elts]
+            for index, element in enumerate(target.elts):
+                self.bind(element, value.elements[index] if value is not None and index < len(value.elements) else None)
         else:
             self.expr(target)
 
@@ -256,6 +278,12 @@ class _Walker:
         if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
             base = self.lookup(expr.value.func)
             return base.awaited_call if base is not None else None
+        if isinstance(expr, ast.Call):
+            base = self.lookup(expr.func)
+            return base.call if base is not None else None
+        if isinstance(expr, ast.Subscript):
+            base = self.lookup(expr.value)
+            return base.item if base is not None else None
         return None
 
     def expr(self, node: ast.expr) -> UsageTree | None:
@@ -289,6 +317,9 @@ class _Walker:
             return None
         if isinstance(node, ast.Starred):
             return self.expr(node.value)
+        if isinstance(node, ast.Compare):
+            self.compare(node, raises=False)
+            return None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child)
@@ -327,7 +358,14 @@ class _Walker:
         for tree in arg_trees:
             if tree is not None and name:
                 tree.passed_to.add(name)
-        self.merge_helper(node, arg_trees)
+        for kw in node.keywords:
+            if kw.arg in NUMERIC_KEYWORDS:
+                tree = self.lookup(kw.value)
+                if tree is not None:
+                    tree.passed_to.add(f"kw:{kw.arg}")
+        is_helper, returned = self.walk_helper(node, arg_trees)
+        if is_helper:
+            return returned
         if short in ("wait_for", "shield") and arg_trees and arg_trees[0] is not None:
             return arg_trees[0]
         if callee is None:
@@ -347,13 +385,16 @@ class _Walker:
         self.uncertain -= 1
         self.env = saved
 
-    def merge_helper(self, node: ast.Call, arg_trees: list[UsageTree | None]) -> None:
-        """Fold a same-module helper's use of its parameters into the trees passed to it."""
+    def walk_helper(self, node: ast.Call, arg_trees: list[UsageTree | None]) -> tuple[bool, UsageTree | None]:
+        """Walk a same-module helper with the caller's trees as its parameters.
+
+        Returns (was a helper, the value it returns when that is one known value).
+        """
         if self.helpers is None or self.depth >= 3:
-            return
+            return False, None
         found = self.helpers(node.func)
         if found is None:
-            return
+            return False, None
         func, drop_self = found
         positional = [a.arg for a in func.args.posonlyargs + func.args.args]
         if drop_self:
@@ -367,12 +408,12 @@ class _Walker:
             tree = self.lookup(kw.value)
             if kw.arg in own and tree is not None:
                 passed[kw.arg] = tree
-        shared = set(self.roots) - own  # module-level names and `self`
-        inner = infer_usage(func, set(passed) | shared, self.helpers, self.depth + 1)
-        for param, tree in passed.items():
-            tree.merge(inner[param])
-        for root in shared:
-            self.roots[root].merge(inner[root])
+        shared = {name: tree for name, tree in self.roots.items() if name not in own}
+        inner = _Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants)
+        inner.uncertain = 1  # calls inside helpers are never asserted one by one
+        inner.block(func.body)
+        returned = {id(t): t for t in inner.returns}
+        return True, (next(iter(returned.values())) if len(returned) == 1 else None)
 
     @property
     def certain(self) -> bool:

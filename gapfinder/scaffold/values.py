@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 import keyword
 import re
 import sys
 
-from gapfinder.scaffold.usage import Comparison
+if sys.version_info >= (3, 11):
+    from re import _parser as _sre_parse
+else:  # pragma: no cover - exercised on 3.10 only
+    import sre_parse as _sre_parse
+
+from gapfinder.scaffold.usage import Comparison, UsageTree
 
 # Annotation name -> (literal, imports it needs).
 SCALARS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
-    "int": ("1", ()),
+    "int": ("10", ()),
     "float": ("1.0", ()),
     "bool": ("True", ()),
     "bytes": ('b"data"', ()),
@@ -42,20 +48,41 @@ STRING_BY_NAME = (
 )
 
 
-def scalar_literal(annotation: ast.expr | None, name: str) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
-    """A literal for a parameter annotated with a plain data type, or None for anything else."""
+def scalar_literal(
+    annotation: ast.expr | None, name: str, usage: UsageTree | None = None,
+) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+    """A literal for a parameter annotated with a plain data type, or None for anything else.
+
+    usage refines it: the constants the code compares the value with (also after str methods
+    such as `.strip().lower()`) choose a value that keeps raising guards false.
+    """
     if annotation is None:
         return None
     names = [n for n in _annotation_names(annotation) if n != "None"]
     if not names:
         return None
     first = names[0]
+    if usage is not None and first in ("str", "int", "float"):
+        chosen = choose(_comparisons_through_str_methods(usage))
+        if chosen is not None and isinstance(ast.literal_eval(chosen), str) == (first == "str"):
+            return chosen, ()
     if first == "str":
         for pattern, literal in STRING_BY_NAME:
             if pattern.search(name.lower()):
                 return literal, ()
         return f'"{name}"', ()
     return SCALARS.get(first)
+
+
+STR_METHODS = frozenset({"strip", "lower", "upper", "casefold", "lstrip", "rstrip", "title"})
+
+
+def _comparisons_through_str_methods(tree: UsageTree) -> list[Comparison]:
+    found = list(tree.comparisons)
+    for name, child in tree.attrs.items():
+        if name in STR_METHODS and child.call is not None:
+            found += _comparisons_through_str_methods(child.call)
+    return found
 
 
 def _annotation_names(annotation: ast.expr) -> list[str]:
@@ -108,11 +135,70 @@ def choose(comparisons: list[Comparison]) -> str | None:
     if numbers:
         candidates: list[object] = [1, 0] + [n + d for n in numbers for d in (1, -1, 0)]
     elif strings:
-        candidates = [c.value for c in comparisons if isinstance(c.value, str) and not c.raises] + ["value"]
+        candidates = [c.value for c in comparisons if isinstance(c.value, str) and not c.raises] + strings + ["value"]
     else:
         return None
     best = min(candidates, key=lambda v: sum(1 for c in comparisons if c.raises and _holds(v, c)))
-    return repr(best)
+    return json.dumps(best) if isinstance(best, str) else repr(best)
+
+
+def regex_example(pattern: str) -> str | None:
+    """A string the pattern matches, for the simple patterns input validation uses; else None."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except (re.error, RecursionError):
+        return None
+    return _example(list(parsed))
+
+
+def _example(items: list) -> str | None:
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "ANY":
+            out.append("a")
+        elif name == "AT":
+            continue
+        elif name == "IN":
+            char = _class_member(arg)
+            if char is None:
+                return None
+            out.append(char)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _, body = arg
+            part = _example(list(body))
+            if part is None:
+                return None
+            out.append(part * max(low, 1 if low == 0 and part.isdigit() else low))
+        elif name == "SUBPATTERN":
+            part = _example(list(arg[-1]))
+            if part is None:
+                return None
+            out.append(part)
+        elif name == "BRANCH":
+            part = _example(list(arg[1][0]))
+            if part is None:
+                return None
+            out.append(part)
+        else:
+            return None
+    return "".join(out)
+
+
+def _class_member(items: list) -> str | None:
+    if items and str(items[0][0]) == "NEGATE":
+        return None
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            return chr(arg)
+        if name == "RANGE":
+            return chr(arg[0])
+        if name == "CATEGORY":
+            return {"CATEGORY_DIGIT": "1", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " "}.get(str(arg))
+    return None
 
 
 def _holds(value: object, comparison: Comparison) -> bool:

@@ -1,0 +1,163 @@
+"""What the project offers the generated tests (app factory, auth settings, database models), and
+the conftest, integration and e2e files built on it.
+
+Detection reads the project's source with `ast`; nothing of the project is imported.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable
+
+import jinja2
+
+from gapfinder import __version__
+from gapfinder.model import Project, SourceFile
+from gapfinder.scaffold import render
+from gapfinder.scaffold.target import ModuleModel, Target
+
+Ref = tuple[str, str]  # (module, name)
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET", "JWT_SECRET_KEY")
+ALGORITHM_NAMES = ("ALGORITHM", "JWT_ALGORITHM")
+CURRENT_USER_NAMES = ("get_current_user", "current_user", "get_current_active_user")
+SESSION_NAMES = ("get_session", "get_db", "get_db_session")
+
+
+@dataclass(frozen=True)
+class Facts:
+    package: str
+    secret: Ref | None = None
+    algorithm: Ref | None = None
+    uses_jwt: bool = False
+    fastapi_app: Ref | None = None
+    app_is_factory: bool = False
+    flask_app: Ref | None = None
+    flask_login: bool = False
+    current_user: Ref | None = None
+    session_dependency: Ref | None = None
+    base: Ref | None = None  # declarative base whose metadata holds the tables
+    models: tuple[str, ...] = ()  # modules that define tables
+    user_model: Ref | None = None
+
+
+def detect(project: Project, read_module: Callable[[str], ast.Module | None]) -> Facts:
+    found: dict[str, object] = {}
+    models: list[str] = []
+    package = project.files[0].module.split(".", 1)[0] if project.files else ""
+    for source in project.files:
+        tree = read_module(source.module)
+        if tree is None:
+            continue
+        module = source.module
+        for stmt in tree.body:
+            _detect_stmt(stmt, module, found, models)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name == "jwt" for a in node.names):
+                found["uses_jwt"] = True
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and "flask_login" in ast.unparse(node):
+                found["flask_login"] = True
+    return Facts(package=package, models=tuple(models), **found)  # type: ignore[arg-type]
+
+
+def _detect_stmt(stmt: ast.stmt, module: str, found: dict[str, object], models: list[str]) -> None:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        name = stmt.targets[0].id
+        if name in SECRET_NAMES:
+            found.setdefault("secret", (module, name))
+        elif name in ALGORITHM_NAMES:
+            found.setdefault("algorithm", (module, name))
+        called = _called_name(stmt.value)
+        if called == "FastAPI":
+            found.setdefault("fastapi_app", (module, name))
+        elif called == "Flask":
+            found.setdefault("flask_app", (module, name))
+        elif called == "declarative_base":
+            found.setdefault("base", (module, name))
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if stmt.name in CURRENT_USER_NAMES:
+            found.setdefault("current_user", (module, stmt.name))
+        elif stmt.name in SESSION_NAMES:
+            found.setdefault("session_dependency", (module, stmt.name))
+        elif "fastapi_app" not in found and any(_called_name(n) == "FastAPI" for n in ast.walk(stmt)):
+            found["fastapi_app"] = (module, stmt.name)
+            found["app_is_factory"] = True
+    elif isinstance(stmt, ast.ClassDef):
+        bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in stmt.bases}
+        if "DeclarativeBase" in bases:
+            found.setdefault("base", (module, stmt.name))
+        has_table = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__"
+                                                         for t in s.targets) for s in stmt.body)
+        if has_table:
+            if module not in models:
+                models.append(module)
+            if stmt.name == "User":
+                found.setdefault("user_model", (module, "User"))
+
+
+def _called_name(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return None
+
+
+def render_conftest(env: jinja2.Environment, facts: Facts, package: str, configure_pytest: bool) -> str:
+    """Fixtures shared by every generated test; merged into the tests folder's conftest.py."""
+    imports: set[tuple[str, str | None]] = {("pytest", None)}
+    if facts.uses_jwt:
+        imports |= {("time", None), ("jwt", None)}
+        for ref in (facts.secret, facts.algorithm):
+            if ref:
+                imports.add(ref)
+    web = facts.fastapi_app is not None
+    if web:
+        imports |= {("httpx", None), ("pytest_asyncio", None), facts.fastapi_app}
+        if facts.current_user:
+            imports.add(facts.current_user)
+        if facts.user_model:
+            imports.add(facts.user_model)
+    database = facts.base is not None and facts.models
+    if database:
+        imports |= {("pytest_asyncio", None), ("sqlalchemy.ext.asyncio", "async_sessionmaker"),
+                    ("sqlalchemy.ext.asyncio", "create_async_engine"), facts.base}
+        imports |= {(m, None) for m in facts.models}
+        if web and facts.session_dependency:
+            imports.add(facts.session_dependency)
+    code = render.render(
+        env, "conftest.py.j2", version=__version__, facts=facts, web=web, database=database,
+        filters=not configure_pytest, imports=render.format_imports(imports, package),
+    )
+    return render.check_parses(code, "conftest.py.j2")
+
+
+def render_kind(
+    env: jinja2.Environment, kind: str, model: ModuleModel, targets: list[Target], facts: Facts, source: SourceFile,
+) -> tuple[str, int]:
+    """Integration or e2e tests for the module, and how many; ("", 0) when none apply."""
+    if kind == "e2e":
+        routes = [t for t in targets if t.route is not None and t.route.method != "WEBSOCKET"]
+        if not routes or facts.fastapi_app is None:
+            return "", 0
+        head = render.header(env, source.path, source.module, kind)
+        imports = {("pytest", None), ("httpx", None)}
+        code = render.render(env, "e2e_test.py.j2", header=head, routes=[_route_view(t) for t in routes],
+                             has_auth=facts.current_user is not None,
+                             imports=render.format_imports(imports, model.package))
+        return render.check_parses(code, "e2e_test.py.j2"), len(routes)
+    return "", 0
+
+
+def _route_view(target: Target) -> dict[str, object]:
+    route = target.route
+    assert route is not None
+    path = route.path
+    for segment in [s for s in path.split("/") if s.startswith("{") and s.endswith("}")]:
+        path = path.replace(segment, "1")
+    protected = any(
+        isinstance(d, ast.Call) and (ast.unparse(d.func).endswith("Depends") or ast.unparse(d.func).endswith("Security"))
+        and d.args and any(k in ast.unparse(d.args[0]) for k in ("current_user", "require_", "auth"))
+        for d in target.node.args.defaults + [d for d in target.node.args.kw_defaults if d is not None]
+    )
+    return {"name": target.name, "method": route.method.lower(), "path": path, "protected": protected,
+            "body": route.method in ("POST", "PUT", "PATCH")}

@@ -1,0 +1,119 @@
+"""Which files a scaffold run touches, their merged text, and writing them all or none."""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gapfinder.model import Project, SourceFile
+from gapfinder.scaffold import render, support
+from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.merge import merge, unified_diff
+from gapfinder.scaffold.mocks import plan_target
+from gapfinder.scaffold.target import build_model
+
+TODO = "TODO(gapfinder)"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: str  # relative, posix
+    old: str | None
+    new: str
+    added: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Planned:
+    files: tuple[PlannedFile, ...]
+    tests: int
+
+
+def test_file_name(module: str) -> str:
+    """`app.services.orders` -> `test_services_orders.py` (unique per module, top package dropped)."""
+    parts = module.split(".")
+    rest = parts[1:] or parts
+    return f"test_{'_'.join(rest)}.py"
+
+
+def plan_files(
+    project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
+    templates: Path | None, configure_pytest: bool,
+) -> Planned:
+    env = render.environment(templates)
+    modules = {f.module: f.path for f in project.files}
+    root = project.root
+
+    def read_module(name: str) -> ast.Module | None:
+        path = modules.get(name)
+        if path is None:
+            return None
+        try:
+            return ast.parse((root / path).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return None
+
+    model = build_model(tree, source.module, source.is_package)
+    targets = model.targets()
+    if not targets:
+        return Planned((), 0)
+    facts = support.detect(project, read_module)
+    files: list[PlannedFile] = []
+    tests = 0
+    for kind in kinds:
+        if kind == "unit":
+            resolver = Resolver(model, read_module)
+            cases = [case for target in targets for case in plan_target(model, target, resolver)]
+            extra = set()
+            for case in cases:
+                extra |= resolver.imports_of(case.raises, *case.arrange)
+            head = render.header(env, source.path, source.module, kind)
+            code = render.render_tests(env, "unit_test.py.j2", cases, extra, model.package, head)
+        else:
+            code, count = support.render_kind(env, kind, model, targets, facts, source)
+            if not count:
+                continue
+        tests += code.count("@pytest.mark.scaffold\n")
+        folder = f"{tests_dir}/{kind}"
+        files.append(_planned(root, f"{folder}/{test_file_name(source.module)}", code))
+        files.append(_planned(root, f"{folder}/__init__.py", render.header(env, source.path, source.module, kind) + "\n"))
+    if tests:
+        conftest = support.render_conftest(env, facts, model.package, configure_pytest)
+        files.append(_planned(root, f"{tests_dir}/conftest.py", conftest))
+    return Planned(tuple(f for f in files if f.old != f.new), tests)
+
+
+def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
+    path = root / rel
+    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    if rel.endswith("__init__.py") and old is not None:
+        return PlannedFile(rel, old, old, ())
+    merged = merge(old, generated, rel)
+    return PlannedFile(rel, old, merged.text, merged.added)
+
+
+def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
+    """Write every planned file, or none when a folder is not writable; return what changed."""
+    from gapfinder.scaffold import ScaffoldError, ScaffoldFile
+
+    if not dry_run:
+        for planned in files:
+            folder = (root / planned.path).parent
+            while not folder.exists():
+                folder = folder.parent
+            if not os.access(folder, os.W_OK) or not folder.is_dir():
+                raise ScaffoldError(f"cannot write tests under {folder}: not a writable folder; nothing was written.")
+    results = []
+    for planned in files:
+        if not dry_run:
+            path = root / planned.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(planned.new, encoding="utf-8")
+        added = planned.new.count(TODO) - (planned.old or "").count(TODO)
+        results.append(ScaffoldFile(
+            planned.path, "create" if planned.old is None else "extend", planned.added, max(added, 0),
+            unified_diff(planned.old, planned.new, planned.path),
+        ))
+    return tuple(results)
