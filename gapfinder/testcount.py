@@ -129,7 +129,7 @@ class _Counter:
                 continue
             kind, node = found.binding[0], found.binding[1]
             if kind == "def" and self._is_test_function(found.module, name, node):
-                items.append(self._item(rel, name, found.module, node, module_marks, layers, method=False))
+                items.append(self._item(rel, name, found.module, node, module_marks, layers, None))
             elif kind == "class":
                 items.extend(self._collect_class(rel, name, found.module, node, module_marks, layers, name))
             elif kind == "value" and _is_state_machine_case(self.index, found.module, node):
@@ -153,6 +153,7 @@ class _Counter:
                 return []
         marks = [m for cm, c in mro for m in self._class_marks(cm, c)] + outer_marks
         layers = [*(self._fixtures(m, names) for m, names in bodies), *outer_layers]
+        scope = {k: (m, b[1]) for m, names in reversed(bodies) for k, b in names.items() if b[0] == "value"}
         items: list[TestItem] = []
         seen: set[str] = set()
         for owner, names in bodies:
@@ -164,12 +165,12 @@ class _Counter:
                 if kind == "def":
                     wanted = attr.startswith("test") if is_unittest else self._is_test_function(owner, attr, member)
                     if wanted and not _decorated_with(self.index, owner, member, ("property",)):
-                        items.append(self._item(rel, f"{nodeid}::{attr}", owner, member, marks, layers, method=True))
+                        items.append(self._item(rel, f"{nodeid}::{attr}", owner, member, marks, layers, scope))
                 elif kind == "class" and not is_unittest:
                     items.extend(self._collect_class(rel, attr, owner, member, marks, layers, f"{nodeid}::{attr}"))
         if is_unittest and not items and "runTest" in seen:
             owner, member = next((m, n["runTest"][1]) for m, n in bodies if "runTest" in n)
-            items.append(self._item(rel, f"{nodeid}::runTest", owner, member, marks, layers, method=True))
+            items.append(self._item(rel, f"{nodeid}::runTest", owner, member, marks, layers, scope))
         return items
 
     def _mro(self, module: SourceModule, node: ast.ClassDef) -> tuple[list[tuple[SourceModule, ast.ClassDef]], list[str]]:
@@ -230,8 +231,10 @@ class _Counter:
 
     def _item(
         self, rel: str, name: str, module: SourceModule, node: ast.FunctionDef,
-        outer_marks: list[Mark], layers: list[Layer], method: bool,
+        outer_marks: list[Mark], layers: list[Layer], class_scope: dict | None,
     ) -> TestItem:
+        """One test; class_scope (None for a module-level function) holds the class body's values."""
+        method = class_scope is not None
         own = [m for d in node.decorator_list for m in self.index.marks(module, d)]
         marks = own + outer_marks
         names = {m.name for m in marks}
@@ -241,7 +244,11 @@ class _Counter:
             if mark.name != "parametrize" or mark.call is None or len(mark.call.args) < 2:
                 continue
             direct.update(_param_names(mark.call.args[0]))
-            values = self.index.elements(mark.module, mark.call.args[1])
+            values_expr = mark.call.args[1]
+            if method and isinstance(values_expr, ast.Name) and values_expr.id in class_scope:
+                values = self.index.elements(*class_scope[values_expr.id])  # a name from the class body
+            else:
+                values = self.index.elements(mark.module, values_expr)
             if values is None:
                 static = False
             else:  # an empty list still gives one (skipped) case

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
+from gapfinder.testvalues import Unknown, evaluate
+
 # A binding is one of: ("def", node) ("class", node) ("value", expr) ("module", ref) ("from", ref, attr);
 # a ref is (base folder or None for absolute, dotted name).
 Binding = tuple
@@ -225,6 +227,15 @@ class SourceIndex:
         """The elements iterating expr gives (None for ones not visible), or None when unknown."""
         if depth > MAX_DEPTH:
             return None
+        found = self._elements(module, expr, depth)
+        if found is not None or depth:
+            return found
+        try:
+            return [None] * len(evaluate(self, module, expr))
+        except (Unknown, TypeError):
+            return None
+
+    def _elements(self, module: SourceModule, expr: ast.expr, depth: int) -> list[ast.expr | None] | None:
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             out: list[ast.expr | None] = []
             for elt in expr.elts:
