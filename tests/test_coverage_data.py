@@ -154,6 +154,9 @@ def test_parallel_files_are_combined_without_touching_them(srclib_parallel_run: 
     assert csv.contexts == {"csv"}  # only test_csvlite imports it
     assert tokens.contexts == {"tokens", "csv"}  # textkit/__init__ imports it in both runs
     assert "src/textkit/wrap.py" not in cov.files and "src/textkit/formats/ini.py" not in cov.files
+    assert cov.source == f"{root / '.coverage'}* (2 files combined)"
+    # Naming the .coverage that `coverage combine` would write finds the same parallel files.
+    assert load_coverage(root / ".coverage", project).files == cov.files
 
 
 def test_line_and_branch_parallel_files_do_not_combine(tmp_path: Path) -> None:
@@ -228,6 +231,34 @@ def test_data_for_another_project_matches_nothing(srclib_run: CoverageRun, async
         load_coverage(srclib_run.xml, asyncsvc)
     assert "matches a source file under" in caught.value.message
     assert "--path-map" in caught.value.hint
+
+
+def test_cobertura_classes_split_and_method_lines_merge(asyncsvc: Project, tmp_path: Path) -> None:
+    """Some writers emit one <class> per Python class and repeat lines under <methods>."""
+    path = tmp_path / "cobertura.xml"
+    path.write_text(
+        '<coverage branches-valid="2"><sources><source>/ci/asyncsvc</source></sources><packages><package name="app.utils">'
+        '<classes><class name="A" filename="app/utils/timeutil.py"><methods><method name="f"><lines>'
+        '<line number="3" hits="1"/></lines></method></methods><lines><line number="3" hits="1"/>'
+        '<line number="4" hits="0" branch="true" condition-coverage="50% (1/2)"/></lines></class>'
+        '<class name="B" filename="app/utils/timeutil.py"><methods/><lines><line number="4" hits="2"/>'
+        '<line number="9" hits="0"/></lines></class></classes></package></packages></coverage>'
+    )
+    timeutil = load_coverage(path, asyncsvc).files["app/utils/timeutil.py"]
+    assert timeutil.executed == {3, 4}
+    assert timeutil.statements == {3, 4, 9}
+    assert (timeutil.branches_covered, timeutil.branches_total) == (1, 2)
+
+
+def test_lcov_repeated_records_of_one_file_merge(asyncsvc: Project, tmp_path: Path) -> None:
+    path = tmp_path / "lcov.info"
+    path.write_text(
+        "TN:unit\nSF:app/utils/text.py\nDA:1,1\nDA:2,0\nBRDA:2,0,0,-\nBRDA:2,0,1,1\nend_of_record\n"
+        "TN:api\nSF:app/utils/text.py\nDA:2,3\nDA:5,0\nend_of_record\n"
+    )
+    text = load_coverage(path, asyncsvc).files[TEXT]
+    assert text.executed == {1, 2} and text.statements == {1, 2, 5}
+    assert (text.branches_covered, text.branches_total) == (1, 2)
 
 
 # --- discovery -------------------------------------------------------------------------------
