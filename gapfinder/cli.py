@@ -121,6 +121,48 @@ def rank(
     sys.stdout.write(report if report.endswith("\n") else report + "\n")
 
 
+class ScaffoldKind(str, Enum):
+    unit = "unit"
+    integration = "integration"
+    e2e = "e2e"
+    all = "all"
+
+
+class ScaffoldFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def scaffold(
+    module: str = typer.Argument(".", help="A module: path to its file or dotted name. With --top: the project."),
+    kind: ScaffoldKind = typer.Option(ScaffoldKind.unit, "--kind", "-k", help="Which tests to draft."),
+    tests_dir: str = typer.Option("tests", "--tests-dir", help="The tests folder, relative to the project."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the unified diff; write nothing."),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="A folder of templates that override ours."),
+    fmt: ScaffoldFormat = typer.Option(ScaffoldFormat.text, "--format", "-f", help="Summary format."),
+    top: Optional[int] = typer.Option(None, "--top", "-n", min=1, help="Scaffold the N highest priorities of `rank`."),
+    configure_pytest: bool = typer.Option(
+        False, "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
+        "instead of the generated conftest.py."),
+) -> None:
+    """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
+    from gapfinder.scaffold.cli_support import run_scaffold, summary_json, summary_lines
+
+    kinds = ("unit", "integration", "e2e") if kind is ScaffoldKind.all else (kind.value,)
+    results = _run(lambda: run_scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
+                                        templates=templates, top=top, configure_pytest=configure_pytest))
+    if fmt is ScaffoldFormat.json:
+        sys.stdout.write(summary_json(results) + "\n")
+        return
+    if dry_run:
+        for result in results:
+            for changed in result.files:
+                sys.stdout.write(changed.diff)
+    for line in summary_lines(results):
+        console.info(line)
+
+
 @app.command()
 def progress(
     path: Path = typer.Argument(Path("."), help="The project whose tests to count."),

@@ -71,8 +71,12 @@ def format_imports(imports: Iterable[Import], package: str) -> str:
     blocks = []
     for group in (0, 1, 2):
         lines = [f"import {m}" for m in sorted(plain[group])]
-        lines += [f"from {m} import {', '.join(sorted(names, key=lambda n: (not n[0].isupper(), n.lower())))}"
-                  for m, names in sorted(groups[group].items())]
+        for module, names in sorted(groups[group].items()):
+            ordered = sorted(names, key=lambda n: (not n[0].isupper(), n.lower()))
+            line = f"from {module} import {', '.join(ordered)}"
+            if len(line) > 99:
+                line = f"from {module} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
+            lines.append(line)
         if lines:
             blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
