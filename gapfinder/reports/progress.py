@@ -204,6 +204,8 @@ def notes(result: ProgressResult) -> list[str]:
     if result.not_static:
         lines.append(f"{result.not_static} tests have parametrize lists or fixture params not known statically "
                      "(counted as one case each; --collect asks pytest)")
+    if result.dynamic:
+        lines.append(f"pytest_generate_tests in {', '.join(result.dynamic)}: cases there may be more than counted")
     if result.pytest:
         p = result.pytest
         lines.append(f"pytest --collect-only: {p.tests} tests, {p.cases} cases"
