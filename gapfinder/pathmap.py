@@ -61,6 +61,8 @@ def _map_target(new: str, root: Path) -> str:
 
 def apply_maps(path: str, maps: tuple[tuple[str, str], ...]) -> str:
     """The first OLD=NEW whose OLD is a whole-component prefix of path rewrites it."""
+    if not maps:
+        return path
     comparable = path.replace("\\", "/")
     folded = comparable.casefold()
     for old, new in maps:
