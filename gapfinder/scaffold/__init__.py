@@ -52,7 +52,8 @@ def find_root(start: Path) -> Path:
     for folder in [start, *start.parents]:
         if any((folder / name).exists() for name in ("pyproject.toml", "setup.cfg", "setup.py", ".git")):
             return folder
-    return start
+    raise ProjectError(f"{start} is not inside a Python project (no pyproject.toml, setup.cfg, setup.py or "
+                       ".git above it).")
 
 
 def resolve_module(module: str, project: Project) -> SourceFile:
@@ -60,7 +61,9 @@ def resolve_module(module: str, project: Project) -> SourceFile:
     root = project.root
     candidate = Path(module)
     if module.endswith(".py") or os.sep in module or "/" in module:
-        path = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate if (Path.cwd() / candidate).exists() else root / candidate
+        path = candidate.resolve()
         try:
             rel = path.relative_to(root).as_posix()
         except ValueError:

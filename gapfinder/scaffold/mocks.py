@@ -307,11 +307,28 @@ class _Planner:
         return lines
 
 
+def dependency_double(
+    model: ModuleModel, target: Target, resolver: Resolver, param: str, namer: Namer, returned: str,
+) -> tuple[list[str], set[Import], str]:
+    """Lines building a double for one parameter of target, shaped by target's use of it.
+
+    `returned` stands in for any value the target returns straight from the double (e2e tests
+    need something the framework can serialise). Returns (lines, imports, variable).
+    """
+    planner = _Planner(model, target, resolver)
+    case = _Case(namer)
+    builder = _Doubles(case, None, resolver, returned)
+    var = namer(param)
+    builder.root(var, planner.usage[param], None)
+    return case.lines, case.imports, var
+
+
 class _Doubles:
     """Emits the lines that build the doubles of one test."""
 
-    def __init__(self, case: _Case, override: _Override | None, resolver: Resolver) -> None:
+    def __init__(self, case: _Case, override: _Override | None, resolver: Resolver, returned: str | None = None) -> None:
         self.case, self.override, self.resolver = case, override, resolver
+        self.returned = returned
         self.trees: dict[int, UsageTree] = {}
         self.results: dict[int, tuple[UsageTree, str]] = {}  # id(tree) -> (tree, expression of the result)
 
@@ -330,6 +347,8 @@ class _Doubles:
         """An expression for a value the code receives: None, a chosen constant, or a configured double."""
         if self.is_none(tree):
             return "None"
+        if self.returned is not None and tree.returned:
+            return self.returned
         literal = _scalar_value(tree)
         if literal is not None:
             return literal
@@ -404,7 +423,7 @@ class _Doubles:
             self.sync_result(tree.item, f"{expr}.__getitem__.return_value", _hint(expr, "item"))
 
     def sync_result(self, tree: UsageTree, path: str, hint: str) -> None:
-        if self.is_none(tree) or _is_scalar(tree):
+        if self.is_none(tree) or _is_scalar(tree) or (self.returned is not None and tree.returned):
             self.case.lines.append(f"{path} = {self.value(tree, hint)}")
             return
         self.results[id(tree)] = (tree, path)

@@ -15,7 +15,10 @@ import jinja2
 from gapfinder import __version__
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import render
+from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.mocks import IO_MODULES, dependency_double
 from gapfinder.scaffold.target import ModuleModel, Target
+from gapfinder.scaffold.values import Namer
 
 Ref = tuple[str, str]  # (module, name)
 SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET", "JWT_SECRET_KEY")
@@ -140,12 +143,62 @@ def render_kind(
         if not routes or facts.fastapi_app is None:
             return "", 0
         head = render.header(env, source.path, source.module, kind)
-        imports = {("pytest", None), ("httpx", None)}
-        code = render.render(env, "e2e_test.py.j2", header=head, routes=[_route_view(t) for t in routes],
+        imports: set[tuple[str, str | None]] = {("pytest", None)}
+        resolver = Resolver(model, lambda name: None)
+        views = []
+        for target in routes:
+            view = _route_view(target)
+            view["arrange"], view["overrides"] = _io_overrides(model, target, resolver, imports)
+            views.append(view)
+        code = render.render(env, "e2e_test.py.j2", header=head, routes=views,
                              has_auth=facts.current_user is not None,
                              imports=render.format_imports(imports, model.package))
         return render.check_parses(code, "e2e_test.py.j2"), len(routes)
     return "", 0
+
+
+def _io_overrides(
+    model: ModuleModel, target: Target, resolver: Resolver, imports: set[tuple[str, str | None]],
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Doubles for the route's dependencies that open network clients (httpx, redis ...)."""
+    lines: list[str] = []
+    overrides: list[tuple[str, str]] = []
+    namer = Namer({"scaffold_app", "api_client", "authenticated_client", "response", "headers"})
+    returned = _empty_of(target.node.returns)
+    args = target.node.args
+    defaults = dict(zip([a.arg for a in args.args][len(args.args) - len(args.defaults):], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    for param, default in defaults.items():
+        if not (isinstance(default, ast.Call) and default.args and ast.unparse(default.func).endswith("Depends")):
+            continue
+        dependency = default.args[0]
+        if not isinstance(dependency, ast.Name) or dependency.id not in model.functions:
+            continue
+        if not _opens_clients(model, model.functions[dependency.id]):
+            continue
+        built, needed, var = dependency_double(model, target, resolver, param, namer, returned)
+        lines += built
+        imports |= needed | {(model.module, dependency.id)}
+        overrides.append((dependency.id, var))
+    return lines, overrides
+
+
+def _opens_clients(model: ModuleModel, func: ast.AST) -> bool:
+    for node in ast.walk(func):
+        if isinstance(node, ast.Name) and node.id in model.imports:
+            if model.imports[node.id][0].split(".", 1)[0] in IO_MODULES:
+                return True
+    return False
+
+
+def _empty_of(annotation: ast.expr | None) -> str:
+    """A serialisable stand-in for what a route returns: [] for lists, {} for dicts."""
+    text = ast.unparse(annotation) if annotation is not None else ""
+    if text.startswith(("list", "List", "Sequence", "tuple")):
+        return "[]"
+    if text.startswith(("dict", "Dict", "Mapping")):
+        return "{}"
+    return "None"
 
 
 def _route_view(target: Target) -> dict[str, object]:

@@ -1,0 +1,50 @@
+"""Copies of the fixture projects, and pytest runs of generated tests in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+STRICT = ["-W", "error::RuntimeWarning", "-W", "error::pytest.PytestUnraisableExceptionWarning"]
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    outcomes: dict[str, str]  # "file::test" -> "passed" | "failed" | "error" | "skipped"
+    warnings: int
+    output: str
+
+
+def copy_fixture(name: str, tmp: Path) -> Path:
+    target = tmp / name
+    shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    return target
+
+
+def run_pytest(project: Path, *args: str, coverage_rc: Path | None = None) -> SuiteRun:
+    """Run pytest on the project's generated tests in a fresh interpreter, warnings as errors."""
+    junit = project / "junit.xml"
+    command = [sys.executable]
+    if coverage_rc is not None:
+        command += ["-m", "coverage", "run", f"--rcfile={coverage_rc}"]
+    command += ["-m", "pytest", "-q", "-p", "no:cacheprovider", *STRICT, f"--junitxml={junit}", *args]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("GAPFINDER_DEBUG", None)
+    proc = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300, env=env)
+    outcomes: dict[str, str] = {}
+    if junit.exists():
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            name = f"{case.get('classname')}::{case.get('name')}"
+            kinds = {child.tag for child in case}
+            outcomes[name] = ("failed" if "failure" in kinds else "error" if "error" in kinds
+                              else "skipped" if "skipped" in kinds else "passed")
+    warnings = proc.stdout.count("Warning") if "warnings summary" in proc.stdout else 0
+    return SuiteRun(proc.returncode, outcomes, warnings, proc.stdout + proc.stderr)
