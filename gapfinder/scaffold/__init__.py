@@ -112,7 +112,8 @@ def scaffold(
         raise ScaffoldError(f"{source.path} uses syntax this Python cannot parse (line {exc.lineno}).") from None
     planned = writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest)
     if planned.tests == 0:
-        return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run,
-                              message=f"{source.module} has nothing public to test.")
+        message = (f"{source.module} has nothing public to test." if not planned.targets
+                   else f"no {' or '.join(kinds)} tests apply to {source.module}.")
+        return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
     files = writer.apply(root, planned.files, dry_run)
     return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run)

@@ -15,7 +15,7 @@ import libcst
 
 from gapfinder import __version__
 from gapfinder.errors import GapfinderError
-from gapfinder.scaffold.mocks import TestCase
+from gapfinder.scaffold.plans import TestCase
 from gapfinder.scaffold.values import is_stdlib
 
 Import = tuple[str, "str | None"]
@@ -108,7 +108,7 @@ def render_tests(
         if case.patches:
             imports.add(("unittest.mock", "patch"))
     views = [
-        {"name": c.name, "is_async": c.is_async, "arrange": c.arrange, "body": case_body(c),
+        {"name": c.name, "is_async": c.is_async, "arrange": c.arrange, "body": case_body(c), "fixtures": c.fixtures,
          "asserts": c.asserts, "todos": c.todos}
         for c in cases
     ]

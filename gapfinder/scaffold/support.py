@@ -16,7 +16,7 @@ from gapfinder import __version__
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import render
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.mocks import IO_MODULES, dependency_double
+from gapfinder.scaffold.plans import IO_MODULES, dependency_double
 from gapfinder.scaffold.target import ModuleModel, Target
 from gapfinder.scaffold.values import Namer
 
@@ -137,7 +137,7 @@ def render_conftest(env: jinja2.Environment, facts: Facts, package: str, configu
 def render_kind(
     env: jinja2.Environment, kind: str, model: ModuleModel, targets: list[Target], facts: Facts, source: SourceFile,
 ) -> tuple[str, int]:
-    """Integration or e2e tests for the module, and how many; ("", 0) when none apply."""
+    """e2e tests for the module's routes, and how many; ("", 0) when none apply."""
     if kind == "e2e":
         routes = [t for t in targets if t.route is not None and t.route.method != "WEBSOCKET"]
         if not routes or facts.fastapi_app is None:

@@ -11,7 +11,8 @@ from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import render, support
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.merge import merge, unified_diff
-from gapfinder.scaffold.mocks import plan_target
+from gapfinder.scaffold.integration import plan_integration
+from gapfinder.scaffold.plans import plan_target
 from gapfinder.scaffold.target import build_model
 
 TODO = "TODO(gapfinder)"
@@ -29,6 +30,7 @@ class PlannedFile:
 class Planned:
     files: tuple[PlannedFile, ...]
     tests: int
+    targets: int  # public functions and methods found
 
 
 def test_file_name(module: str) -> str:
@@ -58,19 +60,24 @@ def plan_files(
     model = build_model(tree, source.module, source.is_package)
     targets = model.targets()
     if not targets:
-        return Planned((), 0)
+        return Planned((), 0, 0)
     facts = support.detect(project, read_module)
     files: list[PlannedFile] = []
     tests = 0
     for kind in kinds:
-        if kind == "unit":
+        if kind in ("unit", "integration"):
             resolver = Resolver(model, read_module)
-            cases = [case for target in targets for case in plan_target(model, target, resolver)]
+            if kind == "unit":
+                cases = [case for target in targets for case in plan_target(model, target, resolver)]
+            else:
+                cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
+            if not cases:
+                continue
             extra = set()
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange)
             head = render.header(env, source.path, source.module, kind)
-            code = render.render_tests(env, "unit_test.py.j2", cases, extra, model.package, head)
+            code = render.render_tests(env, f"{kind}_test.py.j2", cases, extra, model.package, head)
         else:
             code, count = support.render_kind(env, kind, model, targets, facts, source)
             if not count:
@@ -82,7 +89,7 @@ def plan_files(
     if tests:
         conftest = support.render_conftest(env, facts, model.package, configure_pytest)
         files.append(_planned(root, f"{tests_dir}/conftest.py", conftest))
-    return Planned(tuple(f for f in files if f.old != f.new), tests)
+    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets))
 
 
 def _planned(root: Path, rel: str, generated: str) -> PlannedFile:

@@ -1,0 +1,384 @@
+"""Usage trees -> the unit tests of one function or method: Arrange, Act and Assert as code lines.
+
+Patches go where a name is looked up (`patch("pkg.mod.name")`); the main path picks values that keep
+raising guards false; cheap branch outcomes (a None result, a caught exception) get a test each.
+What cannot be inferred becomes a `# TODO(gapfinder): ...` line.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+
+from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
+from gapfinder.scaffold.target import ModuleModel, Target
+from gapfinder.scaffold.usage import CallSite, UsageTree, helper_lookup, infer_usage
+from gapfinder.scaffold.values import Namer, is_stdlib, regex_example, scalar_literal, snake
+
+# Third-party modules whose clients reach the network or a service: patched even when used sync.
+IO_MODULES = frozenset({"httpx", "requests", "aiohttp", "redis", "boto3", "smtplib", "websockets", "urllib"})
+NEVER_PATCHED = frozenset({"asyncio", "typing", "dataclasses", "logging", "json", "re", "os", "time"})
+MAX_BRANCH_TESTS = 4
+
+@dataclass(frozen=True)
+class TestCase:
+    """One generated test: everything the template needs, already as code lines."""
+
+    name: str
+    is_async: bool
+    arrange: tuple[str, ...]
+    patches: tuple[tuple[str, str], ...]  # (patch target, mock variable)
+    act: tuple[str, ...]
+    raises: str | None  # exception expression for pytest.raises
+    asserts: tuple[str, ...]
+    todos: tuple[str, ...]
+    imports: frozenset[Import]
+    fixtures: tuple[str, ...] = ()  # pytest fixtures the test takes
+
+
+def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
+    """The unit tests for one function or method: the main path plus cheap branch outcomes."""
+    planner = Planner(model, target, resolver)
+    cases = [planner.case(None)]
+    for override, label, expected in planner.branches()[:MAX_BRANCH_TESTS]:
+        cases.append(planner.case(override, label, expected))
+    return tuple(cases)
+
+
+class Planner:
+    def __init__(self, model: ModuleModel, target: Target, resolver: Resolver) -> None:
+        self.model, self.target, self.resolver = model, target, resolver
+        node = target.node
+        self.params = [a for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        if target.kind in ("method", "classmethod", "property"):
+            self.params = self.params[1:]
+        defaults = [None] * (len(node.args.posonlyargs + node.args.args) - len(node.args.defaults))
+        defaults += list(node.args.defaults)
+        if target.kind in ("method", "classmethod", "property"):
+            defaults = defaults[1:]
+        self.defaults = dict(zip([a.arg for a in self.params], defaults + list(node.args.kw_defaults)))
+        self.methods = model.methods(target.cls) if target.cls is not None else {}
+        module_names = set(model.imports) | model.assigned
+        self.patchable_functions = {
+            name for name, func in model.functions.items()
+            if not name.startswith("_") and isinstance(func, ast.FunctionDef) and name != target.name
+        }
+        roots = {a.arg for a in self.params} | module_names | self.patchable_functions | {"self"}
+        helpers = {name: f for name, f in model.functions.items()
+                   if name not in self.patchable_functions and name != target.name}
+        self.usage = infer_usage(node, roots, helper_lookup(helpers, self.methods), model.constants())
+        self.passed = _passed_names(self.usage.values())
+        self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
+
+    # --- which names get doubles ---------------------------------------------------------------
+
+    def given_params(self) -> list[ast.arg]:
+        """Parameters the test passes: required ones, FastAPI `Depends(...)` ones, async collaborators."""
+        given = []
+        for arg in self.params:
+            default = self.defaults.get(arg.arg)
+            tree = self.usage[arg.arg]
+            if default is None or isinstance(default, ast.Call) or tree.is_async:
+                given.append(arg)
+        return given
+
+    def is_double(self, arg: ast.arg) -> bool:
+        tree = self.usage[arg.arg]
+        if tree.is_async:
+            return True
+        return not (self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree) or is_scalar(tree))
+
+    def self_doubles(self) -> dict[str, UsageTree]:
+        if self.target.kind != "method" and self.target.kind != "property":
+            return {}
+        cls = self.target.cls
+        skip = set(self.model.class_attributes(cls)) | self.data_attrs | set(self.fields) if cls else set()
+        return {name: tree for name, tree in self.usage["self"].attrs.items() if name not in skip}
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Annotated class fields the method reads that take a plain value: {name: literal}."""
+        if self.target.cls is None:
+            return {}
+        used = self.usage["self"].attrs
+        found = {}
+        for stmt in self.target.cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in used:
+                literal = scalar_literal(unwrap_mapped(stmt.annotation), stmt.target.id)
+                if literal is not None and not literal[1]:
+                    found[stmt.target.id] = literal[0]
+        return found
+
+    def patched(self) -> dict[str, UsageTree]:
+        """Module-level names to patch where they are looked up: `{"pkg.mod.name": tree}`."""
+        found: dict[str, UsageTree] = {}
+        for name, tree in self.usage.items():
+            if not tree.used or name == "self" or name in self.defaults:
+                continue
+            origin = self.model.imports.get(name)
+            top = (origin[0] if origin else "").split(".", 1)[0]
+            if top in NEVER_PATCHED:
+                continue
+            target = f"{self.model.module}.{name}"
+            if name in self.patchable_functions:
+                if name in self.passed:
+                    found[target] = tree
+            elif origin is not None and origin[1] is None and not self.model.is_project(name):
+                for attr, child in tree.attrs.items():  # a third-party module: patch its attributes
+                    if (child.is_async or (top in IO_MODULES and (child.call or child.awaited_call))
+                            or (not is_stdlib(top) and _guarded(child))):
+                        found[f"{target}.{attr}"] = child
+            elif origin is not None and origin[1] is None:
+                for attr, child in tree.attrs.items():  # a project module: patch what does I/O
+                    if child.is_async:
+                        found[f"{target}.{attr}"] = child
+            elif tree.is_async or top in IO_MODULES or (origin and not is_stdlib(top) and _guarded(tree)):
+                found[target] = tree
+        return found
+
+    def matching_string(self, tree: UsageTree) -> tuple[str, tuple[()]] | None:
+        """A string a module-level regex accepts, when the value (or its .lower() ...) is matched."""
+        regexes = self.model.regexes()
+        for _, node in walk([("", tree)]):
+            for callee in node.passed_to:
+                name, _, method = callee.rpartition(".")
+                if name in regexes and method in ("match", "fullmatch", "search"):
+                    example = regex_example(regexes[name])
+                    if example is not None:
+                        return json.dumps(example), ()
+        return None
+
+    # --- branch outcomes ------------------------------------------------------------------------
+
+    def branches(self) -> list[tuple[Override, str, str | None]]:
+        """(override, label, expected exception) for None results and exceptions caught around calls."""
+        found: list[tuple[Override, str, str | None]] = []
+        roots = [(p.arg, self.usage[p.arg]) for p in self.given_params() if self.is_double(p)]
+        roots += list(self.self_doubles().items()) + [(t.rsplit(".", 1)[-1], tr) for t, tr in self.patched().items()]
+        patched = {id(t) for t in self.patched().values()}
+        seen: set[int] = set()
+        for label, tree in walk(roots):
+            if id(tree) in seen or tree is self.usage.get("self"):
+                continue
+            seen.add(id(tree))
+            if tree.none_checks and label not in self.defaults:
+                raised = next((n for n in tree.none_checks if n), None)
+                found.append((Override(tree, none=True), f"{label}_is_none", self.resolver.exception(raised)))
+            if tree.awaited_call is None and id(tree) not in patched:
+                continue  # only awaited calls and patched callables fail on request
+            for site in tree.calls[:1]:
+                for caught, raised in site.handlers[:1]:
+                    exc = self.resolver.constructible(caught)
+                    if exc is None:
+                        continue
+                    expected = self.resolver.exception(caught if raised == "" else raised) if raised is not None else None
+                    found.append((Override(tree, raises=exc), f"{label}_raises", expected))
+        return found
+
+    # --- building one test ------------------------------------------------------------------------
+
+    def case(self, override: Override | None, label: str = "", expected: str | None = None) -> TestCase:
+        subject = self.target.cls.name if self.target.cls is not None else self.target.name
+        taken = {subject, "result", "pytest"} | {a.arg for a in self.params}
+        case = CaseState(Namer(taken))
+        case.imports.add((self.model.module, subject))
+        builder = Doubles(case, override, self.resolver)
+        call_args: list[str] = []
+        for arg in self.given_params():
+            tree = self.usage[arg.arg]
+            literal = self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree)
+            if literal is None and is_scalar(tree):
+                literal = (str(scalar_value(tree)), ())
+            if literal is not None and not tree.is_async:
+                case.lines.append(f"{arg.arg} = {literal[0]}")
+                case.imports.update(literal[1])
+            else:
+                builder.root(arg.arg, tree, self.resolver.autospec(arg.annotation, tree))
+            call_args.append(arg.arg if arg in self.target.node.args.posonlyargs else f"{arg.arg}={arg.arg}")
+        patches = []
+        for target, tree in self.patched().items():
+            var = case.namer(target.rsplit(".", 1)[-1])
+            builder.root(var, tree, None)
+            patches.append((target, var))
+        act = self.act(case, builder, call_args)
+        asserts = [] if override is not None else self.asserts(case, builder)
+        if override is not None and expected is None:
+            case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
+        elif override is None:
+            case.todos.append("assert the domain outcome (values returned, state changed)")
+        name = snake(self.target.qualname.replace(".", "_"))
+        return TestCase(
+            name=f"test_{name}" + (f"_when_{label}" if label else ""),
+            is_async=self.target.is_async or _starts_tasks(self.target.node)
+            or any("asyncio.get_running_loop" in line for line in case.lines),
+            arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
+            asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
+        )
+
+    def act(self, case: CaseState, builder: Doubles, call_args: list[str]) -> list[str]:
+        target = self.target
+        args = ", ".join(call_args)
+        if target.cls is None:
+            call = f"{target.name}({args})"
+        elif target.kind in ("classmethod", "staticmethod"):
+            call = f"{target.cls.name}.{target.name}({args})"
+        else:
+            obj = case.namer(snake(target.cls.name))
+            case.lines.append(f"{obj} = {self.construct(case)}")
+            for attr, tree in self.self_doubles().items():
+                case.lines.append(f"{obj}.{attr} = {builder.value(tree, attr, root=True)}")
+            for attr, literal in self.fields.items():
+                case.lines.append(f"{obj}.{attr} = {literal}")
+            call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
+        if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
+            return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
+        if _is_generator(target.node):
+            loop = "async for" if target.is_async else "for"
+            return [f"result = [item {loop} item in {call}]"]
+        lines = [f"result = {'await ' if target.is_async else ''}{call}"]
+        if _starts_tasks(target.node):
+            case.imports.add(("asyncio", None))
+            lines.append("await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))  # let spawned tasks finish")
+        return lines
+
+    def construct(self, case: CaseState) -> str:
+        """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
+        cls = self.target.cls
+        init = self.methods.get("__init__")
+        if init is None:
+            return f"{cls.name}()"
+        args = init.args
+        positional = args.posonlyargs + args.args
+        required = positional[1 : len(positional) - len(args.defaults)]
+        required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+        parts = []
+        for arg in required:
+            literal = scalar_literal(arg.annotation, arg.arg)
+            if literal is not None:
+                case.imports.update(literal[1])
+            value = literal[0] if literal else "MagicMock()"
+            if literal is None:
+                case.imports.add(("unittest.mock", "MagicMock"))
+            parts.append(f"{arg.arg}={value}" if arg not in args.posonlyargs else value)
+        return f"{cls.name}({', '.join(parts)})"
+
+    def asserts(self, case: CaseState, builder: Doubles) -> list[str]:
+        """What can honestly be known: awaited leaves, sync calls on doubles, a returned double."""
+        lines: list[str] = []
+        given = {a.arg for a in self.given_params()} - self.reassigned
+        for tree_id, handle in builder.case.handles.items():
+            tree = builder.trees[tree_id]
+            certain = [c for c in tree.calls if c.certain]
+            if len(tree.calls) != 1 or len(certain) != 1:
+                continue
+            args = _render_args(certain[0], given)
+            if tree.awaited_call is not None:
+                verb = "assert_awaited_once"
+            elif tree.call is not None and not tree.call.used and not tree.call.returned:
+                verb = "assert_called_once"
+            else:
+                continue
+            lines.append(f"{handle}.{verb}()" if args is None else f"{handle}.{verb}_with({args})")
+        returned = [expr for tree, expr in builder.results.values() if tree.returned]
+        if len(returned) == 1 and _single_return(self.target.node) and not returned[0].startswith(("'", '"')):
+            lines.append(f"assert result is {returned[0]}")
+        return lines
+
+
+def dependency_double(
+    model: ModuleModel, target: Target, resolver: Resolver, param: str, namer: Namer, returned: str,
+) -> tuple[list[str], set[Import], str]:
+    """Lines building a double for one parameter of target, shaped by target's use of it.
+
+    `returned` stands in for any value the target returns straight from the double (e2e tests
+    need something the framework can serialise). Returns (lines, imports, variable).
+    """
+    planner = Planner(model, target, resolver)
+    case = CaseState(namer)
+    builder = Doubles(case, None, resolver, returned)
+    var = namer(param)
+    builder.root(var, planner.usage[param], None)
+    return case.lines, case.imports, var
+
+
+def unwrap_mapped(annotation: ast.expr) -> ast.expr:
+    """`Mapped[int]` (SQLAlchemy) -> `int`."""
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Mapped"):
+        return annotation.slice
+    return annotation
+
+
+def _guarded(tree: UsageTree) -> bool:
+    """Called inside a try whose handlers turn its failures into the function's own outcome."""
+    return any(site.handlers for site in tree.calls)
+
+
+def _passed_names(trees) -> set[str]:
+    names: set[str] = set()
+    for _, tree in walk([("", t) for t in trees]):
+        names |= tree.passed_to
+    return names
+
+
+def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model: ModuleModel) -> set[str]:
+    """`self.x` set in __init__ from a scalar parameter or a literal: real values, not doubles."""
+    if init is None:
+        return set()
+    scalar = {a.arg for a in init.args.args + init.args.kwonlyargs if scalar_literal(a.annotation, a.arg)}
+    found = set()
+    for stmt in ast.walk(init):
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value = stmt.value
+            is_data = (
+                isinstance(value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple))
+                or (isinstance(value, ast.Name) and value.id in scalar)
+                or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in ("set", "dict", "list", "tuple") and not value.args)
+            )
+            for t in targets:
+                if is_data and isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                    found.add(t.attr)
+    return found
+
+
+def _render_args(site: CallSite, given: set[str]) -> str | None:
+    """The call's arguments as test code, when they only name values the test itself passed."""
+    parts = [*site.args, *(kw.value for kw in site.keywords)]
+    for part in parts:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Name) and node.id not in given:
+                return None
+            if not isinstance(node, (ast.Name, ast.Attribute, ast.Constant, ast.Load, ast.Tuple, ast.List)):
+                return None
+    rendered = [ast.unparse(a) for a in site.args]
+    rendered += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in site.keywords]
+    return ", ".join(rendered)
+
+
+def _single_return(func: ast.AST) -> bool:
+    returns = [n for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value is not None]
+    return len(returns) == 1
+
+
+def _starts_tasks(func: ast.AST) -> bool:
+    """The code needs a running event loop: it creates tasks or asks for the loop."""
+    names = ("create_task", "ensure_future", "get_running_loop", "get_event_loop")
+    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+               and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in names for n in _own_nodes(func))
+
+
+def _is_generator(func: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(func))
+
+
+def _own_nodes(func: ast.AST):
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
