@@ -1,0 +1,520 @@
+"""One pass over a module's `ast` tree that collects everything the rank pipeline needs.
+
+Speed matters more than elegance here: cold runs must take about the time one process needs just
+to parse the files, so statements are dispatched by type and expressions are scanned with an
+explicit stack over precomputed child fields (no NodeVisitor, no expression contexts). Function
+bodies are visited after the module's top level, so calls resolve through every module-level
+import and definition wherever it sits in the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from operator import attrgetter
+from typing import Any
+
+from gapfinder import markers as mk
+from gapfinder.model import ClassInfo, FunctionInfo, ImportRef, ModuleInfo, RiskMarker
+
+_intern = sys.intern
+
+# Fields that never hold child nodes worth scanning (contexts, operators, names, plain values).
+_SKIP_FIELDS = frozenset(("ctx", "op", "ops", "id", "attr", "arg", "name", "module", "level", "kind",
+                          "type_comment", "is_async", "conversion", "names", "pattern", "patterns"))
+_FIELDS = {
+    cls: tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+    for cls in vars(ast).values()
+    if isinstance(cls, type) and issubclass(cls, ast.AST) and cls is not ast.Constant
+}
+_MULTI = {cls: attrgetter(*fields) for cls, fields in _FIELDS.items() if len(fields) > 1}
+_SINGLE = {cls: fields[0] for cls, fields in _FIELDS.items() if len(fields) == 1}
+
+_Call, _Await, _BoolOp, _IfExp, _comprehension = ast.Call, ast.Await, ast.BoolOp, ast.IfExp, ast.comprehension
+_Name, _Attribute, _Constant, _Expr = ast.Name, ast.Attribute, ast.Constant, ast.Expr
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+# coverage.py's default exclusions (`# pragma: no cover`, `...` bodies, `if TYPE_CHECKING:`
+# blocks), each tried only on the lines that contain its trigger word.
+_EXCLUDE = (
+    ("cover", re.compile(r"#\s*(?:pragma|PRAGMA)[:\s]?\s*(?:no|NO)\s*(?:cover|COVER)")),
+    ("...", re.compile(r"^\s*(?:(?:(?:async )?def .*?)?[\])]+(?:\s*->.*?)?:\s*)?\.\.\.\s*(?:#|$)")),
+    ("TYPE_CHECKING", re.compile(r"^\s*if (?:typing\.)?TYPE_CHECKING:")),
+)
+# A signature line ending in ':' whose body is a bare `...` on the next line: coverage's pattern
+# spans both lines, so the whole definition is excluded.
+_SIGNATURE_END = re.compile(r"^\s*(?:(?:async )?def .*?)?[\])]+(?:\s*->.*?)?:\s*$")
+
+
+def dotted(node: Any) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts = []
+    while type(node) is _Attribute:
+        parts.append(node.attr)
+        node = node.value
+    if type(node) is not _Name:
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Scope:
+    """A function being visited: its names, its complexity and the calls it makes."""
+
+    __slots__ = ("qualname", "node", "names", "own_names", "cls", "complexity", "calls")
+
+    def __init__(self, qualname: str, node: Any, names: dict, cls: str | None) -> None:
+        self.qualname = qualname
+        self.node = node
+        self.names = names
+        self.own_names = False
+        self.cls = cls
+        self.complexity = 1
+        self.calls: dict[str, None] = {}
+
+    def bind(self, name: str, target: str) -> None:
+        if not self.own_names:
+            self.names = dict(self.names)
+            self.own_names = True
+        self.names[name] = target
+
+
+class Facts:
+    """Collects a ModuleInfo's parts from one tree; `build` returns the ModuleInfo."""
+
+    def __init__(self, module: str, path: str, is_package: bool) -> None:
+        self.module = module
+        self.path = path
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.names: dict[str, str] = {}
+        self.statements: list[int] = []
+        self.branches: list[int] = []
+        self.imports: list[ImportRef] = []
+        self.functions: list[FunctionInfo] = []
+        self.classes: list[ClassInfo] = []
+        self.marks: dict[tuple[str, str], list] = {}
+        self.pending: list[_Scope] = []
+        self.scope: _Scope | None = None  # the function being visited, None at module level
+        self.cls: str | None = None  # the class whose body is being visited
+        self.prefix = ""  # qualname prefix of the current definition
+        self.type_checking = False
+
+    # --- markers ------------------------------------------------------------------------------
+
+    def mark(self, kind: tuple[str, str], line: int, evidence: Any) -> None:
+        """Count one occurrence; keep the earliest line's evidence (a string or a thunk)."""
+        entry = self.marks.get(kind)
+        if entry is None:
+            self.marks[kind] = [line, evidence() if callable(evidence) else evidence, 1]
+            return
+        entry[2] += 1
+        if line < entry[0]:
+            entry[0] = line
+            entry[1] = evidence() if callable(evidence) else evidence
+
+    # --- statements ---------------------------------------------------------------------------
+
+    def body(self, stmts: list) -> None:
+        statements = self.statements
+        simple = []
+        for node in stmts:
+            t = type(node)
+            statements.append(node.lineno)
+            handler = _HANDLERS.get(t)
+            if handler is None:
+                simple.append(node)  # simple statements (and newer grammar): scanned together
+            else:
+                handler(self, node)
+        if simple:
+            self.scan_all(simple)
+
+    def docstring_body(self, stmts: list) -> None:
+        first = stmts[0]
+        if type(first) is _Expr and type(first.value) is _Constant and isinstance(first.value.value, str):
+            stmts = stmts[1:]
+        self.body(stmts)
+
+    def visit_if(self, node: ast.If) -> None:
+        self.branches.append(node.lineno)
+        test = node.test
+        if (type(test) is _Name and test.id == "TYPE_CHECKING") or (
+            type(test) is _Attribute and test.attr == "TYPE_CHECKING"
+        ):
+            saved, self.type_checking = self.type_checking, True
+            self.body(node.body)
+            self.type_checking = saved
+        else:
+            self.decision()
+            self.scan(test)
+            self.body(node.body)
+        self.body(node.orelse)
+
+    def visit_loop(self, node: Any) -> None:
+        self.branches.append(node.lineno)
+        self.decision()
+        if type(node) is ast.While:
+            self.scan(node.test)
+        else:
+            if type(node) is ast.AsyncFor:
+                self.mark(mk.ASYNC, node.lineno, "async for ...")
+            self.scan(node.target)
+            self.scan(node.iter)
+        self.body(node.body)
+        self.body(node.orelse)
+
+    def visit_with(self, node: Any) -> None:
+        if type(node) is ast.AsyncWith:
+            self.mark(mk.ASYNC, node.lineno, "async with ...")
+        for item in node.items:
+            self.scan(item)
+        self.body(node.body)
+
+    def visit_try(self, node: Any) -> None:
+        handlers = node.handlers
+        if handlers:
+            self.branches.append(node.lineno)
+            first = handlers[0]
+            self.mark(mk.EXCEPT, first.lineno,
+                      lambda: f"except {ast.unparse(first.type)}:" if first.type is not None else "except:")
+        self.body(node.body)
+        for handler in handlers:
+            self.statements.append(handler.lineno)
+            self.decision()
+            if handler.type is None:
+                self.mark(mk.BARE_EXCEPT, handler.lineno, "except:")
+            else:
+                self.scan(handler.type)
+            self.body(handler.body)
+        self.body(node.orelse)
+        self.body(node.finalbody)
+
+    def visit_match(self, node: Any) -> None:
+        self.branches.append(node.lineno)
+        self.scan(node.subject)
+        for case in node.cases:
+            self.statements.append(case.pattern.lineno)
+            self.decision()
+            if case.guard is not None:
+                self.scan(case.guard)
+            self.body(case.body)
+
+    def visit_raise(self, node: ast.Raise) -> None:
+        exc = node.exc
+        self.mark(mk.RAISE, node.lineno, lambda: mk.shorten(
+            "raise" if exc is None else "raise " + (dotted(exc.func if type(exc) is _Call else exc) or "...")))
+        self.scan(node)
+
+    def visit_annassign(self, node: ast.AnnAssign) -> None:
+        if node.value is None and node.simple and self.scope is not None and self.cls is None:
+            self.statements.pop()  # `x: int` in a function compiles to nothing
+        self.scan(node)
+
+    def visit_assert(self, node: ast.Assert) -> None:
+        self.decision()
+        self.scan(node)
+
+    def visit_import(self, node: Any) -> None:
+        line = node.lineno
+        if type(node) is ast.Import:
+            for alias in node.names:
+                name = alias.name
+                self.add_import(name, line, ())
+                if alias.asname:
+                    self.bind(alias.asname, name)
+                else:
+                    head = name.partition(".")[0]
+                    self.bind(head, head)
+            return
+        base = node.module or ""
+        if node.level:
+            parts = self.package.split(".") if self.package else []
+            parts = parts[: max(len(parts) - node.level + 1, 0)]
+            base = ".".join(parts + ([base] if base else []))
+        if base == "__future__" or not base:
+            return
+        names = tuple(_intern(a.name) for a in node.names)
+        self.add_import(base, line, names)
+        for alias in node.names:
+            if alias.name != "*":
+                self.bind(alias.asname or alias.name, f"{base}.{alias.name}")
+
+    def add_import(self, target: str, line: int, names: tuple[str, ...]) -> None:
+        target = _intern(target)
+        self.imports.append(ImportRef(target, line, names, self.type_checking, self.scope is not None))
+        kind = mk.module_kind(target)
+        if kind is not None:
+            self.mark(kind, line, lambda: mk.shorten(
+                f"from {target} import {', '.join(names)}" if names else f"import {target}"))
+
+    def bind(self, name: str, target: str) -> None:
+        if self.scope is None:
+            self.names[name] = _intern(target)
+        else:
+            self.scope.bind(name, _intern(target))
+
+    def visit_def(self, node: Any) -> None:
+        self.decorators(node)
+        qualname = self.prefix + node.name
+        if self.scope is None and self.cls is None:
+            self.names[node.name] = _intern(f"{self.module}.{node.name}")
+        elif self.scope is not None:
+            self.scope.bind(node.name, f"{self.module}.{qualname}")
+        scope = _Scope(qualname, node, self.scope.names if self.scope else self.names, self.cls)
+        if type(node) is ast.AsyncFunctionDef:
+            self.mark(mk.ASYNC, node.lineno, lambda: mk.shorten(f"async def {node.name}(...)"))
+        self.pending.append(scope)
+        # Defaults and annotations (FastAPI's Depends(...)) count as the function's own calls.
+        saved, self.scope = self.scope, scope
+        self.scan(node.args)
+        if node.returns is not None:
+            self.scan(node.returns)
+        self.scope = saved
+
+    def visit_class(self, node: ast.ClassDef) -> None:
+        self.decorators(node)
+        bases = []
+        for base in node.bases:
+            name = dotted(base)
+            if name is not None:
+                bases.append(_intern(name))
+                if mk.base_kind(name) is not None:
+                    self.mark(mk.ROUTE, node.lineno, lambda: mk.shorten(f"class {node.name}({name})"))
+            self.scan(base)
+        for keyword in node.keywords:
+            self.scan(keyword)
+        if self.scope is None and self.cls is None:
+            self.names[node.name] = _intern(f"{self.module}.{node.name}")
+        qualname = self.prefix + node.name
+        self.classes.append(ClassInfo(_intern(qualname), node.lineno, node.end_lineno, tuple(bases)))
+        saved = self.cls, self.prefix
+        self.cls, self.prefix = qualname, qualname + "."
+        if node.body:
+            self.docstring_body(node.body)
+        self.cls, self.prefix = saved
+
+    def decorators(self, node: Any) -> None:
+        for decorator in node.decorator_list:
+            self.statements.append(decorator.lineno)
+            target = decorator.func if type(decorator) is _Call else decorator
+            name = dotted(target)
+            if name is not None:
+                kind = mk.decorator_kind(name)
+                if kind is not None:
+                    self.mark(kind, decorator.lineno, lambda: mk.shorten(
+                        f"@{name}(...)" if type(decorator) is _Call else f"@{name}"))
+            self.scan(decorator)
+
+    def function(self, scope: _Scope) -> None:
+        """Visit a queued function body and record its FunctionInfo."""
+        node = scope.node
+        saved = self.scope, self.cls, self.prefix
+        self.scope, self.cls, self.prefix = scope, None, scope.qualname + "."
+        self.docstring_body(node.body)
+        self.scope, self.cls, self.prefix = saved
+        self.functions.append(FunctionInfo(
+            _intern(scope.qualname), node.lineno, node.end_lineno, type(node) is ast.AsyncFunctionDef,
+            scope.cls is not None and scope.qualname == f"{scope.cls}.{node.name}",
+            tuple(_intern(d) for d in (_decorator_name(x) for x in node.decorator_list) if d),
+            scope.complexity, tuple(scope.calls),
+        ))
+
+    # --- expressions --------------------------------------------------------------------------
+
+    def decision(self, n: int = 1) -> None:
+        if self.scope is not None:
+            self.scope.complexity += n
+
+    def scan(self, root: Any) -> None:
+        self.scan_all([root])
+
+    def scan_all(self, roots: list) -> None:
+        """Walk expressions (or simple statements): calls, awaits and decision points."""
+        stack = list(roots)
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        multi, single = _MULTI, _SINGLE
+        decisions = 0
+        while stack:
+            node = pop()
+            t = type(node)
+            if t is _Name or t is _Constant:
+                continue
+            if t is _Attribute:
+                push(node.value)
+                continue
+            if t is _Call:
+                self.call(node, False)
+                push(node.func)
+                extend(node.args)
+                extend(node.keywords)
+                continue
+            if t is _Await:
+                value = node.value
+                self.mark(mk.ASYNC, node.lineno, lambda: mk.shorten("await " + _call_text(value)))
+                if type(value) is _Call:
+                    self.call(value, True)
+                    push(value.func)  # the awaited call is counted; scan what is inside it
+                    extend(value.args)
+                    extend(value.keywords)
+                    continue
+            elif t is _BoolOp:
+                decisions += len(node.values) - 1
+            elif t is _IfExp:
+                decisions += 1
+            elif t is _comprehension:
+                decisions += len(node.ifs)
+            getter = multi.get(t)
+            if getter is not None:
+                for value in getter(node):
+                    if type(value) is list:
+                        extend(value)
+                    elif value is not None:
+                        push(value)
+            else:
+                name = single.get(t)
+                if name is not None:
+                    value = getattr(node, name)
+                    if type(value) is list:
+                        extend(value)
+                    elif value is not None:
+                        push(value)
+        if decisions:
+            self.decision(decisions)
+
+    def call(self, node: ast.Call, awaited: bool) -> None:
+        name = dotted(node.func)
+        if name is None:
+            return
+        scope = self.scope
+        head, dot, rest = name.partition(".")
+        if head in ("self", "cls") and scope is not None and scope.cls is not None:
+            resolved = f"{self.module}.{scope.cls}.{rest}" if dot and "." not in rest else None
+        else:
+            target = (scope.names if scope is not None else self.names).get(head)
+            resolved = None if target is None else (f"{target}.{rest}" if dot else target)
+        if resolved is not None and scope is not None:
+            scope.calls[_intern(resolved)] = None
+        kind = mk.call_kind(resolved or name)
+        if kind is not None:
+            self.mark(kind, node.lineno, lambda: mk.shorten(("await " if awaited else "") + name + "(...)"))
+
+    # --- result -------------------------------------------------------------------------------
+
+    def build(self, tree: ast.Module, text: str) -> ModuleInfo:
+        if tree.body:
+            self.docstring_body(tree.body)
+        pending = self.pending
+        while pending:
+            self.function(pending.pop())
+        for kind, line, evidence, count in mk.word_markers(text):
+            entry = self.marks.get(kind)
+            if entry is None:
+                self.marks[kind] = [line, evidence, count]
+            else:
+                entry[2] = max(entry[2], count)
+                if line < entry[0]:
+                    entry[0], entry[1] = line, evidence
+        statements = sorted(set(self.statements))
+        branches = sorted(set(self.branches))
+        if ("cover" in text or "..." in text or "TYPE_CHECKING" in text) and statements:
+            excluded = _excluded_spans(tree, text)
+            if excluded:
+                statements = [s for s in statements if not _inside(s, excluded)]
+                branches = [s for s in branches if not _inside(s, excluded)]
+        lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
+        self.functions.sort(key=lambda f: f.line)
+        markers = sorted(
+            (RiskMarker(c, k, line, evidence, count) for (c, k), (line, evidence, count) in self.marks.items()),
+            key=lambda m: (m.line, m.category, m.kind),
+        )
+        return ModuleInfo(self.module, self.path, lines, tuple(statements), tuple(branches),
+                          tuple(self.imports), tuple(self.functions), tuple(self.classes), tuple(markers))
+
+
+def _decorator_name(node: Any) -> str | None:
+    return dotted(node.func if type(node) is _Call else node)
+
+
+def _call_text(node: Any) -> str:
+    if type(node) is _Call:
+        return (dotted(node.func) or "...") + "(...)"
+    return dotted(node) or "..."
+
+
+_HANDLERS = {
+    ast.If: Facts.visit_if, ast.For: Facts.visit_loop, ast.AsyncFor: Facts.visit_loop,
+    ast.While: Facts.visit_loop, ast.With: Facts.visit_with, ast.AsyncWith: Facts.visit_with,
+    ast.Try: Facts.visit_try, ast.Match: Facts.visit_match, ast.Raise: Facts.visit_raise,
+    ast.Assert: Facts.visit_assert, ast.Import: Facts.visit_import, ast.ImportFrom: Facts.visit_import,
+    ast.FunctionDef: Facts.visit_def, ast.AsyncFunctionDef: Facts.visit_def, ast.ClassDef: Facts.visit_class,
+    ast.AnnAssign: Facts.visit_annassign,
+    ast.Global: lambda self, node: self.statements.pop(), ast.Nonlocal: lambda self, node: self.statements.pop(),
+}
+if sys.version_info >= (3, 11):
+    _HANDLERS[ast.TryStar] = Facts.visit_try
+
+
+def _excluded_spans(tree: ast.Module, text: str) -> list[tuple[int, int]]:
+    """Line spans coverage.py leaves out by its default exclusions (rare, so walked separately)."""
+    lines = text.split("\n")
+    hits = set()
+    for trigger, pattern in _EXCLUDE:
+        if trigger not in text:
+            continue
+        for number, line in enumerate(lines, 1):
+            if trigger in line and pattern.search(line):
+                hits.add(number)
+                if trigger == "..." and line.strip() == "...":
+                    previous = number - 1
+                    while previous > 1 and not lines[previous - 1].strip():
+                        previous -= 1
+                    if _SIGNATURE_END.search(lines[previous - 1]):
+                        hits.update(range(previous, number))
+    spans: list[tuple[int, int]] = []
+    if hits:
+        _exclude_body(tree.body, hits, spans, lines)
+    return spans
+
+
+def _exclude_body(stmts: list, hits: set[int], spans: list[tuple[int, int]], lines: list[str]) -> None:
+    """Like coverage.py: a hit on a clause's header excludes that clause's suite, not its siblings."""
+    for node in stmts:
+        start = min((d.lineno for d in getattr(node, "decorator_list", ())), default=node.lineno)
+        body = getattr(node, "body", None) or None
+        if body is None and type(node) is not ast.Match:
+            if any(start <= h <= node.end_lineno for h in hits):
+                spans.append((start, node.end_lineno))
+            continue
+        if body is not None:
+            _exclude_clause(start, node.lineno, body, hits, spans, lines)
+        for clause in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            first = getattr(clause, "lineno", None) or clause.pattern.lineno
+            _exclude_clause(first, first, clause.body, hits, spans, lines)
+        previous = (node.handlers[-1] if getattr(node, "handlers", None) else node.body[-1]).end_lineno \
+            if body is not None else node.end_lineno
+        for block in (getattr(node, "orelse", None), getattr(node, "finalbody", None)):
+            if not block:
+                continue
+            if type(node) is ast.If and lines[block[0].lineno - 1].lstrip().startswith("elif"):
+                _exclude_body(block, hits, spans, lines)
+            elif any(previous < h < block[0].lineno for h in hits):
+                spans.append((previous + 1, block[-1].end_lineno))
+            else:
+                _exclude_body(block, hits, spans, lines)
+            previous = block[-1].end_lineno
+
+
+def _exclude_clause(start: int, line: int, body: list, hits: set[int], spans: list[tuple[int, int]],
+                    lines: list[str]) -> None:
+    first = body[0]
+    text = lines[first.lineno - 1]
+    on_own_line = len(text) - len(text.lstrip()) == first.col_offset
+    header_end = max(line, first.lineno - 1) if on_own_line else first.lineno
+    if any(start <= h <= header_end for h in hits):
+        spans.append((start, body[-1].end_lineno))
+    else:
+        _exclude_body(body, hits, spans, lines)
+
+
+def _inside(line: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= line <= end for start, end in spans)
