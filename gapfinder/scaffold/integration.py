@@ -13,7 +13,7 @@ import ast
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.plans import Planner, TestCase, unwrap_mapped
 from gapfinder.scaffold.target import ModuleModel, Target
-from gapfinder.scaffold.values import Namer, annotation_class, scalar_literal, snake
+from gapfinder.scaffold.values import annotation_class, scalar_literal, snake
 
 SESSION_TYPES = ("AsyncSession", "Session")
 FACTORY_TYPES = ("async_sessionmaker", "sessionmaker")
@@ -38,7 +38,6 @@ def _case(model: ModuleModel, target: Target, resolver: Resolver, read_module) -
     planner = Planner(model, target, resolver)
     if planner.patched():
         return None  # it reaches something that is not local
-    namer = Namer({target.name, "result", "db_session", "db_engine"} | {a.arg for a in planner.params})
     lines: list[str] = []
     imports: set[tuple[str, str | None]] = {(model.module, target.name)}
     args: list[str] = []

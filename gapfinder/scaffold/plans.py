@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.scaffold.target import ModuleModel, Target
-from gapfinder.scaffold.usage import CallSite, UsageTree, helper_lookup, infer_usage
+from gapfinder.scaffold.usage import CallSite, UsageTree, dotted, helper_lookup, infer_usage
 from gapfinder.scaffold.values import Namer, is_stdlib, regex_example, scalar_literal, snake
 
 # Third-party modules whose clients reach the network or a service: patched even when used sync.
@@ -41,7 +41,7 @@ class TestCase:
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
     """The unit tests for one function or method: the main path plus cheap branch outcomes."""
     planner = Planner(model, target, resolver)
-    cases = [planner.case(None)]
+    cases = [planner.case(None, expected=_always_raises(target.node, resolver))]
     for override, label, expected in planner.branches()[:MAX_BRANCH_TESTS]:
         cases.append(planner.case(override, label, expected))
     return tuple(cases)
@@ -204,7 +204,7 @@ class Planner:
             builder.root(var, tree, None)
             patches.append((target, var))
         act = self.act(case, builder, call_args)
-        asserts = [] if override is not None else self.asserts(case, builder)
+        asserts = [] if override is not None or expected else self.asserts(case, builder)
         if override is not None and expected is None:
             case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
         elif override is None:
@@ -357,6 +357,17 @@ def _render_args(site: CallSite, given: set[str]) -> str | None:
     rendered = [ast.unparse(a) for a in site.args]
     rendered += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in site.keywords]
     return ", ".join(rendered)
+
+
+def _always_raises(func: ast.FunctionDef | ast.AsyncFunctionDef, resolver: Resolver) -> str | None:
+    """The exception a function with no return raises at the end of its body (abstract, not built)."""
+    last = func.body[-1]
+    if not isinstance(last, ast.Raise) or last.exc is None or _is_generator(func):
+        return None
+    if any(isinstance(n, ast.Return) for n in _own_nodes(func)):
+        return None
+    exc = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
+    return resolver.exception(dotted(exc))
 
 
 def _single_return(func: ast.AST) -> bool:

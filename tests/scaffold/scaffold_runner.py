@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import shutil
 import subprocess
@@ -48,3 +50,36 @@ def run_pytest(project: Path, *args: str, coverage_rc: Path | None = None) -> Su
                               else "skipped" if "skipped" in kinds else "passed")
     warnings = proc.stdout.count("Warning") if "warnings summary" in proc.stdout else 0
     return SuiteRun(proc.returncode, outcomes, warnings, proc.stdout + proc.stderr)
+
+
+def function_body_lines(source: str) -> set[int]:
+    """Lines inside function bodies (import-time lines such as `def` and decorators excluded)."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lines.update(range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
+def body_coverage(coverage_json: Path, project: Path, context_prefix: str) -> dict[str, tuple[int, int]]:
+    """{source path: (function-body statements, those run by tests whose context starts with prefix)}.
+
+    Needs a coverage run with `dynamic_context = test_function` and `coverage json --show-contexts`.
+    """
+    data = json.loads(coverage_json.read_text())
+    found = {}
+    for path, info in data["files"].items():
+        body = function_body_lines((project / path).read_text())
+        statements = {line for line in info["executed_lines"] + info["missing_lines"] if line in body}
+        contexts = info.get("contexts", {})
+        covered = {line for line in statements
+                   if any(c.startswith(context_prefix) for c in contexts.get(str(line), []))}
+        found[path] = (len(statements), len(covered))
+    return found
+
+
+def coverage_json(project: Path, rcfile: Path) -> Path:
+    target = project / "coverage.json"
+    subprocess.run([sys.executable, "-m", "coverage", "json", f"--rcfile={rcfile}", "--show-contexts", "-q",
+                    "-o", str(target)], cwd=project, check=True, capture_output=True, timeout=120)
+    return target
