@@ -88,7 +88,9 @@ def rank(
         module_units.append(module_facts(info, cov, history, graph, file_tests))
         if by == "function":
             function_units.extend(function_facts(info, cov, history, graph, file_tests))
-    rows = score(function_units if by == "function" else module_units, config.weights, config.since)
+    # Nothing to test in a unit without statements (an empty __init__.py, a bare protocol).
+    units = [u for u in (function_units if by == "function" else module_units) if u.statements]
+    rows = score(units, config.weights, config.since)
     top = config.top
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
                        graph.betweenness_note, started, warnings)

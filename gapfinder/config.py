@@ -87,7 +87,7 @@ OPTIONS: tuple[Option, ...] = (
            "Rows to show; 0 shows all."),
     Option("max_file_bytes", 2_000_000, _positive_int, "a whole number >= 0",
            "Source files larger than this are skipped (generated code)."),
-    Option("fix_pattern", r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|hotfix|regression|crash(es)?|broken)\b",
+    Option("fix_pattern", r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|hotfix|regression|crash(es)?)\b",
            lambda v: isinstance(v, str), "a regular expression",
            "Commit subjects matching this (case-insensitive) count as bug fixes."),
     Option("weights", dict(DEFAULT_WEIGHTS), _number_table, "a table of non-negative numbers",
