@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from gapfinder.errors import ConfigError
 from gapfinder.model import FileHistory
@@ -35,11 +35,14 @@ class History:
     note: str = ""  # why it is unavailable, for the summary
 
 
-def window_start(since: str, head_time: int) -> int:
-    """Unix time where the window starts: 'N days|weeks|months|years' before HEAD, or a date."""
+def parse_since(since: str) -> Callable[[int], int]:
+    """Check a window once; the result maps HEAD's unix time to the window's start.
+
+    Accepts 'N days|weeks|months|years' (before HEAD) or a date such as 2024-01-31."""
     match = _WINDOW.match(since)
     if match:
-        return head_time - int(match.group(1)) * _UNITS[match.group(2).lower()]
+        span = int(match.group(1)) * _UNITS[match.group(2).lower()]
+        return lambda head_time: head_time - span
     try:
         parsed = datetime.fromisoformat(since.strip())
     except ValueError:
@@ -48,7 +51,13 @@ def window_start(since: str, head_time: int) -> int:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return int(parsed.timestamp())
+    start = int(parsed.timestamp())
+    return lambda head_time: start
+
+
+def window_start(since: str, head_time: int) -> int:
+    """Unix time where the window starts."""
+    return parse_since(since)(head_time)
 
 
 def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | None = None) -> History:
@@ -57,13 +66,14 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
         fix_re = re.compile(fix_pattern, re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"fix_pattern is not a valid regular expression: {exc}.") from None
+    start_of = parse_since(since)  # bad input is reported even where there is no git
     head = _git(root, "rev-parse", "HEAD", "--show-prefix", "--is-shallow-repository")
     if head is None:
         return History("unavailable", {}, 0, 0, "not a git repository, or git is not installed")
     # Three lines: the commit, the folder's path inside the repository ("" at its top), shallow.
     sha, prefix, shallow = (head.split("\n") + ["", "", ""])[:3]
     head_time = int((_git(root, "log", "-1", "--format=%ct", "HEAD") or "0").strip() or 0)
-    start = window_start(since, head_time)
+    start = start_of(head_time)
     key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
     cached = _load_cache(cache_dir, key)
     if cached is None:
