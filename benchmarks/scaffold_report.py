@@ -20,7 +20,7 @@ from scaffold_runner import body_coverage, copy_fixture, coverage_json, run_pyte
 from gapfinder.config import load_config  # noqa: E402
 from gapfinder.project import discover  # noqa: E402
 from gapfinder.scaffold import scaffold  # noqa: E402
-from gapfinder.scaffold.writer import tests_file_for  # noqa: E402
+from gapfinder.scaffold.writer import file_name_for  # noqa: E402
 
 KINDS = ("unit", "integration", "e2e")
 
@@ -44,7 +44,7 @@ def report(name: str) -> None:
             if result.message:
                 print(f"{module:<28} {'-':>5} {'-':>6} {'-':>9} {'-':>5}  ({result.message})")
                 continue
-            stems = {Path(tests_file_for(module)).stem}
+            stems = {Path(file_name_for(module)).stem}
             mine = {k: v for k, v in run.outcomes.items() if k.rsplit("::", 1)[0].rsplit(".", 1)[-1] in stems}
             passed = sum(1 for v in mine.values() if v == "passed")
             statements, covered = body_coverage(cov, project, f"unit.{next(iter(stems))}.")[result.source]

@@ -33,7 +33,7 @@ class Planned:
     targets: int  # public functions and methods found
 
 
-def tests_file_for(module: str) -> str:
+def file_name_for(module: str) -> str:
     """`app.services.orders` -> `test_services_orders.py` (unique per module, top package dropped)."""
     parts = module.split(".")
     rest = parts[1:] or parts
@@ -84,7 +84,7 @@ def plan_files(
                 continue
         tests += code.count("@pytest.mark.scaffold\n")
         folder = f"{tests_dir}/{kind}"
-        files.append(_planned(root, f"{folder}/{tests_file_for(source.module)}", code))
+        files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
         files.append(_planned(root, f"{folder}/__init__.py", render.header(env, source.path, source.module, kind) + "\n"))
     if tests:
         conftest = support.render_conftest(env, facts, model.package, configure_pytest)

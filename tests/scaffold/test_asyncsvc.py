@@ -12,7 +12,7 @@ import pytest
 from gapfinder.config import load_config
 from gapfinder.project import discover
 from gapfinder.scaffold import scaffold
-from gapfinder.scaffold.writer import tests_file_for
+from gapfinder.scaffold.writer import file_name_for
 from scaffold_runner import body_coverage, copy_fixture, coverage_json, run_pytest
 
 GENERATED = ("tests/unit", "tests/integration", "tests/e2e")
@@ -65,7 +65,7 @@ def test_function_body_coverage_from_unit_tests(service) -> None:
     for module, result in results.items():
         if result.message is not None:
             continue
-        prefix = "unit." + Path(tests_file_for(module)).stem + "."
+        prefix = "unit." + Path(file_name_for(module)).stem + "."
         statements, covered = body_coverage(report, project, prefix)[result.source]
         totals[0] += statements
         totals[1] += covered
