@@ -9,7 +9,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from gapfinder.model import RankResult, RankSummary
+from gapfinder.model import Ranked, RankResult, RankSummary
 
 
 def _pct(value: float | None) -> str:
@@ -34,11 +34,18 @@ def summary_lines(s: RankSummary) -> list[str]:
         lines.append("coverage data: none found")
     if s.git in ("used", "shallow"):
         shallow = " (shallow clone: older history missing)" if s.git == "shallow" else ""
-        lines.append(f"git: {s.git_commits} commits in the last {s.since}, {s.git_fixes} of them fixes{shallow}")
+        commits = f"{s.git_commits} commit{'s' * (s.git_commits != 1)}"
+        lines.append(f"git: {commits} in the last {s.since}, {s.git_fixes} of them fixes{shallow}")
     else:
         lines.append(f"git: {s.git}")
     lines.append(f"betweenness: {s.betweenness}; {s.seconds:.1f} s")
     return lines
+
+
+def _why(row: Ranked) -> tuple[str, ...]:
+    """The cover and missed columns already say what reasons[0] says, unless it was never measured."""
+    first = ("unmeasured: never imported while the tests ran",) if row.coverage is None else ()
+    return first + row.reasons[1:3]
 
 
 def rank_table(result: RankResult) -> str:
@@ -57,7 +64,7 @@ def rank_table(result: RankResult) -> str:
     for n, row in enumerate(result.rows, 1):
         table.add_row(
             str(n), f"{row.score:.1f}", row.name, _pct(row.coverage), str(row.missed),
-            row.test_type, "; ".join(row.reasons[:3]),
+            row.test_type, "; ".join(_why(row)),
         )
     if result.rows:
         console.print(table)
