@@ -1,0 +1,177 @@
+"""Generate a synthetic, deterministic code base for speed benchmarks.
+
+N modules in packages of 10-40 modules; sizes mostly 50-400 lines with a long tail; imports
+between modules with a power-law fan-in (a few modules are imported by very many); classes,
+sync and async functions with awaits, branches and try/except; risk markers (database, HTTP,
+Redis, tasks, locks, auth) in a share of the modules. Coverage data for about 30% of the files
+is written through coverage's own API.
+
+    python benchmarks/synth.py OUT_DIR --modules 1000 [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+from pathlib import Path
+
+ROOT_PACKAGE = "synthapp"
+# Module-level extras that give risk markers: (share of modules, import lines, a call it makes).
+EXTRAS = (
+    (0.20, "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession",
+     "await session.execute(select(Row).where(Row.id == {arg}))"),
+    (0.10, "import httpx", "await client.get('/items/' + str({arg}))"),
+    (0.05, "import redis.asyncio as redis", "await cache.get('key-' + str({arg}))"),
+    (0.08, "import asyncio", "await asyncio.gather(*(work(i) for i in range({arg})))"),
+    (0.04, "import threading", "threading.Lock()"),
+    (0.05, "import jwt", "jwt.decode(token, 'secret', algorithms=['HS256'])"),
+    (0.03, "import subprocess", "subprocess.run(['true'], check=False)"),
+)
+
+
+def _sizes(rng: random.Random, count: int) -> list[int]:
+    sizes = []
+    for _ in range(count):
+        if rng.random() < 0.01:
+            sizes.append(rng.randint(1500, 5000))  # a few large modules
+        else:
+            sizes.append(int(min(1200, max(30, rng.lognormvariate(math.log(150), 0.6)))))
+    return sizes
+
+
+def _layout(rng: random.Random, count: int) -> list[str]:
+    """Dotted module names, packaged in groups of 10-40."""
+    names: list[str] = []
+    package = 0
+    while len(names) < count:
+        size = min(rng.randint(10, 40), count - len(names))
+        for index in range(size):
+            names.append(f"{ROOT_PACKAGE}.pkg{package:04d}.mod{index:02d}")
+        package += 1
+    return names
+
+
+def _function(rng: random.Random, name: str, deps: list[str], extras: list[str], is_async: bool,
+              indent: str, method: bool) -> list[str]:
+    lines = []
+    args = "self, value, session=None, client=None, cache=None, token=''" if method else \
+        "value, session=None, client=None, cache=None, token=''"
+    lines.append(f"{indent}{'async ' if is_async else ''}def {name}({args}):")
+    lines.append(f'{indent}    """Work on {{value}} for {name}."""')
+    lines.append(f"{indent}    total = 0")
+    for step in range(rng.randint(2, 6)):
+        kind = rng.random()
+        if kind < 0.3:
+            lines += [f"{indent}    if value > {step} and total < {step * 7}:",
+                      f"{indent}        total += value * {step}",
+                      f"{indent}    elif value < 0:",
+                      f"{indent}        total -= 1"]
+        elif kind < 0.5:
+            lines += [f"{indent}    for item in range(value % {step + 3}):",
+                      f"{indent}        total += item if item % 2 else -item"]
+        elif kind < 0.65:
+            lines += [f"{indent}    try:",
+                      f"{indent}        total += int(str(value))",
+                      f"{indent}    except ValueError as exc:",
+                      f"{indent}        raise RuntimeError('bad value') from exc"]
+        elif kind < 0.85 and deps:
+            dep = rng.choice(deps).rpartition(".")[2]
+            call = f"{dep}.func_0(total)"
+            lines.append(f"{indent}    total += {call} or 0")
+        else:
+            lines.append(f"{indent}    items = [x * 2 for x in range(value) if x % {step + 2}]")
+            lines.append(f"{indent}    total += sum(items)")
+    if is_async and extras:
+        lines.append(f"{indent}    result = {rng.choice(extras).format(arg='value')}")
+    elif is_async:
+        lines.append(f"{indent}    await helper(value)")
+    lines.append(f"{indent}    return total")
+    lines.append("")
+    return lines
+
+
+def module_source(rng: random.Random, name: str, target_lines: int, deps: list[str]) -> str:
+    lines = [f'"""Synthetic module {name}."""', "", "import logging", "import os"]
+    extras = []
+    for share, imports, call in EXTRAS:
+        if rng.random() < share:
+            lines.append(imports)
+            extras.append(call)
+    for dep in deps:
+        package, _, module = dep.rpartition(".")
+        lines.append(f"from {package} import {module}")
+    lines += ["", "log = logging.getLogger(__name__)", "", "",
+              "async def helper(value):", "    return value", "", "",
+              "def func_0(value):", "    return value + 1", ""]
+    functions = 1
+    classes = 0
+    while len(lines) < target_lines:
+        if rng.random() < 0.3:
+            lines.append(f"class Service{classes}:")
+            lines.append('    """A service."""')
+            lines.append("")
+            for method in range(rng.randint(2, 5)):
+                lines += _function(rng, f"method_{method}", deps, extras, rng.random() < 0.4, "    ", True)
+            classes += 1
+        else:
+            functions += 1
+            lines += _function(rng, f"func_{functions}", deps, extras, rng.random() < 0.4, "", False)
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def generate(out: Path, modules: int, seed: int = 1, coverage_share: float = 0.3) -> list[Path]:
+    """Write the code base (and .coverage) under `out`; return the module files written."""
+    rng = random.Random(seed)
+    names = _layout(rng, modules)
+    sizes = _sizes(rng, modules)
+    # Power-law popularity: module k is imported with weight 1/(k+1)^1.1 (a shuffled order).
+    popular = names[:]
+    rng.shuffle(popular)
+    weights = [1.0 / (k + 1) ** 1.1 for k in range(len(popular))]
+    written: list[Path] = []
+    packages = set()
+    for name, size in zip(names, sizes):
+        wanted = min(rng.randint(1, 8), len(names) - 1)
+        deps = sorted({d for d in rng.choices(popular, weights, k=wanted) if d != name})
+        path = out.joinpath(*name.split(".")).with_suffix(".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        packages.add(path.parent)
+        path.write_text(module_source(rng, name, size, deps), encoding="utf-8")
+        written.append(path)
+    packages.add(out / ROOT_PACKAGE)
+    for package in packages:
+        (package / "__init__.py").touch()
+    _write_coverage(rng, out, written, coverage_share)
+    return written
+
+
+def _write_coverage(rng: random.Random, out: Path, files: list[Path], share: float) -> None:
+    import coverage
+
+    data = coverage.CoverageData(basename=str(out / ".coverage"))
+    lines: dict[str, set[int]] = {}
+    for path in files:
+        if rng.random() >= share:
+            continue
+        code = [i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text.strip() and not text.lstrip().startswith(("#", '"""'))]
+        lines[str(path.resolve())] = set(rng.sample(code, int(len(code) * rng.uniform(0.3, 0.95))))
+    data.add_lines(lines)
+    data.write()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--modules", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    files = generate(args.out, args.modules, args.seed)
+    total = sum(p.read_bytes().count(b"\n") for p in files)
+    print(f"{len(files)} modules, {total} lines under {args.out}")
+
+
+if __name__ == "__main__":
+    main()
