@@ -178,4 +178,9 @@ def suggest_test_type(unit: Facts) -> tuple[str, str]:
     remote = sorted(kinds & {"http", "redis", "websocket"})
     if remote:
         return "unit", f"its {', '.join(remote)} clients are mocked cheaply; test the logic around them first"
+    concurrent = sorted(kinds & {"task", "thread", "lock"})
+    if concurrent or unit.is_async:
+        what = ", ".join(concurrent) if concurrent else "async"
+        return "unit", (f"{what} code: unit tests with only the awaited leaves mocked pin down its "
+                        "control flow, timeouts and error paths")
     return "unit", "plain logic: fast unit tests pin it down"

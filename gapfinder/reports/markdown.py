@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gapfinder.model import RankResult
 from gapfinder.reports.table import summary_lines
 
@@ -13,7 +15,7 @@ def _cell(text: str) -> str:
 def rank_markdown(result: RankResult) -> str:
     s = result.summary
     label = "Function" if result.by == "function" else "Module"
-    out = [f"## Test-gap priorities for `{s.root}`", ""]
+    out = [f"## Test-gap priorities for `{Path(s.root).name}`", ""]
     out += [f"- {line}" for line in summary_lines(s)]
     out += ["", f"| # | Score | {label} | Coverage | Missed | Test first | Why |", "|---:|---:|---|---:|---:|---|---|"]
     for n, row in enumerate(result.rows, 1):
