@@ -1,0 +1,79 @@
+"""The scaffold command through typer's CliRunner: summaries, JSON, dry runs and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gapfinder.cli import app
+from scaffold_runner import copy_fixture
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def shapes(tmp_path, monkeypatch) -> Path:
+    project = copy_fixture("shapes", tmp_path)
+    monkeypatch.chdir(project)
+    return project
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_writes_tests_and_summarises_on_stderr(shapes) -> None:
+    result = runner.invoke(app, ["scaffold", "shapes/rows.py"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "shapes.rows: 15 tests; wrote 3 files" in result.stderr
+    assert (shapes / "tests" / "unit" / "test_rows.py").is_file()
+
+
+def test_json_summary_on_stdout(shapes) -> None:
+    result = runner.invoke(app, ["scaffold", "shapes.rows", "--format", "json", "--kind", "all"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["format_version"] == 1
+    entry = data["results"][0]
+    assert entry["module"] == "shapes.rows" and entry["tests"] == 15 and entry["todos"] > 0
+    assert {f["path"] for f in entry["files"]} >= {"tests/unit/test_rows.py", "tests/conftest.py"}
+
+
+def test_dry_run_prints_diff_and_writes_nothing(shapes) -> None:
+    before = _files(shapes)
+    result = runner.invoke(app, ["scaffold", "shapes/rows.py", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("--- /dev/null\n+++ b/tests/unit/test_rows.py")
+    assert "would change" in result.stderr
+    assert _files(shapes) == before
+
+
+def test_nothing_public_says_so_and_exits_0(shapes) -> None:
+    result = runner.invoke(app, ["scaffold", "shapes/__init__.py"])
+    assert result.exit_code == 0
+    assert "nothing public" in result.stderr
+
+
+@pytest.mark.parametrize("case", ["outside", "unparsable", "unknown", "unwritable"])
+def test_bad_input_is_one_line_exit_2_nothing_written(shapes, tmp_path, case) -> None:
+    args = ["scaffold", "shapes/rows.py"]
+    if case == "outside":
+        stray = tmp_path / "stray.py"
+        stray.write_text("def f():\n    return 1\n")
+        args = ["scaffold", str(stray)]
+    elif case == "unparsable":
+        (shapes / "shapes" / "broken.py").write_text("def f(:\n")
+        args = ["scaffold", "shapes/broken.py"]
+    elif case == "unknown":
+        args = ["scaffold", "shapes.nope"]
+    else:
+        (shapes / "tests").write_text("a file where the tests folder should be")
+    before = _files(shapes)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert _files(shapes) == before
