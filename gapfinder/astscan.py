@@ -71,7 +71,7 @@ class _Scope:
         self.own_names = False
         self.cls = cls
         self.complexity = 1
-        self.calls: dict[str, None] = {}
+        self.calls: dict[str, int] = {}  # target -> first line
 
     def bind(self, name: str, target: str) -> None:
         if not self.own_names:
@@ -316,7 +316,7 @@ class Facts:
             _intern(scope.qualname), node.lineno, node.end_lineno, type(node) is ast.AsyncFunctionDef,
             scope.cls is not None and scope.qualname == f"{scope.cls}.{node.name}",
             tuple(_intern(d) for d in (_decorator_name(x) for x in node.decorator_list) if d),
-            scope.complexity, tuple(scope.calls),
+            scope.complexity, tuple(sorted(scope.calls, key=scope.calls.__getitem__)),
         ))
 
     # --- expressions --------------------------------------------------------------------------
@@ -393,7 +393,10 @@ class Facts:
             target = (scope.names if scope is not None else self.names).get(head)
             resolved = None if target is None else (f"{target}.{rest}" if dot else target)
         if resolved is not None and scope is not None:
-            scope.calls[_intern(resolved)] = None
+            calls = scope.calls
+            line = calls.get(resolved)
+            if line is None or node.lineno < line:
+                calls[_intern(resolved)] = node.lineno
         kind = mk.call_kind(resolved or name)
         if kind is not None:
             self.mark(kind, node.lineno, lambda: mk.shorten(("await " if awaited else "") + name + "(...)"))
