@@ -208,7 +208,7 @@ class Planner:
         if override is not None and expected is None:
             case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
         elif override is None:
-            case.todos.append("assert the domain outcome (values returned, state changed)")
+            case.todos.append("assert the domain outcome: what `result` should be, what changed")
         name = snake(self.target.qualname.replace(".", "_"))
         return TestCase(
             name=f"test_{name}" + (f"_when_{label}" if label else ""),

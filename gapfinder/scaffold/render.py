@@ -86,6 +86,7 @@ def case_body(case: TestCase) -> list[str]:
     """Act lines wrapped in the patches and the expected exception."""
     lines = list(case.act)
     if case.raises:
+        lines = [line.removeprefix("result = ") for line in lines]
         lines = [f"with pytest.raises({case.raises}):"] + ["    " + line for line in lines]
     if case.patches:
         patches = [f'patch("{target}", new={var})' for target, var in case.patches]

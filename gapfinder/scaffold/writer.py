@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gapfinder.model import Project, SourceFile
-from gapfinder.scaffold import render, support
+from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.merge import merge, unified_diff
 from gapfinder.scaffold.integration import plan_integration
@@ -87,7 +87,15 @@ def plan_files(
         files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
         files.append(_planned(root, f"{folder}/__init__.py", render.header(env, source.path, source.module, kind) + "\n"))
     if tests:
-        conftest = support.render_conftest(env, facts, model.package, configure_pytest)
+        filters_in_config = False
+        if configure_pytest:
+            pyproject = root / "pyproject.toml"
+            old = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None
+            new = pytest_config.configure(old)
+            if new is not None:
+                files.append(PlannedFile("pyproject.toml", old, new, ()))
+                filters_in_config = True
+        conftest = support.render_conftest(env, facts, model.package, filters_in_config)
         files.append(_planned(root, f"{tests_dir}/conftest.py", conftest))
     return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets))
 

@@ -77,3 +77,27 @@ def test_bad_input_is_one_line_exit_2_nothing_written(shapes, tmp_path, case) ->
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ")
     assert _files(shapes) == before
+
+
+def test_configure_pytest_edits_pyproject_only_with_consent(shapes) -> None:
+    original = (shapes / "pyproject.toml").read_text()
+    runner.invoke(app, ["scaffold", "shapes/rows.py"])
+    assert (shapes / "pyproject.toml").read_text() == original
+    assert "error::RuntimeWarning" in (shapes / "tests" / "conftest.py").read_text()
+
+    result = runner.invoke(app, ["scaffold", "shapes/clients.py", "--configure-pytest"])
+    assert result.exit_code == 0, result.output
+    edited = (shapes / "pyproject.toml").read_text()
+    assert edited.startswith(original.split("[tool.pytest.ini_options]")[0])
+    assert 'filterwarnings = ["error::RuntimeWarning", "error::pytest.PytestUnraisableExceptionWarning"]' in edited
+    assert 'asyncio_default_fixture_loop_scope = "function"' in edited
+
+
+def test_top_scaffolds_the_highest_priorities_of_rank(tmp_path, monkeypatch) -> None:
+    project = copy_fixture("asyncsvc", tmp_path)
+    monkeypatch.chdir(project)
+    result = runner.invoke(app, ["scaffold", ".", "--top", "2", "--dry-run", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    modules = [entry["module"] for entry in json.loads(result.stdout)["results"]]
+    assert len(modules) == 2 and all(m.startswith("app") for m in modules)
+    assert not (project / "tests" / "unit").exists()

@@ -18,7 +18,7 @@ def test_cache_key() -> None:
     result = cache.key(name=name)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -37,7 +37,7 @@ async def test_cache_get() -> None:
 
     # Assert
     redis.get.assert_awaited_once()
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -75,7 +75,7 @@ async def test_cache_get_json() -> None:
     result = await cache.get_json(name=name)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -133,7 +133,7 @@ async def test_cache_set() -> None:
     result = await cache.set(name=name, value=value)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -151,7 +151,7 @@ async def test_cache_set_json() -> None:
     result = await cache.set_json(name=name, value=value)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -171,7 +171,7 @@ async def test_cache_set_many() -> None:
 
     # Assert
     pipeline_entered.execute.assert_awaited_once_with()
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -189,7 +189,7 @@ async def test_cache_ttl() -> None:
 
     # Assert
     redis.ttl.assert_awaited_once()
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -206,7 +206,7 @@ async def test_cache_invalidate() -> None:
     result = await cache.invalidate()
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -219,4 +219,4 @@ def test_get_cache() -> None:
         result = get_cache()
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed

@@ -41,7 +41,7 @@ async def test_scalars_all() -> None:
     # Assert
     session.execute.assert_awaited_once_with(query)
     assert result is execute_result.scalars.return_value.all.return_value
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -59,7 +59,7 @@ async def test_add_in_transaction() -> None:
     # Assert
     session.add.assert_called_once_with(item)
     session.flush.assert_awaited_once_with()
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -73,7 +73,7 @@ async def test_read_messages() -> None:
     result = await read_messages(ws=ws)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -87,7 +87,7 @@ async def test_stream_items() -> None:
     result = await stream_items(client=client)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -105,7 +105,7 @@ async def test_cached_text() -> None:
     # Assert
     redis.get.assert_awaited_once_with(key)
     assert result is get_result.decode.return_value
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -128,7 +128,7 @@ async def test_store_pair() -> None:
     pipeline_entered.expire.assert_called_once_with(key, 60)
     pipeline_entered.execute.assert_awaited_once_with()
     assert result is execute_result
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -142,7 +142,7 @@ def test_post_sync() -> None:
 
     # Assert
     assert result is client.post.return_value.json.return_value
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -160,7 +160,7 @@ async def test_post_async() -> None:
     # Assert
     client.post.assert_awaited_once_with('/items', json=payload)
     assert result is post_result.json.return_value.__getitem__.return_value
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -181,7 +181,7 @@ async def test_fetch_json() -> None:
     # Assert
     async_client_entered.get.assert_awaited_once_with(url)
     assert result is get_result.json.return_value
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -201,7 +201,7 @@ async def test_aiohttp_json() -> None:
     # Assert
     get_entered.json.assert_awaited_once_with()
     assert result is json_result
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -217,7 +217,7 @@ async def test_start_worker() -> None:
 
     # Assert
     worker.run.assert_awaited_once_with()
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -235,7 +235,7 @@ async def test_fetch_with_timeout() -> None:
     # Assert
     conn.fetch.assert_awaited_once_with(query)
     assert result is fetch_result
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -251,7 +251,7 @@ async def test_when_ready() -> None:
     result = await when_ready(conn=conn)
 
     # Assert
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -265,7 +265,7 @@ def test_remember() -> None:
 
     # Assert
     session.add.assert_called_once_with(item)
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
 
 
 @pytest.mark.scaffold
@@ -284,4 +284,4 @@ async def test_fetch_profile() -> None:
     # Assert
     client.return_value.get.assert_awaited_once()
     assert result is get_result
-    # TODO(gapfinder): assert the domain outcome (values returned, state changed)
+    # TODO(gapfinder): assert the domain outcome: what `result` should be, what changed
