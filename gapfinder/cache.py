@@ -1,6 +1,6 @@
 """Per-file analysis cache: one SQLite file under <project>/.gapfinder/, keyed by content hash.
 
-A row is (path, mtime_ns, size, digest, pickled result). An unchanged stat (mtime and size) is
+A row is (path, mtime_ns, size, digest, encoded result (codec.py)). An unchanged stat (mtime and size) is
 trusted without reading the file; otherwise the content hash decides. The schema key holds the
 tool and Python versions, so upgrading either starts a fresh cache. WAL mode and a busy timeout
 let concurrent runs share the file; writes happen in one transaction at the end, and a run that
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import sqlite3
 import sys
 from pathlib import Path
@@ -20,17 +19,13 @@ from typing import Iterator
 from gapfinder import __version__
 
 FILENAME = "analysis.sqlite3"
-SCHEMA = f"1/{__version__}/py{sys.version_info[0]}.{sys.version_info[1]}"
+SCHEMA = f"2/{__version__}/py{sys.version_info[0]}.{sys.version_info[1]}"
 
 Row = tuple[str, int, int, bytes, bytes]  # path, mtime_ns, size, digest, blob
 
 
 def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def dumps(result: object) -> bytes:
-    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class AnalysisCache:
