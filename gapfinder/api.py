@@ -8,9 +8,7 @@ from typing import Any, Mapping
 
 from gapfinder.config import Config, load_config
 from gapfinder.errors import CoverageDataError, ProjectError
-from gapfinder.model import (
-    Analysis, CoverageSet, ModuleInfo, Project, ProgressFn, RankResult, RankSummary, SourceFile,
-)
+from gapfinder.model import Analysis, CoverageSet, Project, ProgressFn, RankResult, RankSummary
 
 # Below this share of source files matched, the coverage data probably describes another tree.
 _LOW_MATCH = 0.5
@@ -27,11 +25,12 @@ def rank(
 ) -> RankResult:
     """Analyse the project at `path` and rank its modules (or functions) by test-gap priority."""
     from gapfinder.analysis import analyse
-    from gapfinder.facts import function_facts, module_facts, tests_by_module
+    from gapfinder.facts import function_facts, module_facts
     from gapfinder.graph import CodeGraph
     from gapfinder.history import read_history
     from gapfinder.project import discover
     from gapfinder.scoring import score
+    from gapfinder.testlinks import link_tests, scan_test_imports
 
     started = time.perf_counter()
     root = Path(path).resolve()
@@ -54,7 +53,7 @@ def rank(
     warnings += [f"skipped {s.path}: {s.reason}" for s in analysis.skipped]
     if not analysis.modules:
         raise ProjectError(f"none of the {len(project.files)} Python files under {root} could be analysed.")
-    test_modules = _analyse_tests(project, config, cache_dir)
+    test_imports = scan_test_imports(root, project.test_files)
 
     coverage_set = _coverage(root, project, config, coverage)
     if coverage_set is None:
@@ -76,10 +75,10 @@ def rank(
 
     if on_progress:
         on_progress("graph", 0, 1)
-    graph = CodeGraph(analysis.modules)
+    graph = CodeGraph(analysis.modules, cache_dir)
     if on_progress:
         on_progress("graph", 1, 1)
-    tests = tests_by_module(analysis.modules, test_modules, covered)
+    tests = link_tests(analysis.modules, test_imports, covered)
     module_units = []
     function_units = []
     for info in analysis.modules:
@@ -95,18 +94,6 @@ def rank(
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
                        graph.betweenness_note, started, warnings)
     return RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped)
-
-
-def _analyse_tests(project: Project, config: Config, cache_dir: Path | None) -> tuple[ModuleInfo, ...]:
-    """Test files, analysed only for their imports (which modules they exercise)."""
-    from gapfinder.analysis import analyse
-
-    files = tuple(SourceFile(p, p[:-3].replace("/", "."), False) for p in project.test_files)
-    if not files:
-        return ()
-    tests_project = Project(project.root, project.source_roots, files, ())
-    return analyse(tests_project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
-                   cache_dir=cache_dir).modules
 
 
 def _coverage(root: Path, project: Project, config: Config, explicit: Path | None) -> CoverageSet | None:

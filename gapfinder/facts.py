@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from gapfinder.graph import CodeGraph
 from gapfinder.history import History
@@ -166,57 +166,3 @@ def _file_history(history: History | None, path: str) -> FileHistory:
     if history is None:
         return _NO_HISTORY
     return history.files.get(path, _NO_HISTORY)
-
-
-def tests_by_module(
-    modules: Sequence[ModuleInfo], test_modules: Sequence[ModuleInfo], coverage: Mapping[str, FileCoverage]
-) -> dict[str, tuple[str, ...]]:
-    """Test files that exercise each module: they import it, or their coverage context ran it."""
-    by_name = {m.module: m for m in modules}
-    found: dict[str, set[str]] = defaultdict(set)
-    for test in test_modules:
-        for ref in test.imports:
-            for candidate in (*(f"{ref.target}.{n}" for n in ref.names), ref.target):
-                if candidate in by_name:
-                    found[candidate].add(test.path)
-                    break
-    resolve = _ContextResolver(t.path for t in test_modules)
-    for info in modules:
-        cov = coverage.get(info.path)
-        if cov is None:
-            continue
-        for context in cov.contexts:
-            test_file = resolve(context)
-            if test_file:
-                found[info.module].add(test_file)
-    return {name: tuple(sorted(paths)) for name, paths in found.items()}
-
-
-class _ContextResolver:
-    """Map a coverage context to its test file, e.g. 'tests/test_x.py::test_y|run' (pytest-cov)
-    or 'tests.test_x.test_y' (dynamic_context = test_function)."""
-
-    def __init__(self, test_paths: Iterable[str]) -> None:
-        self._paths = set(test_paths)
-        self._by_dotted_suffix: dict[str, str] = {}
-        for path in sorted(self._paths, reverse=True):
-            parts = path[:-3].split("/")
-            for cut in range(len(parts)):
-                self._by_dotted_suffix.setdefault(".".join(parts[cut:]), path)
-        self._memo: dict[str, str | None] = {}
-
-    def __call__(self, context: str) -> str | None:
-        head = context.split("::", 1)[0].split("|", 1)[0]
-        if head not in self._memo:
-            self._memo[head] = self._resolve(head)
-        return self._memo[head]
-
-    def _resolve(self, head: str) -> str | None:
-        if head in self._paths:
-            return head
-        parts = head.split(".")
-        for cut in range(len(parts), 0, -1):
-            found = self._by_dotted_suffix.get(".".join(parts[:cut]))
-            if found:
-                return found
-        return None

@@ -1,42 +1,51 @@
 """The import graph of modules and the call graph of functions, behind named queries.
 
-networkx is imported here and nowhere else. Edges point in the dependency direction (A -> B when
-A imports or calls B), so PageRank and in-degree reward what many others depend on. Exact
-betweenness is expensive (its cost per source node grows with the graph), so it is computed
-within a time budget: exactly on small graphs, from a sample of sources on middling ones, and not
-at all past that — `betweenness_note` says which, for the report.
+networkx is imported here and nowhere else, and only when centrality must be computed: the
+measures depend on nothing but the import edges, so they are cached under .gapfinder/ by a hash
+of the edges, and a warm run (nothing imported differently) never loads networkx or scipy.
+Edges point in the dependency direction (A -> B when A imports or calls B), so PageRank and
+in-degree reward what many others depend on. Exact betweenness is expensive (its cost per
+source grows with the graph), so it runs within a time budget: exactly on small graphs, from a
+sample of sources on middling ones, and not at all past that — `betweenness_note` says which.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from collections import Counter
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
-
-import networkx as nx
 
 from gapfinder.model import ModuleInfo
 
 # Measured on 2 cores: one betweenness source costs about (nodes + edges) / 700 ms.
 _BETWEENNESS_BUDGET_MS = 1000.0
 _MIN_SAMPLE = 16
+_CACHE_FILE = "centrality.pickle"
+_CACHE_VERSION = 1
+
+Centrality = tuple[dict[str, float], dict[str, float], str]  # pagerank, betweenness, note
 
 
 class CodeGraph:
     """Module and function dependency graphs with the centrality measures the score uses."""
 
-    def __init__(self, modules: Sequence[ModuleInfo]) -> None:
+    def __init__(self, modules: Sequence[ModuleInfo], cache_dir: Path | None = None) -> None:
         self._names = {m.module for m in modules}
-        self.imports = nx.DiGraph()
-        self.imports.add_nodes_from(self._names)
+        self._importers: dict[str, set[str]] = {name: set() for name in self._names}
+        self._imported: dict[str, set[str]] = {name: set() for name in self._names}
         for info in modules:
             for ref in info.imports:
                 if ref.type_checking:
                     continue  # no runtime dependency
                 for target in self._resolve_import(ref.target, ref.names):
                     if target != info.module:
-                        self.imports.add_edge(info.module, target)
+                        self._imported[info.module].add(target)
+                        self._importers[target].add(info.module)
         self._function_owner = _function_index(modules)
-        self.call_fan_in: Counter[str] = Counter()  # "module:qualname" -> calls from elsewhere
+        self.call_fan_in: Counter[str] = Counter()  # "module:qualname" -> calling functions
         self.module_call_fan_in: Counter[str] = Counter()  # module -> calls from other modules
         for info in modules:
             for function in info.functions:
@@ -49,8 +58,9 @@ class CodeGraph:
                     callee_module = callee.partition(":")[0]
                     if callee_module != info.module:
                         self.module_call_fan_in[callee_module] += 1
-        self.pagerank = _pagerank(self.imports)
-        self.betweenness, self.betweenness_note = _betweenness(self.imports)
+        self.pagerank, self.betweenness, self.betweenness_note = _centrality(
+            sorted(self._names), self._imported, cache_dir
+        )
 
     def _resolve_import(self, target: str, names: tuple[str, ...]) -> Iterable[str]:
         """Modules an import statement really depends on: `from pkg import sub` names pkg.sub."""
@@ -70,13 +80,13 @@ class CodeGraph:
 
     def importers(self, module: str) -> list[str]:
         """Modules that import `module`."""
-        return sorted(self.imports.predecessors(module)) if module in self.imports else []
+        return sorted(self._importers.get(module, ()))
 
     def fan_in(self, module: str) -> int:
-        return self.imports.in_degree(module) if module in self.imports else 0
+        return len(self._importers.get(module, ()))
 
     def fan_out(self, module: str) -> int:
-        return self.imports.out_degree(module) if module in self.imports else 0
+        return len(self._imported.get(module, ()))
 
 
 def _function_index(modules: Sequence[ModuleInfo]) -> Mapping[str, str]:
@@ -95,16 +105,53 @@ def _function_index(modules: Sequence[ModuleInfo]) -> Mapping[str, str]:
     return index
 
 
-def _pagerank(graph: nx.DiGraph) -> dict[str, float]:
+def _centrality(nodes: list[str], edges: Mapping[str, set[str]], cache_dir: Path | None) -> Centrality:
+    """PageRank and betweenness of the import graph, from the cache when the edges are unchanged."""
+    digest = hashlib.sha256(f"{_CACHE_VERSION}".encode())
+    for node in nodes:
+        digest.update(node.encode() + b"\0" + "\0".join(sorted(edges[node])).encode() + b"\n")
+    key = digest.hexdigest()
+    cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
+    if cache is not None:
+        try:
+            with open(cache, "rb") as handle:
+                stored_key, value = pickle.load(handle)
+            if stored_key == key:
+                return value
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            pass  # absent or corrupt: compute again
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((a, b) for a in nodes for b in edges[a])
+    value = (_pagerank(graph), *_betweenness(graph))
+    if cache is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f"{_CACHE_FILE}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)  # atomic: concurrent runs never read half a file
+        except OSError:
+            pass  # a read-only project still gets its ranking
+    return value
+
+
+def _pagerank(graph) -> dict[str, float]:
     if graph.number_of_nodes() == 0:
         return {}
     if graph.number_of_edges() == 0:
         share = 1.0 / graph.number_of_nodes()
         return dict.fromkeys(graph.nodes, share)
+    import networkx as nx
+
     return nx.pagerank(graph, alpha=0.85, tol=1e-6, max_iter=200)
 
 
-def _betweenness(graph: nx.DiGraph) -> tuple[dict[str, float], str]:
+def _betweenness(graph) -> tuple[dict[str, float], str]:
+    import networkx as nx
+
     nodes = graph.number_of_nodes()
     if nodes < 3 or graph.number_of_edges() == 0:
         return {}, "not needed (no paths)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gapfinder.graph import CodeGraph
 from gapfinder.model import FunctionInfo, ImportRef, ModuleInfo
 
@@ -55,3 +57,19 @@ def test_empty_and_edgeless_graphs():
     graph = CodeGraph([module("a"), module("b")])
     assert graph.pagerank == {"a": 0.5, "b": 0.5}
     assert graph.betweenness == {}
+
+
+def test_centrality_is_cached_by_the_import_edges(tmp_path, monkeypatch):
+    import gapfinder.graph as graph_module
+
+    mods = [module("a"), module("b", [ImportRef("a", 1)]), module("c", [ImportRef("a", 1)])]
+    first = CodeGraph(mods, tmp_path)
+    monkeypatch.setattr(graph_module, "_pagerank", lambda g: pytest.fail("recomputed"))
+    again = CodeGraph(mods, tmp_path)
+    assert again.pagerank == first.pagerank and again.betweenness_note == first.betweenness_note
+    # New edges change the key: computed afresh.
+    monkeypatch.undo()
+    changed = CodeGraph(mods + [module("d", [ImportRef("b", 1)])], tmp_path)
+    assert "d" in changed.pagerank
+    (tmp_path / "centrality.pickle").write_bytes(b"garbage")
+    assert CodeGraph(mods, tmp_path).pagerank == first.pagerank  # a corrupt cache is recomputed
