@@ -36,6 +36,7 @@ class TestCase:
     todos: tuple[str, ...]
     imports: frozenset[Import]
     fixtures: tuple[str, ...] = ()  # pytest fixtures the test takes
+    target: str = ""  # qualname of the function or method under test
 
 
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
@@ -216,6 +217,7 @@ class Planner:
             or any("asyncio.get_running_loop" in line for line in case.lines),
             arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
             asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
+            target=self.target.qualname,
         )
 
     def act(self, case: CaseState, builder: Doubles, call_args: list[str]) -> list[str]:

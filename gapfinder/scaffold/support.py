@@ -7,7 +7,7 @@ Detection reads the project's source with `ast`; nothing of the project is impor
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import jinja2
@@ -16,7 +16,7 @@ from gapfinder import __version__
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import render
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.plans import IO_MODULES, dependency_double
+from gapfinder.scaffold.plans import IO_MODULES, TestCase, dependency_double
 from gapfinder.scaffold.target import ModuleModel, Target
 from gapfinder.scaffold.values import Namer
 
@@ -36,6 +36,7 @@ class Facts:
     fastapi_app: Ref | None = None
     app_is_factory: bool = False
     flask_app: Ref | None = None
+    flask_is_factory: bool = False
     flask_login: bool = False
     current_user: Ref | None = None
     session_dependency: Ref | None = None
@@ -85,6 +86,9 @@ def _detect_stmt(stmt: ast.stmt, module: str, found: dict[str, object], models: 
         elif "fastapi_app" not in found and any(_called_name(n) == "FastAPI" for n in ast.walk(stmt)):
             found["fastapi_app"] = (module, stmt.name)
             found["app_is_factory"] = True
+        elif "flask_app" not in found and any(_called_name(n) == "Flask" for n in ast.walk(stmt)):
+            found["flask_app"] = (module, stmt.name)
+            found["flask_is_factory"] = True
     elif isinstance(stmt, ast.ClassDef):
         bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in stmt.bases}
         if "DeclarativeBase" in bases:
@@ -120,6 +124,10 @@ def render_conftest(env: jinja2.Environment, facts: Facts, package: str, configu
             imports.add(facts.current_user)
         if facts.user_model:
             imports.add(facts.user_model)
+    if facts.flask_app is not None:
+        imports.add(facts.flask_app)
+        if facts.flask_login:
+            imports |= {("flask_login", "FlaskLoginClient"), ("flask_login", "UserMixin")}
     database = facts.base is not None and facts.models
     if database:
         imports |= {("pytest_asyncio", None), ("sqlalchemy.ext.asyncio", "async_sessionmaker"),
@@ -138,6 +146,15 @@ def render_kind(
     env: jinja2.Environment, kind: str, model: ModuleModel, targets: list[Target], facts: Facts, source: SourceFile,
 ) -> tuple[str, int]:
     """e2e tests for the module's routes, and how many; ("", 0) when none apply."""
+    if kind == "e2e" and facts.fastapi_app is None and facts.flask_app is not None:
+        routes = [t for t in targets if t.route is not None and t.route.method != "WEBSOCKET"]
+        if not routes:
+            return "", 0
+        views = [{**_route_view(t), "protected": _login_required(t)} for t in routes]
+        code = render.render(env, "e2e_flask_test.py.j2", header=render.header(env, source.path, source.module, kind),
+                             routes=views, has_login=facts.flask_login,
+                             imports=render.format_imports({("pytest", None)}, model.package))
+        return render.check_parses(code, "e2e_flask_test.py.j2"), len(routes)
     if kind == "e2e":
         routes = [t for t in targets if t.route is not None and t.route.method != "WEBSOCKET"]
         if not routes or facts.fastapi_app is None:
@@ -199,6 +216,31 @@ def _empty_of(annotation: ast.expr | None) -> str:
     if text.startswith(("dict", "Dict", "Mapping")):
         return "{}"
     return "None"
+
+
+def in_request_context(cases: list[TestCase], targets: list[Target], facts: Facts) -> list[TestCase]:
+    """Flask views called directly run inside `test_request_context()` (and past `login_required`)."""
+    if facts.flask_app is None:
+        return cases
+    app = facts.flask_app[1] + ("()" if facts.flask_is_factory else "")
+    wrapped = []
+    for case in cases:
+        target = next((t for t in targets if t.qualname == case.target), None)
+        if target is None or target.route is None:
+            wrapped.append(case)
+            continue
+        managers = [f"{app}.test_request_context()"]
+        imports = {facts.flask_app}
+        if _login_required(target):
+            managers.append(f'patch.dict({app}.config, {{"LOGIN_DISABLED": True}})')
+            imports.add(("unittest.mock", "patch"))
+        act = (f"with {', '.join(managers)}:", *("    " + line for line in case.act))
+        wrapped.append(replace(case, act=act, imports=case.imports | imports))
+    return wrapped
+
+
+def _login_required(target: Target) -> bool:
+    return any(ast.unparse(d).rsplit(".", 1)[-1] == "login_required" for d in target.node.decorator_list)
 
 
 def _route_view(target: Target) -> dict[str, object]:

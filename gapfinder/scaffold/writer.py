@@ -69,6 +69,7 @@ def plan_files(
             resolver = Resolver(model, read_module)
             if kind == "unit":
                 cases = [case for target in targets for case in plan_target(model, target, resolver)]
+                cases = support.in_request_context(cases, targets, facts)
             else:
                 cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
             if not cases:
