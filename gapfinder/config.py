@@ -99,6 +99,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("kinds", {}, _str_list_table, "a table of lists of folder names, markers or globs",
            "Test kinds for `gapfinder progress`, e.g. {e2e = [\"e2e\", \"browser\", \"tests/ui/*\"]}; "
            "merged over the built-in unit, integration and e2e rules."),
+    Option("templates", "", lambda v: isinstance(v, str), "a path",
+           "Folder of jinja2 templates for `gapfinder scaffold` that override its own, file by file."),
 )
 
 OPTIONS_BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPTIONS})

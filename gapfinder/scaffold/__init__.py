@@ -26,7 +26,7 @@ class ScaffoldError(GapfinderError):
 @dataclass(frozen=True)
 class ScaffoldFile:
     path: str  # relative to the project root, posix
-    action: str  # "create" | "extend" | "unchanged"
+    action: str  # "create" | "extend"
     tests_added: tuple[str, ...]
     todos: int  # TODO(gapfinder) lines in what was added
     diff: str  # unified diff of the change ("" when unchanged)
@@ -100,7 +100,10 @@ def scaffold(
         start = Path(module).resolve().parent if Path(module).exists() else Path.cwd()
         project_root = find_root(start)
     root = project_root.resolve()
-    project = discover(root, load_config(root))
+    config = load_config(root)
+    project = discover(root, config)
+    if templates is None and config.templates:
+        templates = root / config.templates
     source = resolve_module(module, project)
     raw = (root / source.path).read_bytes()
     info = analyse_source(raw, source.path, source.module)

@@ -34,7 +34,7 @@ def summary_lines(results: tuple[ScaffoldResult, ...]) -> list[str]:
             lines.append(result.message)
             continue
         verb = "would change" if result.dry_run else "wrote"
-        changed = [f for f in result.files if f.action != "unchanged"]
+        changed = result.files
         if not changed:
             lines.append(f"{result.module}: {result.tests} tests already scaffolded; nothing to add.")
             continue

@@ -16,6 +16,8 @@ from gapfinder.scaffold.plans import plan_target
 from gapfinder.scaffold.target import build_model
 
 TODO = "TODO(gapfinder)"
+# Makes each kind's folder a package, so a generated test file may share its name with another.
+PACKAGE_MARKER = "# Created by gapfinder scaffold: test files here may share names with other test folders.\n"
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def plan_files(
         tests += code.count("@pytest.mark.scaffold\n")
         folder = f"{tests_dir}/{kind}"
         files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
-        files.append(_planned(root, f"{folder}/__init__.py", render.header(env, source.path, source.module, kind) + "\n"))
+        files.append(_planned(root, f"{folder}/__init__.py", PACKAGE_MARKER))
     if tests:
         filters_in_config = False
         if configure_pytest:

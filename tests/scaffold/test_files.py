@@ -79,3 +79,12 @@ def test_user_template_folder_overrides_file_by_file(shapes, tmp_path) -> None:
     code = (shapes / UNIT).read_text()
     assert code.startswith("# Drafted for team X from shapes/rows.py; run: gapfinder scaffold shapes.rows\n")
     assert "@pytest.mark.scaffold" in code  # the test template still comes from gapfinder
+
+
+def test_template_folder_from_the_project_configuration(shapes) -> None:
+    (shapes / "my-templates").mkdir()
+    (shapes / "my-templates" / "header.j2").write_text("# Team header for {{ module }}\n")
+    with (shapes / "pyproject.toml").open("a") as config:
+        config.write('\n[tool.gapfinder]\ntemplates = "my-templates"\n')
+    scaffold("shapes/rows.py", project_root=shapes)
+    assert (shapes / UNIT).read_text().startswith("# Team header for shapes.rows\n")
