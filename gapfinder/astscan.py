@@ -1,86 +1,27 @@
 """One pass over a module's `ast` tree that collects everything the rank pipeline needs.
 
 Speed matters more than elegance here: cold runs must take about the time one process needs just
-to parse the files, so statements are dispatched by type and expressions are scanned with an
-explicit stack over precomputed child fields (no NodeVisitor, no expression contexts). Function
-bodies are visited after the module's top level, so calls resolve through every module-level
-import and definition wherever it sits in the file.
+to parse the files, so statements are dispatched by type (no NodeVisitor) and expressions are
+scanned by astexpr.py. Function bodies are visited after the module's top level, so calls
+resolve through every module-level import and definition wherever it sits in the file.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import sys
-from operator import attrgetter
 from typing import Any
 
 from gapfinder import markers as mk
+from gapfinder.astexpr import ExpressionScanner, Scope, dotted
+from gapfinder.exclusions import excluded_spans, inside
 from gapfinder.model import ClassInfo, FunctionInfo, ImportRef, ModuleInfo, RiskMarker
 
 _intern = sys.intern
-
-# Fields that never hold child nodes worth scanning (contexts, operators, names, plain values).
-_SKIP_FIELDS = frozenset(("ctx", "op", "ops", "id", "attr", "arg", "name", "module", "level", "kind",
-                          "type_comment", "is_async", "conversion", "names", "pattern", "patterns"))
-_FIELDS = {
-    cls: tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
-    for cls in vars(ast).values()
-    if isinstance(cls, type) and issubclass(cls, ast.AST) and cls is not ast.Constant
-}
-_MULTI = {cls: attrgetter(*fields) for cls, fields in _FIELDS.items() if len(fields) > 1}
-_SINGLE = {cls: fields[0] for cls, fields in _FIELDS.items() if len(fields) == 1}
-
-_Call, _Await, _BoolOp, _IfExp, _comprehension = ast.Call, ast.Await, ast.BoolOp, ast.IfExp, ast.comprehension
-_Name, _Attribute, _Constant, _Expr = ast.Name, ast.Attribute, ast.Constant, ast.Expr
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-# coverage.py's default exclusions (`# pragma: no cover`, `...` bodies, `if TYPE_CHECKING:`
-# blocks), each tried only on the lines that contain its trigger word.
-_EXCLUDE = (
-    ("cover", re.compile(r"#\s*(?:pragma|PRAGMA)[:\s]?\s*(?:no|NO)\s*(?:cover|COVER)")),
-    ("...", re.compile(r"^\s*(?:(?:(?:async )?def .*?)?[\])]+(?:\s*->.*?)?:\s*)?\.\.\.\s*(?:#|$)")),
-    ("TYPE_CHECKING", re.compile(r"^\s*if (?:typing\.)?TYPE_CHECKING:")),
-)
-# A signature line ending in ':' whose body is a bare `...` on the next line: coverage's pattern
-# spans both lines, so the whole definition is excluded.
-_SIGNATURE_END = re.compile(r"^\s*(?:(?:async )?def .*?)?[\])]+(?:\s*->.*?)?:\s*$")
+_Name, _Attribute, _Constant, _Expr, _Call = ast.Name, ast.Attribute, ast.Constant, ast.Expr, ast.Call
 
 
-def dotted(node: Any) -> str | None:
-    """`a.b.c` for a chain of attributes on a name, else None."""
-    parts = []
-    while type(node) is _Attribute:
-        parts.append(node.attr)
-        node = node.value
-    if type(node) is not _Name:
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-class _Scope:
-    """A function being visited: its names, its complexity and the calls it makes."""
-
-    __slots__ = ("qualname", "node", "names", "own_names", "cls", "complexity", "calls")
-
-    def __init__(self, qualname: str, node: Any, names: dict, cls: str | None) -> None:
-        self.qualname = qualname
-        self.node = node
-        self.names = names
-        self.own_names = False
-        self.cls = cls
-        self.complexity = 1
-        self.calls: dict[str, int] = {}  # target -> first line
-
-    def bind(self, name: str, target: str) -> None:
-        if not self.own_names:
-            self.names = dict(self.names)
-            self.own_names = True
-        self.names[name] = target
-
-
-class Facts:
+class Facts(ExpressionScanner):
     """Collects a ModuleInfo's parts from one tree; `build` returns the ModuleInfo."""
 
     def __init__(self, module: str, path: str, is_package: bool) -> None:
@@ -94,24 +35,11 @@ class Facts:
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         self.marks: dict[tuple[str, str], list] = {}
-        self.pending: list[_Scope] = []
-        self.scope: _Scope | None = None  # the function being visited, None at module level
+        self.pending: list[Scope] = []
+        self.scope: Scope | None = None  # the function being visited, None at module level
         self.cls: str | None = None  # the class whose body is being visited
         self.prefix = ""  # qualname prefix of the current definition
         self.type_checking = False
-
-    # --- markers ------------------------------------------------------------------------------
-
-    def mark(self, kind: tuple[str, str], line: int, evidence: Any) -> None:
-        """Count one occurrence; keep the earliest line's evidence (a string or a thunk)."""
-        entry = self.marks.get(kind)
-        if entry is None:
-            self.marks[kind] = [line, evidence() if callable(evidence) else evidence, 1]
-            return
-        entry[2] += 1
-        if line < entry[0]:
-            entry[0] = line
-            entry[1] = evidence() if callable(evidence) else evidence
 
     # --- statements ---------------------------------------------------------------------------
 
@@ -260,7 +188,7 @@ class Facts:
             self.names[node.name] = _intern(f"{self.module}.{node.name}")
         elif self.scope is not None:
             self.scope.bind(node.name, f"{self.module}.{qualname}")
-        scope = _Scope(qualname, node, self.scope.names if self.scope else self.names, self.cls)
+        scope = Scope(qualname, node, self.scope.names if self.scope else self.names, self.cls)
         if type(node) is ast.AsyncFunctionDef:
             self.mark(mk.ASYNC, node.lineno, lambda: mk.shorten(f"async def {node.name}(...)"))
         self.pending.append(scope)
@@ -305,7 +233,7 @@ class Facts:
                         f"@{name}(...)" if type(decorator) is _Call else f"@{name}"))
             self.scan(decorator)
 
-    def function(self, scope: _Scope) -> None:
+    def function(self, scope: Scope) -> None:
         """Visit a queued function body and record its FunctionInfo."""
         node = scope.node
         saved = self.scope, self.cls, self.prefix
@@ -318,88 +246,6 @@ class Facts:
             tuple(_intern(d) for d in (_decorator_name(x) for x in node.decorator_list) if d),
             scope.complexity, tuple(sorted(scope.calls, key=scope.calls.__getitem__)),
         ))
-
-    # --- expressions --------------------------------------------------------------------------
-
-    def decision(self, n: int = 1) -> None:
-        if self.scope is not None:
-            self.scope.complexity += n
-
-    def scan(self, root: Any) -> None:
-        self.scan_all([root])
-
-    def scan_all(self, roots: list) -> None:
-        """Walk expressions (or simple statements): calls, awaits and decision points."""
-        stack = list(roots)
-        pop, push, extend = stack.pop, stack.append, stack.extend
-        multi, single = _MULTI, _SINGLE
-        decisions = 0
-        while stack:
-            node = pop()
-            t = type(node)
-            if t is _Name or t is _Constant:
-                continue
-            if t is _Attribute:
-                push(node.value)
-                continue
-            if t is _Call:
-                self.call(node, False)
-                push(node.func)
-                extend(node.args)
-                extend(node.keywords)
-                continue
-            if t is _Await:
-                value = node.value
-                self.mark(mk.ASYNC, node.lineno, lambda: mk.shorten("await " + _call_text(value)))
-                if type(value) is _Call:
-                    self.call(value, True)
-                    push(value.func)  # the awaited call is counted; scan what is inside it
-                    extend(value.args)
-                    extend(value.keywords)
-                    continue
-            elif t is _BoolOp:
-                decisions += len(node.values) - 1
-            elif t is _IfExp:
-                decisions += 1
-            elif t is _comprehension:
-                decisions += len(node.ifs)
-            getter = multi.get(t)
-            if getter is not None:
-                for value in getter(node):
-                    if type(value) is list:
-                        extend(value)
-                    elif value is not None:
-                        push(value)
-            else:
-                name = single.get(t)
-                if name is not None:
-                    value = getattr(node, name)
-                    if type(value) is list:
-                        extend(value)
-                    elif value is not None:
-                        push(value)
-        if decisions:
-            self.decision(decisions)
-
-    def call(self, node: ast.Call, awaited: bool) -> None:
-        name = dotted(node.func)
-        if name is None:
-            return
-        scope = self.scope
-        head, dot, rest = name.partition(".")
-        if head in ("self", "cls") and scope is not None and scope.cls is not None:
-            resolved = f"{self.module}.{scope.cls}.{rest}" if dot and "." not in rest else None
-        else:
-            target = (scope.names if scope is not None else self.names).get(head)
-            resolved = None if target is None else (f"{target}.{rest}" if dot else target)
-        if resolved is not None and scope is not None:
-            calls = scope.calls
-            line = calls.get(resolved)
-            if line is None or node.lineno < line:
-                calls[_intern(resolved)] = node.lineno
-        kind = mk.call_kind(resolved or name)
-        if kind is not None:
-            self.mark(kind, node.lineno, lambda: mk.shorten(("await " if awaited else "") + name + "(...)"))
 
     # --- result -------------------------------------------------------------------------------
 
@@ -420,10 +266,10 @@ class Facts:
         statements = sorted(set(self.statements))
         branches = sorted(set(self.branches))
         if ("cover" in text or "..." in text or "TYPE_CHECKING" in text) and statements:
-            excluded = _excluded_spans(tree, text)
+            excluded = excluded_spans(tree, text)
             if excluded:
-                statements = [s for s in statements if not _inside(s, excluded)]
-                branches = [s for s in branches if not _inside(s, excluded)]
+                statements = [s for s in statements if not inside(s, excluded)]
+                branches = [s for s in branches if not inside(s, excluded)]
         lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
         self.functions.sort(key=lambda f: f.line)
         markers = sorted(
@@ -438,12 +284,6 @@ def _decorator_name(node: Any) -> str | None:
     return dotted(node.func if type(node) is _Call else node)
 
 
-def _call_text(node: Any) -> str:
-    if type(node) is _Call:
-        return (dotted(node.func) or "...") + "(...)"
-    return dotted(node) or "..."
-
-
 _HANDLERS = {
     ast.If: Facts.visit_if, ast.For: Facts.visit_loop, ast.AsyncFor: Facts.visit_loop,
     ast.While: Facts.visit_loop, ast.With: Facts.visit_with, ast.AsyncWith: Facts.visit_with,
@@ -455,69 +295,3 @@ _HANDLERS = {
 }
 if sys.version_info >= (3, 11):
     _HANDLERS[ast.TryStar] = Facts.visit_try
-
-
-def _excluded_spans(tree: ast.Module, text: str) -> list[tuple[int, int]]:
-    """Line spans coverage.py leaves out by its default exclusions (rare, so walked separately)."""
-    lines = text.split("\n")
-    hits = set()
-    for trigger, pattern in _EXCLUDE:
-        if trigger not in text:
-            continue
-        for number, line in enumerate(lines, 1):
-            if trigger in line and pattern.search(line):
-                hits.add(number)
-                if trigger == "..." and line.strip() == "...":
-                    previous = number - 1
-                    while previous > 1 and not lines[previous - 1].strip():
-                        previous -= 1
-                    if _SIGNATURE_END.search(lines[previous - 1]):
-                        hits.update(range(previous, number))
-    spans: list[tuple[int, int]] = []
-    if hits:
-        _exclude_body(tree.body, hits, spans, lines)
-    return spans
-
-
-def _exclude_body(stmts: list, hits: set[int], spans: list[tuple[int, int]], lines: list[str]) -> None:
-    """Like coverage.py: a hit on a clause's header excludes that clause's suite, not its siblings."""
-    for node in stmts:
-        start = min((d.lineno for d in getattr(node, "decorator_list", ())), default=node.lineno)
-        body = getattr(node, "body", None) or None
-        if body is None and type(node) is not ast.Match:
-            if any(start <= h <= node.end_lineno for h in hits):
-                spans.append((start, node.end_lineno))
-            continue
-        if body is not None:
-            _exclude_clause(start, node.lineno, body, hits, spans, lines)
-        for clause in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
-            first = getattr(clause, "lineno", None) or clause.pattern.lineno
-            _exclude_clause(first, first, clause.body, hits, spans, lines)
-        previous = (node.handlers[-1] if getattr(node, "handlers", None) else node.body[-1]).end_lineno \
-            if body is not None else node.end_lineno
-        for block in (getattr(node, "orelse", None), getattr(node, "finalbody", None)):
-            if not block:
-                continue
-            if type(node) is ast.If and lines[block[0].lineno - 1].lstrip().startswith("elif"):
-                _exclude_body(block, hits, spans, lines)
-            elif any(previous < h < block[0].lineno for h in hits):
-                spans.append((previous + 1, block[-1].end_lineno))
-            else:
-                _exclude_body(block, hits, spans, lines)
-            previous = block[-1].end_lineno
-
-
-def _exclude_clause(start: int, line: int, body: list, hits: set[int], spans: list[tuple[int, int]],
-                    lines: list[str]) -> None:
-    first = body[0]
-    text = lines[first.lineno - 1]
-    on_own_line = len(text) - len(text.lstrip()) == first.col_offset
-    header_end = max(line, first.lineno - 1) if on_own_line else first.lineno
-    if any(start <= h <= header_end for h in hits):
-        spans.append((start, body[-1].end_lineno))
-    else:
-        _exclude_body(body, hits, spans, lines)
-
-
-def _inside(line: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= line <= end for start, end in spans)
