@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import codecs
 import io
-import os
 import re
 import tokenize
 from pathlib import Path
@@ -93,20 +92,6 @@ def _parse_newer_grammar(text: str) -> ast.Module | None:
         return None
 
 
-def read_and_analyse(root: str, path: str, module: str, max_file_bytes: int) -> ModuleInfo | SkippedFile:
-    """One file from disk, with the size limit applied before reading it."""
-    full = os.path.join(root, path)
-    try:
-        size = os.path.getsize(full)
-        if size > max_file_bytes:
-            return SkippedFile(path, f"larger than {max_file_bytes} bytes (generated code?)")
-        with open(full, "rb") as handle:
-            source = handle.read()
-    except OSError as exc:
-        return SkippedFile(path, f"cannot be read: {exc.strerror or exc}")
-    return analyse_source(source, path, module)
-
-
 def analyse(
     project: Project,
     *,
@@ -116,6 +101,6 @@ def analyse(
     on_progress: ProgressFn | None = None,
 ) -> Analysis:
     """Analyse every source file of the project, from the cache where nothing changed."""
-    from gapfinder.runner import run
+    from gapfinder.runner import run  # runner imports this module for its workers
 
     return run(project, max_file_bytes=max_file_bytes, jobs=jobs, cache_dir=cache_dir, on_progress=on_progress)

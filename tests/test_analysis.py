@@ -378,3 +378,18 @@ def test_parallel_results_equal_serial(tmp_path: Path, monkeypatch: pytest.Monke
     assert parallel == serial
     assert len(serial.modules) == 12
     assert progress[0] == ("parse", 0, 13) and progress[-1] == ("parse", 13, 13)
+
+
+def test_broken_fixture_project(fixtures_dir: Path) -> None:
+    """The shared broken project: every bad file is skipped with its reason, the rest analysed."""
+    from gapfinder.config import load_config
+    from gapfinder.project import discover
+
+    root = fixtures_dir / "broken"
+    config = load_config(root)
+    result = analyse(discover(root, config), max_file_bytes=config.max_file_bytes, jobs=1)
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert reasons["brokenpkg/latin1.py"] == "not valid UTF-8 text and declares no other encoding"
+    assert reasons["brokenpkg/syntax_error.py"].startswith("syntax error at line 4")
+    assert reasons["brokenpkg/generated.py"].startswith("larger than")
+    assert {"brokenpkg/bom.py", "brokenpkg/good.py", "brokenpkg/nsdata/loader.py"} <= {m.path for m in result.modules}
