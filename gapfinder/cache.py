@@ -3,8 +3,8 @@
 A row is (path, mtime_ns, size, digest, encoded result (codec.py)). An unchanged stat (mtime and size) is
 trusted without reading the file; otherwise the content hash decides. The schema key holds the
 tool and Python versions, so upgrading either starts a fresh cache. WAL mode and a busy timeout
-let concurrent runs share the file; writes happen in one transaction at the end, and a run that
-cannot write still succeeds. A corrupt file is deleted and rebuilt, with a warning.
+let concurrent runs share the file; rows are written in batches, each one transaction, and a run
+that cannot write still succeeds. A corrupt file is deleted and rebuilt, with a warning.
 """
 
 from __future__ import annotations

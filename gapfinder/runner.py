@@ -20,6 +20,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Sequence
 
 from gapfinder.analysis import analyse_source
 from gapfinder import codec
@@ -85,11 +86,10 @@ def run(project: Project, *, max_file_bytes: int, jobs: int = 0, cache_dir: Path
             cache, cached, touched, stale = _from_cache(cache, cache_dir, project, max_file_bytes, results,
                                                         warnings)
         todo = [(f.path, f.module) for f in project.files if f.path not in results]
-        rows = _analyse(root, todo, max_file_bytes, jobs, results, on_progress, warnings)
+        rows = _Rows(cache, warnings)
+        _analyse(root, todo, max_file_bytes, jobs, results, rows, on_progress, warnings)
+        rows.flush(touched, stale)
         if cache is not None:
-            problem = cache.write(rows, touched, stale)
-            if problem:
-                warnings.append(problem)
             cache.close()
     finally:
         if gc_was_enabled:
@@ -158,14 +158,41 @@ def _loads(blob: bytes) -> object | None:
         return None
 
 
+class _Rows:
+    """New cache rows, written in batches while the workers parse: memory stays bounded and the
+    writing overlaps the parsing. Each batch is one transaction (rows are independent entries);
+    after a failed write the rest are dropped and the run goes on."""
+
+    BATCH = 2000
+
+    def __init__(self, cache: AnalysisCache | None, warnings: list[str]) -> None:
+        self.cache = cache
+        self.warnings = warnings
+        self.pending: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        if self.cache is not None:
+            self.pending.append(row)
+            if len(self.pending) >= self.BATCH:
+                self.flush()
+
+    def flush(self, touched: Sequence[tuple[int, int, str]] = (), stale: Sequence[str] = ()) -> None:
+        if self.cache is None:
+            return
+        problem = self.cache.write(self.pending, list(touched), list(stale))
+        self.pending = []
+        if problem:
+            self.warnings.append(problem)
+            self.cache = None
+
+
 def _analyse(root: str, todo: list[tuple[str, str]], max_file_bytes: int, jobs: int, results: dict,
-             on_progress: ProgressFn | None, warnings: list[str]) -> list[Row]:
-    """Analyse the uncached files into `results`; return their cache rows."""
+             rows: _Rows, on_progress: ProgressFn | None, warnings: list[str]) -> None:
+    """Analyse the uncached files into `results`, their cache rows into `rows`."""
     total = len(todo)
     if on_progress:
         on_progress("parse", 0, total)
     workers = jobs or _cpu_count()
-    rows: list[Row] = []
     if workers > 1 and total >= PARALLEL_THRESHOLD:
         todo = _parallel(root, todo, max_file_bytes, workers, results, rows, on_progress, warnings)
     done = total - len(todo)
@@ -173,15 +200,14 @@ def _analyse(root: str, todo: list[tuple[str, str]], max_file_bytes: int, jobs: 
         result, row = analyse_file(root, path, module, max_file_bytes)
         results[path] = result
         if row is not None:
-            rows.append(row)
+            rows.add(row)
         done += 1
         if on_progress and (done % 50 == 0 or done == total):
             on_progress("parse", done, total)
-    return rows
 
 
 def _parallel(root: str, todo: list[tuple[str, str]], max_file_bytes: int, workers: int, results: dict,
-              rows: list[Row], on_progress: ProgressFn | None, warnings: list[str]) -> list[tuple[str, str]]:
+              rows: _Rows, on_progress: ProgressFn | None, warnings: list[str]) -> list[tuple[str, str]]:
     """Parse in worker processes; return what is left undone (all of it if the pool broke)."""
     size = max(8, min(CHUNK_MAX, len(todo) // (workers * 8) or 1))
     count = -(-len(todo) // size)
@@ -195,7 +221,7 @@ def _parallel(root: str, todo: list[tuple[str, str]], max_file_bytes: int, worke
                 for path, blob, row in future.result():
                     results[path] = codec.loads(blob)
                     if row is not None:
-                        rows.append(row)
+                        rows.add(row)
                 finished.add(futures[future])
                 done += len(chunks[futures[future]])
                 if on_progress:
