@@ -184,10 +184,7 @@ class Facts(ExpressionScanner):
     def visit_def(self, node: Any) -> None:
         self.decorators(node)
         qualname = self.prefix + node.name
-        if self.scope is None and self.cls is None:
-            self.names[node.name] = _intern(f"{self.module}.{node.name}")
-        elif self.scope is not None:
-            self.scope.bind(node.name, f"{self.module}.{qualname}")
+        self.bind_definition(node.name, qualname)
         scope = Scope(qualname, node, self.scope.names if self.scope else self.names, self.cls)
         if type(node) is ast.AsyncFunctionDef:
             self.mark(mk.ASYNC, node.lineno, lambda: mk.shorten(f"async def {node.name}(...)"))
@@ -211,15 +208,19 @@ class Facts(ExpressionScanner):
             self.scan(base)
         for keyword in node.keywords:
             self.scan(keyword)
-        if self.scope is None and self.cls is None:
-            self.names[node.name] = _intern(f"{self.module}.{node.name}")
         qualname = self.prefix + node.name
+        self.bind_definition(node.name, qualname)
         self.classes.append(ClassInfo(_intern(qualname), node.lineno, node.end_lineno, tuple(bases)))
         saved = self.cls, self.prefix
         self.cls, self.prefix = qualname, qualname + "."
         if node.body:
             self.docstring_body(node.body)
         self.cls, self.prefix = saved
+
+    def bind_definition(self, name: str, qualname: str) -> None:
+        """A def or class binds its name in the module or function namespace (not in a class body)."""
+        if self.cls is None:
+            self.bind(name, f"{self.module}.{qualname}")
 
     def decorators(self, node: Any) -> None:
         for decorator in node.decorator_list:

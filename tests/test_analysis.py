@@ -393,3 +393,19 @@ def test_broken_fixture_project(fixtures_dir: Path) -> None:
     assert reasons["brokenpkg/syntax_error.py"].startswith("syntax error at line 4")
     assert reasons["brokenpkg/generated.py"].startswith("larger than")
     assert {"brokenpkg/bom.py", "brokenpkg/good.py", "brokenpkg/nsdata/loader.py"} <= {m.path for m in result.modules}
+
+
+def test_classes_defined_in_functions_resolve_and_their_methods_do_not_leak() -> None:
+    mod = info(
+        """\
+        def factory():
+            class Local:
+                def run(self):
+                    return 1
+            run()
+            return Local()
+        """,
+        module="app.f", path="app/f.py",
+    )
+    assert function(mod, "factory").calls == ("app.f.factory.Local",)
+    assert [c.name for c in mod.classes] == ["factory.Local"]
