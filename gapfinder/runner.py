@@ -106,24 +106,22 @@ def _from_cache(cache: AnalysisCache, cache_dir: Path, project: Project, max_fil
                 results: dict, warnings: list[str]):
     """Fill `results` from the cache; return (cache, hits, rows to re-stat, paths to drop)."""
     root = str(project.root)
-    stats: dict[str, tuple[int, int]] = {}
-    for f in project.files:
-        try:
-            st = os.stat(os.path.join(root, f.path))
-        except OSError:
-            continue
-        if st.st_size <= max_file_bytes:
-            stats[f.path] = (st.st_mtime_ns, st.st_size)
+    wanted = {f.path for f in project.files}
+    stats: dict[str, tuple[int, int]] = {}  # stat of each cached path, taken as its row is read
     hits = 0
     changed: dict[str, bytes] = {}
     stale: list[str] = []
     try:
         for path, mtime_ns, size, known, blob in cache.rows():
-            current = stats.get(path)
-            if current is None:
-                if not os.path.exists(os.path.join(root, path)):
-                    stale.append(path)
-            elif current == (mtime_ns, size):
+            try:
+                st = os.stat(os.path.join(root, path))
+            except OSError:
+                stale.append(path)
+                continue
+            current = stats[path] = (st.st_mtime_ns, st.st_size)
+            if path not in wanted or st.st_size > max_file_bytes:
+                continue  # another analysis's file (api.py runs tests separately), or now too large
+            if current == (mtime_ns, size):
                 result = _loads(blob)
                 if result is not None:
                     results[path] = result

@@ -136,3 +136,9 @@ def test_two_concurrent_runs_both_succeed(project: Project) -> None:
     errors = [p.communicate(timeout=60)[1] for p in runs]
     assert [p.returncode for p in runs] == [0, 0], errors
     assert run(project).cached == 3
+
+
+def test_a_lower_size_limit_skips_files_the_cache_holds(project: Project) -> None:
+    run(project)
+    result = analyse(project, max_file_bytes=40, jobs=1, cache_dir=project.root / ".gapfinder")
+    assert {s.path for s in result.skipped if s.reason.startswith("larger than 40 bytes")} == {"pkg/a.py", "pkg/b.py"}
