@@ -162,6 +162,7 @@ class Ranked:
     parts: tuple[ScorePart, ...]
     tests: tuple[str, ...] = ()  # test files known to exercise it
     is_async: bool = False
+    effort: float = 1.0  # the damping of large units: min(1, sqrt(EFFORT_REF / statements))
 
 
 @dataclass(frozen=True)

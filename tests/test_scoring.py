@@ -85,3 +85,11 @@ def test_unmeasured_is_said_and_counts_as_untested():
 def test_suggested_test_type(markers, expected):
     kind, why = suggest_test_type(facts("m", markers=markers))
     assert kind == expected and why
+
+
+def test_large_modules_are_damped_by_the_effort_a_test_takes():
+    weights = dict(DEFAULT_WEIGHTS, size=0.0)
+    small, large = facts("small", statements=100), facts("large", statements=400)
+    rows = {r.name: r for r in score([small, large], weights, "1 year")}
+    assert rows["small"].effort == 1.0 and rows["large"].effort == 0.5
+    assert rows["large"].score == pytest.approx(rows["small"].score / 2, abs=0.1)

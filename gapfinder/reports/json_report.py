@@ -27,6 +27,7 @@ def _row(row: Ranked, by: str) -> dict[str, Any]:
         missed=row.missed,
         complexity=row.complexity,
         is_async=row.is_async,
+        effort=row.effort,
         test_type=row.test_type,
         test_type_reason=row.test_type_reason,
         reasons=list(row.reasons),
