@@ -7,7 +7,7 @@ For each size N: generate a synthetic code base (benchmarks/synth.py), then meas
 each in a fresh subprocess, with the peak RSS of the largest process. Prints a table with the
 ratios and the targets, and the machine's load (other work shares the cores).
 
-    python benchmarks/bench_rank.py                 # 1000, 10000, 50000 modules
+    python benchmarks/bench_rank.py                 # 1000, 10000, 50000 modules; analyse() and rank
     python benchmarks/bench_rank.py --sizes 1000 --mode analyse   # analyse() only, no ranking
 """
 
@@ -66,40 +66,46 @@ def timed(argv: list[str]) -> tuple[float, float]:
     return float(seconds), int(rss) / 1024
 
 
-def measure(size: int, mode: str, keep: Path | None) -> dict:
+def measure(size: int, modes: list[str], keep: Path | None) -> list[dict]:
+    """Figures for one size: parse-only once, then cold and warm runs for each mode."""
     base = Path(tempfile.mkdtemp(prefix=f"gapfinder-bench-{size}-")) if keep is None else keep
     try:
         tree = base / "project"
         if not tree.exists():
             synth.generate(tree, size)
         lines = sum(p.read_bytes().count(b"\n") for p in tree.rglob("*.py"))
-        if mode == "cli":
-            gapfinder = shutil.which("gapfinder", path=str(Path(sys.executable).parent)) or "gapfinder"
-            run = [gapfinder, "rank", str(tree), "--format", "json", "--top", "0", "--no-git", "--quiet"]
-        else:
-            run = [sys.executable, "-c", _ANALYSE_ONLY, str(tree)]
         load_before = os.getloadavg()[0]
         parse = timed([sys.executable, "-c", _PARSE_ONLY, str(tree)])
-        shutil.rmtree(tree / ".gapfinder", ignore_errors=True)
-        cold = timed(run)
-        warm = timed(run)
-        return {
-            "modules": size, "lines": lines, "parse_only": parse[0], "cold": cold[0], "warm": warm[0],
-            "cold_rss_mb": cold[1], "warm_rss_mb": warm[1], "parse_rss_mb": parse[1],
-            "load": (load_before, os.getloadavg()[0]),
-        }
+        rows = []
+        for mode in modes:
+            if mode == "cli":
+                gapfinder = shutil.which("gapfinder", path=str(Path(sys.executable).parent)) or "gapfinder"
+                run = [gapfinder, "rank", str(tree), "--format", "json", "--top", "0", "--no-git", "--quiet"]
+            else:
+                run = [sys.executable, "-c", _ANALYSE_ONLY, str(tree)]
+            shutil.rmtree(tree / ".gapfinder", ignore_errors=True)
+            cold = timed(run)
+            warm = timed(run)
+            rows.append({
+                "mode": mode, "modules": size, "lines": lines, "parse_only": parse[0], "cold": cold[0],
+                "warm": warm[0], "cold_rss_mb": cold[1], "warm_rss_mb": warm[1], "parse_rss_mb": parse[1],
+                "load": (load_before, os.getloadavg()[0]),
+            })
+        return rows
     finally:
         if keep is None:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def report(rows: list[dict], mode: str) -> str:
-    out = [f"mode: {mode}; cpus: {os.cpu_count()}; python {sys.version.split()[0]}", "",
-           "| modules | lines | parse-only s | cold s | cold/parse | warm s | cold RSS MB | warm RSS MB | load before/after |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+def report(rows: list[dict]) -> str:
+    out = [f"cpus: {os.cpu_count()}; python {sys.version.split()[0]}", "",
+           "| what | modules | lines | parse-only s | cold s | cold/parse | warm s | cold RSS MB | warm RSS MB "
+           "| load before/after |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
+        what = "gapfinder rank" if r["mode"] == "cli" else "analyse()"
         out.append(
-            f"| {r['modules']:,} | {r['lines']:,} | {r['parse_only']:.1f} | {r['cold']:.1f} | "
+            f"| {what} | {r['modules']:,} | {r['lines']:,} | {r['parse_only']:.1f} | {r['cold']:.1f} | "
             f"{r['cold'] / r['parse_only']:.2f} | {r['warm']:.2f} | {r['cold_rss_mb']:.0f} | "
             f"{r['warm_rss_mb']:.0f} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |"
         )
@@ -111,17 +117,18 @@ def report(rows: list[dict], mode: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated module counts")
-    parser.add_argument("--mode", choices=("cli", "analyse"), default="cli",
+    parser.add_argument("--mode", choices=("cli", "analyse", "both"), default="both",
                         help="cli: the whole `gapfinder rank`; analyse: gapfinder.analysis.analyse only")
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder; one size only")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    modes = ["analyse", "cli"] if args.mode == "both" else [args.mode]
     rows = []
     for size in sizes:
-        rows.append(measure(size, args.mode, args.keep))
-        print(report(rows[-1:], args.mode).splitlines()[-3], file=sys.stderr, flush=True)
-    print(report(rows, args.mode))
+        rows += measure(size, modes, args.keep)
+        print(report(rows), file=sys.stderr, flush=True)  # so far, in case a larger size is stopped
+    print(report(rows))
     if args.json:
         print(json.dumps(rows, indent=2))
 
