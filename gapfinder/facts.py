@@ -62,6 +62,28 @@ def _span(lines: Sequence[int], first: int, last: int) -> Sequence[int]:
     return lines[bisect_left(lines, first) : bisect_right(lines, last)]
 
 
+def _run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int]:
+    """Statement lines that ran.
+
+    Reports (xml, json, lcov) already name statements. Raw .coverage data may record a
+    continuation line of a multi-line statement instead of its first line, and lines past the
+    end of the file (greenlet-switching code measured without concurrency = greenlet): a line
+    counts for the statement that starts at or before it, and lines past the end are ignored.
+    """
+    if cov is None:
+        return frozenset()
+    if cov.statements is not None:
+        return cov.executed
+    starts = info.statements
+    ran = set()
+    for line in cov.executed:
+        if 0 < line <= info.lines:
+            i = bisect_right(starts, line)
+            if i:
+                ran.add(starts[i - 1])
+    return frozenset(ran)
+
+
 def _branch_counts(branch_lines: Sequence[int], cov: FileCoverage | None) -> tuple[int, int]:
     """(outcomes, outcomes taken) over the given two-way lines, from executed arcs.
 
@@ -87,7 +109,8 @@ def module_facts(
     tests: tuple[str, ...],
 ) -> Facts:
     statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
-    covered = sum(1 for line in statements if line in cov.executed) if cov is not None else 0
+    ran = _run_statements(info, cov)
+    covered = sum(1 for line in statements if line in ran)
     if cov is not None and cov.branches_total is not None:
         branches, branches_covered = cov.branches_total, cov.branches_covered or 0
     else:
@@ -126,9 +149,10 @@ def function_facts(
     """One Facts per function; body statements only (the def line runs at import time)."""
     statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
     file_history = _file_history(history, info.path)
+    ran = _run_statements(info, cov)
     for function in info.functions:
         body = _span(statements, function.line + 1, function.end_line)
-        covered = sum(1 for line in body if line in cov.executed) if cov is not None else 0
+        covered = sum(1 for line in body if line in ran)
         branches, branches_covered = _branch_counts(
             _span(info.branch_lines, function.line + 1, function.end_line), cov
         )

@@ -154,3 +154,18 @@ def test_bad_input_is_one_line_and_exit_2(asyncsvc, tmp_path):
 def test_coverage_from_another_tree_suggests_a_path_map(asyncsvc, srclib_run):
     result = rank(str(asyncsvc), "--coverage", str(srclib_run.data), "--no-cache", code=2)
     assert "--path-map" in result.stderr
+
+
+def test_line_counts_from_raw_data_match_coverage_report(srclib_run, asyncsvc_run):
+    """Statements and misses from raw .coverage data equal what `coverage report` says."""
+    import coverage
+
+    for run in (srclib_run, asyncsvc_run):
+        report = rank_json(str(run.root), "--coverage", str(run.data), "--no-git")
+        cov = coverage.Coverage(data_file=str(run.data))
+        cov.load()
+        for row in report["modules"]:
+            if row["coverage"] is None:
+                continue
+            _, statements, _, missing, _ = cov.analysis2(str(run.root / row["path"]))
+            assert (row["statements"], row["missed"]) == (len(statements), len(missing)), row["path"]

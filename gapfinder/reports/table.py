@@ -23,7 +23,7 @@ def summary_lines(s: RankSummary) -> list[str]:
         f"(never imported while the tests ran), {s.skipped} skipped",
         f"line coverage {_pct(s.line_coverage)}, branch coverage {_pct(s.branch_coverage)} "
         "(unmeasured modules count as 0%)",
-        f"{s.untested} modules have no test at all",
+        f"{s.untested} module{'s' * (s.untested != 1)} {'have' if s.untested != 1 else 'has'} no test at all",
     ]
     if s.coverage_source:
         lines.append(
