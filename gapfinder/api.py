@@ -28,15 +28,12 @@ def rank(
     from gapfinder.facts import function_facts, module_facts
     from gapfinder.graph import CodeGraph
     from gapfinder.history import read_history
-    from gapfinder.project import discover
+    from gapfinder.project import discover, project_root
     from gapfinder.scoring import score
     from gapfinder.testlinks import link_tests, scan_test_imports
 
     started = time.perf_counter()
-    root = Path(path).resolve()
-    if not root.is_dir():
-        raise ProjectError(f"{path} is not a folder; give the project's folder." if root.exists()
-                           else f"{path} does not exist.")
+    root = project_root(path)
     config = load_config(root, overrides)
     warnings = list(config.warnings)
     project = discover(root, config)

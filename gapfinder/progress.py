@@ -20,6 +20,7 @@ from gapfinder import ledger
 from gapfinder.config import Config, load_config
 from gapfinder.errors import ConfigError, GapfinderError, ProjectError
 from gapfinder.model import ProgressFn, SkippedFile
+from gapfinder.project import project_root
 from gapfinder.testcount import TestCount, TestItem, count_tests
 
 DEFAULT_KIND = "unit"
@@ -116,10 +117,7 @@ def measure(
     overrides: Mapping[str, Any] | None = None,
 ) -> ProgressResult:
     """Count, classify and (with record) remember the tests of the project at path."""
-    root = Path(path).resolve()
-    if not root.is_dir():
-        raise ProjectError(f"{path} is not a folder; give the project's folder." if root.exists()
-                           else f"{path} does not exist.")
+    root = project_root(path)
     config = load_config(root, overrides)
     warnings = list(config.warnings)
     counted = count_tests(root, on_progress)

@@ -39,13 +39,19 @@ def is_test_file(name: str) -> bool:
     )
 
 
+def project_root(path: Path) -> Path:
+    """The absolute project folder, or a ProjectError that says what is wrong with the path."""
+    root = Path(path).resolve()
+    if not root.exists():
+        raise ProjectError(f"{path} does not exist.")
+    if not root.is_dir():
+        raise ProjectError(f"{path} is not a folder; give the project's folder.")
+    return root
+
+
 def discover(root: Path, config: Config) -> Project:
     """Walk root once; split .py files into source files (with module names) and test files."""
-    root = root.resolve()
-    if not root.exists():
-        raise ProjectError(f"{root} does not exist.")
-    if not root.is_dir():
-        raise ProjectError(f"{root} is not a folder; give the project's folder.")
+    root = project_root(root)
     source_roots = _source_roots(root, config.source)
     test_dirs = frozenset(config.tests)
     excludes = BUILTIN_EXCLUDES + tuple(config.exclude)
