@@ -24,23 +24,29 @@ _SIGNATURE_END = re.compile(r"^\s*(?:(?:async )?def .*?)?[\])]+(?:\s*->.*?)?:\s*
 
 def excluded_spans(tree: ast.Module, text: str) -> list[tuple[int, int]]:
     """Line spans coverage.py leaves out by its default exclusions (rare, so walked separately)."""
-    lines = text.split("\n")
     hits = set()
+    lines: list[str] | None = None
     for trigger, pattern in _EXCLUDE:
-        if trigger not in text:
-            continue
-        for number, line in enumerate(lines, 1):
-            if trigger in line and pattern.search(line):
+        start = text.find(trigger)
+        while start >= 0:  # jump from one occurrence to the next instead of reading every line
+            begin = text.rfind("\n", 0, start) + 1
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            line = text[begin:end]
+            if pattern.search(line):
+                number = text.count("\n", 0, begin) + 1
                 hits.add(number)
                 if trigger == "..." and line.strip() == "...":
+                    lines = lines or text.split("\n")
                     previous = number - 1
                     while previous > 1 and not lines[previous - 1].strip():
                         previous -= 1
                     if _SIGNATURE_END.search(lines[previous - 1]):
                         hits.update(range(previous, number))
+            start = text.find(trigger, end)
     spans: list[tuple[int, int]] = []
     if hits:
-        _exclude_body(tree.body, hits, spans, lines)
+        _exclude_body(tree.body, hits, spans, lines or text.split("\n"))
     return spans
 
 
