@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth  # noqa: E402
 
-# Runs `argv` as a child and prints (seconds, peak RSS in KiB of the largest descendant).
+# Runs `argv` as a child and prints (seconds, peak RSS in KiB of the largest descendant, CPU
+# seconds of all descendants: on a shared machine the CPU time is the steadier figure).
 _TIMED = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
@@ -34,7 +35,8 @@ done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess
 seconds = time.perf_counter() - start
 if done.returncode not in (0, 1):
     sys.exit("failed: " + done.stderr[-2000:])
-print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 _PARSE_ONLY = """
 import ast, os, sys
@@ -57,13 +59,13 @@ assert len(result.modules) == len(project.files), result.skipped[:3]
 """
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of one run of argv in a fresh process."""
+def timed(argv: list[str]) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MiB, CPU seconds) of one run of argv in a fresh process."""
     out = subprocess.run([sys.executable, "-c", _TIMED, *argv], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{' '.join(argv)}: {out.stderr.strip() or out.stdout.strip()}")
-    seconds, rss = out.stdout.split()
-    return float(seconds), int(rss) / 1024
+    seconds, rss, cpu = out.stdout.split()
+    return float(seconds), int(rss) / 1024, float(cpu)
 
 
 def measure(size: int, modes: list[str], keep: Path | None) -> list[dict]:
@@ -89,6 +91,7 @@ def measure(size: int, modes: list[str], keep: Path | None) -> list[dict]:
             rows.append({
                 "mode": mode, "modules": size, "lines": lines, "parse_only": parse[0], "cold": cold[0],
                 "warm": warm[0], "cold_rss_mb": cold[1], "warm_rss_mb": warm[1], "parse_rss_mb": parse[1],
+                "parse_cpu": parse[2], "cold_cpu": cold[2], "warm_cpu": warm[2],
                 "load": (load_before, os.getloadavg()[0]),
             })
         return rows
@@ -100,14 +103,15 @@ def measure(size: int, modes: list[str], keep: Path | None) -> list[dict]:
 def report(rows: list[dict]) -> str:
     out = [f"cpus: {os.cpu_count()}; python {sys.version.split()[0]}", "",
            "| what | modules | lines | parse-only s | cold s | cold/parse | warm s | cold RSS MB | warm RSS MB "
-           "| load before/after |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "| CPU s: parse-only / cold / warm | load before/after |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
         what = "gapfinder rank" if r["mode"] == "cli" else "analyse()"
         out.append(
             f"| {what} | {r['modules']:,} | {r['lines']:,} | {r['parse_only']:.1f} | {r['cold']:.1f} | "
             f"{r['cold'] / r['parse_only']:.2f} | {r['warm']:.2f} | {r['cold_rss_mb']:.0f} | "
-            f"{r['warm_rss_mb']:.0f} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |"
+            f"{r['warm_rss_mb']:.0f} | {r['parse_cpu']:.1f} / {r['cold_cpu']:.1f} / {r['warm_cpu']:.1f} | "
+            f"{r['load'][0]:.1f} / {r['load'][1]:.1f} |"
         )
     out += ["", "targets: cold <= 1.25x parse-only; warm < 2 s at 6,000 files; 50,000 modules cold < 60 s, "
             "warm < 10 s; memory < 1 GB (RSS of the largest process)"]
