@@ -33,11 +33,13 @@ _LOCAL_IO = ("database", "file", "subprocess")
 
 
 def percentiles(values: Sequence[float]) -> list[float]:
-    """Mid-rank percentile of each value among all (0 stays 0: absence is not a rank)."""
+    """Mid-rank percentile of each value among all (0 stays 0: absence is not a rank).
+
+    A feature that is the same everywhere (every file added in one commit) ranks nothing: all 0."""
     ordered = sorted(values)
     n = len(ordered)
-    if n == 0:
-        return []
+    if n == 0 or ordered[0] == ordered[-1]:
+        return [0.0] * n
     return [
         0.0 if v <= 0 else (bisect_left(ordered, v) + bisect_right(ordered, v)) / (2.0 * n)
         for v in values
