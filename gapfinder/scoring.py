@@ -146,6 +146,8 @@ def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: 
     if name == "complexity":
         if u.complexity_max <= 1:
             return ""
+        if u.name.endswith(f":{u.worst_function}"):  # a function row: its own complexity
+            return f"cyclomatic complexity {u.complexity_max}"
         return f"cyclomatic complexity {u.complexity_max} in {u.worst_function} ({u.complexity_sum} in all)"
     if name == "risk":
         return _risk_reason(u.markers)
