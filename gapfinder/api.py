@@ -22,8 +22,14 @@ def rank(
     use_cache: bool = True,
     on_progress: ProgressFn | None = None,
     overrides: Mapping[str, Any] | None = None,
+    detail: bool = False,
+    diff_base: str | None = None,
 ) -> RankResult:
-    """Analyse the project at `path` and rank its modules (or functions) by test-gap priority."""
+    """Analyse the project at `path` and rank its modules (or functions) by test-gap priority.
+
+    detail: also fill `details` (every module, its functions, importers, callers, missed lines).
+    diff_base: pull-request mode; rows are only what changed since this git revision and no test ran.
+    """
     from gapfinder.analysis import analyse
     from gapfinder.facts import function_facts, module_facts
     from gapfinder.graph import CodeGraph
@@ -88,9 +94,23 @@ def rank(
     units = [u for u in (function_units if by == "function" else module_units) if u.statements]
     rows = score(units, config.weights, config.since)
     top = config.top
+    details: tuple = ()
+    changed = None
+    if diff_base is not None:
+        from gapfinder.diff import changed_lines, changed_rows
+
+        changed = changed_lines(root, diff_base)
+    if detail or changed is not None:
+        from gapfinder.detail import build_details
+
+        details = build_details(analysis.modules, module_units, covered, history, graph, tests,
+                                config.weights, config.since, changed)
+        if changed is not None:
+            rows = list(changed_rows(details, by))
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
                        graph.betweenness_note, started, warnings)
-    return RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped)
+    return RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
+                      diff_base, len(changed) if changed is not None else 0)
 
 
 def _coverage(root: Path, project: Project, config: Config, explicit: Path | None) -> CoverageSet | None:

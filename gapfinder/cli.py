@@ -56,6 +56,14 @@ class RankFormat(str, Enum):
     markdown = "markdown"
 
 
+class RankReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+    sarif = "sarif"
+
+
 class RankBy(str, Enum):
     module = "module"
     function = "function"
@@ -82,7 +90,7 @@ def rank(
         None, "--coverage", "-c", help="Coverage data: .coverage, coverage.xml, coverage.json or lcov.info. "
         "Found in the project when not given."),
     top: Optional[int] = typer.Option(None, "--top", "-n", min=0, help="Rows to show; 0 shows all. [default: 20]"),
-    fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
+    fmt: RankReportFormat = typer.Option(RankReportFormat.table, "--format", "-f", help="Output format."),
     by: RankBy = typer.Option(RankBy.module, "--by", help="Rank modules or functions."),
     since: Optional[str] = typer.Option(
         None, "--since", help="Git window before the last commit, e.g. '6 months' or 2024-01-31. [default: 12 months]"),
@@ -92,12 +100,21 @@ def rank(
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write .gapfinder/cache."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Parsing processes; 0 = one per core."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
+    diff: Optional[str] = typer.Option(
+        None, "--diff", help="Pull-request mode: only changed lines since this git revision that no test runs."),
+    fail_under: Optional[float] = typer.Option(
+        None, "--fail-under", help="Exit 1 when line coverage (with --diff: of the change) is below this percent."),
+    max_score: Optional[float] = typer.Option(
+        None, "--max-score", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this."),
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
     from gapfinder import api
+    from gapfinder.config import load_config
+    from gapfinder.gate import gate_failures
     from gapfinder.reports import render_rank
 
-    def action() -> str:
+    def action() -> list[str]:
         with console.progress(quiet) as on_progress:
             result = api.rank(
                 path,
@@ -111,15 +128,37 @@ def rank(
                     "git": False if no_git else None,
                     "path_map": path_map or None,
                     "jobs": jobs,
+                    "fail_under": fail_under,
+                    "max_score": max_score,
                 },
+                detail=fmt.value in ("html", "sarif"),
+                diff_base=diff,
             )
         if not quiet:
             for warning in result.summary.warnings:
                 console.warn(warning)
-        return render_rank(result, fmt.value)
+        config = load_config(Path(result.summary.root), {"fail_under": fail_under, "max_score": max_score})
+        failures = gate_failures(result, config.fail_under, config.max_score)
+        report = render_rank(result, fmt.value)
+        report = report if report.endswith("\n") else report + "\n"
+        if output is None:
+            sys.stdout.write(report)
+        else:
+            from gapfinder.errors import GapfinderError
 
-    report = _run(action)
-    sys.stdout.write(report if report.endswith("\n") else report + "\n")
+            try:
+                output.write_text(report, encoding="utf-8")
+            except OSError as exc:
+                raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
+            if not quiet:
+                console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
+        return failures
+
+    failures = _run(action)
+    for failure in failures:
+        console.error(f"gate failed: {failure}")
+    if failures:
+        raise typer.Exit(1)
 
 
 class ScaffoldKind(str, Enum):

@@ -42,6 +42,10 @@ def _target(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+def _percent(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100
+
+
 def _str_list_table(value: Any) -> bool:
     return isinstance(value, dict) and all(_str_list(v) for v in value.values())
 
@@ -103,6 +107,10 @@ OPTIONS: tuple[Option, ...] = (
            "merged over the built-in unit, integration and e2e rules."),
     Option("templates", "", lambda v: isinstance(v, str), "a path",
            "Folder of jinja2 templates for `gapfinder scaffold` that override its own, file by file."),
+    Option("fail_under", None, _percent, "a number from 0 to 100",
+           "CI gate for `rank`: exit 1 when line coverage (with --diff: of the changed statements) is below this."),
+    Option("max_score", None, _percent, "a number from 0 to 100",
+           "CI gate for `rank`: exit 1 when a ranked module (with --diff: a changed one) scores above this."),
 )
 
 OPTIONS_BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPTIONS})

@@ -189,8 +189,32 @@ class RankSummary:
 
 
 @dataclass(frozen=True)
+class FunctionDetail:
+    row: Ranked  # scored among every function of the project
+    end_line: int
+    missed_lines: tuple[int, ...]  # body statements no test ran
+
+
+@dataclass(frozen=True)
+class ModuleDetail:
+    """What the HTML, SARIF and pull-request reports show about one module (every module, not only the top)."""
+
+    row: Ranked
+    missed_lines: tuple[int, ...]  # statements no test ran
+    functions: tuple[FunctionDetail, ...] = ()  # in source order
+    importers: tuple[str, ...] = ()  # modules that import it
+    callers: tuple[str, ...] = ()  # "module:qualname" of functions in other modules that call into it
+    changed_lines: tuple[int, ...] = ()  # with --diff: lines changed since the base
+    changed_statements: tuple[int, ...] = ()  # with --diff: changed lines that are statements
+    changed_missed: tuple[int, ...] = ()  # with --diff: changed statements no test ran
+
+
+@dataclass(frozen=True)
 class RankResult:
     summary: RankSummary
     rows: tuple[Ranked, ...]
     by: str  # "module" | "function"
     skipped: tuple[SkippedFile, ...] = ()
+    details: tuple[ModuleDetail, ...] = ()  # filled when asked for (html, sarif, --diff), by score
+    diff_base: str | None = None  # with --diff: the revision compared against
+    diff_files: int = 0  # with --diff: changed Python source files

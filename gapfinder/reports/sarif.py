@@ -1,0 +1,118 @@
+"""SARIF 2.1.0 for code-scanning upload (GitHub, Azure DevOps, any SARIF viewer).
+
+One result per ranked row (the top gaps), one rule per kind of gap, located at the first line no
+test ran in the module or function (its first line when everything ran), with the reasons as the
+message. tests/test_sarif.py validates the output against the official 2.1.0 schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from gapfinder import __version__
+from gapfinder.model import Ranked, RankResult
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+HELP_URI = "https://github.com/gapfinder/gapfinder#gapfinder-rank"
+
+# (id, name, short description, full description)
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("GF001", "UnmeasuredCode", "Code never imported while the tests ran",
+     "No test imported this module while coverage was recorded, so none of its statements ran."),
+    ("GF002", "UntestedCode", "Code no test runs",
+     "Coverage was recorded for this code, but no test ran any of its statements."),
+    ("GF003", "PartlyTestedCode", "Code tests run only in part",
+     "Some statements ran under the tests; the rest (and the reasons here) make it a priority."),
+)
+_RULE_INDEX = {rule[0]: i for i, rule in enumerate(RULES)}
+
+
+def _rule(row: Ranked) -> str:
+    if row.coverage is None:
+        return "GF001"
+    if row.statements and row.missed >= row.statements:
+        return "GF002"
+    return "GF003"
+
+
+def _level(score: float) -> str:
+    return "error" if score >= 60 else "warning" if score >= 30 else "note"
+
+
+def _first_missed(result: RankResult) -> dict[tuple[str, int], tuple[int, int]]:
+    """(path, row line) -> (start, end) of the region to show, from the details when present."""
+    regions: dict[tuple[str, int], tuple[int, int]] = {}
+    for detail in result.details:
+        missed = detail.changed_missed or detail.missed_lines
+        if missed:
+            regions[(detail.row.path, detail.row.line)] = (missed[0], missed[0])
+        for function in detail.functions:
+            lines = [x for x in missed if function.row.line <= x <= function.end_line] or function.missed_lines
+            if lines:
+                regions[(function.row.path, function.row.line)] = (lines[0], lines[0])
+    return regions
+
+
+def _result(row: Ranked, region: tuple[int, int] | None) -> dict[str, Any]:
+    rule = _rule(row)
+    start, end = region or (max(1, row.line), max(1, row.line))
+    cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}% covered"
+    what = row.name.replace(":", ".") if ":" in row.name else row.name
+    text = (f"Test gap in {what} (score {row.score:.1f}, {cover}, {row.missed} of {row.statements} "
+            f"statements missed); test first: {row.test_type}. Why: " + "; ".join(row.reasons) + ".")
+    return {
+        "ruleId": rule,
+        "ruleIndex": _RULE_INDEX[rule],
+        "level": _level(row.score),
+        "message": {"text": text},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": row.path, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": start, "endLine": end},
+            },
+            "logicalLocations": [{"fullyQualifiedName": what,
+                                  "kind": "function" if ":" in row.name else "module"}],
+        }],
+        "partialFingerprints": {"gapfinderUnit/v1": hashlib.sha256(row.name.encode()).hexdigest()[:32]},
+        "properties": {
+            "score": row.score,
+            "coverage": row.coverage,
+            "missed": row.missed,
+            "statements": row.statements,
+            "testType": row.test_type,
+            "reasons": list(row.reasons),
+        },
+    }
+
+
+def rank_sarif(result: RankResult) -> str:
+    regions = _first_missed(result)
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "gapfinder",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": HELP_URI,
+            "rules": [
+                {"id": rid, "name": name, "shortDescription": {"text": short},
+                 "fullDescription": {"text": full}, "helpUri": HELP_URI,
+                 "defaultConfiguration": {"level": "warning"}}
+                for rid, name, short, full in RULES
+            ],
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(result.summary.root)}},
+        "results": [_result(row, regions.get((row.path, row.line))) for row in result.rows],
+        "columnKind": "unicodeCodePoints",
+        "properties": {"by": result.by, "lineCoverage": result.summary.line_coverage,
+                       **({"diffBase": result.diff_base} if result.diff_base else {})},
+    }
+    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
+
+
+def _root_uri(root: str) -> str:
+    from pathlib import Path
+
+    uri = Path(root).resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
