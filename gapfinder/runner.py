@@ -220,8 +220,9 @@ def _parallel(root: str, todo: list[tuple[str, str]], max_file_bytes: int, worke
                     results[path] = codec.loads(blob)
                     if row is not None:
                         rows.add(row)
-                finished.add(futures[future])
-                done += len(chunks[futures[future]])
+                index = futures.pop(future)  # frees the chunk's encoded results once read
+                finished.add(index)
+                done += len(chunks[index])
                 if on_progress:
                     on_progress("parse", done, len(todo))
     except (BrokenProcessPool, OSError) as exc:
