@@ -92,8 +92,8 @@ def rank(
             function_units.extend(function_facts(info, cov, history, graph, file_tests))
     # Nothing to test in a unit without statements (an empty __init__.py, a bare protocol).
     units = [u for u in (function_units if by == "function" else module_units) if u.statements]
-    rows = score(units, config.weights, config.since)
     top = config.top
+    rows = score(units, config.weights, config.since, top)
     details: tuple = ()
     changed = None
     if diff_base is not None:

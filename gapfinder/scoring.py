@@ -54,54 +54,70 @@ def risk_value(markers: Sequence[RiskMarker]) -> float:
     return sum(RISK_WEIGHTS.get(m.kind, 0.3) for m in markers)
 
 
-def score(units: Sequence[Facts], weights: Mapping[str, float], since: str) -> list[Ranked]:
-    """Rank units (modules or functions) by priority, highest first."""
+def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top: int = 0) -> list[Ranked]:
+    """Rank units (modules or functions) by priority, highest first; `top` > 0 keeps that many.
+
+    Every unit is scored, but only the kept rows are explained: on 10,000 modules writing the
+    reasons of all of them cost more than the scores themselves."""
     if not units:
         return []
     pct: dict[str, list[float]] = {
         name: percentiles([getter(u) for u in units]) for name, getter in _FEATURES.items()
     }
     total_weight = sum(weights.values()) or 1.0
-    ranked = []
+    scored = []
     for i, unit in enumerate(units):
-        gap = 1.0 if not unit.measured else (unit.missed / unit.statements if unit.statements else 0.0)
-        values = {
-            "coverage_gap": gap,
-            "size": pct["missed"][i],
-            "centrality": _centrality(pct, i),
-            "complexity": 0.5 * pct["complexity_max"][i] + 0.5 * pct["complexity_sum"][i],
-            "risk": pct["risk"][i],
-            "churn": 0.6 * pct["commits"][i] + 0.4 * pct["lines_changed"][i],
-            "fixes": pct["fixes"][i],
-        }
-        scale = _GAP_FLOOR + (1 - _GAP_FLOOR) * gap
-        parts = tuple(
-            ScorePart(name, round(value, 4), weights.get(name, 0.0), _reason(name, unit, pct, i, since))
-            for name, value in values.items()
-        )
+        values = _values(unit, pct, i)
+        scale = _GAP_FLOOR + (1 - _GAP_FLOOR) * values["coverage_gap"]
         contribution = {
-            p.name: p.weight * p.value * (1.0 if p.name == "coverage_gap" else scale) for p in parts
+            name: weights.get(name, 0.0) * value * (1.0 if name == "coverage_gap" else scale)
+            for name, value in values.items()
         }
         effort = min(1.0, math.sqrt(EFFORT_REF / unit.statements)) if unit.statements else 1.0
-        total = 100.0 * effort * sum(contribution.values()) / total_weight
-        top_parts = sorted(
-            (p for p in parts if p.name != "coverage_gap" and contribution[p.name] > 0 and p.reason),
-            key=lambda p: -contribution[p.name],
-        )[:3]
-        test_type, why = suggest_test_type(unit)
-        ranked.append(
-            Ranked(
-                name=unit.name, path=unit.path, line=unit.line, score=round(total, 1),
-                coverage=None if unit.coverage is None else round(unit.coverage, 1),
-                branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
-                statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
-                test_type=test_type, test_type_reason=why,
-                reasons=(_reason("coverage_gap", unit, pct, i, since), *(p.reason for p in top_parts)),
-                parts=parts, tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
-            )
-        )
-    ranked.sort(key=lambda r: (-r.score, r.path, r.line))
-    return ranked
+        total = round(100.0 * effort * sum(contribution.values()) / total_weight, 1)
+        scored.append((-total, unit.path, unit.line, i, values, contribution, effort))
+    scored.sort(key=lambda s: s[:3])
+    kept = scored[:top] if top else scored
+    return [_explain(units[i], pct, i, values, contribution, -neg, effort, weights, since)
+            for neg, _, _, i, values, contribution, effort in kept]
+
+
+def _values(unit: Facts, pct: Mapping[str, list[float]], i: int) -> dict[str, float]:
+    """Each part's normalised value (0..1) for one unit."""
+    gap = 1.0 if not unit.measured else (unit.missed / unit.statements if unit.statements else 0.0)
+    return {
+        "coverage_gap": gap,
+        "size": pct["missed"][i],
+        "centrality": _centrality(pct, i),
+        "complexity": 0.5 * pct["complexity_max"][i] + 0.5 * pct["complexity_sum"][i],
+        "risk": pct["risk"][i],
+        "churn": 0.6 * pct["commits"][i] + 0.4 * pct["lines_changed"][i],
+        "fixes": pct["fixes"][i],
+    }
+
+
+def _explain(unit: Facts, pct: Mapping[str, list[float]], i: int, values: Mapping[str, float],
+             contribution: Mapping[str, float], total: float, effort: float,
+             weights: Mapping[str, float], since: str) -> Ranked:
+    """The row a report shows: numbers, parts with reasons, the top reasons, the test to write."""
+    parts = tuple(
+        ScorePart(name, round(value, 4), weights.get(name, 0.0), _reason(name, unit, pct, i, since))
+        for name, value in values.items()
+    )
+    top_parts = sorted(
+        (p for p in parts if p.name != "coverage_gap" and contribution[p.name] > 0 and p.reason),
+        key=lambda p: -contribution[p.name],
+    )[:3]
+    test_type, why = suggest_test_type(unit)
+    return Ranked(
+        name=unit.name, path=unit.path, line=unit.line, score=total,
+        coverage=None if unit.coverage is None else round(unit.coverage, 1),
+        branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
+        statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
+        test_type=test_type, test_type_reason=why,
+        reasons=(parts[0].reason, *(p.reason for p in top_parts)),
+        parts=parts, tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
+    )
 
 
 _FEATURES: Mapping[str, Callable[[Facts], float]] = {
