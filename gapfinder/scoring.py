@@ -14,8 +14,9 @@ simple ordering; without it, every part that grows with size sends the reader to
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from typing import Callable, Mapping, Sequence
+
+import numpy as np
 
 from gapfinder.facts import Facts
 from gapfinder.model import Ranked, RiskMarker, ScorePart
@@ -32,18 +33,17 @@ EFFORT_REF = 100  # statements a first test can cover without damping
 _LOCAL_IO = ("database", "file", "subprocess")
 
 
-def percentiles(values: Sequence[float]) -> list[float]:
+def percentiles(values: Sequence[float]) -> np.ndarray:
     """Mid-rank percentile of each value among all (0 stays 0: absence is not a rank).
 
     A feature that is the same everywhere (every file added in one commit) ranks nothing: all 0."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0 or ordered[0] == ordered[-1]:
-        return [0.0] * n
-    return [
-        0.0 if v <= 0 else (bisect_left(ordered, v) + bisect_right(ordered, v)) / (2.0 * n)
-        for v in values
-    ]
+    v = np.asarray(values, dtype=float)
+    if v.size == 0 or v.min() == v.max():
+        return np.zeros(v.size)
+    ordered = np.sort(v)
+    p = (np.searchsorted(ordered, v, "left") + np.searchsorted(ordered, v, "right")) / (2.0 * v.size)
+    p[v <= 0] = 0.0
+    return p
 
 
 def _top(p: float) -> str:
@@ -57,43 +57,40 @@ def risk_value(markers: Sequence[RiskMarker]) -> float:
 def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top: int = 0) -> list[Ranked]:
     """Rank units (modules or functions) by priority, highest first; `top` > 0 keeps that many.
 
-    Every unit is scored, but only the kept rows are explained: on 10,000 modules writing the
-    reasons of all of them cost more than the scores themselves."""
+    The numbers are computed for every unit at once (numpy); only the kept rows are explained,
+    since writing the reasons of 10,000 modules cost more than scoring them."""
     if not units:
         return []
-    pct: dict[str, list[float]] = {
-        name: percentiles([getter(u) for u in units]) for name, getter in _FEATURES.items()
-    }
-    total_weight = sum(weights.values()) or 1.0
-    scored = []
-    for i, unit in enumerate(units):
-        values = _values(unit, pct, i)
-        scale = _GAP_FLOOR + (1 - _GAP_FLOOR) * values["coverage_gap"]
-        contribution = {
-            name: weights.get(name, 0.0) * value * (1.0 if name == "coverage_gap" else scale)
-            for name, value in values.items()
-        }
-        effort = min(1.0, math.sqrt(EFFORT_REF / unit.statements)) if unit.statements else 1.0
-        total = round(100.0 * effort * sum(contribution.values()) / total_weight, 1)
-        scored.append((-total, unit.path, unit.line, i, values, contribution, effort))
-    scored.sort(key=lambda s: s[:3])
-    kept = scored[:top] if top else scored
-    return [_explain(units[i], pct, i, values, contribution, -neg, effort, weights, since)
-            for neg, _, _, i, values, contribution, effort in kept]
-
-
-def _values(unit: Facts, pct: Mapping[str, list[float]], i: int) -> dict[str, float]:
-    """Each part's normalised value (0..1) for one unit."""
-    gap = 1.0 if not unit.measured else (unit.missed / unit.statements if unit.statements else 0.0)
-    return {
+    pct = {name: percentiles([getter(u) for u in units]) for name, getter in _FEATURES.items()}
+    statements = np.array([u.statements for u in units], dtype=float)
+    missed = np.array([u.missed for u in units], dtype=float)
+    measured = np.array([u.measured for u in units], dtype=bool)
+    gap = np.where(measured, np.divide(missed, statements, out=np.zeros_like(missed), where=statements > 0), 1.0)
+    values = {
         "coverage_gap": gap,
-        "size": pct["missed"][i],
-        "centrality": _centrality(pct, i),
-        "complexity": 0.5 * pct["complexity_max"][i] + 0.5 * pct["complexity_sum"][i],
-        "risk": pct["risk"][i],
-        "churn": 0.6 * pct["commits"][i] + 0.4 * pct["lines_changed"][i],
-        "fixes": pct["fixes"][i],
+        "size": pct["missed"],
+        "centrality": _centrality(pct),
+        "complexity": 0.5 * pct["complexity_max"] + 0.5 * pct["complexity_sum"],
+        "risk": pct["risk"],
+        "churn": 0.6 * pct["commits"] + 0.4 * pct["lines_changed"],
+        "fixes": pct["fixes"],
     }
+    scale = _GAP_FLOOR + (1 - _GAP_FLOOR) * gap
+    contribution = {
+        name: weights.get(name, 0.0) * value * (1.0 if name == "coverage_gap" else scale)
+        for name, value in values.items()
+    }
+    effort = np.minimum(1.0, np.sqrt(EFFORT_REF / np.maximum(statements, 1.0)))
+    total_weight = sum(weights.values()) or 1.0
+    totals = np.round(100.0 * effort * sum(contribution.values()) / total_weight, 1).tolist()
+    order = sorted(range(len(units)), key=lambda i: (-totals[i], units[i].path, units[i].line))
+    kept = order[:top] if top else order
+    return [
+        _explain(units[i], pct, i, {n: float(v[i]) for n, v in values.items()},
+                 {n: float(c[i]) for n, c in contribution.items()}, totals[i], float(effort[i]),
+                 weights, since)
+        for i in kept
+    ]
 
 
 def _explain(unit: Facts, pct: Mapping[str, list[float]], i: int, values: Mapping[str, float],
@@ -134,10 +131,10 @@ _FEATURES: Mapping[str, Callable[[Facts], float]] = {
 }
 
 
-def _centrality(pct: Mapping[str, list[float]], i: int) -> float:
-    if any(pct["betweenness"]):
-        return 0.45 * pct["pagerank"][i] + 0.35 * pct["fan_in"][i] + 0.2 * pct["betweenness"][i]
-    return 0.55 * pct["pagerank"][i] + 0.45 * pct["fan_in"][i]
+def _centrality(pct: Mapping[str, np.ndarray]) -> np.ndarray:
+    if pct["betweenness"].any():
+        return 0.45 * pct["pagerank"] + 0.35 * pct["fan_in"] + 0.2 * pct["betweenness"]
+    return 0.55 * pct["pagerank"] + 0.45 * pct["fan_in"]
 
 
 def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
