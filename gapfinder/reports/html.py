@@ -1,0 +1,120 @@
+"""One self-contained HTML page: summary figures, a treemap of the code base, the ranked table,
+per-module detail and the progress history. No network: CSS, script and data are inlined.
+
+The data travels as compact JSON arrays (module fields by position, test files and importers by
+index), and the page draws the treemap aggregated by package and pages the table, so a
+10,000-module project stays a few megabytes and opens in about a second.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from gapfinder import __version__
+from gapfinder.model import ModuleDetail, Ranked, RankResult
+
+# Positions in a module array; report.js reads them through the same names (keep in step).
+MODULE_FIELDS = ("name", "path", "score", "coverage", "statements", "missed", "test_type",
+                 "test_type_reason", "reasons", "tests", "importers", "callers", "missed_lines",
+                 "functions", "branch_coverage", "changed_missed")
+FUNCTION_FIELDS = ("qualname", "line", "end_line", "statements", "missed", "coverage", "complexity", "score")
+HISTORY_LIMIT = 500
+
+
+def _ranges(lines: Sequence[int]) -> list[list[int]]:
+    spans: list[list[int]] = []
+    for line in lines:
+        if spans and line == spans[-1][1] + 1:
+            spans[-1][1] = line
+        else:
+            spans.append([line, line])
+    return spans
+
+
+def _module(detail: ModuleDetail, index: dict[str, int], tests: dict[str, int]) -> list[Any]:
+    row = detail.row
+    return [
+        row.name, row.path, row.score, row.coverage, row.statements, row.missed, row.test_type,
+        row.test_type_reason, list(row.reasons),
+        [tests.setdefault(t, len(tests)) for t in row.tests],
+        [index[m] for m in detail.importers if m in index],
+        list(detail.callers),
+        _ranges(detail.missed_lines),
+        [[f.row.name.partition(":")[2], f.row.line, f.end_line, f.row.statements, f.row.missed,
+          f.row.coverage, f.row.complexity, f.row.score] for f in detail.functions],
+        row.branch_coverage,
+        _ranges(detail.changed_missed),
+    ]
+
+
+def _function_row(row: Ranked, index: dict[str, int]) -> list[Any]:
+    module, _, qualname = row.name.partition(":")
+    return [index.get(module, -1), qualname, row.line, row.score, row.coverage, row.missed, row.statements,
+            row.test_type, row.reasons[1] if len(row.reasons) > 1 else row.reasons[0] if row.reasons else ""]
+
+
+def _history(root: str) -> list[list[Any]]:
+    from gapfinder.ledger import LedgerError, history
+
+    try:
+        snapshots = history(Path(root), HISTORY_LIMIT)
+    except LedgerError:
+        return []
+    return [[s.taken_at, s.finished, s.tests, s.scaffolded, s.line_coverage] for s in snapshots]
+
+
+def report_data(result: RankResult) -> dict[str, Any]:
+    """The page's data: every module (from result.details), the ranked rows and the history."""
+    details = result.details
+    index = {d.row.name: i for i, d in enumerate(details)}
+    tests: dict[str, int] = {}
+    modules = [_module(d, index, tests) for d in details]
+    s = result.summary
+    top = [index[r.name] for r in result.rows if r.name in index] if result.by == "module" else []
+    return {
+        "version": __version__,
+        "project": Path(s.root).name or s.root,
+        "by": result.by,
+        "diff": result.diff_base,
+        "summary": {
+            "modules": s.modules, "measured": s.measured, "unmeasured": s.unmeasured, "skipped": s.skipped,
+            "untested": s.untested, "line_coverage": s.line_coverage, "branch_coverage": s.branch_coverage,
+            "coverage_source": s.coverage_source, "git": s.git, "since": s.since,
+            "git_commits": s.git_commits, "git_fixes": s.git_fixes, "seconds": s.seconds,
+        },
+        "fields": list(MODULE_FIELDS),
+        "modules": modules,
+        "top": top,
+        "rows": [_function_row(r, index) for r in result.rows] if result.by == "function" else [],
+        "tests": sorted(tests, key=tests.__getitem__),
+        "history": _history(s.root),
+    }
+
+
+def _asset(name: str) -> str:
+    return files("gapfinder.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside <script>: no "</script>", no "<!--"."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def rank_html(result: RankResult) -> str:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    template = env.from_string(_asset("report.html.j2"))
+    data = report_data(result)
+    return template.render(
+        title=f"gapfinder: test gaps in {data['project']}",
+        css=Markup(_asset("report.css")),
+        script=Markup(_asset("report.js")),
+        data=Markup(_script_json(data)),
+    )
