@@ -41,8 +41,8 @@ def changed_lines(root: Path, base: str) -> dict[str, frozenset[int]]:
         raise DiffError(f"--diff needs a git repository, and {root} is not inside one.")
     verified = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
     if verified.returncode != 0:
-        raise DiffError(f"--diff '{base}' is not a commit in this repository.",
-                        hint="In CI, fetch the base branch first (e.g. actions/checkout with fetch-depth: 0).")
+        raise DiffError(f"--diff '{base}' is not a commit in this repository (in CI, fetch the base "
+                        "branch first, e.g. actions/checkout with fetch-depth: 0).")
     merge_base = _git(root, "merge-base", base, "HEAD")
     start = merge_base.stdout.strip() if merge_base.returncode == 0 and merge_base.stdout.strip() else base
     done = _git(root, "diff", "--unified=0", "--no-color", "--no-ext-diff", "--relative", start, "--", ".")
