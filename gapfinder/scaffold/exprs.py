@@ -15,7 +15,7 @@ from typing import Callable
 
 from gapfinder.scaffold.target import ModuleModel
 from gapfinder.scaffold.usage import UsageTree, dotted
-from gapfinder.scaffold.values import annotation_class
+from gapfinder.scaffold.values import annotation_class, scalar_literal
 
 Import = tuple[str, "str | None"]
 ModuleReader = Callable[[str], "ast.Module | None"]
@@ -93,6 +93,36 @@ class Resolver:
         if not isinstance(live, type) or not all(hasattr(live, a) for a in used):
             return None
         return self.expression(name)
+
+    def data_instance(self, annotation: ast.expr | None) -> tuple[str, set[Import]] | None:
+        """`Point(x=10, y=10)` for a project dataclass whose required fields take plain values.
+
+        Real data beats a MagicMock for data: code that walks it (recursion, loops until None)
+        terminates, and its own methods run.
+        """
+        name = annotation_class(annotation)
+        cls = self._project_class(name) if name else None
+        if cls is None or not any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
+                                  for d in cls.decorator_list):
+            return None
+        fields, imports = [], set()
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is None:
+                if "ClassVar" in ast.unparse(stmt.annotation):
+                    continue
+                literal = scalar_literal(stmt.annotation, stmt.target.id)
+                if literal is None:
+                    return None
+                fields.append(f"{stmt.target.id}={literal[0]}")
+                imports |= set(literal[1])
+        expr = self.expression(name)
+        if expr is None:
+            return None
+        return f"{expr}({', '.join(fields)})", imports | self.imports.get(expr, set())
+
+    def is_module(self, name: str) -> bool:
+        """True when a dotted name is one of the project's modules."""
+        return self.read_module(name) is not None
 
     def imports_of(self, *code: str | None) -> set[Import]:
         """The imports for the expressions this resolver produced that appear in the code."""

@@ -36,7 +36,7 @@ def plan_integration(
 
 def _case(model: ModuleModel, target: Target, resolver: Resolver, read_module) -> TestCase | None:
     planner = Planner(model, target, resolver)
-    if planner.patched():
+    if planner.patched:
         return None  # it reaches something that is not local
     lines: list[str] = []
     imports: set[tuple[str, str | None]] = {(model.module, target.name)}

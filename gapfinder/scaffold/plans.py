@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
@@ -90,6 +91,8 @@ class Planner:
         tree = self.usage[arg.arg]
         if tree.is_async:
             return True
+        if self.resolver.data_instance(arg.annotation) is not None:
+            return False
         return not (self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree) or is_scalar(tree))
 
     def self_doubles(self) -> dict[str, UsageTree]:
@@ -113,6 +116,7 @@ class Planner:
                     found[stmt.target.id] = literal[0]
         return found
 
+    @cached_property
     def patched(self) -> dict[str, UsageTree]:
         """Module-level names to patch where they are looked up: `{"pkg.mod.name": tree}`."""
         found: dict[str, UsageTree] = {}
@@ -132,13 +136,20 @@ class Planner:
                     if (child.is_async or (top in IO_MODULES and (child.call or child.awaited_call))
                             or (not is_stdlib(top) and _guarded(child))):
                         found[f"{target}.{attr}"] = child
-            elif origin is not None and origin[1] is None:
-                for attr, child in tree.attrs.items():  # a project module: patch what does I/O
-                    if child.is_async:
+            elif origin is not None and (origin[1] is None or self.resolver.is_module(".".join(origin))):
+                for attr, child in tree.attrs.items():  # a project module: patch what it calls there
+                    if (child.is_async or child.call) and f"{name}.{attr}" not in self.exceptions:
                         found[f"{target}.{attr}"] = child
             elif tree.is_async or top in IO_MODULES or (origin and not is_stdlib(top) and _guarded(tree)):
                 found[target] = tree
+            elif self.model.is_project(name) and tree.call is not None and name not in self.exceptions:
+                found[target] = tree  # another module's function or class: a collaborator
         return found
+
+    @cached_property
+    def exceptions(self) -> set[str]:
+        """Names the module raises, catches or checks with isinstance: never patched."""
+        return _exception_names(self.model.tree)
 
     def matching_string(self, tree: UsageTree) -> tuple[str, tuple[()]] | None:
         """A string a module-level regex accepts, when the value (or its .lower() ...) is matched."""
@@ -158,8 +169,8 @@ class Planner:
         """(override, label, expected exception) for None results and exceptions caught around calls."""
         found: list[tuple[Override, str, str | None]] = []
         roots = [(p.arg, self.usage[p.arg]) for p in self.given_params() if self.is_double(p)]
-        roots += list(self.self_doubles().items()) + [(t.rsplit(".", 1)[-1], tr) for t, tr in self.patched().items()]
-        patched = {id(t) for t in self.patched().values()}
+        roots += list(self.self_doubles().items()) + [(t.rsplit(".", 1)[-1], tr) for t, tr in self.patched.items()]
+        patched = {id(t) for t in self.patched.values()}
         seen: set[int] = set()
         for label, tree in walk(roots):
             if id(tree) in seen or tree is self.usage.get("self"):
@@ -193,14 +204,18 @@ class Planner:
             literal = self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree)
             if literal is None and is_scalar(tree):
                 literal = (str(scalar_value(tree)), ())
-            if literal is not None and not tree.is_async:
+            data = None if literal is not None or tree.is_async else self.resolver.data_instance(arg.annotation)
+            if data is not None:
+                case.lines.append(f"{arg.arg} = {data[0]}")
+                case.imports.update(data[1])
+            elif literal is not None and not tree.is_async:
                 case.lines.append(f"{arg.arg} = {literal[0]}")
                 case.imports.update(literal[1])
             else:
                 builder.root(arg.arg, tree, self.resolver.autospec(arg.annotation, tree))
             call_args.append(arg.arg if arg in self.target.node.args.posonlyargs else f"{arg.arg}={arg.arg}")
         patches = []
-        for target, tree in self.patched().items():
+        for target, tree in self.patched.items():
             var = case.namer(target.rsplit(".", 1)[-1])
             builder.root(var, tree, None)
             patches.append((target, var))
@@ -359,6 +374,24 @@ def _render_args(site: CallSite, given: set[str]) -> str | None:
     rendered = [ast.unparse(a) for a in site.args]
     rendered += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in site.keywords]
     return ", ".join(rendered)
+
+
+def _exception_names(tree: ast.Module) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        exprs: list[ast.expr] = []
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exprs.append(node.exc.func if isinstance(node.exc, ast.Call) else node.exc)
+        elif isinstance(node, ast.ExceptHandler) and node.type is not None:
+            exprs.append(node.type)
+        elif isinstance(node, ast.Call) and dotted(node.func) in ("isinstance", "issubclass") and len(node.args) == 2:
+            exprs.append(node.args[1])
+        for expr in exprs:
+            for item in expr.elts if isinstance(expr, ast.Tuple) else [expr]:
+                name = dotted(item)
+                if name:
+                    found.add(name)
+    return found
 
 
 def _always_raises(func: ast.FunctionDef | ast.AsyncFunctionDef, resolver: Resolver) -> str | None:
