@@ -33,9 +33,7 @@
     var hue = Math.max(0, Math.min(120, coverage * 1.2));
     return "hsl(" + hue + "," + (hue > 90 ? 55 : 70) + "%," + (hue > 90 ? 42 : 50) + "%)";
   }
-  function ranges(spans) {
-    return spans.map(function (s) { return s[0] === s[1] ? String(s[0]) : s[0] + "\u2013" + s[1]; }).join(", ");
-  }
+  function ranges(text) { return text.split(",").join(", "); }
 
   /* ---- summary ------------------------------------------------------------------------- */
   var s = data.summary;
@@ -273,12 +271,13 @@
     a.addEventListener("click", function () { showDetail(i); });
     return a;
   }
-  function list(title, entries) {
+  function list(title, entries, total) {
+    total = total || entries.length;
     if (!entries.length) return el("p", {}, el("b", { text: title + ": " }), "none");
     var ul = el("ul");
     entries.slice(0, 50).forEach(function (e) { ul.appendChild(el("li", {}, e)); });
-    if (entries.length > 50) ul.appendChild(el("li", { text: "\u2026 and " + (entries.length - 50) + " more" }));
-    return el("div", {}, el("b", { text: title + " (" + entries.length + ")" }), ul);
+    if (total > 50) ul.appendChild(el("li", { text: "\u2026 and " + (total - 50) + " more" }));
+    return el("div", {}, el("b", { text: title + " (" + total + ")" }), ul);
   }
   function showDetail(i) {
     selected = i;
@@ -291,7 +290,7 @@
       el("b", { text: m[F.coverage] === null ? "never run" : pct(m[F.coverage]) }),
       m[F.branch_coverage] !== null ? " \u00b7 branches " + pct(m[F.branch_coverage]) : "",
       " \u00b7 " + m[F.missed] + " of " + m[F.statements] + " statements missed"));
-    box.appendChild(el("p", {}, "Test first: ", el("span", { cls: "kind " + m[F.test_type], text: m[F.test_type] }), " \u2014 " + m[F.test_type_reason]));
+    box.appendChild(el("p", {}, "Test first: ", el("span", { cls: "kind " + m[F.test_type], text: m[F.test_type] }), " \u2014 " + data.strings[m[F.test_type_reason]]));
     box.appendChild(list("Why", m[F.reasons]));
     if (m[F.changed_missed].length) box.appendChild(el("p", {}, el("b", { text: "Changed lines no test ran: " }), ranges(m[F.changed_missed])));
     if (m[F.missed_lines].length) box.appendChild(el("p", {}, el("b", { text: "Lines no test ran: " }), el("span", { cls: "mono", text: ranges(m[F.missed_lines]) })));
@@ -302,9 +301,9 @@
       var tb = el("tbody");
       fns.forEach(function (f) {
         tb.appendChild(el("tr", {}, el("td", { cls: "mono", text: f[0] }), el("td", { cls: "num", text: String(f[1]) }),
-          el("td", { cls: "num", style: "color:" + colour(f[5]), text: f[5] === null ? "never run" : pct(f[5]) }),
-          el("td", { cls: "num", text: f[4] + "/" + f[3] }), el("td", { cls: "num", text: String(f[6]) }),
-          el("td", { cls: "num", text: f[7].toFixed(1) })));
+          el("td", { cls: "num", style: "color:" + colour(f[4]), text: f[4] === null ? "never run" : pct(f[4]) }),
+          el("td", { cls: "num", text: f[3] + "/" + f[2] }), el("td", { cls: "num", text: String(f[5]) }),
+          el("td", { cls: "num", text: f[6].toFixed(1) })));
       });
       t.appendChild(tb);
       box.appendChild(el("div", {}, el("b", { text: "Functions (" + fns.length + ")" }), t));
@@ -312,7 +311,7 @@
       box.appendChild(el("p", { text: "No functions: module-level code only." }));
     }
     box.appendChild(list("Imported by", m[F.importers].map(link)));
-    box.appendChild(list("Called from", m[F.callers].map(function (c) { return el("span", { cls: "mono", text: c }); })));
+    box.appendChild(list("Called from", m[F.callers].map(function (c) { return el("span", { cls: "mono", text: c }); }), m[F.callers_total]));
     box.appendChild(list("Tests that exercise it", m[F.tests].map(function (t) { return el("span", { cls: "mono", text: data.tests[t] }); })));
     Array.prototype.forEach.call(document.querySelectorAll(".selected"), function (n) { n.classList.remove("selected"); });
     Array.prototype.forEach.call(document.querySelectorAll('[data-m="' + i + '"]'), function (n) {

@@ -71,7 +71,7 @@ def test_the_data_holds_every_module_with_functions_and_history(result):
     assert len(result.rows) == 5 and len(data["modules"]) == 16  # every module, not only the top 5
     assert data["top"] == [0, 1, 2, 3, 4]
     tools = next(m for m in data["modules"] if m[fields["name"]] == "app.agents.tools")
-    assert tools[fields["coverage"]] is None and tools[fields["missed_lines"]][0][0] >= 1
+    assert tools[fields["coverage"]] is None and tools[fields["missed_lines"]][0].isdigit()
     assert {f[0] for f in tools[fields["functions"]]} >= {"ToolRegistry.get", "http_get"}
     db = next(m for m in data["modules"] if m[fields["name"]] == "app.db")
     assert db[fields["importers"]], "app.db is imported by other modules"

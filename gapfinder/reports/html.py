@@ -22,34 +22,38 @@ from gapfinder.model import ModuleDetail, Ranked, RankResult
 # Positions in a module array; report.js reads them through the same names (keep in step).
 MODULE_FIELDS = ("name", "path", "score", "coverage", "statements", "missed", "test_type",
                  "test_type_reason", "reasons", "tests", "importers", "callers", "missed_lines",
-                 "functions", "branch_coverage", "changed_missed")
-FUNCTION_FIELDS = ("qualname", "line", "end_line", "statements", "missed", "coverage", "complexity", "score")
+                 "functions", "branch_coverage", "changed_missed", "callers_total")
+FUNCTION_FIELDS = ("qualname", "line", "statements", "missed", "coverage", "complexity", "score")
+CALLERS_SHOWN = 50  # the page lists this many callers of a module, and counts the rest
 HISTORY_LIMIT = 500
 
 
-def _ranges(lines: Sequence[int]) -> list[list[int]]:
+def _ranges(lines: Sequence[int]) -> str:
+    """(3, 4, 5, 9) -> "3-5,9": line ranges as one short string."""
     spans: list[list[int]] = []
     for line in lines:
         if spans and line == spans[-1][1] + 1:
             spans[-1][1] = line
         else:
             spans.append([line, line])
-    return spans
+    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
 
 
-def _module(detail: ModuleDetail, index: dict[str, int], tests: dict[str, int]) -> list[Any]:
+def _module(detail: ModuleDetail, index: dict[str, int], tests: dict[str, int],
+            strings: dict[str, int]) -> list[Any]:
     row = detail.row
     return [
         row.name, row.path, row.score, row.coverage, row.statements, row.missed, row.test_type,
-        row.test_type_reason, list(row.reasons),
+        strings.setdefault(row.test_type_reason, len(strings)), list(row.reasons),
         [tests.setdefault(t, len(tests)) for t in row.tests],
         [index[m] for m in detail.importers if m in index],
-        list(detail.callers),
+        list(detail.callers[:CALLERS_SHOWN]),
         _ranges(detail.missed_lines),
-        [[f.row.name.partition(":")[2], f.row.line, f.end_line, f.row.statements, f.row.missed,
+        [[f.row.name.partition(":")[2], f.row.line, f.row.statements, f.row.missed,
           f.row.coverage, f.row.complexity, f.row.score] for f in detail.functions],
         row.branch_coverage,
         _ranges(detail.changed_missed),
+        len(detail.callers),
     ]
 
 
@@ -74,7 +78,8 @@ def report_data(result: RankResult) -> dict[str, Any]:
     details = result.details
     index = {d.row.name: i for i, d in enumerate(details)}
     tests: dict[str, int] = {}
-    modules = [_module(d, index, tests) for d in details]
+    strings: dict[str, int] = {}  # repeated texts (test-kind reasons), sent once
+    modules = [_module(d, index, tests, strings) for d in details]
     s = result.summary
     top = [index[r.name] for r in result.rows if r.name in index] if result.by == "module" else []
     return {
@@ -93,6 +98,7 @@ def report_data(result: RankResult) -> dict[str, Any]:
         "top": top,
         "rows": [_function_row(r, index) for r in result.rows] if result.by == "function" else [],
         "tests": sorted(tests, key=tests.__getitem__),
+        "strings": sorted(strings, key=strings.__getitem__),
         "history": _history(s.root),
     }
 
