@@ -1,10 +1,11 @@
 """Per-file analysis cache: one SQLite file under <project>/.gapfinder/, keyed by content hash.
 
-A row is (path, mtime_ns, size, digest, encoded result (codec.py)). An unchanged stat (mtime and size) is
-trusted without reading the file; otherwise the content hash decides. The schema key holds the
-tool and Python versions, so upgrading either starts a fresh cache. WAL mode and a busy timeout
-let concurrent runs share the file; rows are written in batches, each one transaction, and a run
-that cannot write still succeeds. A corrupt file is deleted and rebuilt, with a warning.
+A row is (path, mtime_ns, size, digest, encoded result (codec.py)). An unchanged stat (mtime and
+size) is trusted without reading the file; otherwise the content hash decides. The schema key
+holds the tool and Python versions and a hash of the analysis code, so changing any of them
+starts a fresh cache. WAL mode and a busy timeout let concurrent runs share the file; rows are
+written in batches, each one transaction, and a run that cannot write still succeeds. A corrupt
+file is deleted and rebuilt, with a warning.
 """
 
 from __future__ import annotations
@@ -19,7 +20,22 @@ from typing import Iterator
 from gapfinder import __version__
 
 FILENAME = "analysis.sqlite3"
-SCHEMA = f"2/{__version__}/py{sys.version_info[0]}.{sys.version_info[1]}"
+# The modules whose code decides what an entry holds: editing any of them (even without a
+# version bump, as in development) starts a fresh cache.
+_ANALYSIS_MODULES = ("analysis.py", "astscan.py", "astexpr.py", "exclusions.py", "markers.py", "codec.py")
+
+
+def _schema() -> str:
+    code = hashlib.blake2b(digest_size=8)
+    for name in _ANALYSIS_MODULES:
+        try:
+            code.update(Path(__file__).with_name(name).read_bytes())
+        except OSError:  # not installed as files (a zip): the version alone decides
+            pass
+    return f"{__version__}/py{sys.version_info[0]}.{sys.version_info[1]}/{code.hexdigest()}"
+
+
+SCHEMA = _schema()
 
 Row = tuple[str, int, int, bytes, bytes]  # path, mtime_ns, size, digest, blob
 
