@@ -57,6 +57,7 @@ def measure(context, page_path: Path, screenshot: Path | None = None) -> tuple[f
             if screenshot is not None:
                 page.locator("#ranked tbody tr").nth(1).click()
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
+                page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=str(screenshot), clip={"x": 0, "y": 0, "width": 1400, "height": 1150})
         page.close()
     return min(loads), click
