@@ -106,7 +106,7 @@ class Doubles:
                 lines.append(f"{future} = asyncio.get_running_loop().create_future()")
                 lines.append(f"{future}.set_result({self.value(child.awaited, f'{attr}_value')})")
                 lines.append(f"{path} = {future}")
-            elif self.is_none(child) or is_scalar(child):
+            elif self.is_none(child) or is_scalar(child) or child.elements:
                 lines.append(f"{path} = {self.value(child, attr)}")
             elif autospec and not needs_config(child):
                 continue  # the autospec'd attribute already has the right shape and signature
@@ -135,7 +135,7 @@ class Doubles:
             self.sync_result(tree.item, f"{expr}.__getitem__.return_value", hint(expr, "item"))
 
     def sync_result(self, tree: UsageTree, path: str, hint: str) -> None:
-        if self.is_none(tree) or is_scalar(tree) or (self.returned is not None and tree.returned):
+        if self.is_none(tree) or is_scalar(tree) or tree.elements or (self.returned is not None and tree.returned):
             self.case.lines.append(f"{path} = {self.value(tree, hint)}")
             return
         self.results[id(tree)] = (tree, path)

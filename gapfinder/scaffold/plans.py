@@ -265,21 +265,28 @@ class Planner:
         """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
         cls = self.target.cls
         init = self.methods.get("__init__")
-        if init is None:
-            return f"{cls.name}()"
-        args = init.args
-        positional = args.posonlyargs + args.args
-        required = positional[1 : len(positional) - len(args.defaults)]
-        required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+        if init is not None:
+            args = init.args
+            positional = args.posonlyargs + args.args
+            required = positional[1 : len(positional) - len(args.defaults)]
+            required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+            fields = [(a.arg, a.annotation, a in args.posonlyargs) for a in required]
+        elif any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
+                 for d in cls.decorator_list):
+            fields = [(s.target.id, s.annotation, False) for s in cls.body
+                      if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and s.value is None
+                      and "ClassVar" not in ast.unparse(s.annotation)]
+        else:
+            fields = []
         parts = []
-        for arg in required:
-            literal = scalar_literal(arg.annotation, arg.arg)
+        for name, annotation, positional_only in fields:
+            literal = scalar_literal(annotation, name)
             if literal is not None:
                 case.imports.update(literal[1])
-            value = literal[0] if literal else "MagicMock()"
-            if literal is None:
+            else:
                 case.imports.add(("unittest.mock", "MagicMock"))
-            parts.append(f"{arg.arg}={value}" if arg not in args.posonlyargs else value)
+            value = literal[0] if literal else "MagicMock()"
+            parts.append(value if positional_only else f"{name}={value}")
         return f"{cls.name}({', '.join(parts)})"
 
     def asserts(self, case: CaseState, builder: Doubles) -> list[str]:
