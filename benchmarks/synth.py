@@ -6,7 +6,7 @@ sync and async functions with awaits, branches and try/except; risk markers (dat
 Redis, tasks, locks, auth) in a share of the modules. Coverage data for about 30% of the files
 is written through coverage's own API.
 
-    python benchmarks/synth.py OUT_DIR --modules 1000 [--seed 1]
+    python benchmarks/synth.py OUT_DIR --modules 1000 [--seed 1] [--median-lines 150]
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ EXTRAS = (
 )
 
 
-def _sizes(rng: random.Random, count: int) -> list[int]:
+def _sizes(rng: random.Random, count: int, median: int) -> list[int]:
     sizes = []
     for _ in range(count):
         if rng.random() < 0.01:
             sizes.append(rng.randint(1500, 5000))  # a few large modules
         else:
-            sizes.append(int(min(1200, max(30, rng.lognormvariate(math.log(150), 0.6)))))
+            sizes.append(int(min(1200, max(20, rng.lognormvariate(math.log(median), 0.6)))))
     return sizes
 
 
@@ -121,11 +121,12 @@ def module_source(rng: random.Random, name: str, target_lines: int, deps: list[s
     return "\n".join(lines) + "\n"
 
 
-def generate(out: Path, modules: int, seed: int = 1, coverage_share: float = 0.3) -> list[Path]:
+def generate(out: Path, modules: int, seed: int = 1, coverage_share: float = 0.3,
+             median_lines: int = 150) -> list[Path]:
     """Write the code base (and .coverage) under `out`; return the module files written."""
     rng = random.Random(seed)
     names = _layout(rng, modules)
-    sizes = _sizes(rng, modules)
+    sizes = _sizes(rng, modules, median_lines)
     # Power-law popularity: module k is imported with weight 1/(k+1)^1.1 (a shuffled order).
     popular = names[:]
     rng.shuffle(popular)
@@ -167,8 +168,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--modules", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--median-lines", type=int, default=150, help="median module size (lognormal)")
     args = parser.parse_args()
-    files = generate(args.out, args.modules, args.seed)
+    files = generate(args.out, args.modules, args.seed, median_lines=args.median_lines)
     total = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"{len(files)} modules, {total} lines under {args.out}")
 
