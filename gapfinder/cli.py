@@ -201,6 +201,8 @@ def scaffold(
                 sys.stdout.write(changed.diff)
     for line in summary_lines(results):
         console.info(line)
+    for warning in (w for result in results for w in result.warnings):
+        console.warn(warning)
 
 
 @app.command()

@@ -41,6 +41,7 @@ class ScaffoldResult:
     tests: int  # tests generated for the module (added or already present)
     dry_run: bool
     message: str | None = None  # e.g. "nothing public to test"
+    warnings: tuple[str, ...] = ()  # things the user must finish by hand
 
     @property
     def todos(self) -> int:
@@ -119,4 +120,5 @@ def scaffold(
                    else f"no {' or '.join(kinds)} tests apply to {source.module}.")
         return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
     files = writer.apply(root, planned.files, dry_run)
-    return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run)
+    return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run,
+                          warnings=planned.warnings)

@@ -52,7 +52,7 @@ def summary_json(results: tuple[ScaffoldResult, ...]) -> str:
         "results": [
             {
                 "module": r.module, "source": r.source, "tests": r.tests, "todos": r.todos,
-                "dry_run": r.dry_run, "message": r.message,
+                "dry_run": r.dry_run, "message": r.message, "warnings": list(r.warnings),
                 "files": [
                     {"path": f.path, "action": f.action, "tests_added": list(f.tests_added), "todos": f.todos,
                      **({"diff": f.diff} if r.dry_run else {})}

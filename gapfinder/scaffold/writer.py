@@ -33,6 +33,7 @@ class Planned:
     files: tuple[PlannedFile, ...]
     tests: int
     targets: int  # public functions and methods found
+    warnings: tuple[str, ...] = ()
 
 
 def file_name_for(module: str) -> str:
@@ -65,6 +66,7 @@ def plan_files(
         return Planned((), 0, 0)
     facts = support.detect(project, read_module)
     files: list[PlannedFile] = []
+    warnings: list[str] = []
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
@@ -99,8 +101,13 @@ def plan_files(
                 files.append(PlannedFile("pyproject.toml", old, new, ()))
                 filters_in_config = True
         conftest = support.render_conftest(env, facts, model.package, filters_in_config)
-        files.append(_planned(root, f"{tests_dir}/conftest.py", conftest))
-    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets))
+        planned = _planned(root, f"{tests_dir}/conftest.py", conftest)
+        files.append(planned)
+        if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
+            warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker and "
+                            "the filters error::RuntimeWarning and error::pytest.PytestUnraisableExceptionWarning "
+                            "there, or run with --configure-pytest")
+    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings))
 
 
 def _planned(root: Path, rel: str, generated: str) -> PlannedFile:

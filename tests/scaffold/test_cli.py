@@ -101,3 +101,14 @@ def test_top_scaffolds_the_highest_priorities_of_rank(tmp_path, monkeypatch) -> 
     modules = [entry["module"] for entry in json.loads(result.stdout)["results"]]
     assert len(modules) == 2 and all(m.startswith("app") for m in modules)
     assert not (project / "tests" / "unit").exists()
+
+
+def test_existing_pytest_configure_is_left_alone_with_a_warning(shapes) -> None:
+    conftest = shapes / "tests" / "conftest.py"
+    conftest.parent.mkdir()
+    mine = "def pytest_configure(config):\n    config.addinivalue_line('markers', 'slow: slow')\n"
+    conftest.write_text(mine)
+    result = runner.invoke(app, ["scaffold", "shapes/rows.py"])
+    assert result.exit_code == 0, result.output
+    assert mine in conftest.read_text()  # only an import was inserted above it
+    assert "already has a pytest_configure" in result.stderr
