@@ -154,6 +154,8 @@ class Walker:
             for element in right.elts[:3]:
                 if isinstance(element, ast.Constant) and isinstance(element.value, (int, float, str)):
                     left.comparisons.append(Comparison("==" if isinstance(op, ast.In) else "!=", element.value, raises))
+        elif isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            left.passed_to.add("kw:ordered")  # ordered against a variable: a double must be a number
 
     def note_none(self, expr: ast.expr, guards: str | None | bool) -> None:
         node = self.lookup(expr)
@@ -225,6 +227,11 @@ class Walker:
             return self.expr(node.value)
         if isinstance(node, ast.Compare):
             self.compare(node, raises=False)
+            return None
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            value = self.expr(node.value)
+            if value is not None:
+                value.passed_to.add("kw:format")  # `f"{x:.2f}"`: a number, not a double
             return None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
