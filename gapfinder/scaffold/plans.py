@@ -232,6 +232,7 @@ class Planner:
             or any("asyncio.get_running_loop" in line for line in case.lines),
             arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
             asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
+            fixtures=("tmp_path",) if any("tmp_path" in line for line in case.lines) else (),
             target=self.target.qualname,
         )
 

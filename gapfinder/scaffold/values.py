@@ -37,7 +37,6 @@ SCALARS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
     "timedelta": ("timedelta(minutes=5)", (("datetime", "timedelta"),)),
     "UUID": ("UUID(int=1)", (("uuid", "UUID"),)),
     "Decimal": ('Decimal("1.00")', (("decimal", "Decimal"),)),
-    "Path": ('Path("file.txt")', (("pathlib", "Path"),)),
 }
 # A str parameter's name says more than its type about a value the code will accept.
 STRING_BY_NAME = (
@@ -66,6 +65,8 @@ def scalar_literal(
         chosen = choose(_comparisons_through_str_methods(usage))
         if chosen is not None and isinstance(ast.literal_eval(chosen), str) == (first == "str"):
             return chosen, ()
+    if first == "Path":
+        return f'tmp_path / "{name}"', ()  # pytest's tmp_path: the code may create it, never in the project
     if first == "str" and usage is not None and (
         usage.iter_item is not None or any(a in usage.attrs for a in ("splitlines", "split", "partition"))
     ):
