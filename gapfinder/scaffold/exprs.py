@@ -18,6 +18,36 @@ from gapfinder.scaffold.usage import UsageTree, dotted
 from gapfinder.scaffold.values import annotation_class, scalar_literal
 
 Import = tuple[str, "str | None"]
+# Modules whose functions compute without touching files, processes or the network.
+PURE_STDLIB = frozenset({"re", "math", "string", "collections", "itertools", "functools", "unicodedata", "json",
+                         "textwrap", "operator", "statistics", "decimal", "fractions", "enum", "typing",
+                         "dataclasses", "hashlib", "hmac", "base64", "datetime", "bisect", "heapq", "keyword"})
+UNSAFE_BUILTINS = frozenset({"open", "print", "input", "exec", "eval", "compile", "__import__", "exit", "quit"})
+DATA_MARKERS = frozenset({"dataclass", "dataclasses.dataclass", "BaseModel", "pydantic.BaseModel", "NamedTuple",
+                          "typing.NamedTuple", "TypedDict"})
+
+
+class ModuleModelView:
+    """The few facts about another project module that `is_pure` needs."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.imports: dict[str, str] = {}
+        self.constants: set[str] = set()
+        self.definitions: set[str] = set()  # functions and classes
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    self.imports[alias.asname or alias.name.split(".", 1)[0]] = alias.name
+            elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+                for alias in stmt.names:
+                    self.imports[alias.asname or alias.name] = stmt.module
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                self.constants |= {t.id for t in targets if isinstance(t, ast.Name)}
+            elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+                self.definitions.add(stmt.name)
+
+
 ModuleReader = Callable[[str], "ast.Module | None"]
 
 
@@ -119,6 +149,47 @@ class Resolver:
         if expr is None:
             return None
         return f"{expr}({', '.join(fields)})", imports | self.imports.get(expr, set())
+
+    def is_pure(self, name: str) -> bool:
+        """A project function or data class that is cheap and safe to run for real in a unit test.
+
+        Functions qualify when their body only reads their own values, builtins, the module's
+        constants, pure standard-library modules and other such functions or data classes; classes
+        when they are data (dataclasses, pydantic models, mapped tables).
+        """
+        origin = self._origin(name)
+        return origin is not None and "." not in origin[1] and self._pure(origin[0], origin[1], 0)
+
+    def _pure(self, module: str, name: str, depth: int) -> bool:
+        source = self.read_module(module)
+        if source is None or depth > 3:
+            return False
+        node = next((s for s in source.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and s.name == name), None)
+        if isinstance(node, ast.ClassDef):
+            markers = {dotted(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+            markers |= {dotted(b) for b in node.bases}
+            return bool(markers & DATA_MARKERS) or any(
+                isinstance(s, ast.Assign) and "__tablename__" in ast.unparse(s) for s in node.body)
+        if not isinstance(node, ast.FunctionDef):
+            return False
+        view = ModuleModelView(source)
+        local = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        local |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for found in ast.walk(node):
+            if not isinstance(found, ast.Name) or not isinstance(found.ctx, ast.Load) or found.id in local:
+                continue
+            if found.id in UNSAFE_BUILTINS:
+                return False
+            if hasattr(builtins, found.id) or found.id in view.constants:
+                continue
+            imported = view.imports.get(found.id)
+            if imported is not None and imported.split(".", 1)[0] in PURE_STDLIB:
+                continue
+            if found.id in view.definitions and found.id != name and self._pure(module, found.id, depth + 1):
+                continue
+            return False
+        return True
 
     def is_module(self, name: str) -> bool:
         """True when a dotted name is one of the project's modules."""

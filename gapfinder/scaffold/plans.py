@@ -138,11 +138,13 @@ class Planner:
                         found[f"{target}.{attr}"] = child
             elif origin is not None and (origin[1] is None or self.resolver.is_module(".".join(origin))):
                 for attr, child in tree.attrs.items():  # a project module: patch what it calls there
-                    if (child.is_async or child.call) and f"{name}.{attr}" not in self.exceptions:
+                    if (child.is_async or (child.call and not self.resolver.is_pure(f"{name}.{attr}"))) \
+                            and f"{name}.{attr}" not in self.exceptions:
                         found[f"{target}.{attr}"] = child
             elif tree.is_async or top in IO_MODULES or (origin and not is_stdlib(top) and _guarded(tree)):
                 found[target] = tree
-            elif self.model.is_project(name) and tree.call is not None and name not in self.exceptions:
+            elif (self.model.is_project(name) and tree.call is not None and name not in self.exceptions
+                  and not self.resolver.is_pure(name)):
                 found[target] = tree  # another module's function or class: a collaborator
         return found
 
