@@ -75,8 +75,8 @@ def _run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int
     if cov.statements is not None:
         return cov.executed
     starts = info.statements
-    ran = set()
-    for line in cov.executed:
+    ran = set(cov.executed.intersection(starts))
+    for line in cov.executed.difference(ran):  # continuation lines and stray lines only
         if 0 < line <= info.lines:
             i = bisect_right(starts, line)
             if i:
@@ -110,7 +110,7 @@ def module_facts(
 ) -> Facts:
     statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
     ran = _run_statements(info, cov)
-    covered = sum(1 for line in statements if line in ran)
+    covered = len(ran.intersection(statements))
     if cov is not None and cov.branches_total is not None:
         branches, branches_covered = cov.branches_total, cov.branches_covered or 0
     else:
