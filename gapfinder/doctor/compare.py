@@ -1,0 +1,171 @@
+"""Compare each double with how the code under test uses it: GF101-GF105, GF107.
+
+A rule fires only when the usage is consistent: a value the code both awaits and calls
+synchronously (in different branches or functions) is ambiguous and reported by no rule.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared
+from gapfinder.doctor.mocks import MockNode
+from gapfinder.doctor.model import Edit, Finding
+from gapfinder.doctor.source import merge
+from gapfinder.scaffold.usage import UsageTree
+
+KIND = {"async": "an AsyncMock", "magic": "a MagicMock", "mock": "a Mock"}
+
+
+class Comparer:
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.usage_of: dict[int, list[UsageTree]] = {}
+        self.seen: set[tuple[int, int]] = set()
+
+    def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
+        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit))
+
+    def walk(self, node: MockNode | None, use: UsageTree, via_await: bool, text: str, depth: int = 0,
+             anchor: tuple[MockNode, UsageTree] | None = None) -> None:
+        if node is None or not node.is_double or depth > 30 or (id(node), id(use)) in self.seen:
+            return
+        self.seen.add((id(node), id(use)))
+        self.usage_of.setdefault(id(node), []).append(use)
+        via_await = via_await and not node.explicit
+        if node.explicit or anchor is None:
+            anchor = (node, use)
+        self.anchor = anchor
+        sync, awaited = use.call is not None, use.awaited_call is not None
+        if node.kind == "async":
+            self.async_node(node, use, via_await, text, sync, awaited, depth)
+        else:
+            self.sync_node(node, use, via_await, text, sync, awaited, depth)
+        for name, child in use.attrs.items():
+            self.walk(node.child(name), child, via_await, f"{text}.{name}", depth + 1, anchor)
+
+    def async_node(self, node: MockNode, use: UsageTree, via_await: bool, text: str, sync: bool,
+                   awaited: bool, depth: int) -> None:
+        label = node.label or text
+        if sync and not awaited:
+            result = use.call
+            assert result is not None
+            if result.aenter is not None or result.aiter_item is not None:
+                protocol = "async with" if result.aenter is not None else "async for"
+                self.emit("GF103", node, f"the code uses `{protocol} {text}(...)` but `{label}` is an AsyncMock: "
+                          f"calling it returns a coroutine, which supports no `{protocol}`; use a MagicMock and "
+                          f"configure {'__aenter__' if protocol == 'async with' else '__aiter__'}")
+            elif via_await:
+                self.emit("GF102", node, f"the code calls `{text}()` synchronously, but `{label}` is reached "
+                          "through an awaited AsyncMock's return_value, so it is an AsyncMock and returns a "
+                          "coroutine; give the awaited call an explicit MagicMock return_value")
+            else:
+                root, root_use = self.anchor
+                edit = None
+                if root.ctor is not None and not root_use.is_async:
+                    edit = _rename_ctor(root.ctor)
+                self.emit("GF101", root, f"`{label}` is an AsyncMock but the code calls `{text}()` without "
+                          "await: it returns a coroutine that is never awaited; use a MagicMock "
+                          "(AsyncMock only for awaited leaves)", edit)
+        if use.awaited is not None and not awaited and not sync:
+            self.emit("GF104", node, f"the code awaits `{text}` itself, and an AsyncMock is not awaitable "
+                      "(only its calls are); use a done future or an awaitable object")
+        if awaited:
+            assert use.awaited_call is not None
+            self.walk(node.child("return_value"), use.awaited_call, True, f"(await {text}(...))", depth + 1)
+
+    def sync_node(self, node: MockNode, use: UsageTree, via_await: bool, text: str, sync: bool,
+                  awaited: bool, depth: int) -> None:
+        label = node.label or text
+        what = KIND[node.kind]
+        if awaited and not sync:
+            returned = node.attrs.get("return_value")
+            if node.side_effect is None and (returned is None or returned.kind in ("magic", "mock", "value")):
+                self.emit("GF104", node, f"the code awaits `{text}(...)` but `{label}` is {what}: its result "
+                          f"can't be used in 'await' expression; make it an AsyncMock (or patch with autospec=True)")
+        if use.awaited is not None and not awaited and not sync:
+            self.emit("GF104", node, f"the code awaits `{text}` but `{label}` is {what}, which is not awaitable")
+        if sync:
+            assert use.call is not None
+            self.walk(node.child("return_value"), use.call, via_await, f"{text}()", depth + 1, self.anchor)
+        configured = node.configured | {n for n, c in node.attrs.items() if c.explicit or c.configured}
+        if use.aenter is not None:
+            if node.kind == "mock" and "__aenter__" not in node.attrs:
+                self.emit("GF103", node, f"the code uses `async with {text}` but `{label}` is a Mock, which has no "
+                          "__aenter__; use a MagicMock")
+            elif "__enter__" in configured and "__aenter__" not in configured:
+                self.emit("GF103", node, f"the code uses `async with {text}` but the test configured `__enter__`; "
+                          "configure `__aenter__.return_value` instead")
+            else:
+                enter = node.child("__aenter__")
+                if enter is not None:
+                    self.walk(enter.child("return_value"), use.aenter, True, f"(async with {text})", depth + 1)
+        if use.enter is not None and "__aenter__" in configured and "__enter__" not in configured:
+            self.emit("GF103", node, f"the code uses `with {text}` but the test configured `__aenter__`; "
+                      "configure `__enter__.return_value` instead")
+        if use.aiter_item is not None:
+            if node.kind == "mock" and "__aiter__" not in node.attrs:
+                self.emit("GF103", node, f"the code uses `async for ... in {text}` but `{label}` is a Mock, which "
+                          "has no __aiter__; use a MagicMock and set __aiter__.return_value")
+            elif "__iter__" in configured and "__aiter__" not in configured:
+                self.emit("GF103", node, f"the code uses `async for ... in {text}` but the test configured "
+                          "`__iter__`; set `__aiter__.return_value` instead")
+            else:
+                self.items(node, "__aiter__", use.aiter_item, text, depth)
+        if use.iter_item is not None:
+            if "__aiter__" in configured and "__iter__" not in configured:
+                self.emit("GF103", node, f"the code uses `for ... in {text}` but the test configured `__aiter__`; "
+                          "set `__iter__.return_value` instead")
+            else:
+                self.items(node, "__iter__", use.iter_item, text, depth)
+
+    def items(self, node: MockNode, method: str, use: UsageTree, text: str, depth: int) -> None:
+        configured = node.attrs.get(method)
+        returned = configured.attrs.get("return_value") if configured is not None else None
+        for item in (returned.items or []) if returned is not None else []:
+            self.walk(item, use, False, f"(item of {text})", depth + 1)
+
+
+def _rename_ctor(ctor: ast.Call) -> Edit | None:
+    func = ctor.func
+    if isinstance(func, ast.Name):
+        return Edit("rename", func.lineno, func.col_offset, "MagicMock", "AsyncMock",
+                    (("unittest.mock", "MagicMock"),))
+    if isinstance(func, ast.Attribute):
+        return Edit("rename", func.lineno, func.col_offset, "MagicMock", "AsyncMock")
+    return None
+
+
+def check(shared: Shared) -> list[Finding]:
+    comparer = Comparer()
+    grouped: dict[int, tuple[MockNode, list[UsageTree]]] = {}
+    for node, module, name in shared.patched:
+        seen: set[int] = set()
+        for other, func, cls in shared.called:
+            params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+            if other is module and id(func) not in seen and name not in params:
+                seen.add(id(func))
+                grouped.setdefault(id(node), (node, []))[1].append(module.usage(func, cls, [name])[name])
+    for node, use in shared.pairs:
+        grouped.setdefault(id(node), (node, []))[1].append(use)
+    for node, uses in grouped.values():
+        comparer.walk(node, merge(uses), False, node.label or "mock")
+    findings = comparer.findings
+    for node, attr, path in shared.asserts:
+        uses = comparer.usage_of.get(id(node))
+        if not uses or node.kind != "async":
+            continue
+        use = merge(uses)
+        if use.awaited_call is not None and use.call is None:
+            new = ASSERT_CALLED[attr.attr]
+            findings.append(Finding(
+                "GF105", path, attr.lineno, attr.col_offset,
+                f"`{node.label or 'mock'}` is awaited by the code; `{attr.attr}` passes even if it was never "
+                f"awaited: use `{new}`", Edit("rename", attr.lineno, attr.col_offset, new, attr.attr)))
+    for node, call, target, path in shared.schedulers:
+        if node.is_double and node.side_effect is None:
+            findings.append(Finding(
+                "GF107", path, call.lineno, call.col_offset,
+                f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
+                "awaited, never run); do not patch it, or close the coroutine in a side_effect"))
+    return findings

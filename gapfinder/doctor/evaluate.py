@@ -1,0 +1,482 @@
+"""Walk one test (and the fixtures it requests): which doubles it builds, and where they go.
+
+Produces pairs (double, how the code under test uses it) for compare.py, the assert_called* calls
+made on each double, and the per-call rules that need no usage: GF106, GF107, GF301.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from gapfinder.doctor.mocks import FileNames, MockNode, opaque
+from gapfinder.doctor.model import Edit, Finding
+from gapfinder.doctor.source import SourceIndex, SourceModule
+from gapfinder.scaffold.usage import FunctionNode, UsageTree, dotted
+
+SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather"})
+ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
+                 "assert_called_with": "assert_awaited_with", "assert_called_once_with": "assert_awaited_once_with"}
+PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
+
+
+@dataclass
+class Instance:
+    """An object of a project class the test built, with the doubles stored on `self`."""
+
+    module: SourceModule
+    cls: ast.ClassDef
+    fields: dict[str, MockNode]
+
+
+@dataclass
+class Patcher:
+    node: MockNode
+
+
+@dataclass
+class Fixture:
+    func: FunctionNode
+    names: FileNames
+    path: str
+
+
+@dataclass
+class Shared:
+    """What every evaluator of one test shares (the test and its fixtures)."""
+
+    index: SourceIndex
+    fixtures: dict[str, Fixture]
+    pairs: list[tuple[MockNode, UsageTree]] = field(default_factory=list)
+    asserts: list[tuple[MockNode, ast.Attribute, str]] = field(default_factory=list)
+    schedulers: list[tuple[MockNode, ast.Call, str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    fixture_values: dict[str, object] = field(default_factory=dict)
+    # doubles patched over a module-level name, and the project functions the test calls: a patched
+    # name is compared with its use in the called functions of that module only
+    patched: list[tuple[MockNode, SourceModule, str]] = field(default_factory=list)
+    called: list[tuple[SourceModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
+    depth: int = 0
+
+
+class Evaluator:
+    def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
+        self.shared = shared
+        self.names = names
+        self.path = path
+        self.env: dict[str, object] = {}
+        self.result: object = None
+
+    # --- functions -------------------------------------------------------------------------
+
+    def run(self, func: FunctionNode, in_class: bool = False) -> object:
+        params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
+        if in_class and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
+                    if isinstance(d, ast.Call) and self._patch_style(d) and not self._has_new(d)]
+        for name, value in zip(params, injected):
+            self.env[name] = value.node if isinstance(value, Patcher) else value
+        for name in params[len(injected):]:
+            if name in self.shared.fixtures:
+                self.env[name] = self.fixture(name)
+        self.block(func.body)
+        return self.result
+
+    def fixture(self, name: str) -> object:
+        if name not in self.shared.fixture_values:
+            self.shared.fixture_values[name] = None  # a cycle resolves to unknown
+            fixture = self.shared.fixtures[name]
+            if self.shared.depth < 8:
+                self.shared.depth += 1
+                inner = Evaluator(self.shared, fixture.names, fixture.path)
+                self.shared.fixture_values[name] = inner.run(fixture.func)
+                self.shared.depth -= 1
+        return self.shared.fixture_values[name]
+
+    # --- statements ------------------------------------------------------------------------
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.stmt(stmt)
+
+    def stmt(self, node: ast.stmt) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            if node.value is None:
+                return
+            self.scan(node.value)
+            value = self.eval(node.value)
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                self.assign(target, value, node.value)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self.scan(item.context_expr)
+                value = self.eval(item.context_expr)
+                if isinstance(value, Patcher):
+                    value = value.node
+                elif isinstance(value, MockNode):
+                    value = None  # `with double as x`: x is __enter__'s result; not followed
+                if isinstance(item.optional_vars, ast.Name):
+                    self.env[item.optional_vars.id] = value
+            self.block(node.body)
+        elif isinstance(node, (ast.Return, ast.Expr)):
+            value = node.value
+            if value is None:
+                return
+            self.scan(value)
+            if isinstance(node, ast.Expr) and isinstance(value, (ast.Yield, ast.YieldFrom)):
+                if value.value is not None:
+                    self.result = self.eval(value.value)
+            elif isinstance(node, ast.Return):
+                self.result = self.eval(value)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.scan(child)
+            for part in ("body", "orelse", "finalbody"):
+                self.block(getattr(node, part, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                self.block(handler.body)
+            for case in getattr(node, "cases", []) or []:
+                self.block(case.body)
+
+    def assign(self, target: ast.expr, value: object, expr: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, MockNode) and not value.label:
+                value.label = target.id
+            self.env[target.id] = value
+        elif isinstance(target, ast.Attribute):
+            base = self.eval(target.value)
+            self._locate(target.value, target.lineno, target.col_offset)
+            if isinstance(base, MockNode) and base.is_double:
+                if target.attr == "side_effect":
+                    self.side_effect(base, expr)
+                else:
+                    node = value if isinstance(value, MockNode) else opaque(expr)
+                    if not node.label:
+                        node.label = dotted(target) or target.attr
+                    base.set(target.attr, node)
+        elif isinstance(target, ast.Subscript):
+            if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
+                    and isinstance(value, MockNode) and value.is_double:
+                self.finding("GF301", expr, "a mock is the dependency override: FastAPI reads its (*args, **kwargs) "
+                             "as query parameters and answers 422; override with `lambda: <mock>`",
+                             Edit("lambda", expr.lineno, expr.col_offset, ""))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                if isinstance(element, ast.Name):
+                    self.env[element.id] = None
+
+    def _locate(self, expr: ast.expr, line: int, col: int) -> None:
+        """Default children along `a.b.return_value.c` now point at the line that configures them."""
+        while isinstance(expr, ast.Attribute):
+            node = self.eval(expr)
+            if isinstance(node, MockNode) and not node.explicit and not node.located:
+                node.line, node.col, node.located = line, col, True
+            expr = expr.value
+
+    def side_effect(self, node: MockNode, expr: ast.expr) -> None:
+        node.side_effect = expr
+        if node.kind == "async" and self.names.returns_coroutine(expr):
+            self.finding("GF106", expr, f"AsyncMock side_effect for `{node.label or 'mock'}` is a sync function "
+                         "returning a coroutine: the code receives the coroutine, which is never awaited; "
+                         "pass the async function itself")
+
+    def finding(self, code: str, at: ast.AST, message: str, edit: Edit | None = None) -> None:
+        self.shared.findings.append(Finding(code, self.path, getattr(at, "lineno", 1),
+                                            getattr(at, "col_offset", 0), message, edit))
+
+    # --- expressions -----------------------------------------------------------------------
+
+    def scan(self, expr: ast.expr) -> None:
+        """Calls inside an expression: calls into project code, assert_called*, monkeypatch.setattr."""
+        stack: list[ast.AST] = [expr]
+        calls: list[ast.Call] = []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            stack.extend(ast.iter_child_nodes(node))
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+            func = call.func
+            name = dotted(func) or ""
+            if isinstance(func, ast.Attribute) and func.attr in ASSERT_CALLED:
+                base = self.eval(func.value)
+                if isinstance(base, MockNode) and base.is_double:
+                    self.shared.asserts.append((base, func, self.path))
+            elif name.endswith("monkeypatch.setattr") or name == "monkeypatch.setattr":
+                self.monkeypatch(call)
+            elif isinstance(func, ast.Attribute) and func.attr == "configure_mock":
+                base = self.eval(func.value)
+                if isinstance(base, MockNode) and base.is_double:
+                    self.configure(base, call)
+            else:
+                self.project_call(call)
+
+    def eval(self, expr: ast.expr) -> object:
+        if isinstance(expr, ast.Name):
+            return self.env.get(expr.id)
+        if isinstance(expr, (ast.Constant, ast.Dict, ast.Set, ast.JoinedStr)):
+            return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
+            items = [self.eval(e) for e in expr.elts]
+            node.items = [i if isinstance(i, MockNode) else opaque(e) for i, e in zip(items, expr.elts)]
+            return node
+        if isinstance(expr, ast.Attribute):
+            base = self.eval(expr.value)
+            if isinstance(base, MockNode):
+                return base.child(expr.attr)
+            if isinstance(base, Patcher) or base is None:
+                return None
+            return None
+        if isinstance(expr, ast.Call):
+            return self.eval_call(expr)
+        return None
+
+    def eval_call(self, call: ast.Call) -> object:
+        kind = self.names.mock_class(call.func)
+        if kind == "autospec":
+            return opaque(call)
+        if kind is not None:
+            node = MockNode(kind, True, call.lineno, call.col_offset, ctor=call, path=self.path)
+            if call.args:
+                node.spec = True
+            self.configure(node, call)
+            return node
+        if self._patch_style(call):
+            patcher = self.patch(call, call.lineno)
+            return patcher.node if (dotted(call.func) or "").startswith("mocker.") else patcher
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "start":
+            base = self.eval(call.func.value)
+            return base.node if isinstance(base, Patcher) else None
+        base = self.eval(call.func)
+        if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
+            return base.child("return_value")
+        return self.instance(call)
+
+    def configure(self, node: MockNode, call: ast.Call) -> None:
+        for kw in call.keywords:
+            if kw.arg is None:
+                if isinstance(kw.value, ast.Dict):
+                    for key, value in zip(kw.value.keys, kw.value.values):
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            self.configure_path(node, key.value, value)
+                continue
+            if kw.arg in ("spec", "spec_set", "wraps", "autospec"):
+                node.spec = True
+            elif kw.arg in ("name", "unsafe", "new_callable", "new", "create", "instance", "_new_name"):
+                continue
+            else:
+                self.configure_path(node, kw.arg, kw.value)
+
+    def configure_path(self, node: MockNode | None, path: str, expr: ast.expr) -> None:
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node.child(part) if node is not None else None
+        if node is None or not node.is_double:
+            return
+        if last == "side_effect":
+            self.side_effect(node, expr)
+        else:
+            value = self.eval(expr)
+            node.set(last, value if isinstance(value, MockNode) else opaque(expr))
+
+    # --- patches ---------------------------------------------------------------------------
+
+    def _patch_style(self, call: ast.Call) -> str | None:
+        name = dotted(call.func) or ""
+        origin = self.names.qualify(call.func) or ""
+        if origin in PATCH_NAMES or name == "mocker.patch":
+            return "patch"
+        if origin in tuple(p + ".object" for p in PATCH_NAMES) or name == "mocker.patch.object":
+            return "object"
+        return None
+
+    def _has_new(self, call: ast.Call) -> bool:
+        positional = 2 if self._patch_style(call) == "patch" else 3
+        return len(call.args) >= positional or any(kw.arg == "new" for kw in call.keywords)
+
+    def patch(self, call: ast.Call, line: int) -> Patcher:
+        style = self._patch_style(call)
+        target = None
+        if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+            target = call.args[0].value
+            new = call.args[1] if len(call.args) > 1 else None
+        elif style == "object" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant):
+            owner = self.names.qualify(call.args[0])
+            target = f"{owner}.{call.args[1].value}" if owner else None
+            new = call.args[2] if len(call.args) > 2 else None
+        else:
+            return Patcher(opaque(call))
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        new = keywords.get("new", new)
+        node = self.patched_node(call, target, new, keywords)
+        node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
+        if target is not None:
+            self.attach(node, target, call)
+        return Patcher(node)
+
+    def patched_node(self, call: ast.Call, target: str | None, new: ast.expr | None,
+                     keywords: dict[str, ast.expr]) -> MockNode:
+        if new is not None:
+            value = self.eval(new)
+            return value if isinstance(value, MockNode) else opaque(new)
+        if "new_callable" in keywords:
+            kind = self.names.mock_class(keywords["new_callable"])
+            if kind not in ("async", "magic", "mock"):
+                return opaque(call)
+        elif any(k in keywords for k in ("autospec", "spec", "spec_set", "wraps")):
+            return opaque(call)
+        else:
+            kind = self.default_patch_kind(target)
+            if kind is None:
+                return opaque(call)
+        node = MockNode(kind, True, call.lineno, call.col_offset, ctor=None, path=self.path)
+        self.configure(node, call)
+        return node
+
+    def default_patch_kind(self, target: str | None) -> str | None:
+        """patch() makes an AsyncMock for an async def target, else a MagicMock; None when unknown."""
+        if not target or "." not in target:
+            return None
+        module_name, name = target.rsplit(".", 1)
+        if name in SCHEDULERS and self._is_asyncio(module_name, name):
+            return "magic"
+        module = self.shared.index.module(module_name)
+        if module is None:
+            return None
+        module, name = self.shared.index.follow(module, name)
+        is_async = module.is_async_def(name)
+        if is_async is None:
+            return None
+        return "async" if is_async else "magic"
+
+    def attach(self, node: MockNode, target: str, call: ast.Call) -> None:
+        module_name, _, name = target.rpartition(".")
+        if name in SCHEDULERS and self._is_asyncio(module_name, name):
+            self.shared.schedulers.append((node, call, target, self.path))
+        module = self.shared.index.module(module_name)
+        if module is not None:
+            self.shared.patched.append((node, module, name))
+
+    def _is_asyncio(self, module_name: str, name: str) -> bool:
+        if module_name == "asyncio" or module_name.endswith(".asyncio"):
+            return True
+        module = self.shared.index.module(module_name)
+        return module is not None and module.model.imports.get(name) == ("asyncio", name)
+
+    def monkeypatch(self, call: ast.Call) -> None:
+        args = call.args
+        if len(args) == 3 and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
+            owner = self.names.qualify(args[0])
+            target, value_expr = (f"{owner}.{args[1].value}" if owner else None), args[2]
+        elif len(args) == 2 and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+            target, value_expr = args[0].value, args[1]
+        else:
+            return
+        value = self.eval(value_expr)
+        if isinstance(value, MockNode) and target:
+            self.attach(value, target, call)
+
+    # --- the code under test ---------------------------------------------------------------
+
+    def resolve(self, expr: ast.expr) -> tuple[SourceModule, str] | None:
+        origin = self.names.qualify(expr)
+        found = self.shared.index.resolve(origin) if origin else None
+        if found is None:
+            return None
+        module, qualname = found
+        if "." not in qualname:
+            module, qualname = self.shared.index.follow(module, qualname)
+        return module, qualname
+
+    def instance(self, call: ast.Call) -> Instance | None:
+        found = self.resolve(call.func)
+        if found is None or found[1] not in found[0].model.classes:
+            return None
+        module, name = found
+        cls = module.model.classes[name]
+        init = module.model.methods(cls).get("__init__")
+        fields: dict[str, MockNode] = {}
+        if init is not None:
+            passed = self.bind_args(init, call, drop_self=True)
+            for stmt in ast.walk(init):
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
+                            fields[target.attr] = passed[stmt.value.id]
+            self.pair(module, init, cls, passed)
+            self.shared.called.append((module, init, cls))
+        else:
+            order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+            for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
+                value = self.eval(arg)
+                if isinstance(value, MockNode) and value.is_double:
+                    fields[param] = value
+        return Instance(module, cls, fields)
+
+    def project_call(self, call: ast.Call) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            owner = self.eval(func.value)
+            if isinstance(owner, Instance):
+                method = owner.module.model.methods(owner.cls).get(func.attr)
+                if method is not None:
+                    self.shared.called.append((owner.module, method, owner.cls))
+                    passed = self.bind_args(method, call, drop_self=True)
+                    usage = owner.module.usage(method, owner.cls, ["self", *passed])
+                    for field_name, node in owner.fields.items():
+                        tree = usage["self"].attrs.get(field_name)
+                        if tree is not None:
+                            self.shared.pairs.append((node, tree))
+                    self.pair_usage(passed, usage)
+                return
+        found = self.resolve(func)
+        if found is None:
+            return
+        module, qualname = found
+        located = module.function(qualname)
+        if located is None:
+            return
+        function, cls = located
+        self.shared.called.append((module, function, cls))
+        passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
+        self.pair(module, function, cls, passed)
+
+    def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
+        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+        if drop_self:
+            positional = positional[1:]
+        names = set(positional) | {a.arg for a in func.args.kwonlyargs}
+        passed: dict[str, MockNode] = {}
+        for param, arg in zip(positional, call.args):
+            if isinstance(arg, ast.Starred):
+                break
+            value = self.eval(arg)
+            if isinstance(value, MockNode) and value.is_double:
+                passed[param] = value
+        for kw in call.keywords:
+            if kw.arg in names:
+                value = self.eval(kw.value)
+                if isinstance(value, MockNode) and value.is_double:
+                    passed[kw.arg] = value
+        return passed
+
+    def pair(self, module: SourceModule, func: FunctionNode, cls: ast.ClassDef | None,
+             passed: dict[str, MockNode]) -> None:
+        if passed:
+            self.pair_usage(passed, module.usage(func, cls, list(passed)))
+
+    def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree]) -> None:
+        for name, node in passed.items():
+            if name in usage:
+                self.shared.pairs.append((node, usage[name]))
+
+
+def _is_classmethod(func: FunctionNode) -> bool:
+    return any(dotted(d) == "classmethod" for d in func.decorator_list)

@@ -1,0 +1,309 @@
+"""Lint test files: walk each test with its fixtures, compare doubles with usage, file-level rules.
+
+Per-file work never raises: a file that cannot be read becomes a `skipped` entry. Bad input named
+on the command line (not a test file, a test that does not parse) is a GapfinderError (exit 2).
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gapfinder.doctor.compare import check
+from gapfinder.doctor.evaluate import Evaluator, Fixture, Shared
+from gapfinder.doctor.mocks import FileNames
+from gapfinder.doctor.model import Edit, Finding, LintResult
+from gapfinder.doctor.source import SourceIndex
+from gapfinder.errors import GapfinderError
+from gapfinder.scaffold.usage import FunctionNode, dotted
+
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py")
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox", "build", "dist"}
+ASYNC_MARKS = ("asyncio", "anyio", "trio")
+
+
+def is_test_file(path: Path) -> bool:
+    name = path.name
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(path.rglob("*.py")):
+                if is_test_file(found) and not SKIP_DIRS & set(found.relative_to(path).parts[:-1]):
+                    files.append(found)
+        elif path.is_file():
+            if not is_test_file(path):
+                raise GapfinderError(f"{path} is not a test file (test_*.py, *_test.py or conftest.py).")
+            try:
+                ast.parse(path.read_text(encoding="utf-8"))
+            except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
+                raise GapfinderError(f"cannot parse {path}: {exc}.") from None
+            files.append(path)
+        else:
+            raise GapfinderError(f"{path} does not exist.")
+    return list(dict.fromkeys(files))
+
+
+def project_root(path: Path) -> Path:
+    for parent in path.resolve().parents:
+        if any((parent / marker).is_file() for marker in PROJECT_MARKERS):
+            return parent
+    return path.resolve().parent.parent
+
+
+def pytest_options(root: Path) -> dict[str, str]:
+    """The pytest ini options of a project (pytest.ini, pyproject.toml, tox.ini, setup.cfg)."""
+    ini = root / "pytest.ini"
+    if ini.is_file():
+        return _ini_section(ini, "pytest")
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            data = {}
+        table = data.get("tool", {}).get("pytest", {})
+        if isinstance(table, dict) and table:
+            options = table.get("ini_options", table)
+            return {str(k): " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in options.items()}
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        if (root / name).is_file():
+            found = _ini_section(root / name, section)
+            if found:
+                return found
+    return {}
+
+
+def _ini_section(path: Path, section: str) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError):
+        return {}
+    return dict(parser[section]) if parser.has_section(section) else {}
+
+
+@dataclass
+class Project:
+    root: Path
+    index: SourceIndex
+    options: dict[str, str]
+
+    @property
+    def asyncio_mode(self) -> str:
+        match = re.search(r"--asyncio-mode[= ](\w+)", self.options.get("addopts", ""))
+        return (match.group(1) if match else self.options.get("asyncio_mode", "strict")).strip()
+
+
+class Linter:
+    def __init__(self) -> None:
+        self.projects: dict[Path, Project] = {}
+        self.parsed: dict[Path, tuple[ast.Module, FileNames] | None] = {}
+        self.loop_scope_reported: set[Path] = set()
+
+    def project(self, path: Path) -> Project:
+        root = project_root(path)
+        if root not in self.projects:
+            roots = [root, root / "src"]
+            self.projects[root] = Project(root, SourceIndex(roots), pytest_options(root))
+        project = self.projects[root]
+        extra = [p for p in path.resolve().parents if p == root or root in p.parents]
+        project.index.roots += [p for p in extra if p not in project.index.roots]
+        return project
+
+    def parse(self, path: Path) -> tuple[ast.Module, FileNames] | None:
+        if path not in self.parsed:
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+                self.parsed[path] = (tree, FileNames(tree))
+            except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
+                self.parsed[path] = None
+        return self.parsed[path]
+
+    def conftests(self, path: Path, root: Path) -> list[Path]:
+        found = []
+        for parent in path.resolve().parents:
+            candidate = parent / "conftest.py"
+            if candidate.is_file() and candidate != path.resolve():
+                found.append(candidate)
+            if parent == root:
+                break
+        return list(reversed(found))
+
+    def lint_file(self, path: Path, shown: str) -> list[Finding]:
+        parsed = self.parse(path)
+        if parsed is None:
+            raise GapfinderError(f"cannot parse {shown}.")
+        tree, names = parsed
+        project = self.project(path)
+        fixtures: dict[str, Fixture] = {}
+        conftests = self.conftests(path, project.root)
+        for conftest in conftests:
+            other = self.parse(conftest)
+            if other is not None:
+                fixtures.update({f.name: Fixture(f, other[1], str(conftest)) for f in _fixtures(other[0])})
+        own = _fixtures(tree)
+        fixtures.update({f.name: Fixture(f, names, shown) for f in own})
+        findings: list[Finding] = []
+        for func, in_class in [(f, False) for f in own] + _tests(tree):
+            shared = Shared(project.index, fixtures)
+            evaluator = Evaluator(shared, names, shown)
+            evaluator.run(func, in_class)
+            findings += shared.findings + check(shared)
+        findings += self.asyncio_rules(tree, names, path, shown, project, conftests)
+        findings += _override_rules(tree, path, conftests)
+        return [f if f.path else Finding(f.code, shown, f.line, f.col, f.message, f.edit) for f in findings]
+
+    def asyncio_rules(self, tree: ast.Module, names: FileNames, path: Path, shown: str, project: Project,
+                      conftests: list[Path]) -> list[Finding]:
+        texts = [path.read_text(encoding="utf-8")] + [c.read_text(encoding="utf-8") for c in conftests]
+        if any("anyio" in text or "trio" in text for text in texts):
+            return []
+        uses_plugin = ("pytest_asyncio" in names.imports or "mark.asyncio" in texts[0]
+                       or any(k.startswith("asyncio_") for k in project.options))
+        if not uses_plugin:
+            return []
+        strict = project.asyncio_mode != "auto"
+        findings: list[Finding] = []
+        for func in _fixtures(tree):
+            if not isinstance(func, ast.AsyncFunctionDef):
+                continue
+            decorator = next(d for d in func.decorator_list if _fixture_name(d))
+            plain = (names.qualify(decorator.func if isinstance(decorator, ast.Call) else decorator) or "") == "pytest.fixture"
+            if plain and strict:
+                at = decorator.func if isinstance(decorator, ast.Call) else decorator
+                findings.append(Finding(
+                    "GF201", shown, at.lineno, at.col_offset,
+                    f"async fixture `{func.name}` uses @pytest.fixture; in pytest-asyncio strict mode the test gets "
+                    "an un-run coroutine: use @pytest_asyncio.fixture",
+                    Edit("decorator", at.lineno, at.col_offset, "pytest_asyncio.fixture", "pytest.fixture",
+                         (("pytest_asyncio", None),))))
+            elif (project.root not in self.loop_scope_reported
+                  and "asyncio_default_fixture_loop_scope" not in project.options
+                  and not (isinstance(decorator, ast.Call) and any(k.arg == "loop_scope" for k in decorator.keywords))):
+                self.loop_scope_reported.add(project.root)
+                findings.append(Finding(
+                    "GF202", shown, func.lineno, func.col_offset,
+                    f"async fixture `{func.name}` runs with asyncio_default_fixture_loop_scope unset in "
+                    f"{project.root.name}'s pytest configuration: set it to \"function\""))
+        if strict and not _hooks_mark_tests(conftests):
+            module_marked = _module_marked(tree)
+            for func, in_class, class_marked in _tests_with_class(tree):
+                if isinstance(func, ast.AsyncFunctionDef) and not module_marked and not class_marked \
+                        and not _marked(func.decorator_list):
+                    findings.append(Finding(
+                        "GF203", shown, func.lineno, func.col_offset,
+                        f"async test `{func.name}` has no @pytest.mark.asyncio; pytest-asyncio strict mode will not "
+                        "run it"))
+        return findings
+
+
+def _fixture_name(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return (dotted(target) or "").endswith("fixture")
+
+
+def _fixtures(tree: ast.Module) -> list[FunctionNode]:
+    found = []
+    for node in tree.body:
+        bodies = [node] if not isinstance(node, ast.ClassDef) else node.body
+        for item in bodies:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_fixture_name, item.decorator_list)):
+                found.append(item)
+    return found
+
+
+def _tests_with_class(tree: ast.Module) -> list[tuple[FunctionNode, bool, bool]]:
+    found: list[tuple[FunctionNode, bool, bool]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            found.append((node, False, False))
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            marked = _marked(node.decorator_list) or any(
+                isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in s.targets)
+                and _mentions_mark(s.value) for s in node.body)
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
+                    found.append((item, True, marked))
+    return found
+
+
+def _tests(tree: ast.Module) -> list[tuple[FunctionNode, bool]]:
+    return [(func, in_class) for func, in_class, _ in _tests_with_class(tree)]
+
+
+def _mentions_mark(expr: ast.expr) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in ASYNC_MARKS for n in ast.walk(expr)) or any(
+        isinstance(n, ast.Constant) and n.value in ASYNC_MARKS for n in ast.walk(expr))
+
+
+def _marked(decorators: list[ast.expr]) -> bool:
+    return any(_mentions_mark(d) for d in decorators)
+
+
+def _module_marked(tree: ast.Module) -> bool:
+    return any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in s.targets)
+               and _mentions_mark(s.value) for s in tree.body)
+
+
+def _hooks_mark_tests(conftests: list[Path]) -> bool:
+    return any(re.search(r"def pytest_(collection_modifyitems|pyfunc_call|itemcollected)", c.read_text(encoding="utf-8"))
+               for c in conftests)
+
+
+def _override_rules(tree: ast.Module, path: Path, conftests: list[Path]) -> list[Finding]:
+    first = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute) and t.value.attr == "dependency_overrides"
+                for t in node.targets):
+            if first is None or (node.lineno, node.col_offset) < (first.lineno, first.col_offset):
+                first = node
+    if first is None:
+        return []
+    cleared = re.compile(r"dependency_overrides(\.clear\(|\.pop\(|\s*=\s*\{|\[[^\]]*\]\s*$)|del\s+[\w.]*dependency_overrides"
+                         r"|patch\.dict\([\w.]*dependency_overrides", re.MULTILINE)
+    texts = [path.read_text(encoding="utf-8")] + [c.read_text(encoding="utf-8") for c in conftests]
+    if any(cleared.search(text) for text in texts):
+        return []
+    return [Finding("GF302", "", first.lineno, first.col_offset,
+                    "dependency_overrides is set here and never cleared in this file or its conftest: the override "
+                    "leaks into later tests; call app.dependency_overrides.clear() in teardown")]
+
+
+def lint(paths: list[Path], codes: frozenset[str]) -> LintResult:
+    files = collect(paths)
+    linter = Linter()
+    findings: list[Finding] = []
+    skipped: list[str] = []
+    for path in files:
+        shown = _shown(path)
+        try:
+            found = linter.lint_file(path, shown)
+        except GapfinderError as exc:
+            skipped.append(exc.message)
+            continue
+        except (RecursionError, OSError, UnicodeDecodeError, ValueError) as exc:
+            skipped.append(f"{shown}: {type(exc).__name__}: {exc}")
+            continue
+        findings += found
+    unique = {(f.code, f.path, f.line, f.col): f for f in findings if f.code in codes}
+    ordered = sorted(unique.values(), key=lambda f: (f.path, f.line, f.col, f.code))
+    return LintResult(tuple(ordered), tuple(_shown(p) for p in files), tuple(skipped))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,137 @@
+"""How a test builds its doubles: one MockNode per value, with the children the test configured.
+
+Read from the test's `ast` in statement order: constructors (AsyncMock/MagicMock/Mock and their
+keywords), attribute assignments (`s.execute.return_value.scalars.return_value.all.return_value = rows`),
+`configure_mock`, `patch`/`patch.object`/`mocker.patch`/`monkeypatch.setattr`. Children the test did
+not set are the ones unittest.mock creates (see ../shared/mock-shapes.md): children and return values
+of an AsyncMock are AsyncMocks except sync magic methods; a MagicMock's __aenter__/__aexit__/__anext__
+are AsyncMocks. A spec, autospec or wraps makes the children unknown ("opaque"): no rule looks there.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+MOCK_CLASSES = {"AsyncMock": "async", "MagicMock": "magic", "NonCallableMagicMock": "magic",
+                "Mock": "mock", "NonCallableMock": "mock"}
+MOCK_MODULES = ("unittest.mock", "mock", "pytest_mock")
+ASYNC_MAGIC = frozenset({"__aenter__", "__aexit__", "__anext__"})
+SYNC_MAGIC = frozenset({"__enter__", "__exit__", "__getitem__", "__setitem__", "__delitem__", "__len__",
+                        "__iter__", "__aiter__", "__contains__", "__bool__", "__str__", "__int__", "__float__",
+                        "__hash__", "__sizeof__", "__fspath__", "__index__", "__complex__", "__round__",
+                        "__lt__", "__gt__", "__le__", "__ge__", "__eq__", "__ne__"})
+MOCK_API = ("assert_", "call_args", "call_count", "called", "mock_calls", "method_calls", "await_",
+            "reset_mock", "configure_mock", "attach_mock", "mock_add_spec", "side_effect")
+
+
+@dataclass(eq=False)
+class MockNode:
+    """One value in a test: a double (async | magic | mock), a literal ("value") or unknown ("opaque")."""
+
+    kind: str
+    explicit: bool  # built here by a constructor or patch (not a default child)
+    line: int
+    col: int
+    spec: bool = False  # spec/autospec/wraps: children unknown
+    attrs: dict[str, MockNode] = field(default_factory=dict)
+    side_effect: ast.expr | None = None
+    ctor: ast.Call | None = None  # the constructor call, for fixes
+    label: str = ""  # how the test names it: "session", "session.execute"
+    items: list[MockNode] | None = None  # a list literal's elements (`__aiter__.return_value = [a, b]`)
+    configured: set[str] = field(default_factory=set)  # names the test assigned
+    path: str = ""  # the test file that built it
+    located: bool = False  # line/col point at the test line that configured it
+
+    @property
+    def is_double(self) -> bool:
+        return self.kind in ("async", "magic", "mock")
+
+    def child(self, name: str) -> MockNode | None:
+        if name in self.attrs:
+            return self.attrs[name]
+        if not self.is_double or name.startswith(MOCK_API):
+            return None
+        if self.spec:
+            kind = "opaque"
+        elif self.kind == "async":
+            kind = "magic" if name in SYNC_MAGIC else "async"
+        elif self.kind == "magic":
+            kind = "async" if name in ASYNC_MAGIC else "magic"
+        else:
+            kind = "opaque" if name.startswith("__") else "mock"
+        label = f"{self.label}.{name}" if name != "return_value" else f"{self.label}()"
+        node = MockNode(kind, False, self.line, self.col, label=label, path=self.path)
+        self.attrs[name] = node
+        return node
+
+    def set(self, name: str, value: MockNode) -> None:
+        self.attrs[name] = value
+        self.configured.add(name)
+
+
+def opaque(node: ast.AST) -> MockNode:
+    return MockNode("opaque", True, getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+class FileNames:
+    """What the names of one test module refer to: imports and its own async/sync functions."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.imports: dict[str, str] = {}  # local name -> dotted origin
+        self.async_defs: set[str] = set()
+        self.sync_defs: dict[str, ast.FunctionDef] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = alias.name
+                    else:
+                        self.imports.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.AsyncFunctionDef):
+                self.async_defs.add(node.name)
+            elif isinstance(node, ast.FunctionDef):
+                self.sync_defs.setdefault(node.name, node)
+
+    def qualify(self, expr: ast.expr) -> str | None:
+        """The dotted origin of a Name/Attribute chain: `store.load` -> "svc.store.load"."""
+        from gapfinder.scaffold.usage import dotted
+
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        origin = self.imports.get(head)
+        if origin is None:
+            return None
+        return f"{origin}.{rest}" if rest else origin
+
+    def mock_class(self, func: ast.expr) -> str | None:
+        """"async"/"magic"/"mock" when `func` names a unittest.mock class, "autospec" for create_autospec."""
+        from gapfinder.scaffold.usage import dotted
+
+        name = dotted(func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last not in MOCK_CLASSES and last != "create_autospec":
+            return None
+        origin = self.qualify(func) or ""
+        if origin.rsplit(".", 1)[0] in MOCK_MODULES or name.split(".")[0] in ("mocker", "mock"):
+            return "autospec" if last == "create_autospec" else MOCK_CLASSES[last]
+        return None
+
+    def returns_coroutine(self, expr: ast.expr) -> bool:
+        """A lambda or sync def whose every return calls one of this module's `async def`s."""
+        if isinstance(expr, ast.Lambda):
+            returns = [expr.body]
+        elif isinstance(expr, ast.Name) and expr.id in self.sync_defs and expr.id not in self.async_defs:
+            returns = [n.value for n in ast.walk(self.sync_defs[expr.id]) if isinstance(n, ast.Return)]
+            if not returns or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(self.sync_defs[expr.id])):
+                return False
+        else:
+            return False
+        return all(
+            isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id in self.async_defs for r in returns
+        )
