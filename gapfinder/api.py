@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from gapfinder.config import Config, load_config
 from gapfinder.errors import CoverageDataError, ProjectError
-from gapfinder.model import Analysis, CoverageSet, Project, ProgressFn, RankResult, RankSummary
+from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
 
 # Below this share of source files matched, the coverage data probably describes another tree.
 _LOW_MATCH = 0.5
@@ -30,10 +31,13 @@ def rank(
     detail: also fill `details` (every module, its functions, importers, callers, missed lines).
     diff_base: pull-request mode; rows are only what changed since this git revision and no test ran.
     """
+    from gapfinder import resultcache
     from gapfinder.analysis import analyse
+    from gapfinder.coverage_data import load_coverage
+    from gapfinder.resultcache import result_key
     from gapfinder.facts import function_facts, module_facts
     from gapfinder.graph import CodeGraph
-    from gapfinder.history import read_history
+    from gapfinder.history import head, read_history
     from gapfinder.project import discover, project_root
     from gapfinder.scoring import score
     from gapfinder.testlinks import link_tests, scan_test_imports
@@ -50,6 +54,17 @@ def rank(
             hint="Point gapfinder at the project's folder, or set `source` in [tool.gapfinder].",
         )
     cache_dir = root / ".gapfinder" if use_cache else None
+    coverage_path = _coverage_path(root, config, coverage)
+    memo_key = None
+    if cache_dir is not None and diff_base is None:
+        memo_key = result_key(
+            root, (*(f.path for f in project.files), *project.test_files), coverage_path,
+            head(root) if config.git else "", {**config.values, "by": by, "detail": detail},
+        )
+        memo = resultcache.load(cache_dir, memo_key)
+        if memo is not None:  # nothing the ranking depends on has changed
+            seconds = round(time.perf_counter() - started, 2)
+            return replace(memo, summary=replace(memo.summary, seconds=seconds))
     analysis = analyse(project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
                        cache_dir=cache_dir, on_progress=on_progress)
     warnings += analysis.warnings
@@ -58,7 +73,7 @@ def rank(
         raise ProjectError(f"none of the {len(project.files)} Python files under {root} could be analysed.")
     test_imports = scan_test_imports(root, project.test_files)
 
-    coverage_set = _coverage(root, project, config, coverage)
+    coverage_set = load_coverage(coverage_path, project, config.path_map) if coverage_path else None
     if coverage_set is None:
         warnings.append(
             "no coverage data found, so every module is ranked as unmeasured; run "
@@ -109,24 +124,26 @@ def rank(
             rows = list(changed_rows(details, by))
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
                        graph.betweenness_note, started, warnings)
-    return RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
-                      diff_base, len(changed) if changed is not None else 0)
+    result = RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
+                        diff_base, len(changed) if changed is not None else 0)
+    if memo_key is not None:
+        resultcache.store(cache_dir, memo_key, result)
+    return result
 
 
-def _coverage(root: Path, project: Project, config: Config, explicit: Path | None) -> CoverageSet | None:
-    from gapfinder.coverage_data import find_coverage, load_coverage
+def _coverage_path(root: Path, config: Config, explicit: Path | None) -> Path | None:
+    """The coverage data to read: named on the command line, in the config, or found."""
+    from gapfinder.coverage_data import find_coverage
 
     if explicit is not None:
         path = Path(explicit)
     elif config.coverage:
         path = root / config.coverage
     else:
-        path = find_coverage(root)
-        if path is None:
-            return None
-    if not path.exists():
+        return find_coverage(root)
+    if not path.exists() and not any(path.parent.glob(f"{path.name}.*")):  # parallel files count
         raise CoverageDataError(f"coverage data {path} does not exist.")
-    return load_coverage(path, project, config.path_map)
+    return path
 
 
 def _match_warnings(coverage_set: CoverageSet, modules: int) -> list[str]:

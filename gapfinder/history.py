@@ -86,6 +86,11 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     return History(status, files, commits, fixes)
 
 
+def head(root: Path) -> str:
+    """HEAD's commit, or "" outside git: part of what a cached ranking depends on."""
+    return (_git(root, "rev-parse", "HEAD") or "").strip()
+
+
 def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int]:
     stats: dict[str, list] = {}  # path -> [commits, fixes, authors set, lines]
     commits = fixes = 0

@@ -169,3 +169,22 @@ def test_line_counts_from_raw_data_match_coverage_report(srclib_run, asyncsvc_ru
                 continue
             _, statements, _, missing, _ = cov.analysis2(str(run.root / row["path"]))
             assert (row["statements"], row["missed"]) == (len(statements), len(missing)), row["path"]
+
+
+def test_a_run_where_nothing_changed_is_answered_from_the_last_result(asyncsvc):
+    cov = STORED / "ci-other-root.coverage"
+    first = json.loads(rank(str(asyncsvc), "--coverage", str(cov), "--format", "json", "--top", "0").stdout)
+    assert (asyncsvc / ".gapfinder" / "rank-result.pickle").is_file()
+    again = json.loads(rank(str(asyncsvc), "--coverage", str(cov), "--format", "json", "--top", "0").stdout)
+    assert again["modules"] == first["modules"]
+    # Any change the ranking depends on is seen: an option, a source file, the coverage data.
+    top3 = json.loads(rank(str(asyncsvc), "--coverage", str(cov), "--format", "json", "--top", "3").stdout)
+    assert len(top3["modules"]) == 3
+    target = asyncsvc / "app" / "utils" / "timeutil.py"
+    target.write_text(target.read_text() + "\n\ndef extra(a, b):\n    if a:\n        return b\n    return a\n")
+    edited = by_path(json.loads(rank(str(asyncsvc), "--coverage", str(cov), "--format", "json",
+                                     "--top", "0").stdout))
+    assert edited["app/utils/timeutil.py"]["statements"] > by_path(first)["app/utils/timeutil.py"]["statements"]
+    other = json.loads(rank(str(asyncsvc), "--coverage", str(STORED / "windows-coverage.json"),
+                            "--format", "json", "--top", "0").stdout)
+    assert other["summary"]["coverage_format"] == "json"
