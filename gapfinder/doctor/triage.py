@@ -1,0 +1,152 @@
+"""Sort the failures in pytest JUnit XML files into test defects, likely product defects and unknown.
+
+Evidence comes from the failure text pytest writes (exception line and traceback locations), in
+this order: collection problems, fixtures, event-loop configuration, mock shapes, timeouts, marker
+selection; then the deepest traceback frame decides between product code raising (likely product
+defect) and everything else (unknown). Failures with one root cause are grouped.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from gapfinder.doctor.model import Failure, Finding, Group, TriageResult
+from gapfinder.errors import GapfinderError
+
+TEST = "test defect"
+PRODUCT = "likely product defect"
+UNKNOWN = "unknown"
+
+# (category, pattern over message + text, evidence)
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("import error in a test module", r"ImportError while importing test module|ERROR collecting|collection failure",
+     "pytest could not import the test module, so none of its tests ran"),
+    ("missing or misdeclared fixture", r"fixture '[^']+' not found|ScopeMismatch|recursive dependency involving fixture",
+     "pytest could not provide a fixture the test requests"),
+    ("event-loop or asyncio configuration",
+     r"async def functions are not natively supported|requested an async fixture|Event loop is closed|"
+     r"attached to a different loop|There is no current event loop|asyncio_default_fixture_loop_scope|"
+     r"got Future .* attached to a different loop|'async_generator' object has no attribute|"
+     r"'coroutine' object has no attribute '\w+'.*\n.*fixture",
+     "pytest-asyncio did not run the async test or fixture as configured"),
+    ("mock shape",
+     r"object (Magic|Async|NonCallableMagic)?Mock can't be used in 'await' expression|'coroutine' object (has no attribute|"
+     r"is not (subscriptable|iterable|callable))|does not support the asynchronous context manager protocol|"
+     r"'async for' requires an object with __aiter__ method, got coroutine|coroutine '[^']*' was never awaited|"
+     r"coroutine 'AsyncMockMixin\._execute_mock_call' was never awaited|'Mock' object does not support",
+     "the error is what a test double of the wrong shape produces"),
+    ("test-infrastructure timeout", r"Failed: Timeout|Timeout \(>|pytest-timeout|TimeoutError",
+     "the run hit a timeout"),
+    ("pattern or marker selection", r"PytestUnknownMarkWarning|not found in `markers` configuration option|"
+     r"no tests ran|file or directory not found",
+     "the selected tests or markers do not match the configuration"),
+)
+FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): (?P<exc>[A-Za-z_][\w.]*)", re.MULTILINE)
+LIBRARY = re.compile(r"(site-packages|dist-packages|/lib/python3|unittest/mock\.py|^<)")
+
+
+def is_test_path(path: str) -> bool:
+    name = Path(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or \
+        "tests" in Path(path).parts or "test" in Path(path).parts
+
+
+def read_junit(path: Path) -> list[tuple[str, str, str, str]]:
+    """(test id, "failure"|"error", message, text) for every failed or errored case."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise GapfinderError(f"{path} is not JUnit XML: {exc}.") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        raise GapfinderError(f"{path} is not JUnit XML: its root element is <{root.tag}>, not <testsuites>.")
+    cases = []
+    for case in root.iter("testcase"):
+        for kind in ("failure", "error"):
+            for problem in case.findall(kind):
+                classname, name = case.get("classname", ""), case.get("name", "")
+                test = f"{classname}::{name}" if classname else name
+                cases.append((test, kind, problem.get("message", "") or "", problem.text or ""))
+    return cases
+
+
+def classify(test: str, kind: str, message: str, text: str, source: str = "") -> Failure:
+    blob = f"{message}\n{text}"
+    frames = [m for m in FRAME.finditer(text) if not LIBRARY.search(m.group("path"))]
+    deepest = frames[-1] if frames else None
+    location = f"{deepest.group('path')}:{deepest.group('line')}" if deepest else ""
+    headline = _headline(message, text)
+    for category, pattern, evidence in PATTERNS:
+        if not re.search(pattern, blob):
+            continue
+        if category == "test-infrastructure timeout" and deepest is not None and not is_test_path(deepest.group("path")):
+            break  # product code raised TimeoutError: decided below
+        return Failure(test, kind, TEST, category, headline, evidence, location, source=source)
+    if deepest is not None and not is_test_path(deepest.group("path")) and not re.search(r"Mock|coroutine", headline):
+        return Failure(test, kind, PRODUCT, "product code raised", headline,
+                       f"the deepest frame, {location}, is product code raising {deepest.group('exc')} "
+                       "on the test's inputs", location, source=source)
+    if deepest is not None and deepest.group("exc") == "AssertionError":
+        return Failure(test, kind, UNKNOWN, "assertion in the test", headline,
+                       f"an assertion in the test failed at {location}: the product's value or the test's "
+                       "expectation is wrong", location, source=source)
+    return Failure(test, kind, UNKNOWN, "unexplained", headline, "no known pattern matched", location, source=source)
+
+
+def _headline(message: str, text: str) -> str:
+    errors = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    named = [e for e in errors if re.match(r"[\w.]*(Error|Exception|Exit)\b", e)]
+    line = named[-1] if named else next((e for e in errors if e and not e.startswith(("+", "-", "?", "where"))), "")
+    return (line or message.splitlines()[0] if (line or message) else "").strip()[:300]
+
+
+def _cause(failure: Failure) -> str:
+    text = re.sub(r"0x[0-9a-f]+|\b\d+\b", "N", failure.message)
+    text = re.sub(r"'test_[^']*'", "'test_…'", text)
+    return f"{failure.category}: {text}" + (f" at {failure.location}" if failure.verdict == PRODUCT else "")
+
+
+def explain(failure: Failure, findings: list[Finding]) -> Failure:
+    """Attach the lint finding in the failing test's function, when there is one."""
+    from dataclasses import replace
+
+    name = failure.test.rsplit("::", 1)[-1].split("[", 1)[0]
+    module = failure.test.split("::", 1)[0]
+    for finding in findings:
+        stem = Path(finding.path).with_suffix("").as_posix().replace("/", ".")
+        if not (stem.endswith(module) or module.endswith(stem) or module.endswith(Path(finding.path).stem)):
+            continue
+        span = _function_span(Path(finding.path), name)
+        if span and span[0] <= finding.line <= span[1]:
+            return replace(failure, finding=f"{finding.code} {finding.path}:{finding.line}")
+    return failure
+
+
+def _function_span(path: Path, name: str) -> tuple[int, int] | None:
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, OSError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node.lineno, node.end_lineno or node.lineno
+    return None
+
+
+def triage(paths: list[Path], findings: list[Finding] | tuple[Finding, ...] = ()) -> TriageResult:
+    failures = [explain(classify(*case, source=str(path)), list(findings)) for path in paths for case in read_junit(path)]
+    groups: dict[tuple[str, str, str], list[Failure]] = {}
+    for failure in failures:
+        groups.setdefault((failure.verdict, failure.category, _cause(failure)), []).append(failure)
+    order = {TEST: 0, PRODUCT: 1, UNKNOWN: 2}
+    built = tuple(Group(v, c, cause, tuple(items)) for (v, c, cause), items in
+                  sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], kv[0][2])))
+    counts: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    for failure in failures:
+        counts[failure.verdict] = counts.get(failure.verdict, 0) + 1
+        categories[failure.category] = categories.get(failure.category, 0) + 1
+    return TriageResult(built, len(failures), counts, categories)
