@@ -232,5 +232,63 @@ def progress(
     sys.stdout.write(report)
 
 
+class DoctorFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+@app.command()
+def doctor(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Test files or folders to lint. [default: tests]"),
+    fmt: DoctorFormat = typer.Option(DoctorFormat.text, "--format", "-f", help="Output format."),
+    fix: bool = typer.Option(False, "--fix", help="Print the diff of the safe rewrites (with --write: apply them)."),
+    write: bool = typer.Option(False, "--write", help="With --fix: write the rewritten files."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes or prefixes to report (GF1,GF301)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes or prefixes to leave out."),
+    junit: Optional[List[Path]] = typer.Option(None, "--junit", help="pytest JUnit XML to triage (repeatable)."),
+) -> None:
+    """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
+    from gapfinder.doctor import lint, select_rules
+    from gapfinder.doctor.report import render
+
+    def action() -> tuple[str, bool, list[str]]:
+        codes = select_rules(select, ignore)
+        targets = list(paths or [])
+        if not targets and not junit:
+            targets = [Path("tests")]
+        result = lint(targets, codes) if targets else None
+        triaged = None
+        if junit:
+            from gapfinder.doctor.triage import triage
+
+            triaged = triage(list(junit), result.findings if result else ())
+        notes: list[str] = list(result.skipped) if result else []
+        if fix and result is not None:
+            from gapfinder.doctor.fix import fix_files
+
+            applied = 0
+            diffs = []
+            for fixed in fix_files(result.findings, write=write):
+                if fixed.error:
+                    notes.append(f"{fixed.path}: not fixed: {fixed.error}")
+                elif fixed.diff:
+                    diffs.append(fixed.diff)
+                    applied += len(fixed.fixed)
+                    console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
+            left = len(result.findings) - (applied if write else 0)
+            return "".join(diffs), left > 0, notes
+        failed = bool(result and result.findings) or bool(triaged and triaged.total)
+        return render(result, triaged, fmt.value), failed, notes
+
+    report, failed, notes = _run(action)
+    sys.stdout.write(report)
+    for note in notes:
+        console.warn(note)
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app(prog_name="gapfinder")
