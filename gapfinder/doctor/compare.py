@@ -163,7 +163,7 @@ def check(shared: Shared) -> list[Finding]:
                 f"`{node.label or 'mock'}` is awaited by the code; `{attr.attr}` passes even if it was never "
                 f"awaited: use `{new}`", Edit("rename", attr.lineno, attr.col_offset, new, attr.attr)))
     for node, call, target, path in shared.schedulers:
-        if node.is_double and node.side_effect is None:
+        if node.is_double and node.side_effect is None and id(node) not in shared.not_called:
             findings.append(Finding(
                 "GF107", path, call.lineno, call.col_offset,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "

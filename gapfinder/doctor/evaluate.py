@@ -51,6 +51,7 @@ class Shared:
     asserts: list[tuple[MockNode, ast.Attribute, str]] = field(default_factory=list)
     schedulers: list[tuple[MockNode, ast.Call, str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    not_called: set[int] = field(default_factory=set)  # doubles the test asserts were never called
     fixture_values: dict[str, object] = field(default_factory=dict)
     # doubles patched over a module-level name, and the project functions the test calls: a patched
     # name is compared with its use in the called functions of that module only
@@ -134,7 +135,7 @@ class Evaluator:
         else:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
-                    self.scan(child)
+                    self.scan(child)  # includes `assert` tests
             for part in ("body", "orelse", "finalbody"):
                 self.block(getattr(node, part, []) or [])
             for handler in getattr(node, "handlers", []) or []:
@@ -201,10 +202,20 @@ class Evaluator:
             if isinstance(node, ast.Call):
                 calls.append(node)
             stack.extend(ast.iter_child_nodes(node))
+        for node in ast.walk(expr):  # `m.call_count == 0`, `not m.called`: a spy that must stay unused
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) \
+                    and node.left.attr in ("call_count", "await_count") and \
+                    isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value == 0:
+                self._not_called(node.left.value)
+            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
+                    isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
+                self._not_called(node.operand.value)
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             func = call.func
             name = dotted(func) or ""
-            if isinstance(func, ast.Attribute) and func.attr in ASSERT_CALLED:
+            if isinstance(func, ast.Attribute) and func.attr in ("assert_not_called", "assert_not_awaited"):
+                self._not_called(func.value)
+            elif isinstance(func, ast.Attribute) and func.attr in ASSERT_CALLED:
                 base = self.eval(func.value)
                 if isinstance(base, MockNode) and base.is_double:
                     self.shared.asserts.append((base, func, self.path))
@@ -216,6 +227,11 @@ class Evaluator:
                     self.configure(base, call)
             else:
                 self.project_call(call)
+
+    def _not_called(self, expr: ast.expr) -> None:
+        node = self.eval(expr)
+        if isinstance(node, MockNode):
+            self.shared.not_called.add(id(node))
 
     def eval(self, expr: ast.expr) -> object:
         if isinstance(expr, ast.Name):
