@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from gapfinder import __version__
 from gapfinder.model import ModuleDetail, Ranked, RankResult
+from gapfinder.reports.ranges import line_spans, span_text
 
 # Positions in a module array; report.js reads them through the same names (keep in step).
 MODULE_FIELDS = ("name", "path", "score", "coverage", "statements", "missed", "test_type",
@@ -30,13 +31,7 @@ HISTORY_LIMIT = 500
 
 def _ranges(lines: Sequence[int]) -> str:
     """(3, 4, 5, 9) -> "3-5,9": line ranges as one short string."""
-    spans: list[list[int]] = []
-    for line in lines:
-        if spans and line == spans[-1][1] + 1:
-            spans[-1][1] = line
-        else:
-            spans.append([line, line])
-    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+    return ",".join(span_text(a, b) for a, b in line_spans(lines))
 
 
 def _module(detail: ModuleDetail, index: dict[str, int], tests: dict[str, int],

@@ -6,19 +6,15 @@ from typing import Sequence
 
 from gapfinder.diff import changed_coverage
 from gapfinder.model import RankResult
+from gapfinder.reports.ranges import line_spans, span_text
 
 MARKER = "<!-- gapfinder-pr-report -->"  # lets a CI job find and update its own comment
 
 
 def line_ranges(lines: Sequence[int], limit: int = 12) -> str:
     """(3, 4, 5, 9) -> "3-5, 9"; long lists end with "…"."""
-    spans: list[list[int]] = []
-    for line in lines:
-        if spans and line == spans[-1][1] + 1:
-            spans[-1][1] = line
-        else:
-            spans.append([line, line])
-    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:limit])
+    spans = line_spans(lines)
+    text = ", ".join(span_text(a, b) for a, b in spans[:limit])
     return text + (", …" if len(spans) > limit else "")
 
 
