@@ -11,8 +11,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from typing import Mapping, Sequence
 
-from gapfinder.facts import Facts, _run_statements, function_facts
-from gapfinder.graph import CodeGraph, _function_index
+from gapfinder.facts import Facts, function_facts, run_statements
+from gapfinder.graph import CodeGraph, function_index
 from gapfinder.history import History
 from gapfinder.model import FileCoverage, FunctionDetail, ModuleDetail, ModuleInfo
 from gapfinder.scoring import score
@@ -49,7 +49,7 @@ def build_details(
         cov = covered.get(info.path)
         statements = (tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None
                       else info.statements)
-        ran = _run_statements(info, cov)
+        ran = run_statements(info, cov)
         missed = tuple(line for line in statements if line not in ran)
         functions = tuple(
             FunctionDetail(function_rows[(info.path, f.line)], f.end_line,
@@ -79,7 +79,7 @@ def _span(lines: Sequence[int], first: int, last: int) -> tuple[int, ...]:
 
 def _callers(modules: Sequence[ModuleInfo]) -> dict[str, set[str]]:
     """module -> functions in other modules that call one of its functions."""
-    owner = _function_index(modules)
+    owner = function_index(modules)
     found: dict[str, set[str]] = defaultdict(set)
     for info in modules:
         for function in info.functions:

@@ -62,7 +62,7 @@ def _span(lines: Sequence[int], first: int, last: int) -> Sequence[int]:
     return lines[bisect_left(lines, first) : bisect_right(lines, last)]
 
 
-def _run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int]:
+def run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int]:
     """Statement lines that ran.
 
     Reports (xml, json, lcov) already name statements. Raw .coverage data may record a
@@ -109,7 +109,7 @@ def module_facts(
     tests: tuple[str, ...],
 ) -> Facts:
     statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
-    ran = _run_statements(info, cov)
+    ran = run_statements(info, cov)
     covered = len(ran.intersection(statements))
     if cov is not None and cov.branches_total is not None:
         branches, branches_covered = cov.branches_total, cov.branches_covered or 0
@@ -149,7 +149,7 @@ def function_facts(
     """One Facts per function; body statements only (the def line runs at import time)."""
     statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
     file_history = _file_history(history, info.path)
-    ran = _run_statements(info, cov)
+    ran = run_statements(info, cov)
     for function in info.functions:
         body = _span(statements, function.line + 1, function.end_line)
         covered = sum(1 for line in body if line in ran)

@@ -44,7 +44,7 @@ class CodeGraph:
                     if target != info.module:
                         self._imported[info.module].add(target)
                         self._importers[target].add(info.module)
-        self._function_owner = _function_index(modules)
+        self._function_owner = function_index(modules)
         self.call_fan_in: Counter[str] = Counter()  # "module:qualname" -> calling functions
         self.module_call_fan_in: Counter[str] = Counter()  # module -> calls from other modules
         for info in modules:
@@ -89,7 +89,7 @@ class CodeGraph:
         return len(self._imported.get(module, ()))
 
 
-def _function_index(modules: Sequence[ModuleInfo]) -> Mapping[str, str]:
+def function_index(modules: Sequence[ModuleInfo]) -> Mapping[str, str]:
     """Dotted name a call may use ("pkg.mod.func", "pkg.mod.Class.method") -> "pkg.mod:qualname".
 
     A call to a class resolves to its __init__ when the class defines one.
