@@ -98,6 +98,9 @@ def scaffold(
     from gapfinder.scaffold import writer
 
     if project_root is None:
+        looks_like_path = module.endswith(".py") or "/" in module or "\\" in module
+        if looks_like_path and not Path(module).exists():
+            raise ProjectError(f"{module} does not exist.")
         start = Path(module).resolve().parent if Path(module).exists() else Path.cwd()
         project_root = find_root(start)
     root = project_root.resolve()

@@ -112,3 +112,9 @@ def test_existing_pytest_configure_is_left_alone_with_a_warning(shapes) -> None:
     assert result.exit_code == 0, result.output
     assert mine in conftest.read_text()  # only an import was inserted above it
     assert "already has a pytest_configure" in result.stderr
+
+
+def test_a_missing_module_path_says_it_does_not_exist(tmp_path):
+    result = runner.invoke(app, ["scaffold", str(tmp_path / "nope.py")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.py'} does not exist."
