@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from gapfinder.config import Config, load_config
 from gapfinder.errors import CoverageDataError, ProjectError
+from gapfinder.history import repo_prefix
 from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
 
 # Below this share of source files matched, the coverage data probably describes another tree.
@@ -184,6 +185,7 @@ def _summary(root, units, analysis: Analysis, coverage_set, git_status, history,
         git_commits=history.commits if history else 0,
         git_fixes=history.fix_commits if history else 0,
         betweenness=betweenness,
+        repo_prefix=repo_prefix(root),
         seconds=round(time.perf_counter() - started, 2),
         warnings=tuple(warnings),
     )

@@ -86,6 +86,11 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     return History(status, files, commits, fixes)
 
 
+def repo_prefix(root: Path) -> str:
+    """The folder's path inside its git repository ("app/" for a subfolder; "" at the top or outside git)."""
+    return (_git(root, "rev-parse", "--show-prefix") or "").strip()
+
+
 def head(root: Path) -> str:
     """HEAD's commit, or "" outside git: part of what a cached ranking depends on."""
     return (_git(root, "rev-parse", "HEAD") or "").strip()

@@ -186,6 +186,7 @@ class RankSummary:
     betweenness: str  # "exact", "sampled from k of n modules", or why it was skipped
     seconds: float
     warnings: tuple[str, ...] = field(default=())
+    repo_prefix: str = ""  # the project's folder inside its git repository ("" at the top or outside git)
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,17 @@ def test_function_results_point_inside_their_function(asyncsvc):
         line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
         assert line >= 1, name
         assert result["locations"][0]["logicalLocations"][0]["kind"] == "function"
+
+
+def test_uris_are_relative_to_the_repository_when_the_project_is_a_subfolder(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    project = Path(shutil.copytree(FIXTURES / "asyncsvc", repo / "services" / "api"))
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    log = sarif(project)
+    validate(log)
+    run = log["runs"][0]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    assert uris and all(u.startswith("services/api/app/") for u in uris)
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"

@@ -55,7 +55,7 @@ def _first_missed(result: RankResult) -> dict[tuple[str, int], tuple[int, int]]:
     return regions
 
 
-def _result(row: Ranked, region: tuple[int, int] | None) -> dict[str, Any]:
+def _result(row: Ranked, region: tuple[int, int] | None, prefix: str) -> dict[str, Any]:
     rule = _rule(row)
     start, end = region or (max(1, row.line), max(1, row.line))
     cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}% covered"
@@ -69,7 +69,7 @@ def _result(row: Ranked, region: tuple[int, int] | None) -> dict[str, Any]:
         "message": {"text": text},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": row.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": prefix + row.path, "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": start, "endLine": end},
             },
             "logicalLocations": [{"fullyQualifiedName": what,
@@ -88,7 +88,10 @@ def _result(row: Ranked, region: tuple[int, int] | None) -> dict[str, Any]:
 
 
 def rank_sarif(result: RankResult) -> str:
+    """SARIF 2.1.0. URIs are relative to the git repository's top, as code scanning expects,
+    also when the analysed project is a subfolder of the repository."""
     regions = _first_missed(result)
+    prefix = result.summary.repo_prefix
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "gapfinder",
@@ -102,8 +105,8 @@ def rank_sarif(result: RankResult) -> str:
                 for rid, name, short, full in RULES
             ],
         }},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(result.summary.root)}},
-        "results": [_result(row, regions.get((row.path, row.line))) for row in result.rows],
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(result.summary.root, prefix)}},
+        "results": [_result(row, regions.get((row.path, row.line)), prefix) for row in result.rows],
         "columnKind": "unicodeCodePoints",
         "properties": {"by": result.by, "lineCoverage": result.summary.line_coverage,
                        **({"diffBase": result.diff_base} if result.diff_base else {})},
@@ -111,8 +114,11 @@ def rank_sarif(result: RankResult) -> str:
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
 
 
-def _root_uri(root: str) -> str:
+def _root_uri(root: str, prefix: str) -> str:
     from pathlib import Path
 
-    uri = Path(root).resolve().as_uri()
+    top = Path(root).resolve()
+    for _ in Path(prefix).parts:
+        top = top.parent
+    uri = top.as_uri()
     return uri if uri.endswith("/") else uri + "/"
