@@ -12,12 +12,11 @@ sample of sources on middling ones, and not at all past that — `betweenness_no
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from gapfinder import cachefile
 from gapfinder.model import ModuleInfo
 
 # Measured on 2 cores: one betweenness source costs about (nodes + edges) / 700 ms.
@@ -112,29 +111,16 @@ def _centrality(nodes: list[str], edges: Mapping[str, set[str]], cache_dir: Path
         digest.update(node.encode() + b"\0" + "\0".join(sorted(edges[node])).encode() + b"\n")
     key = digest.hexdigest()
     cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
-    if cache is not None:
-        try:
-            with open(cache, "rb") as handle:
-                stored_key, value = pickle.load(handle)
-            if stored_key == key:
-                return value
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            pass  # absent or corrupt: compute again
+    value = cachefile.load(cache, key)
+    if value is not None:
+        return value
     import networkx as nx
 
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from((a, b) for a in nodes for b in edges[a])
     value = (_pagerank(graph), *_betweenness(graph))
-    if cache is not None:
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f"{_CACHE_FILE}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as handle:
-                pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache)  # atomic: concurrent runs never read half a file
-        except OSError:
-            pass  # a read-only project still gets its ranking
+    cachefile.store(cache, key, value)
     return value
 
 

@@ -9,7 +9,6 @@ HEAD does.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,12 +17,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
 
+from gapfinder import cachefile
 from gapfinder.errors import ConfigError
 from gapfinder.model import FileHistory
 
 _UNITS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
 _WINDOW = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?(\s+ago)?\s*$", re.IGNORECASE)
 _CACHE_VERSION = 1
+_CACHE_FILE = "history.pickle"
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,13 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     head_time = int((_git(root, "log", "-1", "--format=%ct", "HEAD") or "0").strip() or 0)
     start = start_of(head_time)
     key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
-    cached = _load_cache(cache_dir, key)
+    cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
+    cached = cachefile.load(cache, key)
     if cached is None:
         raw = _git(root, "log", "--no-merges", "--no-renames", f"--since={start}",
                    "--format=%x1e%H%x1f%ae%x1f%s", "--numstat", "HEAD", "--", ".")
         cached = _parse_log(raw or "", prefix, fix_re)
-        _save_cache(cache_dir, key, cached)
+        cachefile.store(cache, key, cached)
     files, commits, fixes = cached
     status = "shallow" if shallow == "true" else "used"
     return History(status, files, commits, fixes)
@@ -135,33 +137,3 @@ def _git(root: Path, *args: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None
-
-
-def _load_cache(cache_dir: Path | None, key: str) -> tuple[dict[str, FileHistory], int, int] | None:
-    if cache_dir is None:
-        return None
-    try:
-        data = json.loads((cache_dir / "history.json").read_text(encoding="utf-8"))
-        if data["key"] != key:
-            return None
-        files = {p: FileHistory(*v) for p, v in data["files"].items()}
-        return files, int(data["commits"]), int(data["fixes"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # absent or corrupt: recompute
-
-
-def _save_cache(cache_dir: Path | None, key: str, value: tuple[dict[str, FileHistory], int, int]) -> None:
-    if cache_dir is None:
-        return
-    files, commits, fixes = value
-    payload = {
-        "key": key, "commits": commits, "fixes": fixes,
-        "files": {p: [h.commits, h.fixes, h.authors, h.lines_changed] for p, h in files.items()},
-    }
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f"history.json.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(tmp, cache_dir / "history.json")  # atomic: concurrent runs never see half a file
-    except OSError:
-        pass  # a read-only project still gets its ranking

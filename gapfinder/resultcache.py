@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from gapfinder import __version__
+from gapfinder import __version__, cachefile
 from gapfinder.model import RankResult
 
 _FILE = "rank-result.pickle"
@@ -48,21 +47,9 @@ def _stat(path: Path, label: str) -> str:
 
 
 def load(cache_dir: Path, key: str) -> RankResult | None:
-    try:
-        with open(cache_dir / _FILE, "rb") as handle:
-            stored_key, result = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            ImportError, IndexError):
-        return None  # absent, corrupt, or written by another version: compute again
-    return result if stored_key == key and isinstance(result, RankResult) else None
+    result = cachefile.load(cache_dir / _FILE, key)
+    return result if isinstance(result, RankResult) else None
 
 
 def store(cache_dir: Path, key: str, result: RankResult) -> None:
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f"{_FILE}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as handle:
-            pickle.dump((key, result), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache_dir / _FILE)  # atomic: concurrent runs never read half a file
-    except OSError:
-        pass  # a read-only project still gets its ranking
+    cachefile.store(cache_dir / _FILE, key, result)
