@@ -9,7 +9,6 @@ from typing import Any, Mapping
 
 from gapfinder.config import Config, load_config
 from gapfinder.errors import CoverageDataError, ProjectError
-from gapfinder.history import repo_prefix
 from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
 
 # Below this share of source files matched, the coverage data probably describes another tree.
@@ -38,7 +37,7 @@ def rank(
     from gapfinder.resultcache import result_key
     from gapfinder.facts import function_facts, module_facts
     from gapfinder.graph import CodeGraph
-    from gapfinder.history import head, read_history
+    from gapfinder.history import git_location, read_history
     from gapfinder.project import discover, project_root
     from gapfinder.scoring import score
     from gapfinder.testlinks import link_tests, scan_test_imports
@@ -56,11 +55,12 @@ def rank(
         )
     cache_dir = root / ".gapfinder" if use_cache else None
     coverage_path = _coverage_path(root, config, coverage)
+    head, prefix = git_location(root)
     memo_key = None
     if cache_dir is not None and diff_base is None:
         memo_key = result_key(
             root, (*(f.path for f in project.files), *project.test_files), coverage_path,
-            head(root) if config.git else "", {**config.values, "by": by, "detail": detail},
+            head if config.git else "", {**config.values, "by": by, "detail": detail},
         )
         memo = resultcache.load(cache_dir, memo_key)
         if memo is not None:  # nothing the ranking depends on has changed
@@ -124,7 +124,7 @@ def rank(
         if changed is not None:
             rows = list(changed_rows(details, by))
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
-                       graph.betweenness_note, started, warnings)
+                       graph.betweenness_note, prefix, started, warnings)
     result = RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
                         diff_base, len(changed) if changed is not None else 0)
     if memo_key is not None:
@@ -160,7 +160,7 @@ def _match_warnings(coverage_set: CoverageSet, modules: int) -> list[str]:
 
 
 def _summary(root, units, analysis: Analysis, coverage_set, git_status, history, config, betweenness,
-             started, warnings) -> RankSummary:
+             prefix, started, warnings) -> RankSummary:
     statements = sum(u.statements for u in units)
     covered = sum(u.covered for u in units)
     branches = sum(u.branches for u in units)
@@ -185,7 +185,7 @@ def _summary(root, units, analysis: Analysis, coverage_set, git_status, history,
         git_commits=history.commits if history else 0,
         git_fixes=history.fix_commits if history else 0,
         betweenness=betweenness,
-        repo_prefix=repo_prefix(root),
+        repo_prefix=prefix,
         seconds=round(time.perf_counter() - started, 2),
         warnings=tuple(warnings),
     )

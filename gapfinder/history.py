@@ -88,14 +88,14 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     return History(status, files, commits, fixes)
 
 
-def repo_prefix(root: Path) -> str:
-    """The folder's path inside its git repository ("app/" for a subfolder; "" at the top or outside git)."""
-    return (_git(root, "rev-parse", "--show-prefix") or "").strip()
-
-
-def head(root: Path) -> str:
-    """HEAD's commit, or "" outside git: part of what a cached ranking depends on."""
-    return (_git(root, "rev-parse", "HEAD") or "").strip()
+def git_location(root: Path) -> tuple[str, str]:
+    """(HEAD's commit, the folder's path inside its repository such as "app/"), "" for each
+    unknown part: what a cached ranking depends on, and where SARIF paths start."""
+    out = _git(root, "rev-parse", "--show-prefix", "HEAD")
+    if out is not None:
+        prefix, sha = (out.split("\n") + ["", ""])[:2]
+        return sha.strip(), prefix.strip()
+    return "", (_git(root, "rev-parse", "--show-prefix") or "").strip()  # a repository with no commit
 
 
 def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int]:
