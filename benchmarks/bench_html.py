@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
 
 from gapfinder import api  # noqa: E402
-from gapfinder.reports import render_rank  # noqa: E402
+from gapfinder.reports.html import rank_html  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "fixtures" / "asyncsvc"
@@ -86,7 +86,7 @@ def main() -> None:
             for label, root, coverage in projects:
                 result = api.rank(root, coverage=coverage, detail=True, overrides={"git": False})
                 start = time.perf_counter()
-                html = render_rank(result, "html")
+                html = rank_html(result)
                 render = time.perf_counter() - start
                 page_path = work / f"{root.name}.html"
                 page_path.write_text(html, encoding="utf-8")

@@ -49,9 +49,9 @@ for folder, _, names in os.walk(sys.argv[1]):
 _ANALYSE_ONLY = """
 import sys
 from pathlib import Path
-from gapfinder.analysis import analyse
+from gapfinder.rank.runner import analyse
 from gapfinder.config import load_config
-from gapfinder.project import discover
+from gapfinder.core.project import discover
 root = Path(sys.argv[1])
 project = discover(root, load_config(root))
 result = analyse(project, max_file_bytes=2_000_000, cache_dir=root / ".gapfinder")
@@ -122,7 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated module counts")
     parser.add_argument("--mode", choices=("cli", "analyse", "both"), default="both",
-                        help="cli: the whole `gapfinder rank`; analyse: gapfinder.analysis.analyse only")
+                        help="cli: the whole `gapfinder rank`; analyse: gapfinder.rank.runner.analyse only")
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder; one size only")
     parser.add_argument("--median-lines", type=int, default=150,
                         help="median module size; the issue's '50,000 small modules' suggests about 40")

@@ -18,8 +18,8 @@ import tarfile
 import venv
 from pathlib import Path
 
-from gapfinder.progress import pytest_items
-from gapfinder.testcount import count_tests
+from gapfinder.progress.measure import pytest_items
+from gapfinder.progress.count import count_tests
 
 # name -> (version, extra test requirements)
 PROJECTS: dict[str, tuple[str, tuple[str, ...]]] = {

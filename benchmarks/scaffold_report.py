@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "scaffold
 from scaffold_runner import body_coverage, copy_fixture, coverage_json, run_pytest  # noqa: E402
 
 from gapfinder.config import load_config  # noqa: E402
-from gapfinder.project import discover  # noqa: E402
-from gapfinder.scaffold import scaffold  # noqa: E402
+from gapfinder.core.project import discover  # noqa: E402
+from gapfinder.scaffold.pipeline import scaffold  # noqa: E402
 from gapfinder.scaffold.writer import file_name_for  # noqa: E402
 
 KINDS = ("unit", "integration", "e2e")

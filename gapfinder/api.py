@@ -1,18 +1,32 @@
-"""The pipelines as plain functions: options in, value objects out. Never prints."""
+"""The one façade of gapfinder's four commands: options in, value objects out. Never prints.
+
+The CLI reaches the pipelines only through here, and pipelines never import each other: where one
+command needs another's answer (progress joins rank's priorities, `scaffold --top` scaffolds them),
+the join is made here.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from gapfinder.config import Config, load_config
-from gapfinder.errors import CoverageDataError, ProjectError
-from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
+from gapfinder.config import load_config
+from gapfinder.core.git import git_location
+from gapfinder.core.project import discover
+from gapfinder.doctor.fix import fix_files
+from gapfinder.doctor.lint import lint
+from gapfinder.doctor.model import DoctorResult
+from gapfinder.doctor.rules import select_rules
+from gapfinder.doctor.triage import triage
+from gapfinder.model import ProgressFn, RankResult
+from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
+from gapfinder.rank.coverage_data import load_coverage, stated_totals
+from gapfinder.rank.pipeline import coverage_path, rank as _rank
+from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
+from gapfinder.scaffold.result import ScaffoldResult
 
-# Below this share of source files matched, the coverage data probably describes another tree.
-_LOW_MATCH = 0.5
+__all__ = ["DoctorResult", "doctor", "progress", "rank", "scaffold"]
 
 
 def rank(
@@ -26,166 +40,72 @@ def rank(
     detail: bool = False,
     diff_base: str | None = None,
 ) -> RankResult:
-    """Analyse the project at `path` and rank its modules (or functions) by test-gap priority.
-
-    detail: also fill `details` (every module, its functions, importers, callers, missed lines).
-    diff_base: pull-request mode; rows are only what changed since this git revision and no test ran.
-    """
-    from gapfinder import resultcache
-    from gapfinder.analysis import analyse
-    from gapfinder.coverage_data import load_coverage
-    from gapfinder.resultcache import result_key
-    from gapfinder.facts import function_facts, module_facts
-    from gapfinder.graph import CodeGraph
-    from gapfinder.history import git_location, read_history
-    from gapfinder.project import discover, project_root
-    from gapfinder.scoring import score
-    from gapfinder.testlinks import link_tests, scan_test_imports
-
-    started = time.perf_counter()
-    root = project_root(path)
-    config = load_config(root, overrides)
-    warnings = list(config.warnings)
-    project = discover(root, config)
-    if not project.files:
-        raise ProjectError(
-            f"no Python source files found under {root} (tests, virtual environments and build "
-            "folders are left out).",
-            hint="Point gapfinder at the project's folder, or set `source` in [tool.gapfinder].",
-        )
-    cache_dir = root / ".gapfinder" if use_cache else None
-    coverage_path = _coverage_path(root, config, coverage)
-    head, prefix = git_location(root)
-    memo_key = None
-    if cache_dir is not None and diff_base is None:
-        memo_key = result_key(
-            root, (*(f.path for f in project.files), *project.test_files), coverage_path,
-            head if config.git else "", {**config.values, "by": by, "detail": detail},
-        )
-        memo = resultcache.load(cache_dir, memo_key)
-        if memo is not None:  # nothing the ranking depends on has changed
-            seconds = round(time.perf_counter() - started, 2)
-            return replace(memo, summary=replace(memo.summary, seconds=seconds))
-    analysis = analyse(project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
-                       cache_dir=cache_dir, on_progress=on_progress)
-    warnings += analysis.warnings
-    warnings += [f"skipped {s.path}: {s.reason}" for s in analysis.skipped]
-    if not analysis.modules:
-        raise ProjectError(f"none of the {len(project.files)} Python files under {root} could be analysed.")
-    test_imports = scan_test_imports(root, project.test_files)
-
-    coverage_set = load_coverage(coverage_path, project, config.path_map) if coverage_path else None
-    if coverage_set is None:
-        warnings.append(
-            "no coverage data found, so every module is ranked as unmeasured; run "
-            "`coverage run -m pytest` first or pass --coverage FILE"
-        )
-    else:
-        warnings += _match_warnings(coverage_set, len(analysis.modules))
-    covered = coverage_set.files if coverage_set else {}
-
-    history = None
-    git_status = "off"
-    if config.git:
-        history = read_history(root, config.since, config.fix_pattern, cache_dir)
-        git_status = history.status
-        if history.status == "shallow":
-            warnings.append("shallow git clone: churn and fix counts only see the history it has")
-
-    if on_progress:
-        on_progress("graph", 0, 1)
-    graph = CodeGraph(analysis.modules, cache_dir)
-    if on_progress:
-        on_progress("graph", 1, 1)
-    tests = link_tests(analysis.modules, test_imports, covered)
-    module_units = []
-    function_units = []
-    for info in analysis.modules:
-        file_tests = tests.get(info.module, ())
-        cov = covered.get(info.path)
-        module_units.append(module_facts(info, cov, history, graph, file_tests))
-        if by == "function":
-            function_units.extend(function_facts(info, cov, history, graph, file_tests))
-    # Nothing to test in a unit without statements (an empty __init__.py, a bare protocol).
-    units = [u for u in (function_units if by == "function" else module_units) if u.statements]
-    top = config.top
-    rows = score(units, config.weights, config.since, top)
-    details: tuple = ()
-    changed = None
-    if diff_base is not None:
-        from gapfinder.diff import changed_lines, changed_rows
-
-        changed = changed_lines(root, diff_base)
-    if detail or changed is not None:
-        from gapfinder.detail import build_details
-
-        details = build_details(analysis.modules, module_units, covered, history, graph, tests,
-                                config.weights, config.since, changed)
-        if changed is not None:
-            rows = list(changed_rows(details, by))
-    summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
-                       graph.betweenness_note, prefix, started, warnings)
-    result = RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
-                        diff_base, len(changed) if changed is not None else 0)
-    if memo_key is not None:
-        resultcache.store(cache_dir, memo_key, result)
-    return result
+    """Rank the project's modules (or functions) by test-gap priority; see rank/pipeline.py."""
+    return _rank(path, coverage=coverage, by=by, use_cache=use_cache, on_progress=on_progress,
+                 overrides=overrides, detail=detail, diff_base=diff_base)
 
 
-def _coverage_path(root: Path, config: Config, explicit: Path | None) -> Path | None:
-    """The coverage data to read: named on the command line, in the config, or found."""
-    from gapfinder.coverage_data import find_coverage
-
-    if explicit is not None:
-        path = Path(explicit)
-    elif config.coverage:
-        path = root / config.coverage
-    else:
-        return find_coverage(root)
-    if not path.exists() and not any(path.parent.glob(f"{path.name}.*")):  # parallel files count
-        raise CoverageDataError(f"coverage data {path} does not exist.")
-    return path
+def progress(
+    path: Path,
+    *,
+    target: str | None = None,
+    record: bool = False,
+    collect: bool = False,
+    on_progress: ProgressFn | None = None,
+) -> ProgressResult:
+    """Count the project's tests by kind toward a target, joined with rank's top priorities."""
+    return measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
+                   priorities=_priorities)
 
 
-def _match_warnings(coverage_set: CoverageSet, modules: int) -> list[str]:
-    matched = len(coverage_set.files)
-    if matched >= _LOW_MATCH * modules or matched >= coverage_set.recorded:
-        return []
-    sample = ", ".join(coverage_set.unmatched[:3])
-    return [
-        f"only {matched} of {modules} source files matched the coverage data "
-        f"({coverage_set.recorded} recorded); unmatched examples: {sample}. If the data was "
-        "recorded elsewhere, map it with --path-map OLD=NEW"
-    ]
+def _priorities(root: Path) -> RankedCoverage | None:
+    """rank's top rows and the data's own totals, when the project has coverage data to rank by."""
+    config = load_config(root)
+    path = coverage_path(root, config, None)
+    if path is None or not path.exists():
+        return None
+    line, branch = stated_totals(load_coverage(path, discover(root, config), config.path_map))
+    ranked = rank(root, coverage=path, overrides={"top": TOP_PRIORITIES})
+    if line is None:
+        line, branch = ranked.summary.line_coverage, ranked.summary.branch_coverage
+    return RankedCoverage(ranked.summary.coverage_source or str(path), line, branch, ranked)
 
 
-def _summary(root, units, analysis: Analysis, coverage_set, git_status, history, config, betweenness,
-             prefix, started, warnings) -> RankSummary:
-    statements = sum(u.statements for u in units)
-    covered = sum(u.covered for u in units)
-    branches = sum(u.branches for u in units)
-    measured = sum(1 for u in units if u.measured)
-    untested = sum(1 for u in units if not u.tests and not u.covered)
-    return RankSummary(
-        root=str(root),
-        modules=len(units),
-        measured=measured,
-        unmeasured=len(units) - measured,
-        skipped=len(analysis.skipped),
-        untested=untested,
-        line_coverage=round(100.0 * covered / statements, 1) if coverage_set and statements else None,
-        branch_coverage=(round(100.0 * sum(u.branches_covered for u in units) / branches, 1)
-                         if coverage_set and coverage_set.has_branches and branches else None),
-        coverage_source=coverage_set.source if coverage_set else None,
-        coverage_format=coverage_set.format if coverage_set else None,
-        coverage_recorded=coverage_set.recorded if coverage_set else 0,
-        coverage_matched=len(coverage_set.files) if coverage_set else 0,
-        git=git_status,
-        since=config.since,
-        git_commits=history.commits if history else 0,
-        git_fixes=history.fix_commits if history else 0,
-        betweenness=betweenness,
-        repo_prefix=prefix,
-        seconds=round(time.perf_counter() - started, 2),
-        warnings=tuple(warnings),
-    )
+def scaffold(
+    module: str,
+    *,
+    kinds: tuple[str, ...] = ("unit",),
+    tests_dir: str = "tests",
+    dry_run: bool = False,
+    templates: Path | None = None,
+    top: int | None = None,
+    configure_pytest: bool = False,
+) -> tuple[ScaffoldResult, ...]:
+    """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`."""
+    options: dict[str, Any] = dict(kinds=kinds, tests_dir=tests_dir, dry_run=dry_run, templates=templates,
+                                   configure_pytest=configure_pytest)
+    if top is None:
+        return (_scaffold(module, **options),)
+    root = project_for(Path(module).resolve())
+    ranked = rank(root, overrides={"top": top})
+    return tuple(_scaffold(str(root / row.path), project_root=root, **options) for row in ranked.rows[:top])
+
+
+def doctor(
+    paths: Sequence[Path] = (),
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    junit: Sequence[Path] = (),
+    fix: bool = False,
+    write: bool = False,
+) -> DoctorResult:
+    """Lint tests for mock-shape defects (default folder: tests), triage JUnit failures, fix on request."""
+    codes = select_rules(list(select) if select else None, list(ignore) if ignore else None)
+    targets = list(paths) or ([] if junit else [Path("tests")])
+    result = lint(targets, codes) if targets else None
+    if result is not None:
+        result = replace(result, repo_prefix=git_location(Path.cwd())[1])
+    triaged = triage(list(junit), result.findings if result else ()) if junit else None
+    fixes = tuple(fix_files(result.findings, write=write)) if fix and result is not None else ()
+    return DoctorResult(result, triaged, fix and result is not None, write and fix, fixes)

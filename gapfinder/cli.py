@@ -1,4 +1,4 @@
-"""The command line: parse options, call the pipelines in api.py, print reports.
+"""The command line: parse options, call `api`, hand the result to a reporter, print.
 
 Errors are caught in one place (`_run`): a GapfinderError becomes one line on stderr and exit
 code 2; anything else is a bug and says so in one line (GAPFINDER_DEBUG=1 shows the traceback).
@@ -10,12 +10,13 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import Annotated, Callable, List, Optional, TypeVar
 
 import typer
 
-from gapfinder import __version__, console
+from gapfinder import __version__, api, console
 from gapfinder.errors import GapfinderError
+from gapfinder.reports import formats, render
 
 app = typer.Typer(
     name="gapfinder",
@@ -50,23 +51,27 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(3) from None
 
 
-class RankFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+def _choices(command: str) -> type[Enum]:
+    """The --format choices of a command, from the reporter registry (the one list of them)."""
+    return Enum(f"{command.title()}Format", {name: name for name in formats(command)}, type=str)  # type: ignore[return-value]
 
 
-class RankReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
-    sarif = "sarif"
+RankFormat = _choices("rank")
+ProgressFormat = _choices("progress")
+ScaffoldFormat = _choices("scaffold")
+DoctorFormat = _choices("doctor")
 
 
 class RankBy(str, Enum):
     module = "module"
     function = "function"
+
+
+class ScaffoldKind(str, Enum):
+    unit = "unit"
+    integration = "integration"
+    e2e = "e2e"
+    all = "all"
 
 
 def _version(value: bool) -> None:
@@ -77,44 +82,44 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Show the version and exit."),
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """Find where a Python test suite is weakest, and draft the missing tests."""
 
 
 @app.command()
 def rank(
-    path: Path = typer.Argument(Path("."), help="The project to analyse."),
-    coverage: Optional[Path] = typer.Option(
-        None, "--coverage", "-c", help="Coverage data: .coverage, coverage.xml, coverage.json or lcov.info. "
-        "Found in the project when not given."),
-    top: Optional[int] = typer.Option(None, "--top", "-n", min=0, help="Rows to show; 0 shows all. [default: 20]"),
-    fmt: RankReportFormat = typer.Option(RankReportFormat.table, "--format", "-f", help="Output format."),
-    by: RankBy = typer.Option(RankBy.module, "--by", help="Rank modules or functions."),
-    since: Optional[str] = typer.Option(
-        None, "--since", help="Git window before the last commit, e.g. '6 months' or 2024-01-31. [default: 12 months]"),
-    no_git: bool = typer.Option(False, "--no-git", help="Do not read git history."),
-    path_map: Optional[List[str]] = typer.Option(
-        None, "--path-map", help="Rewrite recorded paths: OLD=NEW (repeatable)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write .gapfinder/cache."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Parsing processes; 0 = one per core."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout."),
-    diff: Optional[str] = typer.Option(
-        None, "--diff", help="Pull-request mode: only changed lines since this git revision that no test runs."),
-    fail_under: Optional[float] = typer.Option(
-        None, "--fail-under", help="Exit 1 when line coverage (with --diff: of the change) is below this percent."),
-    max_score: Optional[float] = typer.Option(
-        None, "--max-score", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this."),
+    path: Annotated[Path, typer.Argument(help="The project to analyse.")] = Path("."),
+    coverage: Annotated[Optional[Path], typer.Option(
+        "--coverage", "-c", help="Coverage data: .coverage, coverage.xml, coverage.json or lcov.info. "
+        "Found in the project when not given.")] = None,
+    top: Annotated[Optional[int], typer.Option("--top", "-n", min=0,
+                                               help="Rows to show; 0 shows all. [default: 20]")] = None,
+    fmt: Annotated[RankFormat, typer.Option("--format", "-f", help="Output format.")] = RankFormat.table,  # type: ignore[valid-type,attr-defined]
+    by: Annotated[RankBy, typer.Option("--by", help="Rank modules or functions.")] = RankBy.module,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", help="Git window before the last commit, e.g. '6 months' or 2024-01-31. [default: 12 months]")] = None,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Do not read git history.")] = False,
+    path_map: Annotated[Optional[List[str]], typer.Option(
+        "--path-map", help="Rewrite recorded paths: OLD=NEW (repeatable).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore and do not write .gapfinder/cache.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=0,
+                                                help="Parsing processes; 0 = one per core.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the report to FILE instead of stdout.")] = None,
+    diff: Annotated[Optional[str], typer.Option(
+        "--diff", help="Pull-request mode: only changed lines since this git revision that no test runs.")] = None,
+    fail_under: Annotated[Optional[float], typer.Option(
+        "--fail-under", help="Exit 1 when line coverage (with --diff: of the change) is below this percent.")] = None,
+    max_score: Annotated[Optional[float], typer.Option(
+        "--max-score", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
-    from gapfinder import api
-    from gapfinder.config import load_config
-    from gapfinder.gate import gate_failures
-    from gapfinder.reports import render_rank
+    fmt_name = fmt.value
 
-    def action() -> list[str]:
+    def action() -> tuple[str, tuple[str, ...]]:
         with console.progress(quiet) as on_progress:
             result = api.rank(
                 path,
@@ -131,74 +136,56 @@ def rank(
                     "fail_under": fail_under,
                     "max_score": max_score,
                 },
-                detail=fmt.value in ("html", "sarif"),
+                detail=fmt_name in ("html", "sarif"),
                 diff_base=diff,
             )
         if not quiet:
             for warning in result.summary.warnings:
                 console.warn(warning)
-        config = load_config(Path(result.summary.root), {"fail_under": fail_under, "max_score": max_score})
-        failures = gate_failures(result, config.fail_under, config.max_score)
-        report = render_rank(result, fmt.value)
-        report = report if report.endswith("\n") else report + "\n"
+        report = render("rank", fmt_name, result)
         if output is None:
             sys.stdout.write(report)
         else:
-            from gapfinder.errors import GapfinderError
-
             try:
                 output.write_text(report, encoding="utf-8")
             except OSError as exc:
                 raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
             if not quiet:
                 console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
-        return failures
+        return report, result.gate_failures
 
-    failures = _run(action)
+    _, failures = _run(action)
     for failure in failures:
         console.error(f"gate failed: {failure}")
     if failures:
         raise typer.Exit(1)
 
 
-class ScaffoldKind(str, Enum):
-    unit = "unit"
-    integration = "integration"
-    e2e = "e2e"
-    all = "all"
-
-
-class ScaffoldFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command()
 def scaffold(
-    module: str = typer.Argument(".", help="A module: path to its file or dotted name. With --top: the project."),
-    kind: ScaffoldKind = typer.Option(ScaffoldKind.unit, "--kind", "-k", help="Which tests to draft."),
-    tests_dir: str = typer.Option("tests", "--tests-dir", help="The tests folder, relative to the project."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the unified diff; write nothing."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help="A folder of templates that override ours."),
-    fmt: ScaffoldFormat = typer.Option(ScaffoldFormat.text, "--format", "-f", help="Summary format."),
-    top: Optional[int] = typer.Option(None, "--top", "-n", min=1, help="Scaffold the N highest priorities of `rank`."),
-    configure_pytest: bool = typer.Option(
-        False, "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
-        "instead of the generated conftest.py."),
+    module: Annotated[str, typer.Argument(
+        help="A module: path to its file or dotted name. With --top: the project.")] = ".",
+    kind: Annotated[ScaffoldKind, typer.Option("--kind", "-k", help="Which tests to draft.")] = ScaffoldKind.unit,
+    tests_dir: Annotated[str, typer.Option("--tests-dir", help="The tests folder, relative to the project.")] = "tests",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff; write nothing.")] = False,
+    templates: Annotated[Optional[Path], typer.Option(
+        "--templates", help="A folder of templates that override ours.")] = None,
+    fmt: Annotated[ScaffoldFormat, typer.Option("--format", "-f", help="Summary format.")] = ScaffoldFormat.text,  # type: ignore[valid-type,attr-defined]
+    top: Annotated[Optional[int], typer.Option(
+        "--top", "-n", min=1, help="Scaffold the N highest priorities of `rank`.")] = None,
+    configure_pytest: Annotated[bool, typer.Option(
+        "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
+        "instead of the generated conftest.py.")] = False,
 ) -> None:
     """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
-    from gapfinder.scaffold.cli_support import run_scaffold, summary_json, summary_lines
+    from gapfinder.reports.scaffold import summary_lines
 
     kinds = ("unit", "integration", "e2e") if kind is ScaffoldKind.all else (kind.value,)
-    results = _run(lambda: run_scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
+    results = _run(lambda: api.scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
                                         templates=templates, top=top, configure_pytest=configure_pytest))
-    if fmt is ScaffoldFormat.json:
-        sys.stdout.write(summary_json(results) + "\n")
+    sys.stdout.write(render("scaffold", fmt.value, results))
+    if fmt.value == "json":
         return
-    if dry_run:
-        for result in results:
-            for changed in result.files:
-                sys.stdout.write(changed.diff)
     for line in summary_lines(results):
         console.info(line)
     for warning in (w for result in results for w in result.warnings):
@@ -207,86 +194,55 @@ def scaffold(
 
 @app.command()
 def progress(
-    path: Path = typer.Argument(Path("."), help="The project whose tests to count."),
-    target: Optional[str] = typer.Option(
-        None, "--target", "-t", help="Finished tests to aim for in total (overrides target in [tool.gapfinder])."),
-    record: bool = typer.Option(False, "--record", help="Append this run to the history in .gapfinder/."),
-    collect: bool = typer.Option(False, "--collect", help="Also ask pytest (--collect-only) and show differences."),
-    fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or warnings on stderr."),
+    path: Annotated[Path, typer.Argument(help="The project whose tests to count.")] = Path("."),
+    target: Annotated[Optional[str], typer.Option(
+        "--target", "-t", help="Finished tests to aim for in total (overrides target in [tool.gapfinder]).")] = None,
+    record: Annotated[bool, typer.Option("--record", help="Append this run to the history in .gapfinder/.")] = False,
+    collect: Annotated[bool, typer.Option(
+        "--collect", help="Also ask pytest (--collect-only) and show differences.")] = False,
+    fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="Output format.")] = ProgressFormat.table,  # type: ignore[valid-type,attr-defined]
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
 ) -> None:
     """Count tests by kind (unit, integration, e2e) toward a target, and keep the history."""
-    from gapfinder.progress import measure, parse_target
-    from gapfinder.reports.progress import render_progress
 
     def action() -> str:
         with console.progress(quiet) as on_progress:
-            result = measure(path, target=parse_target(target), record=record, collect=collect,
-                             on_progress=on_progress)
+            result = api.progress(path, target=target, record=record, collect=collect, on_progress=on_progress)
         if not quiet:
             for warning in result.warnings:
                 console.warn(warning)
-        return render_progress(result, fmt.value)
+        return render("progress", fmt.value, result)
 
-    report = _run(action)
-    sys.stdout.write(report)
-
-
-class DoctorFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    sarif = "sarif"
+    sys.stdout.write(_run(action))
 
 
 @app.command()
 def doctor(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Test files or folders to lint. [default: tests]"),
-    fmt: DoctorFormat = typer.Option(DoctorFormat.text, "--format", "-f", help="Output format."),
-    fix: bool = typer.Option(False, "--fix", help="Print the diff of the safe rewrites (with --write: apply them)."),
-    write: bool = typer.Option(False, "--write", help="With --fix: write the rewritten files."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes or prefixes to report (GF1,GF301)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes or prefixes to leave out."),
-    junit: Optional[List[Path]] = typer.Option(None, "--junit", help="pytest JUnit XML to triage (repeatable)."),
+    paths: Annotated[Optional[List[Path]], typer.Argument(
+        help="Test files or folders to lint. [default: tests]")] = None,
+    fmt: Annotated[DoctorFormat, typer.Option("--format", "-f", help="Output format.")] = DoctorFormat.text,  # type: ignore[valid-type,attr-defined]
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Print the diff of the safe rewrites (with --write: apply them).")] = False,
+    write: Annotated[bool, typer.Option("--write", help="With --fix: write the rewritten files.")] = False,
+    select: Annotated[Optional[List[str]], typer.Option(
+        "--select", help="Rule codes or prefixes to report (GF1,GF301).")] = None,
+    ignore: Annotated[Optional[List[str]], typer.Option("--ignore", help="Rule codes or prefixes to leave out.")] = None,
+    junit: Annotated[Optional[List[Path]], typer.Option(
+        "--junit", help="pytest JUnit XML to triage (repeatable).")] = None,
 ) -> None:
     """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
-    from gapfinder.doctor import lint, select_rules
-    from gapfinder.doctor.report import render
-
-    def action() -> tuple[str, bool, list[str]]:
-        codes = select_rules(select, ignore)
-        targets = list(paths or [])
-        if not targets and not junit:
-            targets = [Path("tests")]
-        result = lint(targets, codes) if targets else None
-        triaged = None
-        if junit:
-            from gapfinder.doctor.triage import triage
-
-            triaged = triage(list(junit), result.findings if result else ())
-        notes: list[str] = list(result.skipped) if result else []
-        if fix and result is not None:
-            from gapfinder.doctor.fix import fix_files
-
-            applied = 0
-            diffs = []
-            for fixed in fix_files(result.findings, write=write):
-                if fixed.error:
-                    notes.append(f"{fixed.path}: not fixed: {fixed.error}")
-                elif fixed.diff:
-                    diffs.append(fixed.diff)
-                    applied += len(fixed.fixed)
-                    console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
-            left = len(result.findings) - (applied if write else 0)
-            return "".join(diffs), left > 0, notes
-        failed = bool(result and result.findings) or bool(triaged and triaged.total)
-        return render(result, triaged, fmt.value), failed, notes
-
-    report, failed, notes = _run(action)
-    sys.stdout.write(report)
+    result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
+                                     write=write))
+    for fixed in result.fixes:
+        if fixed.error is None and fixed.diff:
+            console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
+    # With --fix the report is the diff of the rewrites, whatever the format.
+    sys.stdout.write(render("doctor", "text" if result.fix else fmt.value, result))
+    notes = list(result.lint.skipped) if result.lint else []
+    notes += [f"{f.path}: not fixed: {f.error}" for f in result.fixes if f.error]
     for note in notes:
         console.warn(note)
-    if failed:
+    if result.failed:
         raise typer.Exit(1)
 
 

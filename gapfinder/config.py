@@ -20,6 +20,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+# Every TOML file gapfinder reads (its own table, pytest's, scaffold's edits) goes through these two.
+TOMLDecodeError = tomllib.TOMLDecodeError
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
+
 
 def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
@@ -118,17 +125,31 @@ OPTIONS_BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPT
 
 @dataclass(frozen=True)
 class Config:
-    """Resolved options. Read them as attributes: config.top, config.weights ..."""
+    """Resolved options, one typed field per entry of OPTIONS (a test keeps the two in step)."""
 
-    values: Mapping[str, Any]
+    source: tuple[str, ...]
+    exclude: tuple[str, ...]
+    tests: tuple[str, ...]
+    coverage: str
+    path_map: tuple[str, ...]
+    since: str
+    git: bool
+    top: int
+    max_file_bytes: int
+    fix_pattern: str
+    weights: Mapping[str, float]
+    jobs: int
+    target: int | Mapping[str, int] | None
+    kinds: Mapping[str, tuple[str, ...]]
+    templates: str
+    fail_under: float | None
+    max_score: float | None
     source_file: Path | None = None
     warnings: tuple[str, ...] = field(default=())
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def options(self) -> dict[str, Any]:
+        """The options alone, by name (what a cached result depends on)."""
+        return {o.name: getattr(self, o.name) for o in OPTIONS}
 
 
 def read_pyproject_table(root: Path) -> tuple[dict[str, Any], Path | None]:
@@ -137,8 +158,8 @@ def read_pyproject_table(root: Path) -> tuple[dict[str, Any], Path | None]:
     if not path.is_file():
         return {}, None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = parse_toml(path.read_text(encoding="utf-8"))
+    except (TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
     table = data.get("tool", {}).get("gapfinder", {})
     if not isinstance(table, dict):
@@ -179,7 +200,17 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
     if problems:
         where = f" in {source_file}" if source_file else ""
         raise ConfigError(f"Configuration problems{where}: " + "; ".join(problems) + ".")
-    return Config(MappingProxyType(values), source_file, tuple(warnings))
+    return Config(**{name: _frozen(value) for name, value in values.items()}, source_file=source_file,
+                  warnings=tuple(warnings))
+
+
+def _frozen(value: Any) -> Any:
+    """Lists become tuples and tables read-only, so a Config cannot change once made."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    return value
 
 
 def _copy(value: Any) -> Any:

@@ -219,3 +219,4 @@ class RankResult:
     details: tuple[ModuleDetail, ...] = ()  # filled when asked for (html, sarif, --diff), by score
     diff_base: str | None = None  # with --diff: the revision compared against
     diff_files: int = 0  # with --diff: changed Python source files
+    gate_failures: tuple[str, ...] = ()  # thresholds (fail_under, max_score) this result crossed

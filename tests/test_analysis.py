@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gapfinder import runner
-from gapfinder.analysis import analyse, analyse_source
+from gapfinder.rank import runner
+from gapfinder.rank.analysis import analyse_source
+from gapfinder.rank.runner import analyse
 from gapfinder.model import ImportRef, ModuleInfo, Project, SkippedFile, SourceFile
 
 
@@ -383,7 +384,7 @@ def test_parallel_results_equal_serial(tmp_path: Path, monkeypatch: pytest.Monke
 def test_broken_fixture_project(fixtures_dir: Path) -> None:
     """The shared broken project: every bad file is skipped with its reason, the rest analysed."""
     from gapfinder.config import load_config
-    from gapfinder.project import discover
+    from gapfinder.core.project import discover
 
     root = fixtures_dir / "broken"
     config = load_config(root)

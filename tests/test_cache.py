@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gapfinder import cache as cache_module
-from gapfinder.analysis import analyse
+from gapfinder.rank import cache as cache_module
+from gapfinder.rank.runner import analyse
 from gapfinder.model import Project, SourceFile
 
 FILES = {

@@ -13,10 +13,10 @@ from coverage import CoverageData
 from coverage_runs import FIXTURES, CoverageRun
 
 from gapfinder.config import load_config
-from gapfinder.coverage_data import find_coverage, load_coverage
+from gapfinder.rank.coverage_data import find_coverage, load_coverage
 from gapfinder.errors import CoverageDataError
 from gapfinder.model import Project, SourceFile
-from gapfinder.project import discover
+from gapfinder.core.project import discover
 
 STORED = FIXTURES / "coverage-files"
 TEXT = "app/utils/text.py"

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gapfinder.cli import app
-from gapfinder.diff import changed_lines, parse_diff
+from gapfinder.rank.diff import changed_lines, parse_diff
 
 runner = CliRunner()
 

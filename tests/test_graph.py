@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gapfinder.graph import CodeGraph
+from gapfinder.rank.graph import CodeGraph
 from gapfinder.model import FunctionInfo, ImportRef, ModuleInfo
 
 
@@ -60,7 +60,7 @@ def test_empty_and_edgeless_graphs():
 
 
 def test_centrality_is_cached_by_the_import_edges(tmp_path, monkeypatch):
-    import gapfinder.graph as graph_module
+    import gapfinder.rank.graph as graph_module
 
     mods = [module("a"), module("b", [ImportRef("a", 1)]), module("c", [ImportRef("a", 1)])]
     first = CodeGraph(mods, tmp_path)

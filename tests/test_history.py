@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gapfinder.errors import ConfigError
-from gapfinder.history import read_history, window_start
+from gapfinder.rank.history import read_history, window_start
 
 FIX = r"\b(fix(e[sd])?|bug)\b"
 DAY = 86400

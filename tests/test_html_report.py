@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gapfinder import api, ledger
+from gapfinder import api
+from gapfinder.progress import ledger
 from gapfinder.cli import app
-from gapfinder.reports import render_rank
+from gapfinder.reports.html import rank_html
 from gapfinder.reports.html import _script_json, report_data
 
 runner = CliRunner()
@@ -54,7 +55,7 @@ def result(project):
 
 @pytest.fixture(scope="module")
 def html(result) -> str:
-    return render_rank(result, "html")
+    return rank_html(result)
 
 
 def test_the_page_is_self_contained(html):

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from gapfinder.errors import ConfigError
-from gapfinder.progress import DEFAULT_KINDS, classify, measure, parse_target, pytest_items
-from gapfinder.testcount import TestItem, count_tests
+from gapfinder import api
+from gapfinder.progress.measure import DEFAULT_KINDS, TOP_PRIORITIES, classify, measure, parse_target, pytest_items
+from gapfinder.progress.count import TestItem, count_tests
 
 SUITES = Path(__file__).resolve().parent.parent / "fixtures" / "suites"
 
@@ -118,25 +119,24 @@ def test_unparsable_and_dynamic_files_are_reported_and_the_run_goes_on() -> None
     assert result.not_static == 1  # test_dynamic's list comes from a function call
 
 
-def test_coverage_join_reports_totals_and_tested_priorities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """asyncsvc with its lcov report: totals come from the data; priorities from `rank` (stubbed here)."""
+def test_coverage_join_reports_totals_and_tested_priorities(tmp_path: Path) -> None:
+    """asyncsvc with its lcov report: totals and priorities come from a real `rank` run through api."""
     root = Path(shutil.copytree(SUITES.parent / "asyncsvc", tmp_path / "asyncsvc"))
     lcov = (SUITES.parent / "coverage-files" / "lcov.info").read_text()
     (root / "lcov.info").write_text(lcov)
     hits = [line.split(":")[1].split(",") for block in lcov.split("end_of_record")
             if "SF:app/" in block for line in block.splitlines() if line.startswith("DA:")]
     expected_line = 100.0 * sum(1 for _, n, *_ in hits if int(n) > 0) / len(hits)
-    rows = [SimpleNamespace(name="app.auth", tests=("tests/test_auth.py",)), SimpleNamespace(name="app.ws", tests=())]
-    calls = []
-
-    def rank(path: Path, **kwargs: object) -> SimpleNamespace:
-        calls.append(kwargs)
-        return SimpleNamespace(rows=tuple(rows), summary=SimpleNamespace(line_coverage=None, branch_coverage=None))
-
-    monkeypatch.setattr("gapfinder.api.rank", rank)
-    join = measure(root).coverage
+    join = api.progress(root).coverage
+    ranked = api.rank(root, overrides={"top": TOP_PRIORITIES})
     assert join is not None and join.source.endswith("lcov.info")
-    assert join.line_coverage == pytest.approx(expected_line)
+    assert join.line_coverage == pytest.approx(expected_line, abs=0.05)
     assert join.branch_coverage is not None and 0 < join.branch_coverage < 100
-    assert (join.priorities, join.priorities_tested, join.untested) == (2, 1, ("app.ws",))
-    assert calls[0]["coverage"] == root / "lcov.info"
+    assert join.priorities == len(ranked.rows) > 0
+    assert join.untested == tuple(r.name for r in ranked.rows if not r.tests)
+    assert join.priorities_tested == join.priorities - len(join.untested) > 0
+
+
+def test_no_coverage_data_means_no_join(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(SUITES.parent / "asyncsvc", tmp_path / "asyncsvc"))
+    assert api.progress(root).coverage is None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gapfinder import ledger
+from gapfinder.progress import ledger
 from gapfinder.cli import app
 
 SUITES = Path(__file__).resolve().parent.parent / "fixtures" / "suites"
@@ -111,7 +111,7 @@ def test_corrupt_history_is_one_line_error(shop: Path) -> None:
 def test_concurrent_records_all_land(tmp_path: Path) -> None:
     """Four processes recording at once: every snapshot is written whole."""
     script = (
-        "import sys; from pathlib import Path; from gapfinder import ledger\n"
+        "import sys; from pathlib import Path; from gapfinder.progress import ledger\n"
         "snap = ledger.Snapshot('t', None, int(sys.argv[2]), 0, 0, 0, None, None,"
         " {'unit': ledger.KindTotals(int(sys.argv[2]), 0, 0, 0)})\n"
         "for _ in range(5): ledger.record(Path(sys.argv[1]), snap)\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gapfinder.testsource import SourceIndex
+from gapfinder.progress.source_index import SourceIndex
 
 
 def _length(tmp_path: Path, source: str) -> int | None:

@@ -8,7 +8,7 @@ import pytest
 
 from gapfinder.config import load_config
 from gapfinder.errors import ConfigError, ProjectError
-from gapfinder.project import discover
+from gapfinder.core.project import discover
 
 
 def tree(root: Path, *paths: str) -> Path:

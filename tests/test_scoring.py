@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from gapfinder.config import DEFAULT_WEIGHTS
-from gapfinder.facts import Facts
+from gapfinder.rank.facts import Facts
 from gapfinder.model import FileHistory, RiskMarker
-from gapfinder.scoring import percentiles, score, suggest_test_type
+from gapfinder.rank.scoring import percentiles, score, suggest_test_type
 
 
 def facts(name, statements=100, covered=0, measured=True, markers=(), history=(0, 0, 0, 0), **kw):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gapfinder.model import FileCoverage, ModuleInfo
-from gapfinder.testlinks import imported_names, link_tests
+from gapfinder.rank.testlinks import imported_names, link_tests
 
 
 def module(name):

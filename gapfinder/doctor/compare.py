@@ -11,8 +11,8 @@ import ast
 from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
-from gapfinder.doctor.source import merge
-from gapfinder.scaffold.usage import UsageTree
+from gapfinder.core.usage.index import merge
+from gapfinder.core.usage.tree import UsageTree
 
 KIND = {"async": "an AsyncMock", "magic": "a MagicMock", "mock": "a Mock"}
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
-from gapfinder.doctor.source import SourceIndex, SourceModule
-from gapfinder.scaffold.usage import FunctionNode, UsageTree, dotted
+from gapfinder.core.usage.index import ModuleIndex, IndexedModule
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.tree import FunctionNode, UsageTree
 
 SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather"})
 ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
@@ -24,7 +25,7 @@ PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
 class Instance:
     """An object of a project class the test built, with the doubles stored on `self`."""
 
-    module: SourceModule
+    module: IndexedModule
     cls: ast.ClassDef
     fields: dict[str, MockNode]
 
@@ -45,7 +46,7 @@ class Fixture:
 class Shared:
     """What every evaluator of one test shares (the test and its fixtures)."""
 
-    index: SourceIndex
+    index: ModuleIndex
     fixtures: dict[str, Fixture]
     pairs: list[tuple[MockNode, UsageTree]] = field(default_factory=list)
     asserts: list[tuple[MockNode, ast.Attribute, str]] = field(default_factory=list)
@@ -55,8 +56,8 @@ class Shared:
     fixture_values: dict[str, object] = field(default_factory=dict)
     # doubles patched over a module-level name, and the project functions the test calls: a patched
     # name is compared with its use in the called functions of that module only
-    patched: list[tuple[MockNode, SourceModule, str]] = field(default_factory=list)
-    called: list[tuple[SourceModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
+    patched: list[tuple[MockNode, IndexedModule, str]] = field(default_factory=list)
+    called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     depth: int = 0
 
 
@@ -401,7 +402,7 @@ class Evaluator:
 
     # --- the code under test ---------------------------------------------------------------
 
-    def resolve(self, expr: ast.expr) -> tuple[SourceModule, str] | None:
+    def resolve(self, expr: ast.expr) -> tuple[IndexedModule, str] | None:
         origin = self.names.qualify(expr)
         found = self.shared.index.resolve(origin) if origin else None
         if found is None:
@@ -483,7 +484,7 @@ class Evaluator:
                     passed[kw.arg] = value
         return passed
 
-    def pair(self, module: SourceModule, func: FunctionNode, cls: ast.ClassDef | None,
+    def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
              passed: dict[str, MockNode]) -> None:
         if passed:
             self.pair_usage(passed, module.usage(func, cls, list(passed)))

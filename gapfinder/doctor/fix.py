@@ -8,24 +8,15 @@ raises. Everything outside the edited nodes keeps its bytes: libcst round-trips 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from gapfinder.doctor.model import Edit, Finding
-
-
-@dataclass(frozen=True)
-class FileFix:
-    path: str
-    diff: str  # unified diff; "" when nothing changed
-    text: str | None  # the new file, None on failure or no change
-    fixed: tuple[Finding, ...]  # findings whose edit was applied
-    error: str | None = None
+from gapfinder.doctor.model import Edit, FileFix, Finding
 
 
 class _Fixer(cst.CSTTransformer):
@@ -64,22 +55,13 @@ class _Fixer(cst.CSTTransformer):
             if edit.kind == "rename" and original.attr.value == edit.old:
                 self.applied.add(edit)
                 result = updated.with_changes(attr=cst.Name(edit.new))
-            elif edit.kind == "decorator" and _dotted(original) == edit.old:
+            elif edit.kind == "decorator" and get_full_name_for_node(original) == edit.old:
                 self.applied.add(edit)
                 result = cst.parse_expression(edit.new)
         return self._lambda(original, result)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         return self._lambda(original, updated)
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def fix_text(source: str, edits: list[Edit]) -> tuple[str, set[Edit]]:

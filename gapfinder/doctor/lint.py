@@ -7,7 +7,6 @@ on the command line (not a test file, a test that does not parse) is a Gapfinder
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +15,14 @@ from gapfinder.doctor.compare import check
 from gapfinder.doctor.evaluate import Evaluator, Fixture, Shared
 from gapfinder.doctor.mocks import FileNames
 from gapfinder.doctor.model import Edit, Finding, LintResult
-from gapfinder.doctor.source import SourceIndex
+from gapfinder.core.usage.index import ModuleIndex
 from gapfinder.errors import GapfinderError
-from gapfinder.scaffold.usage import FunctionNode, dotted
+from gapfinder.core.project import find_root
+from gapfinder.core.source import parse, read_source
+from gapfinder.core.pytest_config import ini_options
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.tree import FunctionNode
 
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py")
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox", "build", "dist"}
 ASYNC_MARKS = ("asyncio", "anyio", "trio")
 
@@ -41,7 +43,7 @@ def collect(paths: list[Path]) -> list[Path]:
             if not is_test_file(path):
                 raise GapfinderError(f"{path} is not a test file (test_*.py, *_test.py or conftest.py).")
             try:
-                ast.parse(path.read_text(encoding="utf-8"))
+                parse(read_source(path))
             except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
                 raise GapfinderError(f"cannot parse {path}: {exc}.") from None
             files.append(path)
@@ -50,53 +52,10 @@ def collect(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def project_root(path: Path) -> Path:
-    for parent in path.resolve().parents:
-        if any((parent / marker).is_file() for marker in PROJECT_MARKERS):
-            return parent
-    return path.resolve().parent.parent
-
-
-def pytest_options(root: Path) -> dict[str, str]:
-    """The pytest ini options of a project (pytest.ini, pyproject.toml, tox.ini, setup.cfg)."""
-    ini = root / "pytest.ini"
-    if ini.is_file():
-        return _ini_section(ini, "pytest")
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            import tomllib
-        except ImportError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            data = {}
-        table = data.get("tool", {}).get("pytest", {})
-        if isinstance(table, dict) and table:
-            options = table.get("ini_options", table)
-            return {str(k): " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in options.items()}
-    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
-        if (root / name).is_file():
-            found = _ini_section(root / name, section)
-            if found:
-                return found
-    return {}
-
-
-def _ini_section(path: Path, section: str) -> dict[str, str]:
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError):
-        return {}
-    return dict(parser[section]) if parser.has_section(section) else {}
-
-
 @dataclass
-class Project:
+class LintProject:
     root: Path
-    index: SourceIndex
+    index: ModuleIndex
     options: dict[str, str]
 
     @property
@@ -107,15 +66,15 @@ class Project:
 
 class Linter:
     def __init__(self) -> None:
-        self.projects: dict[Path, Project] = {}
+        self.projects: dict[Path, LintProject] = {}
         self.parsed: dict[Path, tuple[ast.Module, FileNames] | None] = {}
         self.loop_scope_reported: set[Path] = set()
 
-    def project(self, path: Path) -> Project:
-        root = project_root(path)
+    def project(self, path: Path) -> LintProject:
+        root = find_root(path.resolve().parent) or path.resolve().parent.parent
         if root not in self.projects:
             roots = [root, root / "src"]
-            self.projects[root] = Project(root, SourceIndex(roots), pytest_options(root))
+            self.projects[root] = LintProject(root, ModuleIndex(roots), ini_options(root))
         project = self.projects[root]
         extra = [p for p in path.resolve().parents if p == root or root in p.parents]
         project.index.roots += [p for p in extra if p not in project.index.roots]
@@ -124,7 +83,7 @@ class Linter:
     def parse(self, path: Path) -> tuple[ast.Module, FileNames] | None:
         if path not in self.parsed:
             try:
-                tree = ast.parse(path.read_text(encoding="utf-8"))
+                tree = parse(read_source(path))
                 self.parsed[path] = (tree, FileNames(tree))
             except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
                 self.parsed[path] = None
@@ -164,9 +123,9 @@ class Linter:
         findings += _override_rules(tree, path, conftests)
         return [f if f.path else Finding(f.code, shown, f.line, f.col, f.message, f.edit) for f in findings]
 
-    def asyncio_rules(self, tree: ast.Module, names: FileNames, path: Path, shown: str, project: Project,
+    def asyncio_rules(self, tree: ast.Module, names: FileNames, path: Path, shown: str, project: LintProject,
                       conftests: list[Path]) -> list[Finding]:
-        texts = [path.read_text(encoding="utf-8")] + [c.read_text(encoding="utf-8") for c in conftests]
+        texts = [read_source(path)] + [read_source(c) for c in conftests]
         if any("anyio" in text or "trio" in text for text in texts):
             return []
         uses_plugin = ("pytest_asyncio" in names.imports or "mark.asyncio" in texts[0]
@@ -257,7 +216,7 @@ def _module_marked(tree: ast.Module) -> bool:
 
 
 def _hooks_mark_tests(conftests: list[Path]) -> bool:
-    return any(re.search(r"def pytest_(collection_modifyitems|pyfunc_call|itemcollected)", c.read_text(encoding="utf-8"))
+    return any(re.search(r"def pytest_(collection_modifyitems|pyfunc_call|itemcollected)", read_source(c))
                for c in conftests)
 
 
@@ -273,7 +232,7 @@ def _override_rules(tree: ast.Module, path: Path, conftests: list[Path]) -> list
         return []
     cleared = re.compile(r"dependency_overrides(\.clear\(|\.pop\(|\s*=\s*\{|\[[^\]]*\]\s*$)|del\s+[\w.]*dependency_overrides"
                          r"|patch\.dict\([\w.]*dependency_overrides", re.MULTILINE)
-    texts = [path.read_text(encoding="utf-8")] + [c.read_text(encoding="utf-8") for c in conftests]
+    texts = [read_source(path)] + [read_source(c) for c in conftests]
     if any(cleared.search(text) for text in texts):
         return []
     return [Finding("GF302", "", first.lineno, first.col_offset,

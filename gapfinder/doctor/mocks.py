@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from gapfinder.core.symbols import dotted, import_bindings
+
 MOCK_CLASSES = {"AsyncMock": "async", "MagicMock": "magic", "NonCallableMagicMock": "magic",
                 "Mock": "mock", "NonCallableMock": "mock"}
 MOCK_MODULES = ("unittest.mock", "mock", "pytest_mock")
@@ -82,15 +84,9 @@ class FileNames:
         self.async_defs: set[str] = set()
         self.sync_defs: dict[str, ast.FunctionDef] = {}
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.imports[alias.asname] = alias.name
-                    else:
-                        self.imports.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and node.module and not node.level):
+                for name, module, attr in import_bindings(node, ""):
+                    self.imports[name] = f"{module}.{attr}" if attr else module
             elif isinstance(node, ast.AsyncFunctionDef):
                 self.async_defs.add(node.name)
             elif isinstance(node, ast.FunctionDef):
@@ -98,8 +94,6 @@ class FileNames:
 
     def qualify(self, expr: ast.expr) -> str | None:
         """The dotted origin of a Name/Attribute chain: `store.load` -> "svc.store.load"."""
-        from gapfinder.scaffold.usage import dotted
-
         name = dotted(expr)
         if name is None:
             return None
@@ -111,8 +105,6 @@ class FileNames:
 
     def mock_class(self, func: ast.expr) -> str | None:
         """"async"/"magic"/"mock" when `func` names a unittest.mock class, "autospec" for create_autospec."""
-        from gapfinder.scaffold.usage import dotted
-
         name = dotted(func) or ""
         last = name.rsplit(".", 1)[-1]
         if last not in MOCK_CLASSES and last != "create_autospec":

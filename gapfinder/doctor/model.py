@@ -44,6 +44,7 @@ class LintResult:
     findings: tuple[Finding, ...]
     files: tuple[str, ...]  # test files read
     skipped: tuple[str, ...] = ()  # per-file problems that did not stop the run
+    repo_prefix: str = ""  # the working folder inside its git repository, for repository-relative SARIF URIs
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,29 @@ class TriageResult:
     total: int
     counts: dict[str, int] = field(default_factory=dict)  # verdict -> failures
     categories: dict[str, int] = field(default_factory=dict)  # category -> failures
+
+
+@dataclass(frozen=True)
+class FileFix:
+    path: str
+    diff: str  # unified diff; "" when nothing changed
+    text: str | None  # the new file, None on failure or no change
+    fixed: tuple[Finding, ...]  # findings whose edit was applied
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DoctorResult:
+    lint: LintResult | None
+    triage: TriageResult | None
+    fix: bool = False  # --fix: the report is the diff of the rewrites
+    write: bool = False  # --fix --write: the rewrites were written
+    fixes: tuple[FileFix, ...] = ()  # with fix: one per file that has fixable findings
+
+    @property
+    def failed(self) -> bool:
+        """Exit code 1: findings left (after a written fix), or failures to triage."""
+        if self.fix and self.lint is not None:
+            applied = sum(len(f.fixed) for f in self.fixes) if self.write else 0
+            return len(self.lint.findings) - applied > 0
+        return bool(self.lint and self.lint.findings) or bool(self.triage and self.triage.total)

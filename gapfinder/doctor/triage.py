@@ -8,10 +8,12 @@ defect) and everything else (unknown). Failures with one root cause are grouped.
 
 from __future__ import annotations
 
+import ast
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from gapfinder.core.source import parse, read_source
 from gapfinder.doctor.model import Failure, Finding, Group, TriageResult
 from gapfinder.errors import GapfinderError
 
@@ -124,10 +126,8 @@ def explain(failure: Failure, findings: list[Finding]) -> Failure:
 
 
 def _function_span(path: Path, name: str) -> tuple[int, int] | None:
-    import ast
-
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(read_source(path))
     except (SyntaxError, OSError, ValueError):
         return None
     for node in ast.walk(tree):

@@ -1,32 +1,54 @@
-"""Report renderers: one module per format behind one function per command."""
+"""Reporters: one function per command and format, found through one registry.
+
+A reporter takes a command's result and returns the text for stdout. `formats(command)` is the only
+list of a command's formats (the CLI builds its `--format` choices from it); `render` finds the
+reporter and imports its module only when it is used, so a JSON run never loads jinja2 or rich.
+"""
 
 from __future__ import annotations
 
-from gapfinder.model import RankResult
+import importlib
+from typing import Any, Callable, Mapping
+
+Reporter = Callable[[Any], str]
+
+# command -> format -> "module:function" under gapfinder.reports; the first format is the default.
+REGISTRY: Mapping[str, Mapping[str, str]] = {
+    "rank": {
+        "table": "table:rank_table",
+        "json": "json_report:rank_json",
+        "markdown": "markdown:rank_markdown",
+        "html": "html:rank_html",
+        "sarif": "sarif:rank_sarif",
+    },
+    "progress": {
+        "table": "progress:progress_table",
+        "json": "progress:progress_json",
+        "markdown": "progress:progress_markdown",
+    },
+    "scaffold": {
+        "text": "scaffold:scaffold_diffs",
+        "json": "scaffold:scaffold_json",
+    },
+    "doctor": {
+        "text": "doctor:doctor_text",
+        "json": "doctor:doctor_json",
+        "markdown": "doctor:doctor_markdown",
+        "sarif": "doctor:doctor_sarif",
+    },
+}
 
 
-def render_rank(result: RankResult, fmt: str) -> str:
-    """The rank report as text in the chosen format: "table", "json", "markdown", "html" or "sarif"."""
-    if fmt == "html":
-        from gapfinder.reports.html import rank_html
+def formats(command: str) -> tuple[str, ...]:
+    return tuple(REGISTRY[command])
 
-        return rank_html(result)
-    if fmt == "sarif":
-        from gapfinder.reports.sarif import rank_sarif
 
-        return rank_sarif(result)
-    if fmt == "markdown" and result.diff_base is not None:
-        from gapfinder.reports.pr import rank_pr_markdown
+def reporter(command: str, fmt: str) -> Reporter:
+    module, _, function = REGISTRY[command][fmt].partition(":")
+    return getattr(importlib.import_module(f"gapfinder.reports.{module}"), function)
 
-        return rank_pr_markdown(result)
-    if fmt == "json":
-        from gapfinder.reports.json_report import rank_json
 
-        return rank_json(result)
-    if fmt == "markdown":
-        from gapfinder.reports.markdown import rank_markdown
-
-        return rank_markdown(result)
-    from gapfinder.reports.table import rank_table
-
-    return rank_table(result)
+def render(command: str, fmt: str, result: Any) -> str:
+    """The report of `result` in `fmt`, ending with a newline."""
+    text = reporter(command, fmt)(result)
+    return text if not text or text.endswith("\n") else text + "\n"

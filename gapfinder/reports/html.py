@@ -59,7 +59,7 @@ def _function_row(row: Ranked, index: dict[str, int]) -> list[Any]:
 
 
 def _history(root: str) -> list[list[Any]]:
-    from gapfinder.ledger import LedgerError, history
+    from gapfinder.progress.ledger import LedgerError, history
 
     try:
         snapshots = history(Path(root), HISTORY_LIMIT)

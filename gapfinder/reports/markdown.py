@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from gapfinder.model import RankResult
+from gapfinder.reports.escape import md_cell
+from gapfinder.reports.pr import rank_pr_markdown
 from gapfinder.reports.table import summary_lines
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def rank_markdown(result: RankResult) -> str:
+    """A ranked table; in pull-request mode (--diff) the changed lines no test ran instead."""
+    if result.diff_base is not None:
+        return rank_pr_markdown(result)
     s = result.summary
     label = "Function" if result.by == "function" else "Module"
     out = [f"## Test-gap priorities for `{Path(s.root).name}`", ""]
@@ -20,13 +21,13 @@ def rank_markdown(result: RankResult) -> str:
     out += ["", f"| # | Score | {label} | Coverage | Missed | Test first | Why |", "|---:|---:|---|---:|---:|---|---|"]
     for n, row in enumerate(result.rows, 1):
         cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}%"
-        why = "<br>".join(_cell(r) for r in row.reasons)
+        why = "<br>".join(md_cell(r) for r in row.reasons)
         out.append(
             f"| {n} | {row.score:.1f} | `{row.name}` | {cover} | {row.missed} | "
-            f"**{row.test_type}**: {_cell(row.test_type_reason)} | {why} |"
+            f"**{row.test_type}**: {md_cell(row.test_type_reason)} | {why} |"
         )
     if result.skipped:
         out += ["", "<details><summary>Skipped files</summary>", ""]
-        out += [f"- `{f.path}`: {_cell(f.reason)}" for f in result.skipped]
+        out += [f"- `{f.path}`: {md_cell(f.reason)}" for f in result.skipped]
         out += ["", "</details>"]
     return "\n".join(out) + "\n"

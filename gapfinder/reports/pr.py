@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from gapfinder.diff import changed_coverage
+from gapfinder.rank.diff import changed_coverage
 from gapfinder.model import RankResult
+from gapfinder.reports.escape import md_cell
 from gapfinder.reports.ranges import line_spans, span_text
 
 MARKER = "<!-- gapfinder-pr-report -->"  # lets a CI job find and update its own comment
@@ -16,10 +17,6 @@ def line_ranges(lines: Sequence[int], limit: int = 12) -> str:
     spans = line_spans(lines)
     text = ", ".join(span_text(a, b) for a, b in spans[:limit])
     return text + (", …" if len(spans) > limit else "")
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def rank_pr_markdown(result: RankResult) -> str:
@@ -52,7 +49,7 @@ def rank_pr_markdown(result: RankResult) -> str:
         cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}%"
         out.append(
             f"| {n} | {row.score:.1f} | `{row.name}` | `{row.path}`: {line_ranges(lines)} | {cover} | "
-            f"**{row.test_type}** | {'<br>'.join(_cell(r) for r in row.reasons)} |"
+            f"**{row.test_type}** | {'<br>'.join(md_cell(r) for r in row.reasons)} |"
         )
     out += ["", "<sub>Ranked by risk: coverage gap, centrality, complexity, I/O and auth, churn and past fixes "
             "(gapfinder).</sub>"]

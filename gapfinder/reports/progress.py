@@ -51,20 +51,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from gapfinder.ledger import Snapshot
-from gapfinder.progress import ProgressResult
+from gapfinder.progress.ledger import Snapshot
+from gapfinder.progress.measure import ProgressResult
 
 FORMAT_VERSION = 1
 BAR_WIDTH = 24
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-def render_progress(result: ProgressResult, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(progress_data(result), indent=2) + "\n"
-    if fmt == "markdown":
-        return _markdown(result)
-    return _table(result)
+def progress_json(result: ProgressResult) -> str:
+    return json.dumps(progress_data(result), indent=2) + "\n"
 
 
 def progress_data(result: ProgressResult) -> dict[str, Any]:
@@ -214,7 +210,7 @@ def notes(result: ProgressResult) -> list[str]:
     return lines
 
 
-def _table(result: ProgressResult) -> str:
+def progress_table(result: ProgressResult) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, force_terminal=False, highlight=False, no_color=True)
     table = Table(pad_edge=False)
@@ -228,7 +224,7 @@ def _table(result: ProgressResult) -> str:
     return buffer.getvalue()
 
 
-def _markdown(result: ProgressResult) -> str:
+def progress_markdown(result: ProgressResult) -> str:
     lines = ["### Test progress", "", "| " + " | ".join(HEADERS) + " |",
              "|" + "|".join(":--" if n in (0, 8) else "--:" for n in range(len(HEADERS))) + "|"]
     for row in _rows(result):

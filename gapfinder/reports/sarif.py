@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from gapfinder import __version__
@@ -69,7 +70,7 @@ def _result(row: Ranked, region: tuple[int, int] | None, prefix: str) -> dict[st
         "message": {"text": text},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": prefix + row.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": artifact(row.path, prefix),
                 "region": {"startLine": start, "endLine": end},
             },
             "logicalLocations": [{"fullyQualifiedName": what,
@@ -92,31 +93,48 @@ def rank_sarif(result: RankResult) -> str:
     also when the analysed project is a subfolder of the repository."""
     regions = _first_missed(result)
     prefix = result.summary.repo_prefix
-    run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "gapfinder",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": HELP_URI,
-            "rules": [
-                {"id": rid, "name": name, "shortDescription": {"text": short},
-                 "fullDescription": {"text": full}, "helpUri": HELP_URI,
-                 "defaultConfiguration": {"level": "warning"}}
-                for rid, name, short, full in RULES
-            ],
-        }},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(result.summary.root, prefix)}},
-        "results": [_result(row, regions.get((row.path, row.line)), prefix) for row in result.rows],
-        "columnKind": "unicodeCodePoints",
-        "properties": {"by": result.by, "lineCoverage": result.summary.line_coverage,
-                       **({"diffBase": result.diff_base} if result.diff_base else {})},
+    driver = {
+        "name": "gapfinder",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": HELP_URI,
+        "rules": [
+            {"id": rid, "name": name, "shortDescription": {"text": short},
+             "fullDescription": {"text": full}, "helpUri": HELP_URI,
+             "defaultConfiguration": {"level": "warning"}}
+            for rid, name, short, full in RULES
+        ],
     }
+    return sarif_log(
+        driver, [_result(row, regions.get((row.path, row.line)), prefix) for row in result.rows],
+        base_uri=root_uri(result.summary.root, prefix), column_kind="unicodeCodePoints",
+        properties={"by": result.by, "lineCoverage": result.summary.line_coverage,
+                    **({"diffBase": result.diff_base} if result.diff_base else {})},
+    )
+
+
+def sarif_log(driver: dict[str, Any], results: list[dict[str, Any]], *, base_uri: str,
+              column_kind: str | None = None, properties: dict[str, Any] | None = None) -> str:
+    """One SARIF 2.1.0 log with one run, for every command that reports in SARIF."""
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": base_uri}},
+        "results": results,
+    }
+    if column_kind is not None:
+        run["columnKind"] = column_kind
+    if properties is not None:
+        run["properties"] = properties
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
 
 
-def _root_uri(root: str, prefix: str) -> str:
-    from pathlib import Path
+def artifact(path: str, prefix: str) -> dict[str, str]:
+    """An artifactLocation relative to the repository's top (%SRCROOT%)."""
+    return {"uri": prefix + path, "uriBaseId": "%SRCROOT%"}
 
+
+def root_uri(root: str, prefix: str) -> str:
+    """The repository's top as a file URI, from a folder inside it and that folder's prefix."""
     top = Path(root).resolve()
     for _ in Path(prefix).parts:
         top = top.parent

@@ -13,8 +13,9 @@ import importlib
 import re
 from typing import Callable
 
-from gapfinder.scaffold.target import ModuleModel
-from gapfinder.scaffold.usage import UsageTree, dotted
+from gapfinder.core.usage.module import ModuleModel
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.tree import UsageTree
 from gapfinder.scaffold.values import annotation_class, scalar_literal
 
 Import = tuple[str, "str | None"]

@@ -12,7 +12,8 @@ import ast
 
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.plans import Planner, TestCase, unwrap_mapped
-from gapfinder.scaffold.target import ModuleModel, Target
+from gapfinder.core.usage.module import ModuleModel
+from gapfinder.scaffold.target import Target
 from gapfinder.scaffold.values import annotation_class, scalar_literal, snake
 
 SESSION_TYPES = ("AsyncSession", "Session")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.usage import UsageTree
+from gapfinder.core.usage.tree import UsageTree
 from gapfinder.scaffold.values import Namer, choose
 
 Import = tuple[str, "str | None"]

@@ -14,8 +14,11 @@ from functools import cached_property
 
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
-from gapfinder.scaffold.target import ModuleModel, Target
-from gapfinder.scaffold.usage import CallSite, UsageTree, dotted, helper_lookup, infer_usage
+from gapfinder.core.usage.module import ModuleModel
+from gapfinder.scaffold.target import Target
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.tree import CallSite, UsageTree
+from gapfinder.core.usage.walker import helper_lookup, infer_usage
 from gapfinder.scaffold.values import Namer, is_stdlib, regex_example, scalar_literal, snake
 
 # Third-party modules whose clients reach the network or a service: patched even when used sync.

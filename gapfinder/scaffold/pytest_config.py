@@ -6,12 +6,7 @@ Edits are line insertions into [tool.pytest.ini_options], so everything else kee
 
 from __future__ import annotations
 
-import sys
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from gapfinder.config import TOMLDecodeError, parse_toml
 
 FILTERS = ("error::RuntimeWarning", "error::pytest.PytestUnraisableExceptionWarning")
 TABLE = "[tool.pytest.ini_options]"
@@ -21,8 +16,8 @@ def configure(text: str | None) -> str | None:
     """pyproject.toml's text with the settings added; None when it cannot be edited safely."""
     text = text or ""
     try:
-        options = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
-    except tomllib.TOMLDecodeError:
+        options = parse_toml(text).get("tool", {}).get("pytest", {}).get("ini_options")
+    except TOMLDecodeError:
         return None
     additions: list[str] = []
     if options is None:

@@ -17,7 +17,8 @@ from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import render
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.plans import IO_MODULES, TestCase, dependency_double
-from gapfinder.scaffold.target import ModuleModel, Target
+from gapfinder.core.usage.module import ModuleModel
+from gapfinder.scaffold.target import Target
 from gapfinder.scaffold.values import Namer
 
 Ref = tuple[str, str]  # (module, name)

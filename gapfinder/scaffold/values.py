@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import sre_parse as _sre_parse
 
-from gapfinder.scaffold.usage import Comparison, UsageTree
+from gapfinder.core.usage.tree import Comparison, UsageTree
 
 # Annotation name -> (literal, imports it needs).
 SCALARS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {

@@ -7,13 +7,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from gapfinder.core.source import parse, read_source
 from gapfinder.model import Project, SourceFile
+from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.merge import merge, unified_diff
 from gapfinder.scaffold.integration import plan_integration
 from gapfinder.scaffold.plans import plan_target
-from gapfinder.scaffold.target import build_model
+from gapfinder.core.usage.module import build_model
+from gapfinder.scaffold.target import public_targets
 
 TODO = "TODO(gapfinder)"
 # Makes each kind's folder a package, so a generated test file may share its name with another.
@@ -56,12 +59,12 @@ def plan_files(
         if path is None:
             return None
         try:
-            return ast.parse((root / path).read_bytes())
+            return parse(read_source(root / path))
         except (OSError, SyntaxError, ValueError):
             return None
 
     model = build_model(tree, source.module, source.is_package)
-    targets = model.targets()
+    targets = public_targets(model)
     if not targets:
         return Planned((), 0, 0)
     facts = support.detect(project, read_module)
@@ -121,8 +124,6 @@ def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
 
 def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
     """Write every planned file, or none when a folder is not writable; return what changed."""
-    from gapfinder.scaffold import ScaffoldError, ScaffoldFile
-
     if not dry_run:
         for planned in files:
             folder = (root / planned.path).parent

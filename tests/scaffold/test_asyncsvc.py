@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from gapfinder.config import load_config
-from gapfinder.project import discover
-from gapfinder.scaffold import scaffold
+from gapfinder.core.project import discover
+from gapfinder.scaffold.pipeline import scaffold
 from gapfinder.scaffold.writer import file_name_for
 from scaffold_runner import body_coverage, copy_fixture, coverage_json, run_pytest
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gapfinder.scaffold import scaffold
+from gapfinder.scaffold.pipeline import scaffold
 from scaffold_runner import copy_fixture
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gapfinder.scaffold import scaffold
+from gapfinder.scaffold.pipeline import scaffold
 from scaffold_runner import run_pytest
 
 pytest.importorskip("flask_login")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gapfinder.scaffold import scaffold
+from gapfinder.scaffold.pipeline import scaffold
 from scaffold_runner import copy_fixture, run_pytest
 
 # (function in fixtures/shapes/shapes/rows.py, code the generated test must contain, code it must not)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from gapfinder.scaffold.usage import helper_lookup, infer_usage
+from gapfinder.core.usage.walker import helper_lookup, infer_usage
 
 
 def _usage(code: str, *names: str, constants=None):

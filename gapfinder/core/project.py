@@ -1,0 +1,151 @@
+"""Find a project's source files, their module names, and its test files.
+
+Handles flat and src/ layouts, several top-level packages and namespace packages (folders of
+modules without __init__.py). Leaves out what is never worth ranking: tests, migrations, virtual
+environments, build output, hidden and cache folders.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from gapfinder.config import Config
+from gapfinder.errors import ProjectError
+from gapfinder.model import Project, SourceFile
+
+# Folder names never descended into.
+PRUNED_DIRS = frozenset(
+    {
+        "__pycache__", "node_modules", "site-packages", "build", "dist", "docs", "doc",
+        "migrations", "htmlcov", "wheels",
+    }
+)
+# Generated or tooling code left out whatever the configuration says (virtual environments are
+# recognised by their pyvenv.cfg, wherever they sit).
+BUILTIN_EXCLUDES = ("*alembic/versions/*",)
+# Top-level helper scripts that are not part of the product.
+TOP_LEVEL_SCRIPTS = frozenset({"setup.py", "noxfile.py", "fabfile.py", "manage.py", "conftest.py"})
+
+
+def is_test_file(name: str) -> bool:
+    """pytest's default file patterns, plus conftest.py."""
+    return (
+        (name.startswith("test_") and name.endswith(".py"))
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+# What marks a project's top folder, for every command that starts from a file inside it. A pytest
+# or tox file does not: services inside a repository often carry their own.
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above start that holds a project marker, or None."""
+    start = Path(start).resolve()
+    for folder in [start, *start.parents]:
+        if any((folder / name).exists() for name in PROJECT_MARKERS):
+            return folder
+    return None
+
+
+def project_root(path: Path) -> Path:
+    """The absolute project folder, or a ProjectError that says what is wrong with the path."""
+    root = Path(path).resolve()
+    if not root.exists():
+        raise ProjectError(f"{path} does not exist.")
+    if not root.is_dir():
+        raise ProjectError(f"{path} is not a folder; give the project's folder.")
+    return root
+
+
+def discover(root: Path, config: Config) -> Project:
+    """Walk root once; split .py files into source files (with module names) and test files."""
+    root = project_root(root)
+    source_roots = _source_roots(root, config.source)
+    test_dirs = frozenset(config.tests)
+    excludes = BUILTIN_EXCLUDES + tuple(config.exclude)
+    files: list[SourceFile] = []
+    tests: list[str] = []
+    for rel_dir, names, in_tests in _walk(root, test_dirs):
+        for name in names:
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if _excluded(rel, excludes):
+                continue
+            if in_tests or is_test_file(name):
+                tests.append(rel)
+                continue
+            if not rel_dir and name in TOP_LEVEL_SCRIPTS:
+                continue
+            module = _module_name(rel, source_roots)
+            if module is not None:
+                files.append(SourceFile(rel, module, name == "__init__.py"))
+    files.sort(key=lambda f: f.path)
+    tests.sort()
+    return Project(root, source_roots, tuple(files), tuple(tests))
+
+
+def _source_roots(root: Path, configured: list[str]) -> tuple[str, ...]:
+    if configured:
+        roots = []
+        for entry in configured:
+            rel = Path(entry.rstrip("/") or ".")
+            if not (root / rel).is_dir():
+                raise ProjectError(f"source folder '{entry}' in the configuration does not exist under {root}.")
+            roots.append(rel.as_posix())
+        # Longest first, so a nested root wins over its parent when naming modules.
+        return tuple(sorted(roots, key=len, reverse=True))
+    if (root / "src").is_dir() and any((root / "src").glob("**/*.py")):
+        return ("src", ".")
+    return (".",)
+
+
+def _module_name(rel: str, source_roots: Iterable[str]) -> str | None:
+    for source_root in source_roots:
+        if source_root == ".":
+            inner = rel
+        elif rel.startswith(source_root + "/"):
+            inner = rel[len(source_root) + 1 :]
+        else:
+            continue
+        parts = inner[:-3].split("/")
+        if parts[-1] == "__init__":
+            parts.pop()
+        if not parts or not all(p.isidentifier() for p in parts):
+            return None
+        return ".".join(parts)
+    return None
+
+
+def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
+
+
+def _walk(root: Path, test_dirs: frozenset[str]) -> Iterator[tuple[str, list[str], bool]]:
+    """Yield (relative folder, .py file names, inside a test folder) for every kept folder."""
+    stack: list[tuple[str, bool]] = [("", False)]
+    while stack:
+        rel_dir, in_tests = stack.pop()
+        path = os.path.join(root, rel_dir) if rel_dir else str(root)
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        if rel_dir and any(e.name == "pyvenv.cfg" for e in entries):
+            continue  # a virtual environment
+        names: list[str] = []
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if name.startswith(".") or name in PRUNED_DIRS or name.endswith(".egg-info"):
+                    continue
+                child = f"{rel_dir}/{name}" if rel_dir else name
+                stack.append((child, in_tests or name in test_dirs))
+            elif name.endswith(".py") and entry.is_file():
+                names.append(name)
+        if names:
+            yield rel_dir, sorted(names), in_tests

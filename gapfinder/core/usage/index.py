@@ -1,0 +1,138 @@
+"""The project's modules by dotted name, parsed on demand, with the usage of their functions.
+
+doctor finds the code a test's double stands in for through this index; `merge` folds the trees of
+several functions (every use of one module-level collaborator) into one.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gapfinder.core.source import parse, read_source
+from gapfinder.core.usage.module import ModuleModel, build_model
+from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.core.usage.walker import helper_lookup, infer_usage
+
+EDGES = ("call", "awaited_call", "awaited", "aenter", "enter", "aiter_item", "iter_item", "item")
+
+
+def merge(trees: list[UsageTree]) -> UsageTree:
+    """One tree with every use in `trees` (calls from several functions of one collaborator)."""
+    out = UsageTree()
+    for tree in trees:
+        _into(out, tree, 0)
+    return out
+
+
+def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
+    if depth > 40:
+        return
+    dst.used = dst.used or src.used
+    dst.returned = dst.returned or src.returned
+    dst.calls.extend(src.calls)
+    dst.passed_to |= src.passed_to
+    for name, child in src.attrs.items():
+        _into(dst.attrs.setdefault(name, UsageTree()), child, depth + 1)
+    for edge in EDGES:
+        child = getattr(src, edge)
+        if child is not None:
+            target = getattr(dst, edge)
+            if target is None:
+                target = UsageTree()
+                setattr(dst, edge, target)
+            _into(target, child, depth + 1)
+
+
+@dataclass
+class IndexedModule:
+    name: str
+    path: Path
+    model: ModuleModel
+    _globals: dict[str, UsageTree | None] = field(default_factory=dict)
+
+    def function(self, qualname: str) -> tuple[FunctionNode, ast.ClassDef | None] | None:
+        head, _, rest = qualname.partition(".")
+        if not rest and head in self.model.functions:
+            return self.model.functions[head], None
+        cls = self.model.classes.get(head)
+        if cls is not None and rest and "." not in rest:
+            method = self.model.methods(cls).get(rest)
+            if method is not None:
+                return method, cls
+        return None
+
+    def usage(self, func: FunctionNode, cls: ast.ClassDef | None, names: list[str]) -> dict[str, UsageTree]:
+        methods = self.model.methods(cls) if cls is not None else {}
+        return infer_usage(func, names, helper_lookup(self.model.functions, methods))
+
+    def global_usage(self, name: str) -> UsageTree | None:
+        """How every function and method of the module uses the module-level `name`."""
+        if name not in self._globals:
+            trees = []
+            for func, cls in self._all_functions():
+                params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+                if name not in params:
+                    trees.append(self.usage(func, cls, [name])[name])
+            tree = merge(trees)
+            self._globals[name] = tree if tree.used else None
+        return self._globals[name]
+
+    def _all_functions(self) -> list[tuple[FunctionNode, ast.ClassDef | None]]:
+        found: list[tuple[FunctionNode, ast.ClassDef | None]] = [(f, None) for f in self.model.functions.values()]
+        for cls in self.model.classes.values():
+            found += [(m, cls) for m in self.model.methods(cls).values()]
+        return found
+
+    def is_async_def(self, name: str) -> bool | None:
+        """True for `async def name`, False for a def or class, None when not defined here."""
+        if name in self.model.functions:
+            return isinstance(self.model.functions[name], ast.AsyncFunctionDef)
+        if name in self.model.classes:
+            return False
+        return None
+
+
+class ModuleIndex:
+    """Finds and parses the project's modules by dotted name (nothing is imported)."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [r for i, r in enumerate(roots) if r not in roots[:i]]
+        self._modules: dict[str, IndexedModule | None] = {}
+
+    def module(self, name: str) -> IndexedModule | None:
+        if name not in self._modules:
+            self._modules[name] = self._load(name)
+        return self._modules[name]
+
+    def _load(self, name: str) -> IndexedModule | None:
+        parts = name.split(".")
+        for root in self.roots:
+            for candidate, is_package in ((root.joinpath(*parts).with_suffix(".py"), False),
+                                          (root.joinpath(*parts, "__init__.py"), True)):
+                if candidate.is_file():
+                    try:
+                        tree = parse(read_source(candidate))
+                    except (SyntaxError, ValueError, OSError):
+                        return None
+                    return IndexedModule(name, candidate, build_model(tree, name, is_package))
+        return None
+
+    def resolve(self, dotted_name: str) -> tuple[IndexedModule, str] | None:
+        """"pkg.mod.Class.method" -> (pkg.mod, "Class.method"); the longest module prefix wins."""
+        parts = dotted_name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:cut]))
+            if module is not None:
+                return module, ".".join(parts[cut:])
+        return None
+
+    def follow(self, module: IndexedModule, name: str, depth: int = 0) -> tuple[IndexedModule, str]:
+        """Where a module-level name is defined, following `from x import name` re-exports."""
+        origin = module.model.imports.get(name)
+        if origin is not None and origin[1] is not None and depth < 5:
+            target = self.module(origin[0])
+            if target is not None:
+                return self.follow(target, origin[1], depth + 1)
+        return module, name

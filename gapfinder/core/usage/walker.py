@@ -1,0 +1,433 @@
+"""`infer_usage` and the walk behind it: statements in order, local names bound to collaborator values.
+
+Tracks what a generated test needs to know about the path through the body: which calls always
+run (so a test may assert them once), which guards raise, which exceptions are caught around a call.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Callable, Iterable, Mapping
+
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, UsageTree
+
+# Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
+HelperLookup = Callable[[ast.expr], "tuple[FunctionNode, bool] | None"]
+
+# Callables whose coroutine arguments end up awaited (the task or gather awaits them).
+AWAITING_CALLS = frozenset({"create_task", "ensure_future", "gather", "wait_for", "shield", "run"})
+# Keyword arguments that take a number of seconds or a count: a double there must be a number.
+NUMERIC_KEYWORDS = frozenset({"timeout", "delay", "seconds", "ttl", "ex", "px", "interval", "limit", "retries"})
+
+
+class Walker:
+    def __init__(
+        self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int,
+        constants: Mapping[str, tuple[object, ...]] | None = None,
+    ) -> None:
+        self.roots = roots
+        self.env: dict[str, UsageTree | None] = dict(roots)
+        self.helpers = helpers
+        self.depth = depth
+        self.uncertain = 0  # inside a branch, loop or handler
+        self.exited = False  # an earlier statement may have returned or raised
+        self.handlers: tuple[tuple[str, str | None], ...] = ()
+        self.returns: list[UsageTree] = []
+        self.guarding = False  # walking an if/while test
+        self.constants = constants or {}
+
+    # --- statements ------------------------------------------------------------------------
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.stmt(stmt)
+            if not isinstance(stmt, (ast.Return, ast.Raise)) and _returns_early(stmt):
+                self.exited = True
+
+    def branch(self, body: list[ast.stmt]) -> None:
+        self.uncertain += 1
+        self.block(body)
+        self.uncertain -= 1
+
+    def stmt(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value)
+            for target in node.targets:
+                self.bind(target, value)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            value = self.expr(node.value) if node.value is not None else None
+            if isinstance(node, ast.AugAssign):
+                self.expr(node.target)
+                value = None
+            self.bind(node.target, value)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            edge = "aenter" if isinstance(node, ast.AsyncWith) else "enter"
+            for item in node.items:
+                manager = self.expr(item.context_expr)
+                entered = manager.child(edge) if manager is not None else None
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, entered)
+            self.block(node.body)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            source = self.expr(node.iter)
+            edge = "aiter_item" if isinstance(node, ast.AsyncFor) else "iter_item"
+            self.bind(node.target, source.child(edge) if source is not None else None)
+            self.branch(node.body)
+            self.branch(node.orelse)
+        elif isinstance(node, (ast.If, ast.While)):
+            self.condition(node.test, node.body)
+            self.branch(node.body)
+            self.branch(node.orelse)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.try_(node)  # type: ignore[arg-type]
+        elif isinstance(node, ast.Return):
+            if node.value is not None:
+                value = self.expr(node.value)
+                if value is not None:
+                    value.returned = True
+                    self.returns.append(value)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return  # nested definitions run later, if at all
+        elif isinstance(node, ast.Match):
+            self.expr(node.subject)
+            for case in node.cases:
+                self.branch(case.body)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+    def try_(self, node: ast.Try) -> None:
+        caught = tuple(
+            (name, _handler_raise(handler.body))
+            for handler in node.handlers
+            for name in _handler_names(handler.type)
+        )
+        outer = self.handlers
+        self.handlers = outer + caught
+        self.block(node.body)
+        self.handlers = outer
+        for handler in node.handlers:
+            if handler.name:
+                self.env[handler.name] = None
+            self.branch(handler.body)
+        self.branch(node.orelse)
+        self.block(node.finalbody)
+
+    def condition(self, test: ast.expr, body: list[ast.stmt]) -> None:
+        """Record None checks and comparisons with constants that guard this branch."""
+        self.guarding = True
+        self.expr(test)
+        self.guarding = False
+        guards = _raise_name(body) if _exits(body) else False
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        tests = test.values if isinstance(test, ast.BoolOp) else [test]
+        for part in tests:
+            subject = part.operand if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) else part
+            if isinstance(part, ast.Compare) and len(part.ops) == 1:
+                right = part.comparators[0]
+                if isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.Is):
+                    self.note_none(part.left, guards)
+                elif isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.IsNot):
+                    self.note_none(part.left, None if guards is not False else False)
+                else:
+                    self.compare(part, raises=isinstance(guards, str), evaluated=True)
+            elif subject is not part or negated:
+                self.note_none(subject, guards)
+
+    def compare(self, node: ast.Compare, raises: bool, evaluated: bool = False) -> None:
+        """`x > 5`, `x != "pending"`, `x in ALLOWED`: the constants a value is held against."""
+        if evaluated:  # a guard: its expression was walked already
+            left = self.lookup(node.left)
+        else:
+            left = self.expr(node.left)
+            for comparator in node.comparators:
+                self.expr(comparator)
+            if self.guarding:
+                return  # condition() records it with what the guarded branch does
+        if left is None or len(node.ops) != 1:
+            return
+        op, right = node.ops[0], node.comparators[0]
+        if isinstance(right, ast.Constant) and isinstance(right.value, (int, float, str)) and type(op) in _OPS:
+            left.comparisons.append(Comparison(_OPS[type(op)], right.value, raises))
+        elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, ast.Name) and right.id in self.constants:
+            for value in self.constants[right.id][:3]:
+                left.comparisons.append(Comparison("==" if isinstance(op, ast.In) else "!=", value, raises))
+        elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            for element in right.elts[:3]:
+                if isinstance(element, ast.Constant) and isinstance(element.value, (int, float, str)):
+                    left.comparisons.append(Comparison("==" if isinstance(op, ast.In) else "!=", element.value, raises))
+        elif isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            left.passed_to.add("kw:ordered")  # ordered against a variable: a double must be a number
+
+    def note_none(self, expr: ast.expr, guards: str | None | bool) -> None:
+        node = self.lookup(expr)
+        if node is not None and guards is not False:
+            node.none_checks.append(guards if isinstance(guards, str) else None)
+
+    def bind(self, target: ast.expr, value: UsageTree | None) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if value is not None and not value.elements:
+                value.used = True
+                value.elements = [UsageTree() for _ in target.elts]
+            for index, element in enumerate(target.elts):
+                self.bind(element, value.elements[index] if value is not None and index < len(value.elements) else None)
+        else:
+            self.expr(target)
+
+    # --- expressions -----------------------------------------------------------------------
+
+    def lookup(self, expr: ast.expr) -> UsageTree | None:
+        """The tree an expression already denotes, without recording new use."""
+        if isinstance(expr, ast.Name):
+            return self.env.get(expr.id)
+        if isinstance(expr, ast.Attribute):
+            base = self.lookup(expr.value)
+            return base.attrs.get(expr.attr) if base is not None else None
+        if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
+            base = self.lookup(expr.value.func)
+            return base.awaited_call if base is not None else None
+        if isinstance(expr, ast.Call):
+            base = self.lookup(expr.func)
+            return base.call if base is not None else None
+        if isinstance(expr, ast.Subscript):
+            base = self.lookup(expr.value)
+            return base.item if base is not None else None
+        return None
+
+    def expr(self, node: ast.expr) -> UsageTree | None:
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.expr(node.value)
+            return base.child("attr", node.attr) if base is not None else None
+        if isinstance(node, ast.Await):
+            if isinstance(node.value, ast.Call):
+                return self.call(node.value, awaited=True)
+            base = self.expr(node.value)
+            return base.child("awaited") if base is not None else None
+        if isinstance(node, ast.Call):
+            return self.call(node, awaited=False)
+        if isinstance(node, ast.Subscript):
+            base = self.expr(node.value)
+            self.expr(node.slice)
+            return base.child("item") if base is not None else None
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self.comprehension(node)
+        if isinstance(node, (ast.Lambda,)):
+            return None
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            first, *rest = node.values if isinstance(node, ast.BoolOp) else [node.test, node.body, node.orelse]
+            self.expr(first)
+            self.uncertain += 1
+            for value in rest:
+                self.expr(value)
+            self.uncertain -= 1
+            return None
+        if isinstance(node, ast.Starred):
+            return self.expr(node.value)
+        if isinstance(node, ast.Compare):
+            self.compare(node, raises=False)
+            return None
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            value = self.expr(node.value)
+            if value is not None:
+                value.passed_to.add("kw:format")  # `f"{x:.2f}"`: a number, not a double
+            return None
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+        return None
+
+    def comprehension(self, node: ast.expr) -> None:
+        saved = dict(self.env)
+        self.uncertain += 1
+        for gen in node.generators:  # type: ignore[attr-defined]
+            source = self.expr(gen.iter)
+            edge = "aiter_item" if gen.is_async else "iter_item"
+            self.bind(gen.target, source.child(edge) if source is not None else None)
+            for cond in gen.ifs:
+                self.expr(cond)
+        for part in ("elt", "key", "value"):
+            if hasattr(node, part):
+                self.expr(getattr(node, part))
+        self.uncertain -= 1
+        self.env = saved
+        return None
+
+    def call(self, node: ast.Call, awaited: bool) -> UsageTree | None:
+        callee = self.expr(node.func)
+        name = dotted(node.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        arg_trees: list[UsageTree | None] = []
+        for arg in node.args:
+            if short in AWAITING_CALLS and isinstance(arg, ast.Call):
+                arg_trees.append(self.call(arg, awaited=True))
+            elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, ast.GeneratorExp):
+                arg_trees.append(self.awaited_generator(arg.value))
+            else:
+                arg_trees.append(self.expr(arg))
+        for kw in node.keywords:
+            self.expr(kw.value)
+        for tree in arg_trees:
+            if tree is not None and name:
+                tree.passed_to.add(name)
+        for kw in node.keywords:
+            if kw.arg in NUMERIC_KEYWORDS:
+                tree = self.lookup(kw.value)
+                if tree is not None:
+                    tree.passed_to.add(f"kw:{kw.arg}")
+        is_helper, returned = self.walk_helper(node, arg_trees)
+        if is_helper:
+            return returned
+        if short in ("wait_for", "shield") and arg_trees and arg_trees[0] is not None:
+            return arg_trees[0]
+        if callee is None:
+            return None
+        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers))
+        return callee.child("awaited_call" if awaited else "call")
+
+    def awaited_generator(self, gen: ast.GeneratorExp) -> None:
+        """`gather(*(ws.send(m) for ws in targets))`: each generated call is awaited."""
+        saved = dict(self.env)
+        self.uncertain += 1
+        for comp in gen.generators:
+            source = self.expr(comp.iter)
+            self.bind(comp.target, source.child("iter_item") if source is not None else None)
+        if isinstance(gen.elt, ast.Call):
+            self.call(gen.elt, awaited=True)
+        self.uncertain -= 1
+        self.env = saved
+
+    def walk_helper(self, node: ast.Call, arg_trees: list[UsageTree | None]) -> tuple[bool, UsageTree | None]:
+        """Walk a same-module helper with the caller's trees as its parameters.
+
+        Returns (was a helper, the value it returns when that is one known value).
+        """
+        if self.helpers is None or self.depth >= 3:
+            return False, None
+        found = self.helpers(node.func)
+        if found is None:
+            return False, None
+        func, drop_self = found
+        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+        if drop_self:
+            positional = positional[1:]
+        own = set(positional) | {a.arg for a in func.args.kwonlyargs}
+        passed: dict[str, UsageTree] = {}
+        for param, tree in zip(positional, arg_trees):
+            if tree is not None:
+                passed[param] = tree
+        for kw in node.keywords:
+            tree = self.lookup(kw.value)
+            if kw.arg in own and tree is not None:
+                passed[kw.arg] = tree
+        shared = {name: tree for name, tree in self.roots.items() if name not in own}
+        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants)
+        inner.uncertain = 1  # calls inside helpers are never asserted one by one
+        inner.block(func.body)
+        returned = {id(t): t for t in inner.returns}
+        return True, (next(iter(returned.values())) if len(returned) == 1 else None)
+
+    @property
+    def certain(self) -> bool:
+        return not self.uncertain and not self.exited
+
+
+_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def _exits(node: ast.stmt | list[ast.stmt]) -> bool:
+    """True when the statement(s) contain a return, raise, break or continue (not in nested defs)."""
+    stack: list[ast.AST] = list(node) if isinstance(node, list) else [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            return True
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return False
+
+
+def _returns_early(stmt: ast.stmt) -> bool:
+    """True when a compound statement may return, break or continue on the path the test takes.
+
+    Branches that raise and exception handlers are not on that path: the generated test picks
+    values that avoid raising guards, and its mocks raise nothing.
+    """
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Return, ast.Break, ast.Continue)):
+            return True
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(current, ast.Try):
+            stack.extend(current.body + current.orelse + current.finalbody)
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return False
+
+
+def _raise_name(body: list[ast.stmt]) -> str | None:
+    """The dotted exception a branch raises first (`raise X(...)`), or None when it returns."""
+    for stmt in body:
+        if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+            exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+            return dotted(exc)
+        if isinstance(stmt, ast.Return):
+            return None
+    return None
+
+
+def _handler_raise(body: list[ast.stmt]) -> str | None:
+    for stmt in body:
+        if isinstance(stmt, ast.Raise):
+            return "" if stmt.exc is None else _raise_name([stmt])
+    return None
+
+
+def _handler_names(expr: ast.expr | None) -> list[str]:
+    if expr is None:
+        return ["BaseException"]
+    items = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+    return [name for name in (dotted(item) for item in items) if name]
+
+
+
+
+def infer_usage(
+    func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None,
+    constants: Mapping[str, tuple[object, ...]] | None = None,
+) -> dict[str, UsageTree]:
+    """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body.
+
+    helpers resolves calls to same-module functions and methods, walked with the caller's values;
+    constants are module-level literal collections, so `x in ALLOWED` suggests a value for x.
+    """
+    walker = Walker({name: UsageTree() for name in collaborators}, helpers, 0, constants)
+    walker.block(func.body)
+    return walker.roots
+
+
+def helper_lookup(functions: Mapping[str, FunctionNode], methods: Mapping[str, FunctionNode]) -> HelperLookup:
+    """Resolve `helper(...)` to a module function and `self.method(...)` to a method of the class."""
+
+    def lookup(expr: ast.expr) -> tuple[FunctionNode, bool] | None:
+        if isinstance(expr, ast.Name) and expr.id in functions:
+            return functions[expr.id], False
+        if (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == "self"
+            and expr.attr in methods
+        ):
+            return methods[expr.attr], True
+        return None
+
+    return lookup

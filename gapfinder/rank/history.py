@@ -1,0 +1,116 @@
+"""Churn and bug-fix commits per file, from one `git log --numstat` over a window.
+
+The window ends at the HEAD commit's date, not today: an old checkout (or a repository nobody
+touched for a year) is judged on the history it had then. A shallow clone still works, with
+what history it has; a folder outside git, or a machine without git, gives no history.
+Results are cached in .gapfinder/ per HEAD commit and window, since they cannot change until
+HEAD does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Mapping
+
+from gapfinder.core import files as cachefile
+from gapfinder.core.git import git_stdout
+from gapfinder.errors import ConfigError
+from gapfinder.model import FileHistory
+
+_UNITS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
+_WINDOW = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?(\s+ago)?\s*$", re.IGNORECASE)
+_CACHE_VERSION = 1
+_CACHE_FILE = "history.pickle"
+
+
+@dataclass(frozen=True)
+class History:
+    status: str  # "used" | "shallow" | "unavailable"
+    files: Mapping[str, FileHistory]  # project-relative posix path -> history
+    commits: int  # commits in the window
+    fix_commits: int
+    note: str = ""  # why it is unavailable, for the summary
+
+
+def parse_since(since: str) -> Callable[[int], int]:
+    """Check a window once; the result maps HEAD's unix time to the window's start.
+
+    Accepts 'N days|weeks|months|years' (before HEAD) or a date such as 2024-01-31."""
+    match = _WINDOW.match(since)
+    if match:
+        span = int(match.group(1)) * _UNITS[match.group(2).lower()]
+        return lambda head_time: head_time - span
+    try:
+        parsed = datetime.fromisoformat(since.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--since '{since}' is neither a window like '6 months' nor a date like 2024-01-31."
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    start = int(parsed.timestamp())
+    return lambda head_time: start
+
+
+def window_start(since: str, head_time: int) -> int:
+    """Unix time where the window starts."""
+    return parse_since(since)(head_time)
+
+
+def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | None = None) -> History:
+    """Per-file commits, fix commits, authors and changed lines in the window before HEAD."""
+    try:
+        fix_re = re.compile(fix_pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"fix_pattern is not a valid regular expression: {exc}.") from None
+    start_of = parse_since(since)  # bad input is reported even where there is no git
+    head = git_stdout(root, "rev-parse", "HEAD", "--show-prefix", "--is-shallow-repository")
+    if head is None:
+        return History("unavailable", {}, 0, 0, "not a git repository, or git is not installed")
+    # Three lines: the commit, the folder's path inside the repository ("" at its top), shallow.
+    sha, prefix, shallow = (head.split("\n") + ["", "", ""])[:3]
+    head_time = int((git_stdout(root, "log", "-1", "--format=%ct", "HEAD") or "0").strip() or 0)
+    start = start_of(head_time)
+    key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
+    cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
+    cached = cachefile.load(cache, key)
+    if cached is None:
+        raw = git_stdout(root, "log", "--no-merges", "--no-renames", f"--since={start}",
+                   "--format=%x1e%H%x1f%ae%x1f%s", "--numstat", "HEAD", "--", ".")
+        cached = _parse_log(raw or "", prefix, fix_re)
+        cachefile.store(cache, key, cached)
+    files, commits, fixes = cached
+    status = "shallow" if shallow == "true" else "used"
+    return History(status, files, commits, fixes)
+
+
+def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int]:
+    stats: dict[str, list] = {}  # path -> [commits, fixes, authors set, lines]
+    commits = fixes = 0
+    for record in raw.split("\x1e")[1:]:
+        header, _, body = record.partition("\n")
+        _sha, author, subject = (header.split("\x1f") + ["", ""])[:3]
+        is_fix = bool(fix_re.search(subject))
+        commits += 1
+        fixes += is_fix
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) != 3 or not parts[2].endswith(".py"):
+                continue
+            path = parts[2]
+            if prefix:
+                if not path.startswith(prefix):
+                    continue
+                path = path[len(prefix):]
+            added = int(parts[0]) if parts[0].isdigit() else 0
+            deleted = int(parts[1]) if parts[1].isdigit() else 0
+            entry = stats.setdefault(path, [0, 0, set(), 0])
+            entry[0] += 1
+            entry[1] += is_fix
+            entry[2].add(author)
+            entry[3] += added + deleted
+    files = {p: FileHistory(c, f, len(a), n) for p, (c, f, a, n) in stats.items()}
+    return files, commits, fixes

@@ -1,0 +1,93 @@
+"""`gapfinder scaffold`: draft the tests a module is missing, with mocks shaped by how it uses them.
+
+One entry point, `scaffold(...) -> ScaffoldResult`: analyse one module, infer usage, plan mocks,
+render through templates, merge into test files. It writes only when every file rendered and merged
+cleanly (or not at all with dry_run) and never prints.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gapfinder.config import load_config
+from gapfinder.core.project import discover, find_root
+from gapfinder.core.source import UndecodableSource, parse, read_source
+from gapfinder.errors import ProjectError
+from gapfinder.model import Project, SourceFile
+from gapfinder.scaffold import writer
+from gapfinder.scaffold.result import ScaffoldError, ScaffoldResult
+
+
+def project_for(start: Path) -> Path:
+    """The project a module or folder belongs to (the nearest marker above it)."""
+    root = find_root(start)
+    if root is None:
+        raise ProjectError(f"{start} is not inside a Python project (no pyproject.toml, setup.cfg, setup.py or "
+                           ".git above it).")
+    return root
+
+
+def resolve_module(module: str, project: Project) -> SourceFile:
+    """A path (inside the project) or a dotted module name -> the project's source file."""
+    root = project.root
+    candidate = Path(module)
+    if module.endswith(".py") or os.sep in module or "/" in module:
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate if (Path.cwd() / candidate).exists() else root / candidate
+        path = candidate.resolve()
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            raise ProjectError(f"{module} is outside the project at {root}.") from None
+        if not path.is_file():
+            raise ProjectError(f"{module} does not exist.")
+        for source in project.files:
+            if source.path == rel:
+                return source
+        raise ProjectError(f"{module} is not one of the project's source modules (a test, or excluded?).")
+    for source in project.files:
+        if source.module == module:
+            return source
+    raise ProjectError(f"no module named {module} in the project at {root}.",
+                       hint="Give a path to the file, or a dotted name such as pkg.module.")
+
+
+def scaffold(
+    module: str,
+    *,
+    project_root: Path | None = None,
+    kinds: tuple[str, ...] = ("unit",),
+    tests_dir: str = "tests",
+    dry_run: bool = False,
+    templates: Path | None = None,
+    configure_pytest: bool = False,
+) -> ScaffoldResult:
+    """Draft the tests for one module; write them unless dry_run (the diff is in the result)."""
+    if project_root is None:
+        looks_like_path = module.endswith(".py") or "/" in module or "\\" in module
+        if looks_like_path and not Path(module).exists():
+            raise ProjectError(f"{module} does not exist.")
+        start = Path(module).resolve().parent if Path(module).exists() else Path.cwd()
+        project_root = project_for(start)
+    root = project_root.resolve()
+    config = load_config(root)
+    project = discover(root, config)
+    if templates is None and config.templates:
+        templates = root / config.templates
+    source = resolve_module(module, project)
+    try:
+        tree = parse(read_source(root / source.path))
+    except (OSError, UndecodableSource) as exc:
+        raise ScaffoldError(f"{source.path} cannot be scaffolded: {exc}.") from None
+    except SyntaxError as exc:
+        raise ScaffoldError(f"{source.path} cannot be scaffolded: syntax error at line {exc.lineno}: "
+                            f"{exc.msg}.") from None
+    planned = writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest)
+    if planned.tests == 0:
+        message = (f"{source.module} has nothing public to test." if not planned.targets
+                   else f"no {' or '.join(kinds)} tests apply to {source.module}.")
+        return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
+    files = writer.apply(root, planned.files, dry_run)
+    return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run,
+                          warnings=planned.warnings)

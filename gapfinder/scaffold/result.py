@@ -1,0 +1,38 @@
+"""What a scaffold run produced: the files it created or extended, and the error it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gapfinder.errors import GapfinderError
+
+KINDS = ("unit", "integration", "e2e")
+
+
+class ScaffoldError(GapfinderError):
+    """The module cannot be scaffolded, or its tests cannot be written."""
+
+
+@dataclass(frozen=True)
+class ScaffoldFile:
+    path: str  # relative to the project root, posix
+    action: str  # "create" | "extend"
+    tests_added: tuple[str, ...]
+    todos: int  # TODO(gapfinder) lines in what was added
+    diff: str  # unified diff of the change ("" when unchanged)
+
+
+@dataclass(frozen=True)
+class ScaffoldResult:
+    module: str
+    source: str
+    root: str
+    files: tuple[ScaffoldFile, ...]
+    tests: int  # tests generated for the module (added or already present)
+    dry_run: bool
+    message: str | None = None  # e.g. "nothing public to test"
+    warnings: tuple[str, ...] = ()  # things the user must finish by hand
+
+    @property
+    def todos(self) -> int:
+        return sum(f.todos for f in self.files)
