@@ -17,7 +17,7 @@ from pathlib import Path
 
 from coverage import CoverageData
 
-from gapfinder.coverage_data import load_coverage
+from gapfinder.rank.coverage_data import load_coverage
 from gapfinder.model import Project, SourceFile
 
 RECORDED_ROOT = "/home/runner/work/bigapp/bigapp"
