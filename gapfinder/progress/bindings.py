@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Union
+from typing import Protocol, Union
 
 # A module reference: (base folder for a relative import, or None for an absolute one; dotted name).
 ModuleRef = tuple[Union[str, None], str]
@@ -82,3 +82,10 @@ class Mark:
 
 
 Resolved = Union[Local, External, ModuleObj, None]  # None: cannot be known statically
+
+
+class NameResolver(Protocol):
+    """What evaluating an expression needs from the index: the object a name or attribute chain
+    stands for (source_index.SourceIndex is the one implementation)."""
+
+    def resolve(self, module: SourceModule, expr: ast.expr, depth: int = 0) -> Resolved: ...

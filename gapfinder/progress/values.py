@@ -14,12 +14,9 @@ import builtins
 import itertools
 import operator
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gapfinder.progress.bindings import External, Local, SourceModule, ValueBinding
-
-if TYPE_CHECKING:  # the index is handed in by the caller; naming its type costs no import at run time
-    from gapfinder.progress.source_index import SourceIndex
+from gapfinder.progress.bindings import External, Local, NameResolver, SourceModule, ValueBinding
 
 MAX_STEPS = 200_000
 MAX_SIZE = 1_000_000
@@ -65,7 +62,7 @@ COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast
            ast.Is: operator.is_, ast.IsNot: operator.is_not}
 
 
-def evaluate(index: SourceIndex, module: SourceModule, expr: ast.expr) -> Any:
+def evaluate(index: NameResolver, module: SourceModule, expr: ast.expr) -> Any:
     """The value of expr, or raise Unknown."""
     try:
         return _Evaluator(index).value(module, expr, {})
@@ -76,7 +73,7 @@ def evaluate(index: SourceIndex, module: SourceModule, expr: ast.expr) -> Any:
 
 
 class _Evaluator:
-    def __init__(self, index: SourceIndex) -> None:
+    def __init__(self, index: NameResolver) -> None:
         self.index = index
         self.steps = 0
         self.globals: dict[int, Any] = {}  # module-level values already evaluated (never mutated)

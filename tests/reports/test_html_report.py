@@ -23,7 +23,7 @@ from gapfinder.reports.html import rank_html
 from gapfinder.reports.html import _script_json, report_data
 
 runner = CliRunner()
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 STORED = FIXTURES / "coverage-files" / "ci-other-root.coverage"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from gapfinder.progress import ledger
 from gapfinder.cli import app
 
-SUITES = Path(__file__).resolve().parent.parent / "fixtures" / "suites"
+SUITES = Path(__file__).resolve().parents[2] / "fixtures" / "suites"
 runner = CliRunner()
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from gapfinder.cli import app
 
 runner = CliRunner()
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 STORED = FIXTURES / "coverage-files"
 UNMEASURED = {"app/agents/tools.py", "app/agents/dispatcher.py", "app/utils/timeutil.py"}
 

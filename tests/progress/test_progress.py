@@ -14,7 +14,7 @@ from gapfinder import api
 from gapfinder.progress.measure import DEFAULT_KINDS, TOP_PRIORITIES, classify, measure, parse_target, pytest_items
 from gapfinder.progress.count import TestItem, count_tests
 
-SUITES = Path(__file__).resolve().parent.parent / "fixtures" / "suites"
+SUITES = Path(__file__).resolve().parents[2] / "fixtures" / "suites"
 
 
 @pytest.mark.parametrize("suite", ["shop", "custom"])

@@ -14,7 +14,7 @@ from gapfinder.cli import app
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test dependency")
 
 runner = CliRunner()
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 STORED = FIXTURES / "coverage-files" / "ci-other-root.coverage"
 SCHEMA = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
