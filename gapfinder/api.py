@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from gapfinder.config import load_config
 from gapfinder.core.git import git_location
@@ -19,30 +19,15 @@ from gapfinder.doctor.lint import lint
 from gapfinder.doctor.model import DoctorResult
 from gapfinder.doctor.rules import select_rules
 from gapfinder.doctor.triage import triage
-from gapfinder.model import ProgressFn, RankResult
+from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
 from gapfinder.rank.coverage_data import load_coverage, stated_totals
-from gapfinder.rank.pipeline import coverage_path, rank as _rank
+from gapfinder.rank.pipeline import coverage_path, rank
 from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
 from gapfinder.scaffold.result import ScaffoldResult
 
+# rank is the pipeline's own entry point, re-exported as it is.
 __all__ = ["DoctorResult", "doctor", "progress", "rank", "scaffold"]
-
-
-def rank(
-    path: Path,
-    *,
-    coverage: Path | None = None,
-    by: str = "module",
-    use_cache: bool = True,
-    on_progress: ProgressFn | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    detail: bool = False,
-    diff_base: str | None = None,
-) -> RankResult:
-    """Rank the project's modules (or functions) by test-gap priority; see rank/pipeline.py."""
-    return _rank(path, coverage=coverage, by=by, use_cache=use_cache, on_progress=on_progress,
-                 overrides=overrides, detail=detail, diff_base=diff_base)
 
 
 def progress(
