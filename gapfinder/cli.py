@@ -15,6 +15,7 @@ from typing import Annotated, Callable, List, Optional, TypeVar
 import typer
 
 from gapfinder import __version__, api, console
+from gapfinder.core.files import atomic_write
 from gapfinder.errors import GapfinderError
 from gapfinder.reports import formats, render
 
@@ -147,7 +148,7 @@ def rank(
             sys.stdout.write(report)
         else:
             try:
-                output.write_text(report, encoding="utf-8")
+                atomic_write(output, report.encode("utf-8"))
             except OSError as exc:
                 raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
             if not quiet:

@@ -23,16 +23,23 @@ class UndecodableSource(ValueError):
     """The bytes are not text in the encoding Python would read them with; the message says why."""
 
 
+def declared_encoding(source: bytes) -> str:
+    """The encoding Python reads a file in: its PEP 263 coding line, else UTF-8 (a BOM is UTF-8 too)."""
+    head = source[:2048]
+    if not (head.startswith(codecs.BOM_UTF8) or _CODING.search(b"\n".join(head.split(b"\n", 2)[:2]))):
+        return "utf-8"
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:
+        raise UndecodableSource(f"bad encoding declaration: {exc.msg}") from None
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
 def decode(source: bytes) -> str:
     """Text as Python reads it, without a BOM and with "\\n" newlines; UndecodableSource if it is not text."""
-    head = source[:2048]
-    if head.startswith(codecs.BOM_UTF8) or _CODING.search(b"\n".join(head.split(b"\n", 2)[:2])):
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        except SyntaxError as exc:
-            raise UndecodableSource(f"bad encoding declaration: {exc.msg}") from None
-    else:
-        encoding = "utf-8"
+    encoding = declared_encoding(source)
+    if source.startswith(codecs.BOM_UTF8):
+        source = source[len(codecs.BOM_UTF8):]
     try:
         text = source.decode(encoding)
     except (UnicodeDecodeError, LookupError):
@@ -41,7 +48,7 @@ def decode(source: bytes) -> str:
         raise UndecodableSource(f"not valid text in its declared encoding ({encoding})") from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text[1:] if text.startswith("\ufeff") else text
+    return text
 
 
 def read_source(path: Path) -> str:

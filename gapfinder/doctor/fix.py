@@ -16,6 +16,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from gapfinder.core.files import read_text_file, write_text_file
 from gapfinder.doctor.model import Edit, FileFix, Finding
 
 
@@ -88,7 +89,8 @@ def fix_files(findings: tuple[Finding, ...] | list[Finding], write: bool = False
     results = []
     for path, found in sorted(by_path.items()):
         try:
-            source = Path(path).read_text(encoding="utf-8")
+            file = read_text_file(Path(path))  # libcst keeps its newlines; the BOM is put back on write
+            source = file.text
             code, applied = fix_text(source, [f.edit for f in found if f.edit is not None])
         except Exception as exc:  # per-file failure is a result, never a crash (codemod style)
             results.append(FileFix(path, "", None, (), f"{type(exc).__name__}: {exc}"))
@@ -100,8 +102,8 @@ def fix_files(findings: tuple[Finding, ...] | list[Finding], write: bool = False
                                             f"a/{path}", f"b/{path}"))
         if write:
             try:
-                Path(path).write_text(code, encoding="utf-8")
-            except OSError as exc:
+                write_text_file(Path(path), code, file)
+            except (OSError, UnicodeEncodeError) as exc:
                 results.append(FileFix(path, diff, None, (), f"cannot write: {exc}"))
                 continue
         results.append(FileFix(path, diff, code, tuple(f for f in found if f.edit in applied)))

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
+from gapfinder.core.files import cache_folder
 from gapfinder.errors import GapfinderError
 
 LEDGER = Path(".gapfinder") / "progress.sqlite"
@@ -118,7 +119,7 @@ def _connect(root: Path) -> Iterator[sqlite3.Connection]:
     """An autocommit connection (we issue BEGIN/COMMIT) with the schema in place; errors -> LedgerError."""
     path = root / LEDGER
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        cache_folder(path.parent)
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise LedgerError(f"cannot open {path}: {exc}.") from None

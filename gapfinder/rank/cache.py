@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from gapfinder import __version__
+from gapfinder.core.files import cache_folder
 
 FILENAME = "analysis.sqlite3"
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ class AnalysisCache:
         path = cache_dir / FILENAME
         for attempt in range(2):
             try:
-                cache_dir.mkdir(parents=True, exist_ok=True)
+                cache_folder(cache_dir)
                 return cls(_connect(path)), warnings
             except sqlite3.DatabaseError as exc:
                 if attempt or not path.exists() or not _is_corruption(exc):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from gapfinder.model import ModuleInfo
 # Measured on 2 cores: one betweenness source costs about (nodes + edges) / 700 ms.
 _BETWEENNESS_BUDGET_MS = 1000.0
 _MIN_SAMPLE = 16
-_CACHE_FILE = "centrality.pickle"
+_CACHE_FILE = "centrality.json"
 _CACHE_VERSION = 1
 # PageRank as networkx computes it (nx.pagerank's defaults, and its tolerance per node).
 _ALPHA = 0.85
@@ -37,7 +37,8 @@ Centrality = tuple[dict[str, float], dict[str, float], str]  # pagerank, between
 class CodeGraph:
     """Module and function dependency graphs with the centrality measures the score uses."""
 
-    def __init__(self, modules: Sequence[ModuleInfo], cache_dir: Path | None = None) -> None:
+    def __init__(self, modules: Sequence[ModuleInfo], cache_dir: Path | None = None,
+                 on_bad_cache: Callable[[str], None] | None = None) -> None:
         self._names = {m.module for m in modules}
         self._importers: dict[str, set[str]] = {name: set() for name in self._names}
         self._imported: dict[str, set[str]] = {name: set() for name in self._names}
@@ -64,7 +65,7 @@ class CodeGraph:
                     if callee_module != info.module:
                         self.module_call_fan_in[callee_module] += 1
         self.pagerank, self.betweenness, self.betweenness_note = _centrality(
-            sorted(self._names), self._imported, cache_dir
+            sorted(self._names), self._imported, cache_dir, on_bad_cache
         )
 
     def _resolve_import(self, target: str, names: tuple[str, ...]) -> Iterable[str]:
@@ -110,14 +111,15 @@ def function_index(modules: Sequence[ModuleInfo]) -> Mapping[str, str]:
     return index
 
 
-def _centrality(nodes: list[str], edges: Mapping[str, set[str]], cache_dir: Path | None) -> Centrality:
+def _centrality(nodes: list[str], edges: Mapping[str, set[str]], cache_dir: Path | None,
+                on_bad_cache: Callable[[str], None] | None) -> Centrality:
     """PageRank and betweenness of the import graph, from the cache when the edges are unchanged."""
     digest = hashlib.sha256(f"{_CACHE_VERSION}".encode())
     for node in nodes:
         digest.update(node.encode() + b"\0" + "\0".join(sorted(edges[node])).encode() + b"\n")
     key = digest.hexdigest()
     cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
-    value = cachefile.load(cache, key)
+    value = cachefile.load(cache, key, _centrality_from_data, on_bad_cache)
     if value is not None:
         return value
     import networkx as nx
@@ -126,8 +128,18 @@ def _centrality(nodes: list[str], edges: Mapping[str, set[str]], cache_dir: Path
     graph.add_nodes_from(nodes)
     graph.add_edges_from((a, b) for a in nodes for b in edges[a])
     value = (_pagerank(graph), *_betweenness(graph))
-    cachefile.store(cache, key, value)
+    cachefile.store(cache, key, list(value))
     return value
+
+
+def _centrality_from_data(data: object) -> Centrality:
+    pagerank, betweenness, note = data  # type: ignore[misc]
+    for table in (pagerank, betweenness):
+        if not isinstance(table, dict) or not all(isinstance(v, (int, float)) for v in table.values()):
+            raise ValueError("centrality tables must map names to numbers")
+    if not isinstance(note, str):
+        raise ValueError("the betweenness note must be text")
+    return pagerank, betweenness, note
 
 
 def _pagerank(graph) -> dict[str, float]:

@@ -23,7 +23,7 @@ from gapfinder.model import FileHistory
 _UNITS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
 _WINDOW = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?(\s+ago)?\s*$", re.IGNORECASE)
 _CACHE_VERSION = 1
-_CACHE_FILE = "history.pickle"
+_CACHE_FILE = "history.json"
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def window_start(since: str, head_time: int) -> int:
     return parse_since(since)(head_time)
 
 
-def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | None = None) -> History:
+def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | None = None,
+                 on_bad_cache: Callable[[str], None] | None = None) -> History:
     """Per-file commits, fix commits, authors and changed lines in the window before HEAD."""
     try:
         fix_re = re.compile(fix_pattern, re.IGNORECASE)
@@ -76,15 +77,30 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     start = start_of(head_time)
     key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
     cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
-    cached = cachefile.load(cache, key)
+    cached = cachefile.load(cache, key, _history_from_data, on_bad_cache)
     if cached is None:
         raw = git_stdout(root, "log", "--no-merges", "--no-renames", f"--since={start}",
-                   "--format=%x1e%H%x1f%ae%x1f%s", "--numstat", "HEAD", "--", ".")
+                         "--format=%x1e%H%x1f%ae%x1f%s", "--numstat", "HEAD", "--", ".")
         cached = _parse_log(raw or "", prefix, fix_re)
-        cachefile.store(cache, key, cached)
+        files, commits, fixes = cached
+        cachefile.store(cache, key, {"files": {p: [h.commits, h.fixes, h.authors, h.lines_changed]
+                                               for p, h in files.items()}, "commits": commits, "fixes": fixes})
     files, commits, fixes = cached
     status = "shallow" if shallow == "true" else "used"
     return History(status, files, commits, fixes)
+
+
+def _history_from_data(data: dict) -> tuple[dict[str, FileHistory], int, int]:
+    files = {path: FileHistory(*_counts(counts, 4)) for path, counts in data["files"].items()}
+    commits, fixes = _counts([data["commits"], data["fixes"]], 2)
+    return files, commits, fixes
+
+
+def _counts(values: object, length: int) -> list[int]:
+    if not isinstance(values, list) or len(values) != length or not all(
+            type(v) is int and v >= 0 for v in values):
+        raise ValueError(f"expected {length} counts")
+    return values
 
 
 def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gapfinder.config import Config, load_config
+from gapfinder.core.files import CACHE_FOLDER
 from gapfinder.core.git import git_location
 from gapfinder.core.project import discover, project_root
 from gapfinder.errors import CoverageDataError, ProjectError
@@ -58,7 +59,8 @@ def rank(
             "folders are left out).",
             hint="Point gapfinder at the project's folder, or set `source` in [tool.gapfinder].",
         )
-    cache_dir = root / ".gapfinder" if use_cache else None
+    cache_dir = root / CACHE_FOLDER if use_cache else None
+    cache_notes: list[str] = []  # unusable cache files, said on the run that rebuilds them (not kept)
     data_path = coverage_path(root, config, coverage)
     head, prefix = git_location(root)
     memo_key = None
@@ -67,7 +69,7 @@ def rank(
             root, (*(f.path for f in project.files), *project.test_files), data_path,
             head if config.git else "", {**config.options(), "by": by, "detail": detail},
         )
-        memo = resultcache.load(cache_dir, memo_key)
+        memo = resultcache.load(cache_dir, memo_key, cache_notes.append)
         if memo is not None:  # nothing the ranking depends on has changed
             seconds = round(time.perf_counter() - started, 2)
             return replace(memo, summary=replace(memo.summary, seconds=seconds))
@@ -92,14 +94,14 @@ def rank(
     history = None
     git_status = "off"
     if config.git:
-        history = read_history(root, config.since, config.fix_pattern, cache_dir)
+        history = read_history(root, config.since, config.fix_pattern, cache_dir, cache_notes.append)
         git_status = history.status
         if history.status == "shallow":
             warnings.append("shallow git clone: churn and fix counts only see the history it has")
 
     if on_progress:
         on_progress("graph", 0, 1)
-    graph = CodeGraph(analysis.modules, cache_dir)
+    graph = CodeGraph(analysis.modules, cache_dir, cache_notes.append)
     if on_progress:
         on_progress("graph", 1, 1)
     tests = link_tests(analysis.modules, test_imports, covered)
@@ -131,6 +133,8 @@ def rank(
     result = replace(result, gate_failures=tuple(gate_failures(result, config.fail_under, config.max_score)))
     if memo_key is not None:
         resultcache.store(cache_dir, memo_key, result)
+    if cache_notes:
+        result = replace(result, summary=replace(summary, warnings=(*summary.warnings, *cache_notes)))
     return result
 
 

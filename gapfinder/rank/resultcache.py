@@ -9,16 +9,19 @@ working tree's edits and is never cached.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import types
+import typing
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from gapfinder import __version__
 from gapfinder.core import files as cachefile
-from gapfinder.model import RankResult
+from gapfinder.model import FunctionDetail, ModuleDetail, Ranked, RankResult, RankSummary, ScorePart, SkippedFile
 
-_FILE = "rank-result.pickle"
+_FILE = "rank-result.json"
 
 
 def result_key(root: Path, files: Iterable[str], coverage: Path | None, head: str,
@@ -47,10 +50,69 @@ def _stat(path: Path, label: str) -> str:
         return f"{label}\0-\n"
 
 
-def load(cache_dir: Path, key: str) -> RankResult | None:
-    result = cachefile.load(cache_dir / _FILE, key)
-    return result if isinstance(result, RankResult) else None
+def load(cache_dir: Path, key: str, on_bad: Callable[[str], None] | None = None) -> RankResult | None:
+    return cachefile.load(cache_dir / _FILE, key, _from_data, on_bad)
 
 
 def store(cache_dir: Path, key: str, result: RankResult) -> None:
-    cachefile.store(cache_dir / _FILE, key, result)
+    cachefile.store(cache_dir / _FILE, key, _to_data(result))
+
+
+# The value objects a ranking is made of: the only classes a cache file can name.
+_CLASSES = {cls.__name__: cls for cls in (RankResult, RankSummary, Ranked, ScorePart, SkippedFile, ModuleDetail,
+                                          FunctionDetail)}
+
+
+def _to_data(value: Any) -> Any:
+    """Plain JSON data: a value object becomes its fields plus its class name under "@"."""
+    if dataclasses.is_dataclass(value):
+        return {"@": type(value).__name__,
+                **{f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, (tuple, list)):
+        return [_to_data(v) for v in value]
+    return value
+
+
+def _from_data(data: Any) -> RankResult:
+    result = _build(data, RankResult)
+    if not isinstance(result, RankResult):
+        raise ValueError("not a ranking")
+    return result
+
+
+def _build(data: Any, hint: Any) -> Any:
+    """Rebuild a value of type `hint` from data, checking every field's type on the way."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(hint):
+            try:
+                return _build(data, option)
+            except (ValueError, TypeError):
+                continue
+        raise ValueError(f"{data!r:.40} is none of {hint}")
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(data, list):
+            raise ValueError("expected a list")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(v, args[0]) for v in data)
+        if len(args) != len(data):
+            raise ValueError("wrong length")
+        return tuple(_build(v, a) for v, a in zip(data, args))
+    if hint is type(None):
+        if data is not None:
+            raise ValueError("expected null")
+        return None
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if not isinstance(data, dict) or _CLASSES.get(data.get("@")) is not hint:
+            raise ValueError(f"expected a {hint.__name__}")
+        hints = typing.get_type_hints(hint)
+        fields = {f.name for f in dataclasses.fields(hint)}
+        if set(data) - {"@"} != fields:
+            raise ValueError(f"{hint.__name__} has other fields")
+        return hint(**{name: _build(data[name], hints[name]) for name in fields})
+    if hint is float and type(data) in (int, float):
+        return float(data)
+    if hint in (str, int, bool) and type(data) is hint:
+        return data
+    raise ValueError(f"{data!r:.40} is not a {hint}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from gapfinder import __version__
@@ -109,8 +110,7 @@ def _script_json(data: Any) -> str:
 
 
 def rank_html(result: RankResult) -> str:
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.from_string(_asset("report.html.j2"))
     data = report_data(result)
     return template.render(

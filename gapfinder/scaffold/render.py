@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 import libcst
 
 from gapfinder import __version__
@@ -33,7 +34,9 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
             raise TemplateError(f"template folder {user_dir} does not exist.")
         loaders.append(jinja2.FileSystemLoader(str(user_dir)))
     loaders.append(jinja2.FunctionLoader(_packaged))
-    return jinja2.Environment(
+    # Sandboxed, ours and the user's alike: a template from a cloned repository must not reach
+    # os.system through globals and attributes (it renders even under --dry-run).
+    return SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
     )
@@ -49,7 +52,7 @@ def render(env: jinja2.Environment, template: str, **context: object) -> str:
         return env.get_template(template).render(**context)
     except jinja2.TemplateNotFound:
         raise TemplateError(f"template {template} not found.") from None
-    except jinja2.TemplateError as exc:
+    except jinja2.TemplateError as exc:  # SecurityError (the sandbox refused) is one too
         raise TemplateError(f"template {template} failed: {exc}.") from None
 
 

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gapfinder.core.source import parse, read_source
+from gapfinder.core.files import TextFile, edit_text, inside, new_text_file, read_text_file, write_text_file
+from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
@@ -26,9 +27,10 @@ PACKAGE_MARKER = "# Created by gapfinder scaffold: test files here may share nam
 @dataclass(frozen=True)
 class PlannedFile:
     path: str  # relative, posix
-    old: str | None
+    old: str | None  # the file's text as it is (its own newlines), None for a new file
     new: str
     added: tuple[str, ...]
+    like: TextFile | None = None  # how the existing file is encoded, to write it back the same way
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,17 @@ def plan_files(
     if tests:
         filters_in_config = False
         if configure_pytest:
-            pyproject = root / "pyproject.toml"
-            old = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None
-            new = pytest_config.configure(old)
-            if new is not None:
-                files.append(PlannedFile("pyproject.toml", old, new, ()))
+            pyproject = _existing(root, "pyproject.toml")
+            configured: list[bool] = []
+
+            def configure(text: str | None) -> str:
+                new = pytest_config.configure(text)
+                configured.append(new is not None)
+                return text or "" if new is None else new
+
+            new = edit_text(pyproject, configure)
+            if configured[0]:
+                files.append(PlannedFile("pyproject.toml", pyproject.text if pyproject else None, new, (), pyproject))
                 filters_in_config = True
         conftest = support.render_conftest(env, facts, model.package, filters_in_config)
         planned = _planned(root, f"{tests_dir}/conftest.py", conftest)
@@ -113,13 +121,32 @@ def plan_files(
     return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings))
 
 
-def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
+def _existing(root: Path, rel: str) -> TextFile | None:
+    """The file at rel as it is, None when there is none; refuses a path that leads out of the project."""
     path = root / rel
-    old = path.read_text(encoding="utf-8") if path.is_file() else None
-    if rel.endswith("__init__.py") and old is not None:
-        return PlannedFile(rel, old, old, ())
-    merged = merge(old, generated, rel)
-    return PlannedFile(rel, old, merged.text, merged.added)
+    if not inside(root, path):
+        raise ScaffoldError(f"{rel} leads outside the project at {root} (a symlink or `..`); nothing was written.")
+    if not path.is_file():
+        return None
+    try:
+        return read_text_file(path)
+    except (OSError, UndecodableSource) as exc:
+        raise ScaffoldError(f"cannot read {rel}: {exc}; nothing was written.") from None
+
+
+def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
+    existing = _existing(root, rel)
+    old = existing.text if existing else None
+    if rel.endswith("__init__.py") and existing is not None:
+        return PlannedFile(rel, old, old, (), existing)
+    added: list[tuple[str, ...]] = []
+
+    def fold(text: str | None) -> str:
+        merged = merge(text, generated, rel)
+        added.append(merged.added)
+        return merged.text
+
+    return PlannedFile(rel, old, edit_text(existing, fold), added[0], existing)
 
 
 def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
@@ -136,7 +163,7 @@ def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
         if not dry_run:
             path = root / planned.path
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(planned.new, encoding="utf-8")
+            write_text_file(path, planned.new, planned.like or new_text_file(planned.new))
         added = planned.new.count(TODO) - (planned.old or "").count(TODO)
         results.append(ScaffoldFile(
             planned.path, "create" if planned.old is None else "extend", planned.added, max(added, 0),

@@ -86,9 +86,14 @@ def test_shallow_clone_still_gives_what_it_has(repo, tmp_path_factory):
 def test_history_is_cached_per_head_and_survives_a_corrupt_cache(repo, tmp_path):
     cache = tmp_path / "cache"
     first = read_history(repo / "svc", "6 months", FIX, cache)
-    assert (cache / "history.pickle").is_file()
-    (cache / "history.pickle").write_text("{not json")
-    assert read_history(repo / "svc", "6 months", FIX, cache).files == first.files
+    assert (cache / "history.json").is_file()
+    assert read_history(repo / "svc", "6 months", FIX, cache).files == first.files  # from the cache
+    (cache / "history.json").write_text("{not json")
+    said: list[str] = []
+    assert read_history(repo / "svc", "6 months", FIX, cache, said.append).files == first.files
+    assert len(said) == 1 and "history.json" in said[0] and "rebuilt" in said[0]
+    assert read_history(repo / "svc", "6 months", FIX, cache, said.append).files == first.files
+    assert len(said) == 1  # rebuilt: said once
     commit(repo, "svc/app/util.py", "u = 2\n", "fix util", BASE + DAY)
     after = read_history(repo / "svc", "6 months", FIX, cache)
     assert after.files["app/util.py"].fixes == 1  # a new HEAD is not answered from the cache
