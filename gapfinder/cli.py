@@ -42,6 +42,13 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except OSError as exc:  # the machine or the tree, not gapfinder: unreadable, full disk, permissions
+        where = f" {exc.filename}" if exc.filename else ""
+        console.error(f"cannot read or write{where}: {exc.strerror or exc}.")
+        raise typer.Exit(2) from None
+    except RecursionError:  # input nested past what Python can walk, somewhere a guard did not catch
+        console.error("the input is nested too deeply to analyse (a generated file?); exclude it and run again.")
+        raise typer.Exit(2) from None
     except Exception as exc:  # a bug: one line unless asked for the traceback
         if os.environ.get("GAPFINDER_DEBUG"):
             raise

@@ -1,14 +1,15 @@
 """One table of options, read in layers: defaults < [tool.gapfinder] in pyproject.toml < CLI flags.
 
 Every option gapfinder understands is declared once in OPTIONS with its default, its type and a
-line of help (the README's configuration table is written from it). Unknown keys are reported as
-warnings, wrong types as one ConfigError that names every problem at once.
+line of help (the README's configuration table is written from it). Unknown keys and wrong types
+are one ConfigError that names every problem at once, and where it came from.
 """
 
 from __future__ import annotations
 
+import difflib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -145,7 +146,6 @@ class Config:
     fail_under: float | None
     max_score: float | None
     source_file: Path | None = None
-    warnings: tuple[str, ...] = field(default=())
 
     def options(self) -> dict[str, Any]:
         """The options alone, by name (what a cached result depends on)."""
@@ -168,40 +168,49 @@ def read_pyproject_table(root: Path) -> tuple[dict[str, Any], Path | None]:
 
 
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
-    """Layer defaults, the project's [tool.gapfinder] table and CLI overrides (None = not given)."""
+    """Layer defaults, the project's [tool.gapfinder] table and CLI overrides (None = not given).
+
+    Every problem is reported at once, in one ConfigError (exit 2), blamed on where it came from:
+    an unknown key or a wrong type in the file (with the closest valid key), a bad CLI value.
+    A misspelt key is an error, not a warning: `fail_undr = 80` would silently turn a gate off.
+    """
     table, source_file = read_pyproject_table(root)
     values = {o.name: _copy(o.default) for o in OPTIONS}
-    warnings: list[str] = []
-    problems: list[str] = []
+    in_file: list[str] = []
     for key, value in table.items():
         name = key.replace("-", "_")
         option = OPTIONS_BY_NAME.get(name)
         if option is None:
-            warnings.append(f"unknown key '{key}' in [tool.gapfinder] is ignored")
-            continue
-        if not option.check(value):
-            problems.append(f"'{key}' must be {option.expected}, not {value!r}")
-            continue
-        values[name] = value
+            in_file.append(f"unknown key '{key}'{_closest(name, OPTIONS_BY_NAME)}")
+        elif not option.check(value):
+            in_file.append(f"'{key}' must be {option.expected}, not {value!r}")
+        else:
+            values[name] = value
     weights = values["weights"]
-    for key in list(weights):
+    for key in weights:
         if key not in DEFAULT_WEIGHTS:
-            warnings.append(f"unknown weight '{key}' in [tool.gapfinder.weights] is ignored")
-            del weights[key]
+            in_file.append(f"unknown weight '{key}' in [tool.gapfinder.weights]{_closest(key, DEFAULT_WEIGHTS)}")
     values["weights"] = {**DEFAULT_WEIGHTS, **weights}
+    on_command_line: list[str] = []
     for name, value in (overrides or {}).items():
         if value is None:
             continue
         option = OPTIONS_BY_NAME[name]
-        if not option.check(value):
-            problems.append(f"--{name.replace('_', '-')} must be {option.expected}, not {value!r}")
-            continue
-        values[name] = value
+        if option.check(value):
+            values[name] = value
+        else:
+            on_command_line.append(f"--{name.replace('_', '-')} must be {option.expected}, not {value!r}")
+    problems = ([f"[tool.gapfinder] in {source_file}: " + "; ".join(in_file)] if in_file else []) + (
+        ["on the command line: " + "; ".join(on_command_line)] if on_command_line else [])
     if problems:
-        where = f" in {source_file}" if source_file else ""
-        raise ConfigError(f"Configuration problems{where}: " + "; ".join(problems) + ".")
-    return Config(**{name: _frozen(value) for name, value in values.items()}, source_file=source_file,
-                  warnings=tuple(warnings))
+        raise ConfigError("Configuration problems " + "; and ".join(problems) + ".")
+    return Config(**{name: _frozen(value) for name, value in values.items()}, source_file=source_file)
+
+
+def _closest(name: str, valid: Mapping[str, Any]) -> str:
+    """" (did you mean 'fail_under'?)" for a near miss, else "" ."""
+    match = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def _frozen(value: Any) -> Any:

@@ -12,24 +12,26 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gapfinder.model import ProgressFn
+from gapfinder.reports.escape import terminal_safe
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {message}", markup=True)
+    err.print(f"[yellow]warning:[/] {escape(terminal_safe(message))}", markup=True)
 
 
 def info(message: str) -> None:
-    err.print(message, markup=False)
+    err.print(terminal_safe(message), markup=False)
 
 
 def error(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True)
+    err.print(f"[red]error:[/] {escape(terminal_safe(message))}", markup=True)
 
 
 @contextmanager

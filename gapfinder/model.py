@@ -29,6 +29,7 @@ class Project:
     source_roots: tuple[str, ...]  # relative, posix; "." for a flat layout
     files: tuple[SourceFile, ...]  # code to rank, tests excluded
     test_files: tuple[str, ...]  # relative, posix
+    outside: tuple[str, ...] = ()  # files left out: symlinks that lead out of the project
 
 
 # --- analysis --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from gapfinder.config import Config
+from gapfinder.core.files import inside
 from gapfinder.errors import ProjectError
 from gapfinder.model import Project, SourceFile
 
@@ -71,7 +72,8 @@ def discover(root: Path, config: Config) -> Project:
     excludes = BUILTIN_EXCLUDES + tuple(config.exclude)
     files: list[SourceFile] = []
     tests: list[str] = []
-    for rel_dir, names, in_tests in _walk(root, test_dirs):
+    outside: list[str] = []
+    for rel_dir, names, in_tests in _walk(root, test_dirs, outside):
         for name in names:
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if _excluded(rel, excludes):
@@ -86,7 +88,7 @@ def discover(root: Path, config: Config) -> Project:
                 files.append(SourceFile(rel, module, name == "__init__.py"))
     files.sort(key=lambda f: f.path)
     tests.sort()
-    return Project(root, source_roots, tuple(files), tuple(tests))
+    return Project(root, source_roots, tuple(files), tuple(tests), tuple(sorted(outside)))
 
 
 def _source_roots(root: Path, configured: list[str]) -> tuple[str, ...]:
@@ -125,8 +127,12 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
-def _walk(root: Path, test_dirs: frozenset[str]) -> Iterator[tuple[str, list[str], bool]]:
-    """Yield (relative folder, .py file names, inside a test folder) for every kept folder."""
+def _walk(root: Path, test_dirs: frozenset[str], outside: list[str]) -> Iterator[tuple[str, list[str], bool]]:
+    """Yield (relative folder, .py file names, inside a test folder) for every kept folder.
+
+    Folder symlinks are not followed (no loops, nothing outside); a file symlink that leads out of
+    the project is left out and added to `outside`.
+    """
     stack: list[tuple[str, bool]] = [("", False)]
     while stack:
         rel_dir, in_tests = stack.pop()
@@ -146,6 +152,9 @@ def _walk(root: Path, test_dirs: frozenset[str]) -> Iterator[tuple[str, list[str
                 child = f"{rel_dir}/{name}" if rel_dir else name
                 stack.append((child, in_tests or name in test_dirs))
             elif name.endswith(".py") and entry.is_file():
+                if entry.is_symlink() and not inside(root, Path(entry.path)):
+                    outside.append(f"{rel_dir}/{name}" if rel_dir else name)
+                    continue
                 names.append(name)
         if names:
             yield rel_dir, sorted(names), in_tests

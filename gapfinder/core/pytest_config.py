@@ -15,11 +15,12 @@ import fnmatch
 import glob
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from gapfinder.config import TOMLDecodeError, parse_toml
+from gapfinder.core.files import inside
 from gapfinder.errors import ConfigError
 
 DEFAULT_NORECURSE = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}")
@@ -144,6 +145,7 @@ class Ignored:
 
     paths: set[str]
     globs: list[str]
+    outside: list[str] = field(default_factory=list)  # symlinks that lead out of the project, not followed
 
     def __contains__(self, rel: str) -> bool:
         return rel in self.paths or any(fnmatch.fnmatch(rel, g) for g in self.globs)
@@ -179,8 +181,16 @@ def _walk_dir(
     root: Path, start: str, settings: PytestSettings, enter_dir: Callable[[str], None], ignored: Ignored
 ) -> Iterator[str]:
     stack = [start]
+    seen: set[Path] = set()  # real folders walked: a symlink loop is entered once
     while stack:
         rel_dir = stack.pop()
+        try:
+            real = (root / rel_dir).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if real in seen:
+            continue
+        seen.add(real)
         enter_dir(rel_dir)
         try:
             entries = sorted(os.scandir(root / rel_dir if rel_dir else root), key=lambda e: e.name)
@@ -190,6 +200,9 @@ def _walk_dir(
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if rel in ignored:
+                continue
+            if entry.is_symlink() and not inside(root, Path(entry.path)):
+                ignored.outside.append(rel)
                 continue
             if entry.is_dir():
                 if entry.name == "__pycache__" or (Path(entry.path) / "pyvenv.cfg").is_file():

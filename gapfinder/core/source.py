@@ -19,6 +19,11 @@ from pathlib import Path
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
+# Python's tokenizer refuses deeper bracket nesting (MAXLEVEL); so does our libcst fallback.
+_MAX_BRACKETS = 200
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
 class UndecodableSource(ValueError):
     """The bytes are not text in the encoding Python would read them with; the message says why."""
 
@@ -57,14 +62,32 @@ def read_source(path: Path) -> str:
 
 
 def parse(text: str) -> ast.Module:
-    """`ast.parse`, retried through libcst for newer grammar; SyntaxError when neither accepts it."""
+    """`ast.parse`, retried through libcst for newer grammar; SyntaxError when neither accepts it.
+
+    Absurd nesting is a SyntaxError too, never a crash: `ast` gives up past its own limits, and
+    libcst is not tried past Python's bracket limit (its parser takes the process down at about
+    2,000 nested brackets, where no exception can catch it).
+    """
     try:
         return ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise SyntaxError("nested too deeply to parse") from None
     except SyntaxError:
+        if _bracket_depth(text) > _MAX_BRACKETS:
+            raise
         tree = _parse_newer_grammar(text)
         if tree is None:
             raise
         return tree
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest bracket nesting, counting brackets in strings and comments too (an upper bound)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(text):
+        depth = depth + 1 if bracket in "([{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _parse_newer_grammar(text: str) -> ast.Module | None:

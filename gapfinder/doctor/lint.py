@@ -17,6 +17,7 @@ from gapfinder.doctor.mocks import FileNames
 from gapfinder.doctor.model import Edit, Finding, LintResult
 from gapfinder.core.usage.index import ModuleIndex
 from gapfinder.errors import GapfinderError
+from gapfinder.core.files import inside
 from gapfinder.core.project import find_root
 from gapfinder.core.source import parse, read_source
 from gapfinder.core.pytest_config import ini_options
@@ -37,6 +38,8 @@ def collect(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*.py")):
+                if not inside(path, found):
+                    continue  # a symlink out of the folder that was named
                 if is_test_file(found) and not SKIP_DIRS & set(found.relative_to(path).parts[:-1]):
                     files.append(found)
         elif path.is_file():

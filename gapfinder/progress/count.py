@@ -55,6 +55,7 @@ class TestCount:
     items: tuple[TestItem, ...]
     unparsable: tuple[SkippedFile, ...]
     dynamic: tuple[str, ...]  # files defining pytest_generate_tests (their cases may be more)
+    outside: tuple[str, ...] = ()  # symlinks leading out of the project, not followed
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def count_tests(root: Path, on_progress: ProgressFn | None = None) -> TestCount:
         if on_progress:
             on_progress("counting tests", done, len(files))
     unparsable = tuple(SkippedFile(p, counter.index.errors[p]) for p in files if p in counter.index.errors)
-    return TestCount(settings, tuple(files), tuple(items), unparsable, tuple(sorted(counter.dynamic)))
+    return TestCount(settings, tuple(files), tuple(items), unparsable, tuple(sorted(counter.dynamic)),
+                     tuple(ignored.outside))
 
 
 class _Counter:

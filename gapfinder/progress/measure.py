@@ -139,7 +139,7 @@ def measure(
     """
     root = project_root(path)
     config = load_config(root, overrides)
-    warnings = list(config.warnings)
+    warnings: list[str] = []
     counted = count_tests(root, on_progress)
     if not counted.items and not counted.unparsable:
         where = ", ".join(p or "." for p in counted.settings.testpaths)
@@ -156,6 +156,9 @@ def measure(
     if record:
         ledger.record(root, totals)
     trend = (*trend, totals)[-TREND_LENGTH:]
+    if counted.outside:
+        warnings.append(f"did not follow {len(counted.outside)} symlink(s) leading out of the project: "
+                        + ", ".join(counted.outside[:5]))
     if counted.settings.doctest_modules:
         warnings.append("addopts has --doctest-modules: doctest items are not counted")
     return ProgressResult(

@@ -151,6 +151,8 @@ def read_json(path: Path) -> Parsed:
     """coverage.py's `coverage json` report (format 2 or 3, contexts when --show-contexts)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:
+        raise CoverageDataError(f"{path} is not coverage.py JSON: nested too deeply to read.") from None
     except json.JSONDecodeError as exc:
         raise CoverageDataError(f"{path} is not valid JSON ({exc}).", FORMATS_HINT) from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):

@@ -51,7 +51,7 @@ def rank(
     started = time.perf_counter()
     root = project_root(path)
     config = load_config(root, overrides)
-    warnings = list(config.warnings)
+    warnings: list[str] = []
     project = discover(root, config)
     if not project.files:
         raise ProjectError(
@@ -59,6 +59,9 @@ def rank(
             "folders are left out).",
             hint="Point gapfinder at the project's folder, or set `source` in [tool.gapfinder].",
         )
+    if project.outside:
+        warnings.append(f"left out {len(project.outside)} file(s) that link outside the project: "
+                        + ", ".join(project.outside[:5]) + (", ..." if len(project.outside) > 5 else ""))
     cache_dir = root / CACHE_FOLDER if use_cache else None
     cache_notes: list[str] = []  # unusable cache files, said on the run that rebuilds them (not kept)
     data_path = coverage_path(root, config, coverage)

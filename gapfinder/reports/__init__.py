@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Mapping
 
+from gapfinder.reports.escape import terminal_safe
+
 Reporter = Callable[[Any], str]
 
 # command -> format -> "module:function" under gapfinder.reports; the first format is the default.
@@ -48,7 +50,13 @@ def reporter(command: str, fmt: str) -> Reporter:
     return getattr(importlib.import_module(f"gapfinder.reports.{module}"), function)
 
 
+# Formats whose every string is JSON-escaped (no raw control character can reach a terminal).
+_JSON_FORMATS = frozenset({"json", "sarif"})
+
+
 def render(command: str, fmt: str, result: Any) -> str:
-    """The report of `result` in `fmt`, ending with a newline."""
+    """The report of `result` in `fmt`, ending with a newline; control characters from the analysed
+    tree (file names, code) are escaped, so printing a report cannot drive the terminal."""
     text = reporter(command, fmt)(result)
-    return text if not text or text.endswith("\n") else text + "\n"
+    text = text if not text or text.endswith("\n") else text + "\n"
+    return text if fmt in _JSON_FORMATS else terminal_safe(text)

@@ -10,7 +10,7 @@ from typing import Any
 from gapfinder import __version__
 from gapfinder.doctor.model import FORMAT_VERSION, DoctorResult, LintResult, TriageResult
 from gapfinder.doctor.rules import RULES
-from gapfinder.reports.escape import md_cell
+from gapfinder.reports.escape import md_cell, md_code
 from gapfinder.reports.sarif import artifact, root_uri, sarif_log
 
 def doctor_json(result: DoctorResult) -> str:
@@ -78,7 +78,7 @@ def _markdown(lint: LintResult | None, triage: TriageResult | None) -> str:
         lines += ["## Failure triage", ""] + [line.strip() and f"- {line.strip()}" for line in _triage_summary(triage, "")]
         lines += ["", "| verdict | category | tests | cause | evidence |", "|---|---|---|---|---|"]
         for group in triage.groups:
-            tests = "<br>".join(f"`{f.test}`" + (f" ({f.finding})" if f.finding else "") for f in group.failures)
+            tests = "<br>".join(md_code(f.test) + (f" ({f.finding})" if f.finding else "") for f in group.failures)
             cause = md_cell(group.cause)
             lines.append(f"| {group.verdict} | {group.category} | {tests} | {cause} | {group.failures[0].evidence} |")
         lines.append("")
@@ -88,7 +88,7 @@ def _markdown(lint: LintResult | None, triage: TriageResult | None) -> str:
             lines += ["| location | rule | message |", "|---|---|---|"]
             for f in lint.findings:
                 message = md_cell(f.message)
-                lines.append(f"| `{f.path}:{f.line}` | {f.code} {f.name} | {message} |")
+                lines.append(f"| {md_cell(md_code(f'{f.path}:{f.line}'))} | {f.code} {f.name} | {message} |")
         lines.append("")
     return "\n".join(lines)
 

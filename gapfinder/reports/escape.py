@@ -1,8 +1,42 @@
-"""Escaping for the places a report's text lands: Markdown table cells."""
+"""Escaping for the places a report's text lands: a terminal, a Markdown cell or code span, a URI.
+
+Text in reports comes from the analysed tree (file names, module names, code), so it may hold
+terminal escape sequences, undecodable bytes (surrogates), backticks or pipes.
+"""
 
 from __future__ import annotations
+
+import re
+import sys
+from urllib.parse import quote
+
+# C0 and C1 control characters but newline and tab, DEL, and lone surrogates (undecodable file names).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """Control characters and undecodable bytes shown as escapes (\\x1b, \\udcff), never sent raw."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def md_cell(text: str) -> str:
     """Text that stays inside one Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def md_code(text: str) -> str:
+    """A Markdown code span that holds text as it is, backticks included."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def uri_path(path: str) -> str:
+    """A relative path as a URI reference: spaces, #, ?, % and the like percent-encoded."""
+    return quote(path, safe="/")
+
+
+def stdout_is_utf8() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "") in (
+        "utf8", "utf8sig")

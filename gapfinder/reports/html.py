@@ -105,7 +105,7 @@ def _asset(name: str) -> str:
 
 def _script_json(data: Any) -> str:
     """JSON safe inside <script>: no "</script>", no "<!--"."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(data, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

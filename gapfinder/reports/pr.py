@@ -6,7 +6,7 @@ from typing import Sequence
 
 from gapfinder.rank.diff import changed_coverage
 from gapfinder.model import RankResult
-from gapfinder.reports.escape import md_cell
+from gapfinder.reports.escape import md_cell, md_code
 from gapfinder.reports.ranges import line_spans, span_text
 
 MARKER = "<!-- gapfinder-pr-report -->"  # lets a CI job find and update its own comment
@@ -23,7 +23,7 @@ def rank_pr_markdown(result: RankResult) -> str:
     statements, missed = changed_coverage(result.details)
     changed = [d for d in result.details if d.changed_lines]
     by_path = {d.row.path: d for d in result.details}
-    out = [MARKER, f"## Test gaps in this change (since `{result.diff_base}`)", ""]
+    out = [MARKER, f"## Test gaps in this change (since {md_code(result.diff_base or '')})", ""]
     if not changed:
         out.append("No changed Python source files. Nothing to test here.")
         return "\n".join(out) + "\n"
@@ -48,7 +48,7 @@ def rank_pr_markdown(result: RankResult) -> str:
                 lines = tuple(x for x in lines if row.line <= x <= function.end_line)
         cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}%"
         out.append(
-            f"| {n} | {row.score:.1f} | `{row.name}` | `{row.path}`: {line_ranges(lines)} | {cover} | "
+            f"| {n} | {row.score:.1f} | {md_cell(md_code(row.name))} | {md_cell(md_code(row.path))}: {line_ranges(lines)} | {cover} | "
             f"**{row.test_type}** | {'<br>'.join(md_cell(r) for r in row.reasons)} |"
         )
     out += ["", "<sub>Ranked by risk: coverage gap, centrality, complexity, I/O and auth, churn and past fixes "

@@ -52,6 +52,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gapfinder.progress.ledger import Snapshot
+from gapfinder.reports.escape import md_cell, md_code
 from gapfinder.progress.measure import ProgressResult
 
 FORMAT_VERSION = 1
@@ -228,7 +229,7 @@ def progress_markdown(result: ProgressResult) -> str:
     lines = ["### Test progress", "", "| " + " | ".join(HEADERS) + " |",
              "|" + "|".join(":--" if n in (0, 8) else "--:" for n in range(len(HEADERS))) + "|"]
     for row in _rows(result):
-        cells = [f"`{c}`" if n == 8 and c else c.replace("|", "\\|") for n, c in enumerate(row)]
+        cells = [md_cell(md_code(c)) if n == 8 and c else md_cell(c) for n, c in enumerate(row)]
         if row[0] == "total":
             cells = [f"**{c}**" if c else c for c in cells]
         lines.append("| " + " | ".join(cells) + " |")
@@ -236,5 +237,5 @@ def progress_markdown(result: ProgressResult) -> str:
     lines += [f"- {line.strip()}" for line in notes(result)]
     if result.scaffolded_tests:
         lines += ["", f"<details><summary>{len(result.scaffolded_tests)} scaffolded tests to finish</summary>", ""]
-        lines += [f"- `{t}`" for t in result.scaffolded_tests] + ["", "</details>"]
+        lines += [f"- {md_code(t)}" for t in result.scaffolded_tests] + ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from typing import Any
 
 from gapfinder import __version__
 from gapfinder.model import Ranked, RankResult
+from gapfinder.reports.escape import uri_path
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 HELP_URI = "https://github.com/gapfinder/gapfinder#gapfinder-rank"
@@ -130,7 +131,7 @@ def sarif_log(driver: dict[str, Any], results: list[dict[str, Any]], *, base_uri
 
 def artifact(path: str, prefix: str) -> dict[str, str]:
     """An artifactLocation relative to the repository's top (%SRCROOT%)."""
-    return {"uri": prefix + path, "uriBaseId": "%SRCROOT%"}
+    return {"uri": uri_path(prefix + path), "uriBaseId": "%SRCROOT%"}
 
 
 def root_uri(root: str, prefix: str) -> str:

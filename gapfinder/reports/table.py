@@ -7,8 +7,11 @@ import shutil
 import sys
 
 from rich.console import Console
+from rich.box import ASCII, HEAVY_HEAD
 from rich.table import Table
+from rich.text import Text
 
+from gapfinder.reports.escape import stdout_is_utf8
 from gapfinder.model import Ranked, RankResult, RankSummary
 
 
@@ -53,7 +56,8 @@ def rank_table(result: RankResult) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, highlight=False, no_color=True)
     label = "function" if result.by == "function" else "module"
-    table = Table(show_lines=False, pad_edge=False, expand=False)
+    # Off a UTF-8 stream (a Windows redirect) the box is drawn in ASCII rather than fail to encode.
+    table = Table(show_lines=False, pad_edge=False, expand=False, box=HEAVY_HEAD if stdout_is_utf8() else ASCII)
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
     table.add_column(label, overflow="fold", max_width=44)
@@ -62,10 +66,10 @@ def rank_table(result: RankResult) -> str:
     table.add_column("test first")
     table.add_column("why", overflow="fold")
     for n, row in enumerate(result.rows, 1):
-        table.add_row(
+        table.add_row(*(Text(cell) for cell in (  # Text: brackets in code are not rich markup
             str(n), f"{row.score:.1f}", row.name, _pct(row.coverage), str(row.missed),
             row.test_type, "; ".join(_why(row)),
-        )
+        )))
     if result.rows:
         console.print(table)
     else:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from gapfinder.config import load_config
+from gapfinder.core.files import inside
 from gapfinder.core.project import discover, find_root
 from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.errors import ProjectError
@@ -20,12 +21,16 @@ from gapfinder.scaffold.result import ScaffoldError, ScaffoldResult
 
 
 def project_for(start: Path) -> Path:
-    """The project a module or folder belongs to (the nearest marker above it)."""
+    """The project a module or folder belongs to: the nearest marker above it, else the working
+    folder when start lies in it (rootdir as pytest and coverage.py take it)."""
     root = find_root(start)
-    if root is None:
-        raise ProjectError(f"{start} is not inside a Python project (no pyproject.toml, setup.cfg, setup.py or "
-                           ".git above it).")
-    return root
+    if root is not None:
+        return root
+    cwd = Path.cwd().resolve()
+    if Path(start).resolve() == cwd or cwd in Path(start).resolve().parents:
+        return cwd
+    raise ProjectError(f"{start} is not inside a Python project (no pyproject.toml, setup.cfg, setup.py or "
+                       ".git above it) nor inside the working folder.")
 
 
 def resolve_module(module: str, project: Project) -> SourceFile:
@@ -75,6 +80,9 @@ def scaffold(
     project = discover(root, config)
     if templates is None and config.templates:
         templates = root / config.templates
+        if not inside(root, templates):
+            raise ProjectError(f"templates = '{config.templates}' in [tool.gapfinder] leads outside the project; "
+                               "a project's settings may only name its own folders.")
     source = resolve_module(module, project)
     try:
         tree = parse(read_source(root / source.path))

@@ -69,12 +69,33 @@ def test_bad_paths(tmp_path):
 
 def test_config_layers_and_reports_problems(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.gapfinder]\ntop = 5\nsince = "6 months"\ncolour = "red"\n[tool.gapfinder.weights]\nfixes = 2\nluck = 1\n'
+        '[tool.gapfinder]\ntop = 5\nsince = "6 months"\n[tool.gapfinder.weights]\nfixes = 2\n'
     )
     config = load_config(tmp_path, {"top": 9, "since": None})
     assert config.top == 9 and config.since == "6 months" and config.weights["fixes"] == 2
-    assert "luck" not in config.weights
-    assert any("colour" in w for w in config.warnings) and any("luck" in w for w in config.warnings)
+
+
+def test_unknown_keys_are_errors_that_name_the_file_and_the_closest_key(tmp_path):
+    """`fail_undr = 80` used to be a warning: the CI gate was silently off."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.gapfinder]\nfail_undr = 80\ncolour = "red"\n[tool.gapfinder.weights]\nchurn = 1\nchrun = 1\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    message = caught.value.message
+    assert str(tmp_path / "pyproject.toml") in message
+    assert "unknown key 'fail_undr' (did you mean 'fail_under'?)" in message
+    assert "unknown key 'colour'" in message and "colour' (did" not in message
+    assert "unknown weight 'chrun' in [tool.gapfinder.weights] (did you mean 'churn'?)" in message
+
+
+def test_a_bad_command_line_value_is_blamed_on_the_command_line(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.gapfinder]\ntop = 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, {"fail_under": 120})
+    assert caught.value.message.startswith("Configuration problems on the command line: --fail-under")
+    assert "pyproject.toml" not in caught.value.message
+
+
     (tmp_path / "pyproject.toml").write_text('[tool.gapfinder]\ntop = "many"\ngit = 3\n')
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
