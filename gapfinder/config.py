@@ -33,6 +33,10 @@ def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _path_maps(value: Any) -> bool:
+    return _str_list(value) and all(entry.partition("=")[0].strip() and "=" in entry for entry in value)
+
+
 def _number_table(value: Any) -> bool:
     return isinstance(value, dict) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value.values()
@@ -91,7 +95,7 @@ OPTIONS: tuple[Option, ...] = (
            "Folders that hold tests; they are not ranked and count as test code."),
     Option("coverage", "", lambda v: isinstance(v, str), "a path",
            "Coverage data to read; empty means found automatically in the project."),
-    Option("path_map", [], _str_list, 'a list of "OLD=NEW" strings',
+    Option("path_map", [], _path_maps, 'a list of "OLD=NEW" strings',
            "Recorded path prefixes to rewrite onto this tree, as OLD=NEW."),
     Option("since", "12 months", lambda v: isinstance(v, str), "a string like '6 months'",
            "Git window for churn and fix counts, ending at HEAD's commit date: 'N days|weeks|months|years' or a date."),

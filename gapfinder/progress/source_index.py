@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
+import sysconfig
 import itertools
 import math
 import sys
@@ -25,6 +27,7 @@ from gapfinder.progress.bindings import (
 from gapfinder.progress.values import Unknown, evaluate
 
 MAX_DEPTH = 12
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 
 UNITTEST_MARKS = {"skip": "skip", "skipIf": "skipif", "skipUnless": "skipif", "expectedFailure": "xfail"}
 
@@ -296,10 +299,23 @@ class SourceIndex:
 def _stdlib_int(name: str) -> int | None:
     """An integer constant of the standard library, e.g. pickle.HIGHEST_PROTOCOL (never user code)."""
     module, _, attr = name.rpartition(".")
-    if module not in sys.stdlib_module_names:
+    if module not in sys.stdlib_module_names or not _in_stdlib(module):
         return None
     value = getattr(importlib.import_module(module), attr, None)
     return value if type(value) is int else None
+
+
+def _in_stdlib(module: str) -> bool:
+    """The module Python would import is the standard library's own, not a project file that shadows
+    its name (with the project's folder on sys.path, importing that would run the project's code)."""
+    if module in sys.modules:
+        return True
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return False
+    origin = getattr(spec, "origin", None)
+    return spec is not None and (origin in (None, "built-in", "frozen") or Path(origin).resolve().is_relative_to(_STDLIB))
 
 
 def mark_name(name: str) -> str | None:

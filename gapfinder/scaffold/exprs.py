@@ -256,6 +256,8 @@ class Resolver:
         origin = self._origin(name)
         if origin is None or origin[0].split(".", 1)[0] == self.model.package:
             return None
+        if self.read_module(origin[0]) is not None or self.read_module(origin[0].split(".", 1)[0]) is not None:
+            return None  # the project's own code: importing it would run it
         try:
             value: object = importlib.import_module(origin[0])
             for part in origin[1].split("."):

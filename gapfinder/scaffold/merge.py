@@ -100,7 +100,7 @@ def _bound_names(tree: ast.Module) -> set[str]:
 
 
 def _insert_imports(text: str, tree: ast.Module, imports: list[str]) -> str:
-    """After the last top-level import; else after the docstring; else at the top."""
+    """After the last top-level import; else after the docstring; else after the opening comments."""
     anchor = 0
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -110,4 +110,7 @@ def _insert_imports(text: str, tree: ast.Module, imports: list[str]) -> str:
     ):
         anchor = tree.body[0].end_lineno or 0
     lines = text.splitlines(keepends=True)
+    if anchor == 0:  # after the opening comments: a shebang or coding line must stay on line 1 or 2
+        while anchor < len(lines) and lines[anchor].lstrip().startswith("#"):
+            anchor += 1
     return "".join(lines[:anchor] + imports + lines[anchor:])

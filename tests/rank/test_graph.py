@@ -71,5 +71,9 @@ def test_centrality_is_cached_by_the_import_edges(tmp_path, monkeypatch):
     monkeypatch.undo()
     changed = CodeGraph(mods + [module("d", [ImportRef("b", 1)])], tmp_path)
     assert "d" in changed.pagerank
-    (tmp_path / "centrality.pickle").write_bytes(b"garbage")
-    assert CodeGraph(mods, tmp_path).pagerank == first.pagerank  # a corrupt cache is recomputed
+    (tmp_path / "centrality.json").write_bytes(b"garbage")
+    said: list[str] = []
+    assert CodeGraph(mods, tmp_path, said.append).pagerank == first.pagerank  # a corrupt cache is recomputed
+    assert len(said) == 1 and "centrality.json" in said[0]
+    (tmp_path / "centrality.json").write_text('{"key": "k", "value": [{"a": "not a number"}, {}, ""]}')
+    assert CodeGraph(mods, tmp_path).pagerank == first.pagerank  # a wrong shape is a miss too

@@ -174,7 +174,7 @@ def test_line_counts_from_raw_data_match_coverage_report(srclib_run, asyncsvc_ru
 def test_a_run_where_nothing_changed_is_answered_from_the_last_result(asyncsvc):
     cov = STORED / "ci-other-root.coverage"
     first = json.loads(rank(str(asyncsvc), "--coverage", str(cov), "--format", "json", "--top", "0").stdout)
-    assert (asyncsvc / ".gapfinder" / "rank-result.pickle").is_file()
+    assert (asyncsvc / ".gapfinder" / "rank-result.json").is_file()
     again = json.loads(rank(str(asyncsvc), "--coverage", str(cov), "--format", "json", "--top", "0").stdout)
     assert again["modules"] == first["modules"]
     # Any change the ranking depends on is seen: an option, a source file, the coverage data.
