@@ -1,0 +1,693 @@
+"""Measure `gapfinder scaffold` on real open-source projects (see corpus.json and README.md).
+
+    python benchmarks/scaffold_corpus/measure.py --work /work/corpora/scaffold --gapfinder PATH \
+        [--kind unit|all] [--json out.json] [--project NAME ...] [--mutants N] [--setup]
+
+Per project: a fresh copy of WORK/<name>/tree is made under WORK/<name>/run/ (generated tests never
+accumulate); `gapfinder scaffold <module> --kind K --format json` runs per module (timed), then a
+second time for every module to check that nothing changes; then, one module at a time, the files
+it generated run under the project's venv as
+`coverage run --rcfile=OURS -m pytest FILES -p no:cacheprovider -W error::RuntimeWarning
+ -W error::pytest.PytestUnraisableExceptionWarning --junitxml=...`, inside `unshare -rn` (no network)
+when that works, under `nice -n 15`, one process at a time, with a timeout.
+
+Stdlib only, Python 3.10+. `--setup` lays each project's tree and venv from corpus.json first
+(needs PyPI, and the git mirrors or GitHub for the repository projects).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STRICT = ["-W", "error::RuntimeWarning", "-W", "error::pytest.PytestUnraisableExceptionWarning"]
+MOCK_SHAPE = ("'coroutine' object", "can't be used in 'await' expression", "asynchronous context manager protocol",
+              "__aiter__")
+NEVER_AWAITED = "was never awaited"
+IGNORE = shutil.ignore_patterns(".git", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache", ".venv",
+                                "venv", ".tox", ".coverage*")
+
+
+# --------------------------------------------------------------------------------------- helpers
+def log(*parts: object) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def network_prefix() -> list[str]:
+    """`unshare -rn` (a private network namespace: no network at all) when this machine allows it."""
+    if shutil.which("unshare"):
+        try:
+            ok = subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return ["unshare", "-rn"]
+    return []
+
+
+def nice_prefix() -> list[str]:
+    return ["nice", "-n", "15"] if shutil.which("nice") else []
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str, str, float, bool]:
+    """(returncode, stdout, stderr, seconds, timed_out)."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start, False
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return -9, out, err, time.monotonic() - start, True
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def function_body_lines(source: str) -> set[int]:
+    """Lines inside function bodies (import-time lines such as `def` and decorators excluded)."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lines.update(range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
+def _is_assertion(node: ast.AST) -> bool:
+    if isinstance(node, ast.Assert):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr.startswith("assert_") or func.attr in ("raises", "warns", "fail"):
+                return True
+        if isinstance(func, ast.Name) and func.id.startswith("assert"):
+            return True
+    return False
+
+
+def auth_checks(path: Path) -> set[str]:
+    """Tests (Class::name) whose body expects 401 or 403: the unauthenticated/expired-token e2e checks."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (SyntaxError, OSError, UnicodeDecodeError):
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        isinstance(n, ast.Constant) and n.value in (401, 403) for n in ast.walk(item)):
+                    found.add(f"{node.name}::{item.name}")
+    for item in tree.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                isinstance(n, ast.Constant) and n.value in (401, 403) for n in ast.walk(item)):
+            found.add(item.name)
+    return found
+
+
+def test_functions(path: Path) -> dict[str, bool]:
+    """{test name (Class::name for methods): has an assertion} for a test file."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (SyntaxError, OSError, UnicodeDecodeError):
+        return {}
+    found: dict[str, bool] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                found[prefix + node.name] = any(_is_assertion(n) for n in ast.walk(node))
+            elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+                visit(node.body, prefix + node.name + "::")
+
+    visit(tree.body, "")
+    return found
+
+
+@dataclass
+class Case:
+    file: str
+    name: str  # Class::test or test (parameters stripped)
+    outcome: str  # passed | failed | error | skipped
+    message: str
+
+
+def parse_junit(junit: Path, root: Path) -> tuple[list[Case], list[str]]:
+    """(cases, collection-error messages)."""
+    cases: list[Case] = []
+    collection: list[str] = []
+    if not junit.exists():
+        return cases, collection
+    try:
+        tree = ET.parse(junit)
+    except ET.ParseError:
+        return cases, collection
+    for tc in tree.getroot().iter("testcase"):
+        classname = tc.get("classname") or ""
+        name = re.sub(r"\[.*\]$", "", tc.get("name") or "")
+        file = tc.get("file") or ""
+        kinds = {child.tag: child for child in tc}
+        text = ""
+        for tag in ("failure", "error"):
+            if tag in kinds:
+                child = kinds[tag]
+                text = (child.get("message") or "") + "\n" + (child.text or "")
+        outcome = ("failed" if "failure" in kinds else "error" if "error" in kinds
+                   else "skipped" if "skipped" in kinds else "passed")
+        if not classname and "error" in kinds:  # a collection error: classname empty, name the module
+            collection.append(f"{name}: {text.strip()}")
+            continue
+        parts = classname.split(".")
+        klass = parts[-1] if parts and parts[-1][:1].isupper() and parts[-1].startswith("Test") else ""
+        cases.append(Case(file=file, name=(klass + "::" if klass else "") + name, outcome=outcome, message=text))
+    return cases, collection
+
+
+def first_line(message: str) -> str:
+    for line in message.splitlines():
+        line = line.strip()
+        if line:
+            return line[:300]
+    return ""
+
+
+def key_error_line(message: str) -> str:
+    """The most telling line of a failure: the last `E   ...` line, else the first line."""
+    lines = [ln.strip() for ln in message.splitlines()]
+    e_lines = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
+    if e_lines:
+        for ln in e_lines:  # prefer the exception line (Error/Exception/Warning)
+            if re.match(r"^[\w.]+(Error|Exception|Warning|Exit)\b", ln) or "never awaited" in ln:
+                return ln[:300]
+        return e_lines[-1][:300]
+    return first_line(message)
+
+
+# -------------------------------------------------------------------------------------- mutation
+COMPARE_FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
+                ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def mutants(source: str, executed: set[int]) -> list[tuple[str, str]]:
+    """One mutant per function whose body ran: flip its first comparison, else `return None` first.
+
+    Returns [(description, mutated source)]."""
+    tree = ast.parse(source)
+    found = []
+    funcs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for index, func in enumerate(funcs):
+        body = set(range(func.body[0].lineno, (func.end_lineno or func.lineno) + 1))
+        if not body & executed:
+            continue
+        mutated = copy.deepcopy(tree)
+        target = [n for n in ast.walk(mutated) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))][index]
+        compare = next((n for n in ast.walk(target) if isinstance(n, ast.Compare)
+                        and type(n.ops[0]) in COMPARE_FLIP), None)
+        if compare is not None:
+            compare.ops[0] = COMPARE_FLIP[type(compare.ops[0])]()
+            what = f"{func.name}:{compare.lineno} flip comparison"
+        else:
+            body_start = 1 if (target.body and isinstance(target.body[0], ast.Expr)
+                               and isinstance(getattr(target.body[0], "value", None), ast.Constant)) else 0
+            if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(target)):
+                continue
+            target.body.insert(body_start, ast.Return(value=ast.Constant(value=None)))
+            what = f"{func.name}: return None"
+        ast.fix_missing_locations(mutated)
+        try:
+            found.append((what, ast.unparse(mutated)))
+        except Exception:  # noqa: BLE001 - unparse of odd syntax: skip that mutant
+            continue
+    return found
+
+
+# ---------------------------------------------------------------------------------------- runner
+@dataclass
+class ModuleResult:
+    module: str
+    scaffold_rc: int = 0
+    scaffold_seconds: float = 0.0
+    scaffold_message: str = ""
+    files: list[str] = field(default_factory=list)
+    tests: dict[str, dict] = field(default_factory=dict)  # "file::name" -> {kind, outcome, asserts, message}
+    collection_errors: list[str] = field(default_factory=list)
+    pytest_rc: int | None = None
+    pytest_seconds: float = 0.0
+    timed_out: bool = False
+    never_awaited_lines: int = 0
+    body_statements: int = 0
+    body_covered: int = 0
+    mutants: list[dict] = field(default_factory=list)
+    pytest_tail: str = ""
+
+
+def kind_of(path: str) -> str:
+    parts = Path(path).parts
+    for kind in ("unit", "integration", "e2e"):
+        if kind in parts:
+            return kind
+    return "unit"
+
+
+def venv_env(project: dict, root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COVERAGE_", "VIRTUAL_ENV"))}
+    extra = [str((root / p).resolve()) for p in str(project.get("pythonpath", ".")).split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(extra)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update({k: str(v) for k, v in project.get("env", {}).items()})
+    return env
+
+
+def find_python(version: str) -> str:
+    """python3.X on PATH, else a pyenv install of that version."""
+    found = shutil.which(f"python{version}")
+    if found and subprocess.run([found, "-c", ""], capture_output=True).returncode == 0:
+        return found
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for candidate in sorted(pyenv.glob(f"{version}*/bin/python"), reverse=True):
+        return str(candidate)
+    raise SystemExit(f"no Python {version} found (PATH or pyenv)")
+
+
+def setup_project(project: dict, work: Path, mirror: str) -> None:
+    home = work / project["name"]
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "P": str(home), "VENV": str(home / "venv"), "MIRROR": mirror}
+    if not (home / "tree").exists():
+        for command in project["tree"]:
+            subprocess.run(["bash", "-ec", command], cwd=home, env=env, check=True)
+    if not (home / "venv" / "bin" / "python").exists():
+        subprocess.run([find_python(project["python"]), "-m", "venv", str(home / "venv")], check=True)
+        for command in project["install"]:
+            subprocess.run([*nice_prefix(), "bash", "-ec", command], cwd=home, env=env, check=True)
+
+
+def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> dict:
+    home = args.work / project["name"]
+    python = home / "venv" / "bin" / "python"
+    rundir = home / "run"
+    if rundir.exists():
+        shutil.rmtree(rundir)
+    out = rundir / "out"
+    out.mkdir(parents=True)
+    tree = rundir / "tree"
+    shutil.copytree(home / "tree", tree, ignore=IGNORE, symlinks=True)
+    root = tree / project.get("root", ".")
+    env = venv_env(project, root)
+    gf_env = {k: v for k, v in os.environ.items() if k != "GAPFINDER_DEBUG"}
+    kind = args.kind
+    results: list[ModuleResult] = []
+    log(f"== {project['name']}: {len(project['modules'])} modules")
+
+    # 1. scaffold, timed
+    for module in project["modules"]:
+        res = ModuleResult(module=module)
+        cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json"]
+        rc, stdout, stderr, seconds, timed_out = run(cmd, root, gf_env, args.scaffold_timeout)
+        res.scaffold_rc, res.scaffold_seconds = rc, round(seconds, 2)
+        try:
+            data = json.loads(stdout)
+            for result in data.get("results", []):
+                if result.get("message"):
+                    res.scaffold_message = result["message"]
+                for f in result.get("files", []):
+                    name = Path(f["path"]).name
+                    if name.startswith("test") and name.endswith(".py") and f["path"] not in res.files:
+                        res.files.append(f["path"])
+        except (json.JSONDecodeError, AttributeError, KeyError, TypeError):
+            res.scaffold_message = (stderr.strip().splitlines() or ["no JSON output"])[-1][:300]
+        if rc != 0 and not res.scaffold_message:
+            res.scaffold_message = (stderr.strip().splitlines() or [f"exit {rc}"])[-1][:300]
+        if timed_out:
+            res.scaffold_message = f"scaffold timed out after {args.scaffold_timeout}s"
+        results.append(res)
+        log(f"  scaffold {module}: rc={rc} {seconds:.1f}s files={res.files} {res.scaffold_message}")
+
+    # 2. idempotence: a second run of every module must change nothing
+    before = snapshot(tree)
+    for module in project["modules"]:
+        cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json"]
+        run(cmd, root, gf_env, args.scaffold_timeout)
+    after = snapshot(tree)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    if changed:
+        shutil.rmtree(rundir / "tree")  # restart from the first-run state is not possible; re-scaffold once
+        shutil.copytree(home / "tree", tree, ignore=IGNORE, symlinks=True)
+        for module in project["modules"]:
+            cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json"]
+            run(cmd, root, gf_env, args.scaffold_timeout)
+
+    # 3. run each module's generated tests, under coverage of that module only
+    for res in results:
+        files = [f for f in res.files if (root / f).exists()]
+        if not files:
+            continue
+        for f in files:
+            auth = auth_checks(root / f)
+            for name, asserts in test_functions(root / f).items():
+                res.tests[f"{f}::{name}"] = {"kind": kind_of(f), "outcome": "not run", "asserts": asserts,
+                                             "message": "", "expects_401_403": name in auth}
+        stem = re.sub(r"\W", "_", res.module)
+        target = (root / res.module).resolve()
+        rc_file = out / f"{stem}.coveragerc"
+        data_file = out / f"{stem}.coverage"
+        rc_file.write_text(f"[run]\ninclude = {target}\ndata_file = {data_file}\n")
+        junit = out / f"{stem}.junit.xml"
+        cmd = [*nice_prefix(), *net, str(python), "-m", "coverage", "run", f"--rcfile={rc_file}", "-m", "pytest",
+               *files, "-p", "no:cacheprovider", *STRICT, f"--junitxml={junit}", "-o", "junit_family=xunit1",
+               "-q", "-rfE", *project.get("pytest_args", []), *args.pytest_extra]
+        rc, stdout, stderr, seconds, timed_out = run(cmd, root, env, args.timeout)
+        res.pytest_rc, res.pytest_seconds, res.timed_out = rc, round(seconds, 2), timed_out
+        (out / f"{stem}.pytest.log").write_text(stdout + "\n--- stderr ---\n" + stderr)
+        res.never_awaited_lines = (stdout + stderr).count(NEVER_AWAITED)
+        res.pytest_tail = "\n".join((stdout + stderr).strip().splitlines()[-15:])
+        head = [ln for ln in (stdout + stderr).splitlines() if "while loading conftest" in ln or ln.startswith("E ")]
+        if head and "while loading conftest" in head[0]:
+            res.pytest_tail = "\n".join(head[:8]) + "\n" + res.pytest_tail
+        cases, res.collection_errors = parse_junit(junit, root)
+        for case in cases:
+            file = case.file or next((f for f in files if Path(f).stem in case.file), "")
+            key = f"{file}::{case.name}"
+            if key not in res.tests:
+                key = next((k for k in res.tests if k.endswith("::" + case.name)), key)
+            entry = res.tests.setdefault(key, {"kind": kind_of(file), "outcome": "not run", "asserts": True,
+                                               "message": ""})
+            order = ["not run", "skipped", "passed", "failed", "error"]  # a parametrized test: worst case wins
+            if order.index(case.outcome) >= order.index(entry["outcome"]):
+                entry["outcome"] = case.outcome
+                if case.message:
+                    entry["message"] = case.message[:4000]
+        for entry in res.tests.values():  # tests never reported: their file did not collect
+            if entry["outcome"] == "not run":
+                entry["outcome"] = "error"
+                entry["message"] = ("not run: " + "; ".join(res.collection_errors))[:4000] \
+                    if res.collection_errors else ("not run: " + res.pytest_tail)[:4000]
+        # function-body coverage of the target
+        if data_file.exists():
+            cov_json = out / f"{stem}.coverage.json"
+            run([str(python), "-m", "coverage", "json", f"--rcfile={rc_file}", "-q", "-o", str(cov_json)],
+                root, env, 120)
+            if cov_json.exists():
+                data = json.loads(cov_json.read_text())
+                body = function_body_lines(target.read_text())
+                for path, info in data.get("files", {}).items():
+                    if Path(path if os.path.isabs(path) else root / path).resolve() != target:
+                        continue
+                    statements = {ln for ln in info["executed_lines"] + info["missing_lines"] if ln in body}
+                    res.body_statements = len(statements)
+                    res.body_covered = len(statements & set(info["executed_lines"]))
+                    res.executed = set(info["executed_lines"])  # type: ignore[attr-defined]
+        if not res.body_statements:
+            try:
+                body = function_body_lines(target.read_text())
+                res.body_statements = len(body)  # never imported: count body lines, none covered
+            except (OSError, SyntaxError):
+                pass
+        passed = sum(1 for t in res.tests.values() if t["outcome"] == "passed")
+        log(f"  pytest {res.module}: {passed}/{len(res.tests)} passed, rc={rc}, {seconds:.1f}s, "
+            f"body cov {res.body_covered}/{res.body_statements}")
+
+        # 4. optional mutation: run the passing tests against one mutant per executed function
+        if args.mutants and passed:
+            passing = [k for k, t in res.tests.items() if t["outcome"] == "passed"]
+            original = target.read_text()
+            executed = getattr(res, "executed", set())
+            for what, source in mutants(original, executed)[: args.mutants]:
+                target.write_text(source)
+                mjunit = out / f"{stem}.mutant.junit.xml"
+                if mjunit.exists():
+                    mjunit.unlink()
+                cmd = [*nice_prefix(), *net, str(python), "-m", "pytest", *files, "-p", "no:cacheprovider", *STRICT,
+                       f"--junitxml={mjunit}", "-o", "junit_family=xunit1", "-q", *project.get("pytest_args", []),
+                       *args.pytest_extra]
+                run(cmd, root, env, args.timeout)
+                mcases, _ = parse_junit(mjunit, root)
+                failing = {f"{c.file}::{c.name}" for c in mcases if c.outcome in ("failed", "error")}
+                killed_by = [k for k in passing if k in failing or not mcases]
+                res.mutants.append({"mutant": what, "killed_by": killed_by})
+            target.write_text(original)
+            killers = {k for m in res.mutants for k in m["killed_by"]}
+            for k in passing:
+                res.tests[k]["kills_mutant"] = k in killers
+
+    return summarize(project, results, changed)
+
+
+CAUSES = [  # (cause, pattern); tried on the telling line first, then on the whole failure text; first match wins
+    ("mock-shape error (coroutine/await/async protocol)", r"'coroutine' object|can't be used in 'await' expression|"
+     r"asynchronous context manager protocol|__aiter__"),
+    ("coroutine never awaited", r"was never awaited"),
+    ("generated conftest.py breaks collection (import error)", r"while loading conftest"),
+    ("generated test imports the module under a wrong dotted name", r"ImportError while importing test module|"
+     r"No module named"),
+    ("project conftest fixture needs a live service (database)", r"OperationalError|port 5432|Can't connect to MySQL"),
+    ("unpatched network I/O (the sandbox has no network)", r"name resolution|Network is unreachable|ConnectError|"
+     r"Errno 101|Errno -3|Errno -2\]"),
+    ("abstract class / Protocol / unimplemented base instantiated", r"Can't instantiate abstract class|"
+     r"Protocols cannot be instantiated|^NotImplementedError"),
+    ("constructor call fails (missing args, inherited __init__)", r"__init__\(\) missing|required positional argument|"
+     r"required keyword-only argument"),
+    ("assigns a read-only attribute (property, frozen dataclass, __class__)", r"can't set attribute|"
+     r"FrozenInstanceError|__class__ must be set|has no setter"),
+    ("real instance lacks required state (not connected, no loop)", r"not connected|Connection lost|"
+     r"no current event loop"),
+    ("branch test expects a raise the code swallows or never reaches", r"DID NOT RAISE"),
+    ("truthy MagicMock return/attribute takes an error branch", r"already exists|AlreadyExists|AlreadyVerified|"
+     r"NotExists|DoesNotMatch|Forbidden|PolicyDenied|Rate limit exceeded|DuplicateValue|HTTPException|"
+     r"Either a socket or a socket path|between instances of .*MagicMock|is already registered"),
+    ("MagicMock passed where a real value/type is needed", r"MagicMock|must be str or bytes|Expecting a mapping|"
+     r"^AttributeError: __name__"),
+    ("placeholder literal fails the code's own validation/lookup", r"ValidationError|PydanticClassRequired|"
+     r"Invalid base64|not enough values to unpack|not in list|Unknown login_type|KeyError|UnknownHashError|"
+     r"No such file or directory|badly formed|no provided configuration|samesite must be|should either set|"
+     r"requires a key|BadConfiguration"),
+    ("test needs a fixture that is not defined", r"fixture '.*' not found"),
+    ("AsyncMock side_effect/iterator exhausted (StopIteration)", r"StopIteration"),
+]
+
+
+def cause_of(message: str) -> str:
+    """The first matching cause on the telling line (the exception), else on the whole text."""
+    for cause, pattern in CAUSES[:4]:  # collection-level causes: whatever the exception line says
+        if re.search(pattern, message):
+            return cause
+    key = key_error_line(message)
+    for text in (key, message):
+        for cause, pattern in CAUSES:
+            if re.search(pattern, text, re.MULTILINE):
+                return cause
+    return "other"
+
+
+def classify(message: str) -> str:
+    if any(s in message for s in MOCK_SHAPE):
+        return "mock-shape"
+    if NEVER_AWAITED in message:
+        return "never-awaited"
+    return "other"
+
+
+def summarize(project: dict, results: list[ModuleResult], changed: list[str]) -> dict:
+    tests = [t for r in results for t in r.tests.values()]
+    unit = [t for t in tests if t["kind"] == "unit"]
+
+    def counts(items: list[dict]) -> dict:
+        n = len(items)
+        passed = sum(1 for t in items if t["outcome"] == "passed")
+        return {"tests": n, "passed": passed,
+                "failed": sum(1 for t in items if t["outcome"] == "failed"),
+                "errors": sum(1 for t in items if t["outcome"] == "error"),
+                "skipped": sum(1 for t in items if t["outcome"] == "skipped"),
+                "pass_rate": round(100.0 * passed / n, 1) if n else None}
+
+    covs = [100.0 * r.body_covered / r.body_statements for r in results if r.body_statements and r.files]
+    passing = [t for t in tests if t["outcome"] == "passed"]
+    mutated = [t for t in passing if "kills_mutant" in t]
+    summary = {
+        "project": project["name"],
+        "kind": project.get("kind"),
+        "modules": len(results),
+        "modules_scaffolded": sum(1 for r in results if r.files),
+        "scaffold_failures": sum(1 for r in results if r.scaffold_rc != 0),
+        **counts(tests),
+        "by_kind": {k: counts([t for t in tests if t["kind"] == k]) for k in ("unit", "integration", "e2e")
+                    if any(t["kind"] == k for t in tests)},
+        "unit": counts(unit),
+        "mock_shape_errors": sum(1 for t in tests if t["outcome"] in ("failed", "error")
+                                 and classify(t["message"]) == "mock-shape"),
+        "never_awaited_tests": sum(1 for t in tests if NEVER_AWAITED in t["message"]),
+        "never_awaited_lines": sum(r.never_awaited_lines for r in results),
+        "e2e_auth_tests": sum(1 for t in tests if t["kind"] == "e2e" and t.get("expects_401_403")),
+        "e2e_auth_passed": sum(1 for t in tests if t["kind"] == "e2e" and t.get("expects_401_403")
+                               and t["outcome"] == "passed"),
+        "no_assertion": sum(1 for t in tests if not t["asserts"]),
+        "passing_no_assertion": sum(1 for t in passing if not t["asserts"]),
+        "mean_body_coverage": round(sum(covs) / len(covs), 1) if covs else None,
+        "seconds_per_module": round(sum(r.scaffold_seconds for r in results) / len(results), 2) if results else None,
+        "max_seconds": max((r.scaffold_seconds for r in results), default=None),
+        "idempotent": not changed,
+        "changed_on_second_run": changed,
+        "mutation": ({"passing_tests_checked": len(mutated),
+                      "killing": sum(1 for t in mutated if t["kills_mutant"]),
+                      "mutants": sum(len(r.mutants) for r in results),
+                      "mutants_killed": sum(1 for r in results for m in r.mutants if m["killed_by"])}
+                     if mutated else None),
+        "per_module": [{
+            "module": r.module, "scaffold_rc": r.scaffold_rc, "seconds": r.scaffold_seconds,
+            "message": r.scaffold_message, "files": r.files, "pytest_rc": r.pytest_rc,
+            "pytest_seconds": r.pytest_seconds, "timed_out": r.timed_out, **counts(list(r.tests.values())),
+            "body_statements": r.body_statements, "body_covered": r.body_covered,
+            "body_coverage": round(100.0 * r.body_covered / r.body_statements, 1) if r.body_statements else None,
+            "collection_errors": r.collection_errors, "mutants": r.mutants,
+            "test_results": {k: {**v, "key_line": key_error_line(v["message"]) if v["message"] else "",
+                          "cause": cause_of(v["message"]) if v["outcome"] in ("failed", "error") else ""}
+                      for k, v in r.tests.items()},
+        } for r in results],
+    }
+    return summary
+
+
+def causes_table(summaries: list[dict]) -> str:
+    """Failing tests grouped by cause, with counts per project and one example each."""
+    found: dict[str, dict] = {}
+    for s in summaries:
+        for m in s["per_module"]:
+            for key, t in m["test_results"].items():
+                if not t["cause"]:
+                    continue
+                entry = found.setdefault(t["cause"], {"n": 0, "projects": {}, "example": ""})
+                entry["n"] += 1
+                entry["projects"][s["project"]] = entry["projects"].get(s["project"], 0) + 1
+                if not entry["example"]:
+                    entry["example"] = f"{s['project']}: {key.split('::')[-1]} — {t['key_line'][:160]}"
+    lines = ["| cause | failing tests | projects | example |", "|---|---|---|---|"]
+    for cause, e in sorted(found.items(), key=lambda kv: -kv[1]["n"]):
+        projects = ", ".join(f"{p} {n}" for p, n in sorted(e["projects"].items(), key=lambda kv: -kv[1]))
+        example = e["example"].replace("|", "\\|")
+        lines.append(f"| {cause} | {e['n']} | {projects} | {example} |")
+    return "\n".join(lines)
+
+
+def kinds_table(summaries: list[dict]) -> str:
+    """Tests, passes and pass rate per kind (unit, integration, e2e), and the e2e 401/403 checks."""
+    lines = ["| project | unit | integration | e2e | e2e tests expecting 401/403 (passed) |", "|---|---|---|---|---|"]
+    for s in summaries:
+        cells = []
+        for kind in ("unit", "integration", "e2e"):
+            c = s["by_kind"].get(kind)
+            cells.append(f"{c['passed']}/{c['tests']} ({c['pass_rate']}%)" if c else "—")
+        lines.append(f"| {s['project']} | {' | '.join(cells)} | {s.get('e2e_auth_tests', 0)} "
+                     f"({s.get('e2e_auth_passed', 0)}) |")
+    return "\n".join(lines)
+
+
+def table(summaries: list[dict]) -> str:
+    head = ("| project | modules | tests | passed | failed | errors | pass rate | mock-shape | never awaited | "
+            "no assert (all/passing) | body cov | s/module (max) | idempotent | mutant-killing passing |")
+    lines = [head, "|" + "---|" * 14]
+    tot = {"modules": 0, "tests": 0, "passed": 0, "failed": 0, "errors": 0, "mock": 0, "never": 0, "noa": 0,
+           "noap": 0, "secs": 0.0, "covs": [], "idem": 0, "mk": 0, "mc": 0}
+    for s in summaries:
+        mut = s["mutation"]
+        mut_text = f"{mut['killing']}/{mut['passing_tests_checked']}" if mut else "—"
+        rate = f"{s['pass_rate']}%" if s["pass_rate"] is not None else "—"
+        cov = f"{s['mean_body_coverage']}%" if s["mean_body_coverage"] is not None else "—"
+        lines.append(f"| {s['project']} | {s['modules']} | {s['tests']} | {s['passed']} | {s['failed']} | "
+                     f"{s['errors']} | {rate} | {s['mock_shape_errors']} | {s['never_awaited_tests']} | "
+                     f"{s['no_assertion']}/{s['passing_no_assertion']} | {cov} | {s['seconds_per_module']} "
+                     f"({s['max_seconds']}) | {'yes' if s['idempotent'] else 'NO'} | {mut_text} |")
+        tot["modules"] += s["modules"]
+        for k in ("tests", "passed", "failed", "errors"):
+            tot[k] += s[k]
+        tot["mock"] += s["mock_shape_errors"]
+        tot["never"] += s["never_awaited_tests"]
+        tot["noa"] += s["no_assertion"]
+        tot["noap"] += s["passing_no_assertion"]
+        tot["secs"] += s["seconds_per_module"] * s["modules"] if s["seconds_per_module"] else 0
+        tot["covs"] += [m["body_coverage"] for m in s["per_module"] if m["body_coverage"] is not None and m["files"]]
+        tot["idem"] += 1 if s["idempotent"] else 0
+        if mut:
+            tot["mk"] += mut["killing"]
+            tot["mc"] += mut["passing_tests_checked"]
+    rate = f"{100.0 * tot['passed'] / tot['tests']:.1f}%" if tot["tests"] else "—"
+    cov = f"{sum(tot['covs']) / len(tot['covs']):.1f}%" if tot["covs"] else "—"
+    secs = f"{tot['secs'] / tot['modules']:.2f}" if tot["modules"] else "—"
+    lines.append(f"| **all** | {tot['modules']} | {tot['tests']} | {tot['passed']} | {tot['failed']} | "
+                 f"{tot['errors']} | {rate} | {tot['mock']} | {tot['never']} | {tot['noa']}/{tot['noap']} | {cov} | "
+                 f"{secs} | {tot['idem']}/{len(summaries)} | "
+                 f"{(str(tot['mk']) + '/' + str(tot['mc'])) if tot['mc'] else '—'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, required=True, help="folder holding <project>/tree and <project>/venv")
+    parser.add_argument("--gapfinder", type=Path, required=True, help="the gapfinder executable to measure")
+    parser.add_argument("--kind", choices=["unit", "all"], default="unit")
+    parser.add_argument("--json", type=Path, help="write the full results (every test and message) here")
+    parser.add_argument("--corpus", type=Path, default=HERE / "corpus.json")
+    parser.add_argument("--project", action="append", help="only these projects (repeatable)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per pytest run")
+    parser.add_argument("--scaffold-timeout", type=float, default=120, help="seconds per scaffold run")
+    parser.add_argument("--mutants", type=int, default=0, help="mutants per module (0: no mutation testing)")
+    parser.add_argument("--pytest-arg", action="append", default=[], dest="pytest_extra",
+                        help="extra argument for every pytest run, for diagnosis (e.g. --pytest-arg=--noconftest)")
+    parser.add_argument("--setup", action="store_true", help="lay missing trees and venvs from corpus.json first")
+    parser.add_argument("--setup-only", action="store_true", help="lay trees and venvs, measure nothing")
+    parser.add_argument("--mirror", default="/work/.mirror", help="folder of git mirrors for --setup")
+    args = parser.parse_args(argv)
+    args.work = args.work.resolve()
+    args.gapfinder = args.gapfinder.resolve()
+    corpus = json.loads(args.corpus.read_text())
+    projects = [p for p in corpus["projects"] if not args.project or p["name"] in args.project]
+    if args.setup or args.setup_only:
+        for project in projects:
+            setup_project(project, args.work, args.mirror)
+        if args.setup_only:
+            return 0
+    net = network_prefix()
+    if not net:
+        log("note: `unshare -rn` is not available here: generated tests run WITH network access")
+    summaries = []
+    started = time.time()
+    for project in projects:
+        if not (args.work / project["name"] / "venv" / "bin" / "python").exists():
+            log(f"skip {project['name']}: no venv (run with --setup)")
+            continue
+        summaries.append(measure_project(project, args, net))
+    print(table(summaries))
+    if args.kind == "all":
+        print()
+        print(kinds_table(summaries))
+    print()
+    print(causes_table(summaries))
+    print(f"\nnetwork: {'cut off (unshare -rn)' if net else 'NOT cut off'}; kind: {args.kind}; "
+          f"{time.time() - started:.0f} s in all")
+    if args.json:
+        args.json.write_text(json.dumps({"format_version": 1, "gapfinder": str(args.gapfinder), "kind": args.kind,
+                                         "network_cut": bool(net), "projects": summaries}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
