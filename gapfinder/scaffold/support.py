@@ -29,7 +29,9 @@ SESSION_NAMES = ("get_session", "get_db", "get_db_session")
 
 
 @dataclass(frozen=True)
-class Facts:
+class ProjectOffers:
+    """What the project offers its generated tests: its app, auth secret and algorithm, database models."""
+
     package: str
     secret: Ref | None = None
     algorithm: Ref | None = None
@@ -46,7 +48,7 @@ class Facts:
     user_model: Ref | None = None
 
 
-def detect(project: Project, read_module: Callable[[str], ast.Module | None]) -> Facts:
+def detect(project: Project, read_module: Callable[[str], ast.Module | None]) -> ProjectOffers:
     found: dict[str, object] = {}
     models: list[str] = []
     package = project.files[0].module.split(".", 1)[0] if project.files else ""
@@ -62,7 +64,7 @@ def detect(project: Project, read_module: Callable[[str], ast.Module | None]) ->
                 found["uses_jwt"] = True
             if isinstance(node, (ast.Import, ast.ImportFrom)) and "flask_login" in ast.unparse(node):
                 found["flask_login"] = True
-    return Facts(package=package, models=tuple(models), **found)  # type: ignore[arg-type]
+    return ProjectOffers(package=package, models=tuple(models), **found)  # type: ignore[arg-type]
 
 
 def _detect_stmt(stmt: ast.stmt, module: str, found: dict[str, object], models: list[str]) -> None:
@@ -110,7 +112,7 @@ def _called_name(expr: ast.AST) -> str | None:
     return None
 
 
-def render_conftest(env: jinja2.Environment, facts: Facts, package: str, configure_pytest: bool) -> str:
+def render_conftest(env: jinja2.Environment, facts: ProjectOffers, package: str, configure_pytest: bool) -> str:
     """Fixtures shared by every generated test; merged into the tests folder's conftest.py."""
     imports: set[tuple[str, str | None]] = {("pytest", None)}
     if facts.uses_jwt:
@@ -144,7 +146,7 @@ def render_conftest(env: jinja2.Environment, facts: Facts, package: str, configu
 
 
 def render_kind(
-    env: jinja2.Environment, kind: str, model: ModuleModel, targets: list[Target], facts: Facts, source: SourceFile,
+    env: jinja2.Environment, kind: str, model: ModuleModel, targets: list[Target], facts: ProjectOffers, source: SourceFile,
 ) -> tuple[str, int]:
     """e2e tests for the module's routes, and how many; ("", 0) when none apply."""
     if kind == "e2e" and facts.fastapi_app is None and facts.flask_app is not None:
@@ -219,7 +221,7 @@ def _empty_of(annotation: ast.expr | None) -> str:
     return "None"
 
 
-def in_request_context(cases: list[TestCase], targets: list[Target], facts: Facts) -> list[TestCase]:
+def in_request_context(cases: list[TestCase], targets: list[Target], facts: ProjectOffers) -> list[TestCase]:
     """Flask views called directly run inside `test_request_context()` (and past `login_required`)."""
     if facts.flask_app is None:
         return cases
