@@ -33,13 +33,16 @@ def is_test_file(path: Path) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
 
 
-def collect(paths: list[Path]) -> list[Path]:
+def collect(paths: list[Path], outside: list[str] | None = None) -> list[Path]:
+    """The test files under paths; files a symlink leads to from outside a named folder go to `outside`."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*.py")):
                 if not inside(path, found):
-                    continue  # a symlink out of the folder that was named
+                    if outside is not None:
+                        outside.append(_shown(found))
+                    continue
                 if is_test_file(found) and not SKIP_DIRS & set(found.relative_to(path).parts[:-1]):
                     files.append(found)
         elif path.is_file():
@@ -244,10 +247,12 @@ def _override_rules(tree: ast.Module, path: Path, conftests: list[Path]) -> list
 
 
 def lint(paths: list[Path], codes: frozenset[str]) -> LintResult:
-    files = collect(paths)
+    outside: list[str] = []
+    files = collect(paths, outside)
     linter = Linter()
     findings: list[Finding] = []
-    skipped: list[str] = []
+    skipped: list[str] = [f"{len(outside)} file(s) reached through symlinks leading out of the folder were not read: "
+                          + ", ".join(outside[:5])] if outside else []
     for path in files:
         shown = _shown(path)
         try:
