@@ -123,6 +123,8 @@ def rank(
         "--fail-under", help="Exit 1 when line coverage (with --diff: of the change) is below this percent.")] = None,
     max_score: Annotated[Optional[float], typer.Option(
         "--max-score", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
+    include_omitted: Annotated[bool, typer.Option(
+        "--include-omitted", help="Also rank files the project's coverage configuration leaves out.")] = False,
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
     fmt_name = fmt.value
@@ -146,6 +148,7 @@ def rank(
                 },
                 detail=fmt_name in ("html", "sarif"),
                 diff_base=diff,
+                include_omitted=include_omitted,
             )
         if not quiet:
             for warning in result.summary.warnings:

@@ -168,7 +168,9 @@ def read_json(path: Path) -> Parsed:
             files[name] = FileCoverage(
                 path=name,
                 executed=executed,
-                statements=executed | frozenset(entry.get("missing_lines", ())),
+                # Older coverage.py lists excluded lines that ran among the executed ones.
+                statements=(executed | frozenset(entry.get("missing_lines", ()))) - frozenset(
+                    entry.get("excluded_lines", ())),
                 # The report lists branch arcs only; other arcs are not in it.
                 arcs=frozenset(map(tuple, entry.get("executed_branches", ()))) if has_branches else None,
                 branches_total=summary.get("num_branches") if has_branches else None,

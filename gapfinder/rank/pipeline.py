@@ -17,6 +17,7 @@ from gapfinder.core.project import discover, project_root
 from gapfinder.errors import CoverageDataError, ProjectError
 from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
 from gapfinder.rank import resultcache
+from gapfinder.rank.coverage_config import CoverageScope, read_scope, restate
 from gapfinder.rank.coverage_data import find_coverage, load_coverage
 from gapfinder.rank.detail import build_details
 from gapfinder.rank.diff import changed_lines, changed_rows
@@ -42,8 +43,11 @@ def rank(
     overrides: Mapping[str, Any] | None = None,
     detail: bool = False,
     diff_base: str | None = None,
+    include_omitted: bool = False,
 ) -> RankResult:
     """Analyse the project at `path` and rank its modules (or functions) by test-gap priority.
+
+    include_omitted: also rank the files the project's coverage configuration leaves out.
 
     detail: also fill `details` (every module, its functions, importers, callers, missed lines).
     diff_base: pull-request mode; rows are only what changed since this git revision and no test ran.
@@ -62,6 +66,16 @@ def rank(
     if project.outside:
         warnings.append(f"left out {len(project.outside)} file(s) that link outside the project: "
                         + ", ".join(project.outside[:5]) + (", ..." if len(project.outside) > 5 else ""))
+    scope = read_scope(root, project.files)
+    if scope.omitted and not include_omitted:
+        omitted = set(scope.omitted)
+        project = replace(project, files=tuple(f for f in project.files if f.path not in omitted))
+        warnings.append(f"left out {len(omitted)} file(s) the coverage configuration ({scope.config_file}) does not "
+                        "report: " + ", ".join(scope.omitted[:5]) + (", ..." if len(omitted) > 5 else "")
+                        + "; --include-omitted ranks them")
+        if not project.files:
+            raise ProjectError(f"the coverage configuration ({scope.config_file}) leaves out every source file "
+                               f"under {root}.", hint="Pass --include-omitted to rank them anyway.")
     cache_dir = root / CACHE_FOLDER if use_cache else None
     cache_notes: list[str] = []  # unusable cache files, said on the run that rebuilds them (not kept)
     data_path = coverage_path(root, config, coverage)
@@ -69,8 +83,8 @@ def rank(
     memo_key = None
     if cache_dir is not None and diff_base is None:
         memo_key = resultcache.result_key(
-            root, (*(f.path for f in project.files), *project.test_files), data_path,
-            head if config.git else "", {**config.options(), "by": by, "detail": detail},
+            root, (*(f.path for f in project.files), *project.test_files, *_config_files(root, scope)), data_path,
+            head if config.git else "", {**config.options(), "by": by, "detail": detail, "include_omitted": include_omitted},
         )
         memo = resultcache.load(cache_dir, memo_key, cache_notes.append)
         if memo is not None:  # nothing the ranking depends on has changed
@@ -92,7 +106,8 @@ def rank(
         )
     else:
         warnings += _match_warnings(coverage_set, len(analysis.modules))
-    covered = coverage_set.files if coverage_set else {}
+    modules, covered = restate(analysis.modules, root, scope, coverage_set.files if coverage_set else {})
+    analysis = replace(analysis, modules=modules)
 
     history = None
     git_status = "off"
@@ -139,6 +154,16 @@ def rank(
     if cache_notes:
         result = replace(result, summary=replace(summary, warnings=(*summary.warnings, *cache_notes)))
     return result
+
+
+def _config_files(root: Path, scope: CoverageScope) -> tuple[str, ...]:
+    """The coverage configuration's file, relative to root, so editing it invalidates the last ranking."""
+    if scope.config_file is None:
+        return ()
+    try:
+        return (Path(scope.config_file).resolve().relative_to(root).as_posix(),)
+    except ValueError:
+        return ()
 
 
 def coverage_path(root: Path, config: Config, explicit: Path | None) -> Path | None:
