@@ -131,7 +131,7 @@ class FileHistory:
     commits: int
     fixes: int
     authors: int
-    lines_changed: int
+    lines_changed: int | None  # None: unknown (a clone without the blobs to diff)
 
 
 # --- scoring and results ---------------------------------------------------------------------
@@ -180,7 +180,7 @@ class RankSummary:
     coverage_format: str | None
     coverage_recorded: int
     coverage_matched: int
-    git: str  # "used" | "off" | "unavailable" | "shallow"
+    git: str  # "used" | "off" | "unavailable" | "shallow" | "partial"
     since: str
     git_commits: int  # commits in the window
     git_fixes: int  # of which bug fixes

@@ -38,11 +38,15 @@ class GitOutput:
         return lines[-1] if lines else f"git exited with code {self.returncode}"
 
 
-def run_git(root: Path, *args: str, timeout: float = 120) -> GitOutput:
+def run_git(root: Path, *args: str, timeout: float = 120, offline: bool = False) -> GitOutput:
+    """offline: never fetch a missing object from a partial clone's promisor remote (git 2.44+
+    honours this; older git fails to fetch as it would without network), so a blobless CI clone
+    is not turned into one network round trip per blob."""
+    env = {**os.environ, **_ENV, **({"GIT_NO_LAZY_FETCH": "1"} if offline else {})}
     try:
         done = subprocess.run(
             ["git", "-C", str(root), *args], capture_output=True, text=True, encoding="utf-8",
-            errors="replace", timeout=timeout, env={**os.environ, **_ENV},
+            errors="replace", timeout=timeout, env=env,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitUnavailable(f"git could not be run: {exc}.") from None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from gapfinder.core import files as cachefile
-from gapfinder.core.git import git_stdout
+from gapfinder.core.git import git_stdout, run_git
 from gapfinder.errors import ConfigError
 from gapfinder.model import FileHistory
 
@@ -28,7 +28,7 @@ _CACHE_FILE = "history.json"
 
 @dataclass(frozen=True)
 class History:
-    status: str  # "used" | "shallow" | "unavailable"
+    status: str  # "used" | "shallow" | "partial" (changed lines unknown) | "unavailable"
     files: Mapping[str, FileHistory]  # project-relative posix path -> history
     commits: int  # commits in the window
     fix_commits: int
@@ -78,22 +78,41 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
     cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
     cached = cachefile.load(cache, key, _history_from_data, on_bad_cache)
+    note = ""
     if cached is None:
-        raw = git_stdout(root, "log", "--no-merges", "--no-renames", f"--since={start}",
-                         "--format=%x1e%H%x1f%ae%x1f%s", "--numstat", "HEAD", "--", ".")
-        cached = _parse_log(raw or "", prefix, fix_re)
-        files, commits, fixes = cached
+        log = ("log", "--no-merges", "--no-renames", f"--since={start}", "--format=%x1e%H%x1f%ae%x1f%s")
+        done = run_git(root, *log, "--numstat", "HEAD", "--", ".", offline=True)
+        partial = not done.ok
+        if partial:  # a blobless or partial clone lacks the blobs --numstat diffs; trees are enough for names
+            names = run_git(root, *log, "--name-only", "HEAD", "--", ".", offline=True)
+            if not names.ok:
+                return History("unavailable", {}, 0, 0, f"git log failed: {done.reason}")
+            done = names
+        cached = (*_parse_log(done.stdout, prefix, fix_re), partial)
+        files, commits, fixes, partial = cached
         cachefile.store(cache, key, {"files": {p: [h.commits, h.fixes, h.authors, h.lines_changed]
-                                               for p, h in files.items()}, "commits": commits, "fixes": fixes})
-    files, commits, fixes = cached
-    status = "shallow" if shallow == "true" else "used"
-    return History(status, files, commits, fixes)
+                                               for p, h in files.items()},
+                                     "commits": commits, "fixes": fixes, "partial": partial})
+    files, commits, fixes, partial = cached
+    if partial:
+        note = ("the clone lacks some objects (a blobless or partial clone): commits and fixes are counted, "
+                "changed lines are not")
+    status = "partial" if partial else "shallow" if shallow == "true" else "used"
+    return History(status, files, commits, fixes, note)
 
 
-def _history_from_data(data: dict) -> tuple[dict[str, FileHistory], int, int]:
-    files = {path: FileHistory(*_counts(counts, 4)) for path, counts in data["files"].items()}
+def _history_from_data(data: dict) -> tuple[dict[str, FileHistory], int, int, bool]:
+    partial = data["partial"]
+    if not isinstance(partial, bool):
+        raise ValueError("partial must be true or false")
+    files = {}
+    for path, counts in data["files"].items():
+        if not isinstance(counts, list) or len(counts) != 4:
+            raise ValueError("expected four figures per file")
+        *known, lines = counts
+        files[path] = FileHistory(*_counts(known, 3), None if lines is None else _counts([lines], 1)[0])
     commits, fixes = _counts([data["commits"], data["fixes"]], 2)
-    return files, commits, fixes
+    return files, commits, fixes, partial
 
 
 def _counts(values: object, length: int) -> list[int]:
@@ -113,7 +132,9 @@ def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str
         commits += 1
         fixes += is_fix
         for line in body.splitlines():
-            parts = line.split("\t")
+            parts = line.split("\t")  # --numstat: added, deleted, path; --name-only: the path alone
+            if len(parts) == 1:
+                parts = ["?", "?", parts[0]]
             if len(parts) != 3 or not parts[2].endswith(".py"):
                 continue
             path = parts[2]
@@ -121,12 +142,13 @@ def _parse_log(raw: str, prefix: str, fix_re: re.Pattern[str]) -> tuple[dict[str
                 if not path.startswith(prefix):
                     continue
                 path = path[len(prefix):]
-            added = int(parts[0]) if parts[0].isdigit() else 0
-            deleted = int(parts[1]) if parts[1].isdigit() else 0
             entry = stats.setdefault(path, [0, 0, set(), 0])
             entry[0] += 1
             entry[1] += is_fix
             entry[2].add(author)
-            entry[3] += added + deleted
+            if parts[0] == "?" or entry[3] is None:
+                entry[3] = None  # changed lines unknown
+            else:
+                entry[3] += (int(parts[0]) if parts[0].isdigit() else 0) + (int(parts[1]) if parts[1].isdigit() else 0)
     files = {p: FileHistory(c, f, len(a), n) for p, (c, f, a, n) in stats.items()}
     return files, commits, fixes

@@ -116,6 +116,8 @@ def rank(
         git_status = history.status
         if history.status == "shallow":
             warnings.append("shallow git clone: churn and fix counts only see the history it has")
+        elif history.note:
+            warnings.append(f"git history {history.status}: {history.note}")
 
     if on_progress:
         on_progress("graph", 0, 1)

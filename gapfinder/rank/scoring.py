@@ -126,7 +126,7 @@ _FEATURES: Mapping[str, Callable[[Facts], float]] = {
     "complexity_sum": lambda u: float(u.complexity_sum),
     "risk": lambda u: risk_value(u.markers),
     "commits": lambda u: float(u.history.commits),
-    "lines_changed": lambda u: float(u.history.lines_changed),
+    "lines_changed": lambda u: float(u.history.lines_changed or 0),
     "fixes": lambda u: float(u.history.fixes),
 }
 
@@ -169,7 +169,8 @@ def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: 
         if not h.commits:
             return ""
         return (f"changed in {h.commits} commit{'s' * (h.commits != 1)} by {h.authors} "
-                f"author{'s' * (h.authors != 1)} in the last {since} ({h.lines_changed} lines)")
+                f"author{'s' * (h.authors != 1)} in the last {since}"
+                + (f" ({h.lines_changed} lines)" if h.lines_changed is not None else ""))
     if name == "fixes":
         h = u.history
         return f"{h.fixes} bug-fix commit{'s' * (h.fixes != 1)} in the last {since}" if h.fixes else ""

@@ -35,10 +35,11 @@ def summary_lines(s: RankSummary) -> list[str]:
         )
     else:
         lines.append("coverage data: none found")
-    if s.git in ("used", "shallow"):
-        shallow = " (shallow clone: older history missing)" if s.git == "shallow" else ""
+    if s.git in ("used", "shallow", "partial"):
+        caveat = {"shallow": " (shallow clone: older history missing)",
+                  "partial": " (partial clone: changed lines unknown)"}.get(s.git, "")
         commits = f"{s.git_commits} commit{'s' * (s.git_commits != 1)}"
-        lines.append(f"git: {commits} in the last {s.since}, {s.git_fixes} of them fixes{shallow}")
+        lines.append(f"git: {commits} in the last {s.since}, {s.git_fixes} of them fixes{caveat}")
     else:
         lines.append(f"git: {s.git}")
     lines.append(f"betweenness: {s.betweenness}; {s.seconds:.1f} s")

@@ -102,3 +102,36 @@ def test_history_is_cached_per_head_and_survives_a_corrupt_cache(repo, tmp_path)
 def test_bad_fix_pattern_is_a_config_error(repo):
     with pytest.raises(ConfigError, match="fix_pattern"):
         read_history(repo, "6 months", "(unclosed")
+
+
+def _blobless_clone(repo: Path) -> Path:
+    """A `--filter=blob:none` clone whose promisor remote is gone: old blobs cannot be had."""
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    git(repo, "config", "uploadpack.allowAnySHA1InWant", "true")
+    clone = repo.with_name(repo.name + "-clone")
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", f"file://{repo}", str(clone)], check=True)
+    (repo / ".git").rename(repo / ".git-gone")
+    return clone
+
+
+def test_a_blobless_clone_counts_commits_and_says_what_it_cannot_read(repo, tmp_path):
+    """`git log --numstat` needs every blob; the names of changed files need only trees."""
+    clone = _blobless_clone(repo)
+    full = subprocess.run(["git", "-C", str(clone), "log", "--numstat", "HEAD"], capture_output=True)
+    assert full.returncode != 0  # the case is real: this clone cannot diff its old commits
+    history = read_history(clone / "svc", "6 months", FIX, tmp_path / "cache")
+    assert history.status == "partial" and "blobless or partial clone" in history.note
+    core = history.files["app/core.py"]
+    assert (core.commits, core.fixes, core.lines_changed) == (2, 1, None)
+    again = read_history(clone / "svc", "6 months", FIX, tmp_path / "cache")  # from the cache
+    assert again.status == "partial" and again.files == history.files
+
+
+def test_a_failing_git_is_unavailable_with_its_reason_and_nothing_is_cached(repo, tmp_path):
+    head_tree = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD~1^{tree}"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    (repo / ".git" / "objects" / head_tree[:2] / head_tree[2:]).unlink()  # a tree the log must read
+    cache = tmp_path / "cache"
+    history = read_history(repo / "svc", "6 months", FIX, cache)
+    assert history.status == "unavailable" and history.note.startswith("git log failed:")
+    assert not (cache / "history.json").exists()

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""Run gapfinder's effort-aware recall evaluation over the whole corpus in corpus.json.
+
+For every snapshot C of every project: make a work tree at C (a local clone of the mirror, so its
+history stops at C), measure coverage when the snapshot has a recipe (a venv and a coverage file
+per snapshot, reused when present), rank with the given gapfinder executable (with and without git
+history), and compute recall at a budget of 20% of source lines for gapfinder and for simple
+orderings, with evaluate.py's own functions (fix rules, reading rule, tie-breaking by shuffles).
+
+    python benchmarks/rank_corpus/run_corpus.py --mirrors /work/.mirror \\
+        --work /work/corpora/rankeval --gapfinder /path/to/gapfinder --json results.json
+
+Mirrors are bare git directories named MIRRORS/<owner>+<name>/repo (what the `fetch` tool makes); a
+plain clone works too if given as --mirror-layout plain (MIRRORS/<owner>+<name> with a .git).
+
+Fix commits are taken from corpus.json (stored labels: commit, subject, source files at C); the
+script also recomputes them from the mirror with evaluate.fix_commits and warns when they differ.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import evaluate as ev  # noqa: E402  (benchmarks/evaluate.py: stdlib only)
+
+ORDERINGS = [
+    "gapfinder", "gapfinder --no-git", "churn 3mo", "churn 12mo", "past fixes 12mo", "CRAP",
+    "largest", "most missed", "lowest %", "random",
+]
+DIAG_PARTS = ["coverage_gap", "size", "centrality", "complexity", "risk", "churn", "fixes"]
+SHORT = {
+    "gapfinder": "gapf", "gapfinder --no-git": "gf-nogit", "churn 3mo": "churn3", "churn 12mo": "churn12",
+    "past fixes 12mo": "fixes", "CRAP": "CRAP", "largest": "largest", "most missed": "missed",
+    "lowest %": "low%", "random": "random",
+}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def git_dir_of(mirrors: Path, repo: str, layout: str) -> Path:
+    base = mirrors / repo.replace("/", "+")
+    return base / "repo" if layout == "fetch" else base / ".git"
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+def find_python(version: str) -> str:
+    """An interpreter for X.Y: pythonX.Y on PATH when it runs, else one under pyenv's versions."""
+    name = f"python{version}"
+    if shutil.which(name) and subprocess.run([name, "-c", "pass"], capture_output=True).returncode == 0:
+        return name
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for cand in sorted(root.glob(f"{version}.*"), reverse=True):
+        if (cand / "bin" / name).exists():
+            return str(cand / "bin" / name)
+    raise SystemExit(f"no Python {version} found (tried {name} and {root}/{version}.*)")
+
+
+def measure_coverage(tree: Path, sdir: Path, recipe: dict, timeout: int) -> Path | None:
+    """Coverage data at C by the snapshot's recipe; reused when the file exists."""
+    cov = sdir / "coverage.sqlite"
+    if cov.exists():
+        return cov
+    venv = sdir / "venv"
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.update(recipe.get("env", {}))
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    if not (venv / ".installed").exists():
+        py = find_python(recipe["python"])
+        log(f"    venv {venv} ({py}); install: {recipe['install']}")
+        subprocess.run([py, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--upgrade", "pip"], env=env)
+        r = subprocess.run(["nice", "-n", "15", "bash", "-c", recipe["install"]], cwd=tree, env=env)
+        if r.returncode != 0:
+            log(f"    install failed ({r.returncode}); no coverage for this snapshot")
+            return None
+        (venv / ".installed").write_text(recipe["install"] + "\n")
+    sources = ",".join(str(tree / s) for s in recipe["source"].split(","))
+    env["COVERAGE_FILE"] = str(cov)
+    cmd = (f"nice -n 15 {shlex.quote(str(venv / 'bin' / 'coverage'))} run --branch "
+           f"--source={shlex.quote(sources)} -m {recipe['test_command']}")
+    log(f"    tests: {cmd}")
+    t0 = time.time()
+    try:
+        r = subprocess.run(["bash", "-c", cmd], cwd=tree, env=env, timeout=recipe.get("timeout", timeout),
+                           stdout=(sdir / "tests.log").open("w"), stderr=subprocess.STDOUT)
+        log(f"    tests exit {r.returncode} after {time.time() - t0:.0f}s (log {sdir / 'tests.log'})")
+        if r.returncode not in (0, 1):  # 0 passed, 1 some failed; else the suite did not run
+            log("    the suite did not run (pytest exit 2-5); no coverage for this snapshot")
+            for f in [cov, *sdir.glob(cov.name + ".*")]:
+                f.unlink(missing_ok=True)
+            return None
+    except subprocess.TimeoutExpired:
+        log(f"    tests timed out after {time.time() - t0:.0f}s")
+    parts = sorted(sdir.glob(cov.name + ".*"))
+    if not cov.exists() and parts:  # the project's own config asks for parallel data files
+        subprocess.run([str(venv / "bin" / "coverage"), "combine", "--keep", *map(str, parts)],
+                       cwd=tree, env=env, capture_output=True)
+    if not cov.exists():
+        log("    no coverage file was written")
+        return None
+    return cov
+
+
+# --- gapfinder ------------------------------------------------------------------------------
+
+
+def run_gapfinder(gapfinder: str, tree: Path, coverage: Path | None, since: str, no_git: bool,
+                  out: Path) -> dict:
+    cmd = ["nice", "-n", "15", gapfinder, "rank", str(tree), "--format", "json", "--top", "0",
+           "--quiet", "--since", since, "--no-cache"]
+    if coverage is not None:
+        cmd += ["--coverage", str(coverage)]
+    if no_git:
+        cmd.append("--no-git")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"gapfinder rank failed ({r.returncode}) on {tree}:\n{r.stderr}")
+    out.write_text(r.stdout)
+    return json.loads(r.stdout)
+
+
+# --- history-based orderings ----------------------------------------------------------------
+
+
+def past_fixes(git_dir: Path, commit: str, since, sources: set[str], max_files: int) -> dict[str, int]:
+    """Bug-fix commits (evaluate.py's subject and 1..max_files rules) touching each file in
+    [since, C]; paths as each commit named them (a file renamed later, before C, loses the fixes
+    made under its old name)."""
+    text = ev.git(git_dir, "log", "--no-merges", "-M", "--name-status",
+                  "--format=%x00%H%x1f%s", f"--since={since.isoformat()}", commit)
+    counts: Counter = Counter()
+    for chunk in text.split("\x00")[1:]:
+        head, _, body = chunk.partition("\n")
+        _, subject = head.split("\x1f", 1)
+        if not ev.is_fix_subject(subject):
+            continue
+        touched = set()
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2:
+                touched.add(parts[-1])
+        at_c = touched & sources
+        if 0 < len(at_c) <= max_files:
+            counts.update(at_c)
+    return {p: counts.get(p, 0) for p in sources}
+
+
+# --- one snapshot ---------------------------------------------------------------------------
+
+
+def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
+    name = project["name"]
+    git_dir = git_dir_of(Path(args.mirrors), project["repo"], args.mirror_layout)
+    commit = snap["commit"]
+    sdir = Path(args.work) / name / commit[:12]
+    sdir.mkdir(parents=True, exist_ok=True)
+    tree = ev.checkout(git_dir, commit, sdir / "tree")
+    when = ev.commit_time(git_dir, commit)
+    ref = project.get("ref", "HEAD")
+
+    coverage = None
+    if snap.get("coverage") and not args.no_coverage:
+        coverage = measure_coverage(tree, sdir, snap["coverage"], args.test_timeout)
+    since = args.churn_window
+    report = run_gapfinder(args.gapfinder, tree, coverage, since, False, sdir / "gapfinder.json")
+    report_ng = run_gapfinder(args.gapfinder, tree, coverage, since, True, sdir / "gapfinder-nogit.json")
+
+    tracked = set(ev.git(git_dir, "ls-tree", "-r", "--name-only", commit).splitlines())
+    prefixes = tuple(project["source_prefix"]) if isinstance(project["source_prefix"], list) \
+        else (project["source_prefix"],)
+    excluded = tuple(project.get("source_exclude", ()))  # e.g. tests inside the package
+    rows = {m["path"]: m for m in report["modules"]
+            if m["path"] in tracked and m["path"].startswith(prefixes)
+            and not any(x in m["path"] for x in excluded)}
+    rows_ng = {m["path"]: m for m in report_ng["modules"]}
+    paths = sorted(rows)
+    sources = set(paths)
+    lines = {p: ev.physical_lines(tree / p) for p in paths}
+
+    # the fix labels: stored ones, restricted to the ranked files; recomputed for a check
+    max_files = project.get("max_files", ev.DEFAULT_MAX_FILES)
+    exclude = re.compile(project["exclude_subject"], re.IGNORECASE) \
+        if project.get("exclude_subject") else None
+    recomputed, stats = ev.fix_commits(git_dir, commit, ref, ev.shift(when, snap["window"]), sources,
+                                       max_files, exclude)
+    if snap.get("fix_commits"):
+        fixes = []
+        dropped = 0
+        for f in snap["fix_commits"]:
+            files = tuple(p for p in f["files"] if p in sources)
+            dropped += len(f["files"]) - len(files)
+            if files:
+                fixes.append(ev.FixCommit(f["sha"], f["subject"], files))
+        if dropped:
+            log(f"    {dropped} labelled fix files are not among the ranked files")
+        if {f.sha for f in recomputed} != {f.sha for f in fixes}:
+            log(f"    note: recomputed fixes ({len(recomputed)}) differ from the stored labels ({len(fixes)})")
+    else:
+        fixes = recomputed
+
+    churn3 = ev.churn_before(git_dir, commit, ev.shift(when, "3 months", -1), sources)
+    churn12 = ev.churn_before(git_dir, commit, ev.shift(when, "12 months", -1), sources)
+    pfix = past_fixes(git_dir, commit, ev.shift(when, "12 months", -1), sources, max_files)
+
+    def uncovered(m: dict) -> float:
+        return (m["missed"] / m["statements"]) if m.get("statements") else 0.0
+
+    cov_pct = {p: (rows[p]["coverage"] if rows[p].get("coverage") is not None else 0.0) for p in paths}
+    keys: dict[str, dict[str, float] | None] = {
+        "gapfinder": {p: rows[p]["score"] for p in paths},
+        "gapfinder --no-git": {p: rows_ng[p]["score"] if p in rows_ng else 0.0 for p in paths},
+        "churn 3mo": {p: churn3.get(p, 0) for p in paths},
+        "churn 12mo": {p: churn12.get(p, 0) for p in paths},
+        "past fixes 12mo": {p: pfix.get(p, 0) for p in paths},
+        # CRAP at module level: the module's complexity (gapfinder's row: its most complex
+        # function) squared, times the share of its statements no test ran.
+        "CRAP": {p: float(rows[p].get("complexity") or 0) ** 2 * uncovered(rows[p]) for p in paths},
+        "largest": {p: lines[p] for p in paths},
+        "most missed": {p: rows[p]["missed"] for p in paths},
+        "lowest %": {p: -cov_pct[p] for p in paths},
+        "random": None,
+    }
+    recall = {}
+    for oname, k in keys.items():
+        c, f = ev.mean_recall(k, lines, fixes, args.budget, args.shuffles)
+        recall[oname] = {"commits": round(c, 4), "files": round(f, 4)}
+
+    # diagnostics: gapfinder's score without its per-statement damping (score / effort), and each
+    # normalised part of its score alone, as orderings
+    diag_keys: dict[str, dict[str, float]] = {
+        "gf undamped": {p: rows[p]["score"] / (rows[p].get("effort") or 1.0) for p in paths},
+    }
+    for part in DIAG_PARTS:
+        diag_keys[part] = {p: ((rows[p].get("parts") or {}).get(part) or {}).get("value", 0.0)
+                           for p in paths}
+    diagnostics = {}
+    for oname, k in diag_keys.items():
+        c, f = ev.mean_recall(k, lines, fixes, args.budget, args.shuffles)
+        diagnostics[oname] = {"commits": round(c, 4), "files": round(f, 4)}
+
+    # where gapfinder's reading went: the files it read and the fixed files it missed, with parts
+    order = ev.order_by(keys["gapfinder"], random.Random(0))
+    read = ev.files_read(order, lines, args.budget * sum(lines.values()))
+    fixed_count = Counter(p for f in fixes for p in f.files)
+    rank_of = {p: i + 1 for i, p in enumerate(order)}
+
+    def brief(p: str) -> dict:
+        m = rows[p]
+        return {"path": p, "rank": rank_of[p], "lines": lines[p], "fixes_after": fixed_count.get(p, 0),
+                "score": m["score"], "coverage": m.get("coverage"), "complexity": m.get("complexity"),
+                "churn12": churn12.get(p, 0), "past_fixes": pfix.get(p, 0),
+                "parts": {k: v["value"] for k, v in (m.get("parts") or {}).items()}}
+
+    return {
+        "project": name, "kind": project["kind"], "commit": commit, "date": when.date().isoformat(),
+        "window": snap["window"], "coverage": coverage is not None,
+        "line_coverage": report["summary"].get("line_coverage"),
+        "files": len(paths), "lines": sum(lines.values()), "fix_commits": len(fixes),
+        "fix_file_pairs": sum(len(f.files) for f in fixes), "fixed_files": len(fixed_count),
+        "recomputed_fix_commits": len(recomputed), "history": stats,
+        "recall": recall,
+        "diagnostics": diagnostics,
+        "fixes": [{"sha": f.sha, "subject": f.subject, "files": list(f.files)} for f in fixes],
+        "gapfinder_read": [brief(p) for p in order if p in read],
+        "gapfinder_missed_fixed": [brief(p) for p in order if p not in read and p in fixed_count],
+    }
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def fmt(r: dict) -> str:
+    return f"{r['commits']:.2f}/{r['files']:.2f}"
+
+
+def print_table(results: list[dict], budget: float) -> None:
+    names = ORDERINGS
+    width = 11
+    print(f"recall reading {int(budget * 100)}% of source lines, commit level / file level "
+          "(ties and random: mean of shuffles)")
+    head = f"{'project @ C':<34} {'cov':>5} {'fix':>4} " + " ".join(f"{SHORT[n]:>{width}}" for n in names)
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        cov = f"{r['line_coverage']:.0f}%" if r["coverage"] and r["line_coverage"] is not None else "-"
+        label = f"{r['project']} {r['commit'][:8]} {r['date']}"
+        print(f"{label:<34} {cov:>5} {r['fix_commits']:>4} "
+              + " ".join(f"{fmt(r['recall'][n]):>{width}}" for n in names))
+    groups = [("pooled mean (all)", results),
+              ("  with coverage", [r for r in results if r["coverage"]]),
+              ("  without coverage", [r for r in results if not r["coverage"]]),
+              ("  libraries", [r for r in results if r["kind"] == "library"]),
+              ("  back ends", [r for r in results if r["kind"] == "backend"])]
+    # a project with two snapshots counts twice in the pooled mean; this line counts it once
+    by_project: dict[str, list[dict]] = {}
+    for r in results:
+        by_project.setdefault(r["project"], []).append(r)
+    project_means = [
+        {"recall": {n: {k: sum(x["recall"][n][k] for x in rs) / len(rs) for k in ("commits", "files")}
+                    for n in names}}
+        for rs in by_project.values()
+    ]
+    groups.insert(1, ("  per project", project_means))
+    print("-" * len(head))
+    for label, rs in groups:
+        if not rs:
+            continue
+        cells = []
+        for n in names:
+            c = sum(r["recall"][n]["commits"] for r in rs) / len(rs)
+            f = sum(r["recall"][n]["files"] for r in rs) / len(rs)
+            cells.append(f"{c:.2f}/{f:.2f}")
+        print(f"{label + f' (n={len(rs)})':<34} {'':>5} {'':>4} " + " ".join(f"{c:>{width}}" for c in cells))
+
+
+def print_diagnostics(results: list[dict]) -> None:
+    names = ["gf undamped", *DIAG_PARTS]
+    print("\ndiagnostics: gapfinder without its damping by statements (score / effort), and each "
+          "part of its score alone (same budget)")
+    head = f"{'project @ C':<34} {'gapf':>11} " + " ".join(f"{n[:11]:>11}" for n in names)
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        label = f"{r['project']} {r['commit'][:8]} {r['date']}"
+        print(f"{label:<34} {fmt(r['recall']['gapfinder']):>11} "
+              + " ".join(f"{fmt(r['diagnostics'][n]):>11}" for n in names))
+    print("-" * len(head))
+    cells = []
+    for n in ["gapfinder"] + names:
+        src = [r["recall"][n] if n == "gapfinder" else r["diagnostics"][n] for r in results]
+        cells.append(f"{sum(x['commits'] for x in src) / len(src):.2f}/"
+                     f"{sum(x['files'] for x in src) / len(src):.2f}")
+    print(f"{f'pooled mean (n={len(results)})':<34} " + " ".join(f"{c:>11}" for c in cells))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mirrors", required=True, help="folder of mirrors, <owner>+<name>/repo")
+    ap.add_argument("--mirror-layout", choices=["fetch", "plain"], default="fetch")
+    ap.add_argument("--work", required=True, help="work folder (trees, venvs, coverage files)")
+    ap.add_argument("--gapfinder", required=True, help="the gapfinder executable to evaluate")
+    ap.add_argument("--corpus", default=str(HERE / "corpus.json"))
+    ap.add_argument("--json", metavar="FILE", help="write all results here")
+    ap.add_argument("--only", action="append", default=[], help="only these projects (repeatable)")
+    ap.add_argument("--no-coverage", action="store_true", help="rank every snapshot without coverage")
+    ap.add_argument("--budget", type=float, default=0.2)
+    ap.add_argument("--shuffles", type=int, default=100)
+    ap.add_argument("--churn-window", default="12 months", help="gapfinder --since")
+    ap.add_argument("--test-timeout", type=int, default=1800)
+    args = ap.parse_args(argv)
+
+    corpus = json.loads(Path(args.corpus).read_text())
+    results = []
+    for project in corpus:
+        if args.only and project["name"] not in args.only:
+            continue
+        for snap in project["snapshots"]:
+            log(f"{project['name']} @ {snap['commit'][:12]}")
+            t0 = time.time()
+            res = evaluate_snapshot(project, snap, args)
+            log(f"    {res['files']} files, {res['fix_commits']} fixes, "
+                f"gapfinder {fmt(res['recall']['gapfinder'])}, {time.time() - t0:.0f}s")
+            results.append(res)
+    print_table(results, args.budget)
+    if results:
+        print_diagnostics(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
