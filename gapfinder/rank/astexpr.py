@@ -59,6 +59,7 @@ class ExpressionScanner:
     names: dict[str, str]
     scope: Scope | None
     marks: dict[tuple[str, str], list]
+    strings: list[ast.Constant]
 
     def mark(self, kind: tuple[str, str], line: int, evidence: Any) -> None:
         """Count one occurrence; keep the earliest line's evidence (a string or a thunk)."""
@@ -87,7 +88,11 @@ class ExpressionScanner:
         while stack:
             node = pop()
             t = type(node)
-            if t is _Name or t is _Constant:
+            if t is _Name:
+                continue
+            if t is _Constant:
+                if type(node.value) is str:
+                    self.strings.append(node)
                 continue
             if t is _Attribute:
                 push(node.value)

@@ -36,6 +36,7 @@ class ModuleScanner(ExpressionScanner):
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         self.marks: dict[tuple[str, str], list] = {}
+        self.strings: list[ast.Constant] = []  # string literals and docstrings: blanked before words are read
         self.pending: list[Scope] = []
         self.scope: Scope | None = None  # the function being visited, None at module level
         self.cls: str | None = None  # the class whose body is being visited
@@ -61,6 +62,7 @@ class ModuleScanner(ExpressionScanner):
     def docstring_body(self, stmts: list) -> None:
         first = stmts[0]
         if type(first) is _Expr and type(first.value) is _Constant and isinstance(first.value.value, str):
+            self.strings.append(first.value)
             stmts = stmts[1:]
         self.body(stmts)
 
@@ -245,7 +247,7 @@ class ModuleScanner(ExpressionScanner):
         pending = self.pending
         while pending:
             self.function(pending.pop())
-        for kind, line, evidence, count in mk.word_markers(text):
+        for kind, line, evidence, count in mk.word_markers(_code_only(text, self.strings)):
             entry = self.marks.get(kind)
             if entry is None:
                 self.marks[kind] = [line, evidence, count]
@@ -268,6 +270,29 @@ class ModuleScanner(ExpressionScanner):
         )
         return ModuleInfo(self.module, self.path, lines, tuple(statements), tuple(branches),
                           tuple(self.imports), tuple(self.functions), tuple(self.classes), tuple(markers))
+
+
+def _code_only(text: str, strings: list[ast.Constant]) -> str:
+    """The text with string literals, docstrings and comments blanked (lines and columns kept), so a
+    word in prose never reads as code: a docstring that says "websocket" is no websocket client."""
+    if not strings and "#" not in text:
+        return text
+    lines = text.split("\n")
+    for node in strings:
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        if last >= len(lines):
+            continue
+        for number in range(first, last + 1):
+            line = lines[number]
+            start = _column(line, node.col_offset) if number == first else 0
+            end = _column(line, node.end_col_offset or 0) if number == last else len(line)
+            lines[number] = line[:start] + " " * (end - start) + line[end:]
+    return "\n".join(line.partition("#")[0] for line in lines)
+
+
+def _column(line: str, offset: int) -> int:
+    """ast's columns count UTF-8 bytes; the text counts characters."""
+    return offset if line.isascii() else len(line.encode("utf-8")[:offset].decode("utf-8", "ignore"))
 
 
 def _decorator_name(node: Any) -> str | None:

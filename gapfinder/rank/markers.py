@@ -1,7 +1,7 @@
-"""Risk marker rules: which imports, calls, decorators and words say "this module does I/O, runs
+"""Risk marker rules: which imports, calls, decorators, base classes and names in code say "this module does I/O, runs
 concurrently, handles auth or errors, or serves web routes".
 
-The visitor in facts.py asks these functions once per distinct name; answers are memoised, so the
+The scan in astscan.py asks these functions once per distinct name; answers are memoised, so the
 per-node cost is one dict lookup. Each rule answers with a (category, kind) pair or None.
 """
 
@@ -88,13 +88,13 @@ _VIEW_BASES = frozenset(("APIView", "GenericAPIView", "ViewSet", "ModelViewSet",
                          "ReadOnlyModelViewSet", "View", "TemplateView", "ListView", "DetailView",
                          "FormView", "MethodView", "HTTPEndpoint", "WebSocketEndpoint"))
 
-# Words in the source text (identifiers, and also comments and strings: cheap and close enough).
+# Words in the code's names (identifiers, attributes, parameters); string literals, docstrings and
+# comments are blanked before these are looked for (astscan._code_only).
 _WORDS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("jwt", TOKEN), ("oauth", TOKEN), ("bearer", TOKEN), ("access_token", TOKEN), ("refresh_token", TOKEN),
     ("password", PASSWORD), ("passwd", PASSWORD), ("pbkdf2", PASSWORD),
     ("permission", PERMISSION), ("is_admin", PERMISSION), ("is_superuser", PERMISSION),
     ("authoriz", PERMISSION), ("current_user", PERMISSION), ("has_perm", PERMISSION),
-    ("websocket", WEBSOCKET),
 )
 _ROLE = re.compile(r"\broles?\b|_roles?\b|\brole_", re.IGNORECASE)
 
