@@ -122,6 +122,7 @@ class CoverageSet:
     has_branches: bool
     has_contexts: bool
     mappings: tuple[str, ...] = ()  # the OLD=NEW rewrites that were applied, for messages
+    recorded_tests: int = 0  # recorded files that are the project's test files (matched, not ranked)
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -164,6 +165,7 @@ class Ranked:
     tests: tuple[str, ...] = ()  # test files known to exercise it
     is_async: bool = False
     effort: float = 1.0  # the damping of large units: min(1, sqrt(EFFORT_REF / statements))
+    unmeasured: str = ""  # with no coverage figure: why (never imported, not measured by this data, no data)
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,9 @@ class RankSummary:
     seconds: float
     warnings: tuple[str, ...] = field(default=())
     repo_prefix: str = ""  # the project's folder inside its git repository ("" at the top or outside git)
+    coverage_tests: int = 0  # recorded files that are test files (matched, not ranked)
+    measured_roots: tuple[str, ...] = ()  # folders the coverage data measured ("." for all of the tree)
+    not_measured: int = 0  # unmeasured modules outside those folders (the data says nothing of them)
 
 
 @dataclass(frozen=True)

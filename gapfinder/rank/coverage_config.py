@@ -10,6 +10,7 @@ leaves out, and which lines it excludes, so gapfinder's figures are the ones `co
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ class CoverageScope:
     config_file: str | None  # the file coverage.py read its settings from (None: defaults only)
     omitted: tuple[str, ...]  # project files the configuration leaves out of coverage.py's report
     exclude: str | None  # the project's exclusion regex, when it is not coverage.py's default
+    source_dirs: tuple[str, ...] = ()  # the configured source folders, relative to the project
 
 
 @contextmanager
@@ -71,7 +73,30 @@ def read_scope(root: Path, files: Sequence[SourceFile], rcfile: Path | None = No
         if not measured or omit.match(path):
             omitted.append(file.path)
     exclude = None if list(config.exclude_list) == list(DEFAULT_EXCLUDE) else join_regex(config.exclude_list)
-    return CoverageScope(getattr(config, "config_file", None) or None, tuple(omitted), exclude)
+    relative = tuple(sorted(Path(d).relative_to(root).as_posix() for d in source_dirs if _is_under(Path(d), root)))
+    return CoverageScope(getattr(config, "config_file", None) or None, tuple(omitted), exclude, relative)
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def measured_roots(covered: Mapping[str, FileCoverage], scope: CoverageScope) -> tuple[str, ...]:
+    """The folders the coverage data measured: the deepest one holding every recorded source file
+    ("." for the whole tree) and the configured source folders. A module outside them was not
+    "never imported": the data never looked at it (one service of a monorepo, say)."""
+    if not covered:
+        return scope.source_dirs
+    common = posixpath.commonpath([posixpath.dirname(path) for path in covered]) or "."
+    return tuple(sorted({common, *scope.source_dirs}))
+
+
+def inside_roots(path: str, roots: Sequence[str]) -> bool:
+    return any(root in (".", "") or path.startswith(root + "/") for root in roots)
 
 
 def restate(modules: Sequence[ModuleInfo], root: Path, scope: CoverageScope,

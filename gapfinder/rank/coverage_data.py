@@ -72,7 +72,7 @@ def load_coverage(path: Path, project: Project, path_maps: Sequence[str] = ()) -
     for recorded, rel in matched.items():
         if not index.is_test(rel):
             files[rel] = merge(files.get(rel), replace(parsed.files[recorded], path=rel))
-    return _result(str(path), fmt, project, list(parsed.files), matched, files, parsed, path_maps)
+    return _result(str(path), fmt, project, list(parsed.files), matched, files, parsed, path_maps, index)
 
 
 def _result(
@@ -84,6 +84,7 @@ def _result(
     files: dict[str, FileCoverage],
     parsed: Parsed,
     path_maps: Sequence[str],
+    index: PathIndex,
 ) -> CoverageSet:
     unmatched = sorted(p for p in recorded if p not in matched)
     if not recorded:
@@ -107,6 +108,7 @@ def _result(
         has_branches=parsed.has_branches,
         has_contexts=parsed.has_contexts,
         mappings=tuple(path_maps),
+        recorded_tests=sum(1 for rel in matched.values() if index.is_test(rel)),
     )
 
 
@@ -179,7 +181,7 @@ def _load_data_file(
             raise CoverageDataError(f"Coverage data {names} could not be read: {exc}.", _RERUN) from None
     parsed = Parsed({}, has_branches=has_arcs, has_contexts=has_contexts)
     source = str(path) if len(group) == 1 else f"{path.parent / '.coverage'}* ({len(group)} files combined)"
-    return _result(source, "coverage.py", project, measured, matched, files, parsed, path_maps)
+    return _result(source, "coverage.py", project, measured, matched, files, parsed, path_maps, index)
 
 
 def _open_data(group: list[Path], tmp: Path) -> CoverageData:

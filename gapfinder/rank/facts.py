@@ -19,6 +19,12 @@ from gapfinder.model import FileCoverage, FileHistory, FunctionInfo, ModuleInfo,
 _NO_HISTORY = FileHistory(0, 0, 0, 0)
 
 
+# Why a unit has no coverage figure.
+NEVER_IMPORTED = "never imported while the tests ran"
+NOT_MEASURED = "not measured by this coverage data"
+NO_DATA = "no coverage data"
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     name: str
@@ -40,6 +46,7 @@ class Facts:
     history: FileHistory
     tests: tuple[str, ...]
     is_async: bool
+    unmeasured: str = NEVER_IMPORTED  # why there is no coverage figure, when there is none
 
     @property
     def missed(self) -> int:

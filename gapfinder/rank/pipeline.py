@@ -17,11 +17,11 @@ from gapfinder.core.project import discover, project_root
 from gapfinder.errors import CoverageDataError, ProjectError
 from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
 from gapfinder.rank import resultcache
-from gapfinder.rank.coverage_config import CoverageScope, read_scope, restate
+from gapfinder.rank.coverage_config import CoverageScope, inside_roots, measured_roots, read_scope, restate
 from gapfinder.rank.coverage_data import find_coverage, load_coverage
 from gapfinder.rank.detail import build_details
 from gapfinder.rank.diff import changed_lines, changed_rows
-from gapfinder.rank.facts import function_facts, module_facts
+from gapfinder.rank.facts import NO_DATA, NOT_MEASURED, Facts, function_facts, module_facts
 from gapfinder.rank.gate import gate_failures
 from gapfinder.rank.graph import CodeGraph
 from gapfinder.rank.history import read_history
@@ -133,6 +133,9 @@ def rank(
         module_units.append(module_facts(info, cov, history, graph, file_tests))
         if by == "function":
             function_units.extend(function_facts(info, cov, history, graph, file_tests))
+    roots = measured_roots(covered, scope) if coverage_set else ()
+    module_units = [_why_unmeasured(u, coverage_set, roots) for u in module_units]
+    function_units = [_why_unmeasured(u, coverage_set, roots) for u in function_units]
     # Nothing to test in a unit without statements (an empty __init__.py, a bare protocol).
     units = [u for u in (function_units if by == "function" else module_units) if u.statements]
     top = config.top
@@ -147,7 +150,7 @@ def rank(
         if changed is not None:
             rows = list(changed_rows(details, by))
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
-                       graph.betweenness_note, prefix, started, warnings)
+                       graph.betweenness_note, prefix, started, warnings, roots)
     result = RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
                         diff_base, len(changed) if changed is not None else 0)
     result = replace(result, gate_failures=tuple(gate_failures(result, config.fail_under, config.max_score)))
@@ -156,6 +159,17 @@ def rank(
     if cache_notes:
         result = replace(result, summary=replace(summary, warnings=(*summary.warnings, *cache_notes)))
     return result
+
+
+def _why_unmeasured(unit: Facts, coverage_set: CoverageSet | None, roots: tuple[str, ...]) -> Facts:
+    """Say why a unit has no coverage figure: the data never saw it run, or never looked at it."""
+    if unit.measured:
+        return unit
+    if coverage_set is None:
+        return replace(unit, unmeasured=NO_DATA)
+    if not inside_roots(unit.path, roots):
+        return replace(unit, unmeasured=NOT_MEASURED)
+    return unit
 
 
 def _config_files(root: Path, scope: CoverageScope) -> tuple[str, ...]:
@@ -194,7 +208,7 @@ def _match_warnings(coverage_set: CoverageSet, modules: int) -> list[str]:
 
 
 def _summary(root, units, analysis: Analysis, coverage_set, git_status, history, config, betweenness,
-             prefix, started, warnings) -> RankSummary:
+             prefix, started, warnings, roots) -> RankSummary:
     statements = sum(u.statements for u in units)
     covered = sum(u.covered for u in units)
     branches = sum(u.branches for u in units)
@@ -214,6 +228,9 @@ def _summary(root, units, analysis: Analysis, coverage_set, git_status, history,
         coverage_format=coverage_set.format if coverage_set else None,
         coverage_recorded=coverage_set.recorded if coverage_set else 0,
         coverage_matched=len(coverage_set.files) if coverage_set else 0,
+        coverage_tests=coverage_set.recorded_tests if coverage_set else 0,
+        measured_roots=roots,
+        not_measured=sum(1 for u in units if not u.measured and u.unmeasured == NOT_MEASURED),
         git=git_status,
         since=config.since,
         git_commits=history.commits if history else 0,

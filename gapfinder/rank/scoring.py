@@ -114,6 +114,7 @@ def _explain(unit: Facts, pct: Mapping[str, list[float]], i: int, values: Mappin
         test_type=test_type, test_type_reason=why,
         reasons=(parts[0].reason, *(p.reason for p in top_parts)),
         parts=parts, tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
+        unmeasured="" if unit.measured else unit.unmeasured,
     )
 
 
@@ -140,7 +141,7 @@ def _centrality(pct: Mapping[str, np.ndarray]) -> np.ndarray:
 def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
     if name == "coverage_gap":
         if not u.measured:
-            return f"never imported while the tests ran (unmeasured; {u.statements} statements)"
+            return f"{u.unmeasured} (unmeasured; {u.statements} statements)"
         if not u.statements:
             return "no executable statements"
         text = f"{u.coverage:.0f}% line coverage ({u.missed} of {u.statements} statements missed)"

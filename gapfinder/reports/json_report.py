@@ -33,6 +33,7 @@ def _row(row: Ranked, by: str) -> dict[str, Any]:
         test_type_reason=row.test_type_reason,
         reasons=list(row.reasons),
         tests=list(row.tests),
+        unmeasured=row.unmeasured or None,
         parts={p.name: {"value": p.value, "weight": p.weight, "reason": p.reason} for p in row.parts},
     )
     return data

@@ -21,9 +21,16 @@ def _pct(value: float | None) -> str:
 
 def summary_lines(s: RankSummary) -> list[str]:
     """The figures every run states, in words."""
+    if not s.coverage_source:
+        why = "no coverage data"
+    elif s.not_measured:
+        why = (f"{s.unmeasured - s.not_measured} never imported while the tests ran, {s.not_measured} outside "
+               f"what the data measured: {', '.join(s.measured_roots)}")
+    else:
+        why = "never imported while the tests ran"
     lines = [
-        f"{s.modules} modules analysed: {s.measured} measured, {s.unmeasured} unmeasured "
-        f"(never imported while the tests ran), {s.skipped} skipped",
+        f"{s.modules} modules analysed: {s.measured} measured, {s.unmeasured} unmeasured ({why}), "
+        f"{s.skipped} skipped",
         f"line coverage {_pct(s.line_coverage)}, branch coverage {_pct(s.branch_coverage)} "
         "(unmeasured modules count as 0%)",
         f"{s.untested} module{'s' * (s.untested != 1)} {'have' if s.untested != 1 else 'has'} no test at all",
@@ -31,7 +38,8 @@ def summary_lines(s: RankSummary) -> list[str]:
     if s.coverage_source:
         lines.append(
             f"coverage data: {s.coverage_source} ({s.coverage_format}), "
-            f"{s.coverage_matched} of {s.coverage_recorded} recorded files matched this tree"
+            f"{s.coverage_matched} of {s.coverage_recorded} recorded files matched this tree's source"
+            + (f", {s.coverage_tests} its tests" if s.coverage_tests else "")
         )
     else:
         lines.append("coverage data: none found")
@@ -48,7 +56,7 @@ def summary_lines(s: RankSummary) -> list[str]:
 
 def _why(row: Ranked) -> tuple[str, ...]:
     """The cover and missed columns already say what reasons[0] says, unless it was never measured."""
-    first = ("unmeasured: never imported while the tests ran",) if row.coverage is None else ()
+    first = (f"unmeasured: {row.unmeasured}",) if row.coverage is None else ()
     return first + row.reasons[1:3]
 
 
