@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 
 from gapfinder.config import Config
 from gapfinder.core.files import inside
+from gapfinder.core.symbols import imported_names
 from gapfinder.errors import ProjectError
 from gapfinder.model import Project, SourceFile
 
@@ -86,9 +87,52 @@ def discover(root: Path, config: Config) -> Project:
             module = _module_name(rel, source_roots)
             if module is not None:
                 files.append(SourceFile(rel, module, name == "__init__.py"))
+    prefix = _import_prefix(root, files)
+    if prefix:
+        files = [SourceFile(f.path, f"{prefix}.{f.module}" if f.module else prefix, f.is_package) for f in files]
     files.sort(key=lambda f: f.path)
     tests.sort()
     return Project(root, source_roots, tuple(files), tuple(tests), tuple(sorted(outside)))
+
+
+def _import_prefix(root: Path, files: list[SourceFile]) -> str:
+    """The dotted name of the analysed folder itself, when the code imports it by one.
+
+    Module names come from import roots, not from the folder the user named: `rank backend/`
+    must name `backend.app.x` what the code imports as `backend.app.x`. A folder that is a
+    package (an `__init__.py` chain) is named by the chain; a plain folder inside a larger project
+    by its path from that project's top, but only when the code's own imports use that name more
+    often than the bare one (a service whose folder is on sys.path imports `app.x`).
+    """
+    chain: list[str] = []
+    folder = root
+    while (folder / "__init__.py").is_file() and folder.name.isidentifier():
+        chain.insert(0, folder.name)
+        folder = folder.parent
+    if folder != root:
+        return ".".join(chain)
+    top = find_root(root.parent)
+    if top is None:
+        return ""
+    parts = root.relative_to(top).parts
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return ""
+    prefixed = ".".join(parts)
+    bare = {f.module.partition(".")[0] for f in files if f.module}
+    votes = {"prefixed": 0, "bare": 0}
+    for file in files[:2000]:  # enough evidence, bounded time
+        try:
+            names = imported_names((root / file.path).read_bytes())
+        except OSError:
+            continue
+        for name in names:
+            if name == prefixed or name.startswith(prefixed + "."):
+                votes["prefixed"] += 1
+            elif name.partition(".")[0] in bare:
+                votes["bare"] += 1
+    return prefixed if votes["prefixed"] > votes["bare"] else ""
 
 
 def _source_roots(root: Path, configured: list[str]) -> tuple[str, ...]:

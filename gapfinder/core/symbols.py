@@ -8,6 +8,7 @@ so `from ..a import b as c` means the same thing everywhere.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Iterator, Sequence
 
 _Name, _Attribute = ast.Name, ast.Attribute
@@ -61,3 +62,31 @@ def import_bindings(stmt: ast.Import | ast.ImportFrom, package: str) -> Iterator
     for alias in stmt.names:
         if alias.name != "*":
             yield alias.asname or alias.name, base, alias.name
+
+
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))",
+    re.MULTILINE,
+)
+
+
+def imported_names(source: bytes) -> set[str]:
+    """Absolute dotted names a file imports: `from a.b import c` gives a.b and a.b.c."""
+    names: set[str] = set()
+    for from_module, from_names, plain in _IMPORT.findall(source):
+        if from_module:
+            module = from_module.decode("ascii", "replace")
+            if module.startswith("."):
+                continue  # relative imports in tests name test helpers, not the code under test
+            names.add(module)
+            listed = re.sub(rb"#[^\n]*", b"", from_names).strip(b"()\\ \t\r\n")
+            for item in listed.split(b","):
+                name = item.split()[0].decode("ascii", "replace") if item.split() else ""
+                if name and name != "*":
+                    names.add(f"{module}.{name}")
+        else:
+            for item in plain.split(b","):
+                words = item.split()
+                if words:
+                    names.add(words[0].decode("ascii", "replace"))
+    return names

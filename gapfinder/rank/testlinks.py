@@ -8,40 +8,12 @@ of a cold run, the scan takes a fraction of a second.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from gapfinder.core.symbols import imported_names
 from gapfinder.model import FileCoverage, ModuleInfo
-
-_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))",
-    re.MULTILINE,
-)
-
-
-def imported_names(source: bytes) -> set[str]:
-    """Absolute dotted names a file imports: `from a.b import c` gives a.b and a.b.c."""
-    names: set[str] = set()
-    for from_module, from_names, plain in _IMPORT.findall(source):
-        if from_module:
-            module = from_module.decode("ascii", "replace")
-            if module.startswith("."):
-                continue  # relative imports in tests name test helpers, not the code under test
-            names.add(module)
-            listed = re.sub(rb"#[^\n]*", b"", from_names).strip(b"()\\ \t\r\n")
-            for item in listed.split(b","):
-                name = item.split()[0].decode("ascii", "replace") if item.split() else ""
-                if name and name != "*":
-                    names.add(f"{module}.{name}")
-        else:
-            for item in plain.split(b","):
-                words = item.split()
-                if words:
-                    names.add(words[0].decode("ascii", "replace"))
-    return names
-
 
 def scan_test_imports(root: Path, test_files: Sequence[str]) -> dict[str, set[str]]:
     """Test file -> names it imports; unreadable files import nothing."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gapfinder.model import FileCoverage, ModuleInfo
-from gapfinder.rank.testlinks import imported_names, link_tests
+from gapfinder.core.symbols import imported_names
+from gapfinder.rank.testlinks import link_tests
 
 
 def module(name):
