@@ -110,6 +110,7 @@ class FileCoverage:
     branches_total: int | None = None  # as the report states them (xml, json, lcov)
     branches_covered: int | None = None
     contexts: frozenset[str] = frozenset()  # measured contexts (test names) that ran this file
+    statement_count: int | None = None  # the report's own count, when it states one (coverage.json)
 
 
 @dataclass(frozen=True)

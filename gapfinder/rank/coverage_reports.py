@@ -176,6 +176,7 @@ def read_json(path: Path) -> Parsed:
                 branches_total=summary.get("num_branches") if has_branches else None,
                 branches_covered=summary.get("covered_branches") if has_branches else None,
                 contexts=contexts,
+                statement_count=summary.get("num_statements") if isinstance(summary.get("num_statements"), int) else None,
             )
     except (KeyError, TypeError, AttributeError) as exc:
         raise CoverageDataError(f"{path} is JSON but its \"files\" entries are not coverage.py's ({exc!r}).", FORMATS_HINT) from None

@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from typing import Mapping, Sequence
 
-from gapfinder.rank.facts import Facts, function_facts, run_statements
+from gapfinder.rank.facts import Facts, function_facts, run_statements, statements_of
 from gapfinder.rank.graph import CodeGraph, function_index
 from gapfinder.rank.history import History
 from gapfinder.model import FileCoverage, FunctionDetail, ModuleDetail, ModuleInfo
@@ -47,8 +47,7 @@ def build_details(
         if row is None:
             continue
         cov = covered.get(info.path)
-        statements = (tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None
-                      else info.statements)
+        statements = statements_of(info, cov)
         ran = run_statements(info, cov)
         missed = tuple(line for line in statements if line not in ran)
         functions = tuple(

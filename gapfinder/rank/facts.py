@@ -69,6 +69,21 @@ def _span(lines: Sequence[int], first: int, last: int) -> Sequence[int]:
     return lines[bisect_left(lines, first) : bisect_right(lines, last)]
 
 
+def statements_of(info: ModuleInfo, cov: FileCoverage | None) -> tuple[int, ...]:
+    """The statements the report states; our own parse where it states none.
+
+    Older coverage.py versions list docstring lines among the executed lines of coverage.json, so
+    executed + missing overcounts: when the report's own count disagrees, the lines that are
+    statements by our parse (with the project's exclusions) are kept, and every missed line.
+    """
+    if cov is None or cov.statements is None:
+        return info.statements
+    if cov.statement_count is not None and len(cov.statements) != cov.statement_count:
+        missed = cov.statements - cov.executed
+        return tuple(sorted((cov.statements & set(info.statements)) | missed))
+    return tuple(sorted(cov.statements))
+
+
 def run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int]:
     """Statement lines that ran.
 
@@ -115,7 +130,7 @@ def module_facts(
     graph: CodeGraph,
     tests: tuple[str, ...],
 ) -> Facts:
-    statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
+    statements = statements_of(info, cov)
     ran = run_statements(info, cov)
     covered = len(ran.intersection(statements))
     if cov is not None and cov.branches_total is not None:
@@ -154,7 +169,7 @@ def function_facts(
     tests: tuple[str, ...],
 ) -> Iterable[Facts]:
     """One Facts per function; body statements only (the def line runs at import time)."""
-    statements = tuple(sorted(cov.statements)) if cov is not None and cov.statements is not None else info.statements
+    statements = statements_of(info, cov)
     file_history = _file_history(history, info.path)
     ran = run_statements(info, cov)
     for function in info.functions:
