@@ -124,6 +124,7 @@ class CoverageSet:
     has_contexts: bool
     mappings: tuple[str, ...] = ()  # the OLD=NEW rewrites that were applied, for messages
     recorded_tests: int = 0  # recorded files that are the project's test files (matched, not ranked)
+    total: float | None = None  # coverage.py's total percent for this data (branches included when measured)
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class RankSummary:
     warnings: tuple[str, ...] = field(default=())
     repo_prefix: str = ""  # the project's folder inside its git repository ("" at the top or outside git)
     coverage_tests: int = 0  # recorded files that are test files (matched, not ranked)
+    coverage_total: float | None = None  # the total `coverage report` gives for this data, when known
     measured_roots: tuple[str, ...] = ()  # folders the coverage data measured ("." for all of the tree)
     not_measured: int = 0  # unmeasured modules outside those folders (the data says nothing of them)
 

@@ -324,6 +324,7 @@ def compare(ref: dict, gf: dict, root: Path, config: dict) -> dict:
         "omitted_ranked": ranked,
         "mismatches": mismatches,
         "gf_line_coverage": summary.get("line_coverage"),
+        "gf_coverage_total": summary.get("coverage_total"),  # coverage.py's total as gapfinder states it
         "gf_statements": gf_statements,
         "gf_missed": gf_missed,
         "gf_total_rows": 100.0 * (gf_statements - gf_missed) / gf_statements if gf_statements else None,
@@ -413,7 +414,7 @@ def pct(value: float | None) -> str:
 
 def table(results: list[dict]) -> str:
     head = ["project", "format", "files (coverage)", "files (gapfinder)", "statements equal %", "missed equal %",
-            "total coverage.py", "total gapfinder", "omitted files ranked"]
+            "total coverage.py", "total gapfinder (coverage_total)", "omitted files ranked"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for res in results:
         label = f"{res['name']} {res['version']}"
@@ -436,7 +437,8 @@ def table(results: list[dict]) -> str:
                 f"{pct(r['missed_equal_pct'])} ({r['missed_equal']}/{r['common']})",
                 f"{pct(res['coverage_total'])} (lines {pct(res['coverage_line_total'])}; same files "
                 f"{pct(r['cov_common_total'])})",
-                f"{pct(r['gf_line_coverage'])} (same files {pct(r['common_total'])})",
+                f"{pct(r['gf_coverage_total'])} (lines {pct(r['gf_line_coverage'])}; same files "
+                f"{pct(r['common_total'])})",
                 omitted_cell(r["omitted_ranked"]),
             ]) + " |")
     return "\n".join(lines)
@@ -497,7 +499,7 @@ def suite_table(results: list[dict]) -> str:
 def summary_lines(results: list[dict]) -> str:
     out = []
     for fmt, _ in FORMATS:
-        common = stmt = missed = ranked = 0
+        common = stmt = missed = ranked = projects = totals_equal = totals_unknown = 0
         for res in results:
             r = res.get("formats", {}).get(fmt)
             if not r or r.get("error"):
@@ -506,10 +508,16 @@ def summary_lines(results: list[dict]) -> str:
             stmt += r["statements_equal"]
             missed += r["missed_equal"]
             ranked += len(r["omitted_ranked"])
+            projects += 1
+            ours, theirs = r.get("gf_coverage_total"), res.get("report_total")
+            totals_unknown += ours is None
+            totals_equal += ours is not None and theirs is not None and abs(ours - theirs) < 0.005
         if common:
             out.append(f"{fmt}: statements equal {stmt}/{common} ({100 * stmt / common:.1f}%), "
                        f"missed equal {missed}/{common} ({100 * missed / common:.1f}%), "
-                       f"{ranked} files ranked that coverage.py leaves out")
+                       f"{ranked} files ranked that coverage.py leaves out, "
+                       f"total equal to `coverage report` in {totals_equal}/{projects} projects"
+                       + (f" ({totals_unknown} unknown)" if totals_unknown else ""))
     return "\n".join(out)
 
 

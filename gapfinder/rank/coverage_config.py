@@ -37,7 +37,7 @@ class CoverageScope:
 
 
 @contextmanager
-def _in_folder(folder: Path) -> Iterator[None]:
+def in_folder(folder: Path) -> Iterator[None]:
     """coverage.py reads its configuration, and makes relative patterns absolute, from the working folder."""
     before = os.getcwd()
     os.chdir(folder)
@@ -50,7 +50,7 @@ def _in_folder(folder: Path) -> Iterator[None]:
 def read_scope(root: Path, files: Sequence[SourceFile], rcfile: Path | None = None) -> CoverageScope:
     """How the project's coverage configuration (found as coverage.py finds it) applies to its files."""
     notes: list[str] = []
-    with _in_folder(root):
+    with in_folder(root):
         try:
             config = read_coverage_config(config_file=str(rcfile) if rcfile else True, warn=notes.append)
         except CoverageException as exc:

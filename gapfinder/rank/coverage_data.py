@@ -10,18 +10,21 @@ trees, so FileCoverage.statements stays None there and the analysis supplies the
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import shutil
 import sqlite3
 import tempfile
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from coverage import CoverageData
+from coverage import Coverage, CoverageData
 from coverage.exceptions import CoverageException
 
+from gapfinder.rank.coverage_config import in_folder
 from gapfinder.rank.coverage_reports import FORMATS_HINT, Parsed, merge, read_cobertura, read_json, read_lcov
 from gapfinder.errors import CoverageDataError
 from gapfinder.model import CoverageSet, FileCoverage, Project
@@ -109,6 +112,7 @@ def _result(
         has_contexts=parsed.has_contexts,
         mappings=tuple(path_maps),
         recorded_tests=sum(1 for rel in matched.values() if index.is_test(rel)),
+        total=parsed.total,
     )
 
 
@@ -157,6 +161,27 @@ def _is_sqlite(path: Path) -> bool:
         return False
 
 
+# coverage.py re-parses every file to total raw data (about 10 ms a file): past this, no total.
+_TOTAL_MAX_FILES = 3000
+
+
+def _reported_total(path: Path, measured: int, root: Path) -> float | None:
+    """The total `coverage report` prints for raw data under the project's configuration, from
+    coverage.py itself; None when its files are not on this machine or there are too many.
+    `path` is gapfinder's own copy of the data: coverage.py may write to a file it opens."""
+    if measured > _TOTAL_MAX_FILES:
+        return None
+    try:
+        with in_folder(root), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # coverage.py's own warnings are not the user's business here
+            cov = Coverage(data_file=str(path))
+            cov.load()
+            # A recorded file missing here (data from another machine) makes the total unknown, not smaller.
+            return float(cov.report(file=io.StringIO(), ignore_errors=False))
+    except (CoverageException, sqlite3.Error, OSError):
+        return None
+
+
 def _load_data_file(
     path: Path, project: Project, index: PathIndex, maps: tuple[tuple[str, str], ...], path_maps: Sequence[str]
 ) -> CoverageSet:
@@ -176,10 +201,11 @@ def _load_data_file(
             for recorded, rel in matched.items():
                 if not index.is_test(rel):
                     files[rel] = merge(files.get(rel), _file_from_data(data, recorded, rel, has_arcs, has_contexts))
+            total = _reported_total(Path(tmp) / "data0", len(measured), project.root) if len(group) == 1 else None
         except (CoverageException, sqlite3.Error, OSError) as exc:
             names = path if len(group) == 1 else f"{len(group)} data files beside {path}"
             raise CoverageDataError(f"Coverage data {names} could not be read: {exc}.", _RERUN) from None
-    parsed = Parsed({}, has_branches=has_arcs, has_contexts=has_contexts)
+    parsed = Parsed({}, has_branches=has_arcs, has_contexts=has_contexts, total=total)
     source = str(path) if len(group) == 1 else f"{path.parent / '.coverage'}* ({len(group)} files combined)"
     return _result(source, "coverage.py", project, measured, matched, files, parsed, path_maps, index)
 

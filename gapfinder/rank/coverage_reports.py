@@ -27,6 +27,7 @@ class Parsed:
     bases: tuple[str, ...] = ()  # roots that relative names are relative to (Cobertura <source>)
     has_branches: bool = False
     has_contexts: bool = False
+    total: float | None = None  # coverage.py's total percent, as the report states it
 
 
 def merge(old: FileCoverage | None, new: FileCoverage) -> FileCoverage:
@@ -48,6 +49,7 @@ def merge(old: FileCoverage | None, new: FileCoverage) -> FileCoverage:
         branches_total=most(old.branches_total, new.branches_total),
         branches_covered=most(old.branches_covered, new.branches_covered),
         contexts=old.contexts | new.contexts,
+        statement_count=most(old.statement_count, new.statement_count),
     )
 
 
@@ -60,6 +62,7 @@ class _Cobertura:
         self.path = path
         self.root: str | None = None
         self.declared_branches = False
+        self.total: float | None = None
         self.sources: list[str] = []
         self.text: list[str] | None = None  # inside <source>
         self.lines: dict[str, dict[int, int]] = {}
@@ -87,6 +90,9 @@ class _Cobertura:
                     FORMATS_HINT,
                 )
             self.declared_branches = _number(attrs.get("branches-valid")) > 0
+            valid = _number(attrs.get("lines-valid")) + _number(attrs.get("branches-valid"))
+            covered = _number(attrs.get("lines-covered")) + _number(attrs.get("branches-covered"))
+            self.total = 100.0 * covered / valid if valid else None
 
     def end(self, tag: str) -> None:
         if tag == "class":
@@ -137,7 +143,7 @@ def read_cobertura(path: Path) -> Parsed:
             branches_total=sum(t for _, t in per_line) if has_branches else None,
             branches_covered=sum(c for c, _ in per_line) if has_branches else None,
         )
-    return Parsed(files, bases=tuple(handler.sources), has_branches=has_branches)
+    return Parsed(files, bases=tuple(handler.sources), has_branches=has_branches, total=handler.total)
 
 
 def _number(text: str | None) -> float:
@@ -181,7 +187,10 @@ def read_json(path: Path) -> Parsed:
     except (KeyError, TypeError, AttributeError) as exc:
         raise CoverageDataError(f"{path} is JSON but its \"files\" entries are not coverage.py's ({exc!r}).", FORMATS_HINT) from None
     has_contexts = any(f.contexts for f in files.values())
-    return Parsed(files, has_branches=has_branches, has_contexts=has_contexts)
+    totals = data.get("totals") if isinstance(data.get("totals"), dict) else {}
+    total = totals.get("percent_covered")
+    return Parsed(files, has_branches=has_branches, has_contexts=has_contexts,
+                  total=float(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None)
 
 
 def read_lcov(path: Path) -> Parsed:
@@ -193,7 +202,12 @@ def read_lcov(path: Path) -> Parsed:
     has_branches = any(f.branches_total for f in files.values())
     if not has_branches:
         files = {name: replace(f, branches_total=None, branches_covered=None) for name, f in files.items()}
-    return Parsed(files, has_branches=has_branches)
+    statements = sum(len(f.statements or ()) for f in files.values())
+    branches = sum(f.branches_total or 0 for f in files.values())
+    covered = sum(len(f.executed & (f.statements or frozenset())) + (f.branches_covered or 0)
+                  for f in files.values())
+    total = 100.0 * covered / (statements + branches) if statements + branches else None
+    return Parsed(files, has_branches=has_branches, total=total)
 
 
 def _lcov_records(path: Path, lines: Iterable[str]) -> Iterable[FileCoverage]:

@@ -1,7 +1,8 @@
 """The CI gate: thresholds a rank result must meet, or the command exits with code 1.
 
-- fail_under: line coverage (percent) below this fails. In pull-request mode (--diff) it is the
-  coverage of the changed statements; a change without statements passes.
+- fail_under: coverage (percent) below this fails: coverage.py's own total where the data gives it
+  (so the gate agrees with `coverage report --fail-under`), else line coverage. In pull-request
+  mode (--diff) it is the coverage of the changed statements; a change without statements passes.
 - max_score: any ranked row (in pull-request mode: any changed module) scoring above this fails.
 """
 
@@ -20,6 +21,9 @@ def gate_failures(result: RankResult, fail_under: float | None, max_score: float
             statements, missed = changed_coverage(result.details)
             coverage = 100.0 * (statements - missed) / statements if statements else 100.0
             what = f"coverage of the {statements} changed statements since {result.diff_base}"
+        elif result.summary.coverage_total is not None:  # the figure coverage.py's own --fail-under reads
+            coverage = result.summary.coverage_total
+            what = "coverage (coverage.py's total)"
         else:
             coverage = result.summary.line_coverage
             what = "line coverage"

@@ -40,6 +40,7 @@ def summary_lines(s: RankSummary) -> list[str]:
             f"coverage data: {s.coverage_source} ({s.coverage_format}), "
             f"{s.coverage_matched} of {s.coverage_recorded} recorded files matched this tree's source"
             + (f", {s.coverage_tests} its tests" if s.coverage_tests else "")
+            + (f"; coverage.py's total {s.coverage_total:.2f}%" if s.coverage_total is not None else "")
         )
     else:
         lines.append("coverage data: none found")

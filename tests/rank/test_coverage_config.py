@@ -106,3 +106,20 @@ def test_the_projects_exclusions_apply_to_raw_data(shop: Path) -> None:
     cart = next(row for row in result.rows if row.path == "shop/cart.py")
     assert (cart.statements, cart.missed) == _reference(shop)["shop/cart.py"]
     assert cart.missed == 1  # only `raise ValueError("qty")`: the DEBUG block and export's body are excluded
+
+
+@pytest.mark.parametrize("name", [".coverage", "coverage.json", "coverage.xml", "lcov.info"])
+def test_the_total_is_coverage_py_s_total(shop: Path, name: str) -> None:
+    reference = json.loads((shop / "coverage.json").read_text())["totals"]["percent_covered"]
+    result = api.rank(shop, coverage=shop / name, use_cache=False, overrides={"top": 0, "git": False})
+    assert result.summary.coverage_total == pytest.approx(reference, abs=0.005)
+
+
+def test_the_gate_reads_coverage_py_s_total(shop: Path) -> None:
+    reference = json.loads((shop / "coverage.json").read_text())["totals"]["percent_covered"]
+    passing = api.rank(shop, coverage=shop / ".coverage", use_cache=False,
+                       overrides={"git": False, "fail_under": reference - 1})
+    failing = api.rank(shop, coverage=shop / ".coverage", use_cache=False,
+                       overrides={"git": False, "fail_under": reference + 1})
+    assert passing.gate_failures == ()
+    assert failing.gate_failures and "coverage.py's total" in failing.gate_failures[0]

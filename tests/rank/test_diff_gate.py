@@ -185,7 +185,7 @@ def test_gate_fails_with_exit_1_on_uncovered_changes(repo):
 def test_gate_on_the_whole_project(repo):
     rank(repo, "--fail-under", "10", "-q")
     done = rank(repo, "--fail-under", "90", "-q", code=1)
-    assert "gate failed: line coverage is" in done.stderr
+    assert "gate failed: coverage (coverage.py's total) is" in done.stderr
     rank(repo, "--max-score", "100", "-q")
 
 
