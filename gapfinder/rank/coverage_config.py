@@ -34,6 +34,7 @@ class CoverageScope:
     omitted: tuple[str, ...]  # project files the configuration leaves out of coverage.py's report
     exclude: str | None  # the project's exclusion regex, when it is not coverage.py's default
     source_dirs: tuple[str, ...] = ()  # the configured source folders, relative to the project
+    changed_exclusions: str | None = None  # the regexes that differ from coverage.py's defaults (either way)
 
 
 @contextmanager
@@ -73,8 +74,12 @@ def read_scope(root: Path, files: Sequence[SourceFile], rcfile: Path | None = No
         if not measured or omit.match(path):
             omitted.append(file.path)
     exclude = None if list(config.exclude_list) == list(DEFAULT_EXCLUDE) else join_regex(config.exclude_list)
+    # Only the regexes the project added, or dropped from coverage.py's defaults, change anything
+    # our own parse (which applies the defaults) does not already get right.
+    changed = sorted(set(config.exclude_list) ^ set(DEFAULT_EXCLUDE))
     relative = tuple(sorted(Path(d).relative_to(root).as_posix() for d in source_dirs if _is_under(Path(d), root)))
-    return CoverageScope(getattr(config, "config_file", None) or None, tuple(omitted), exclude, relative)
+    return CoverageScope(getattr(config, "config_file", None) or None, tuple(omitted), exclude, relative,
+                         join_regex(changed) if changed else None)
 
 
 def _is_under(path: Path, root: Path) -> bool:
@@ -83,6 +88,10 @@ def _is_under(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _excluded_lines(regex: re.Pattern[str], text: str) -> set[int]:
+    return {text.count("\n", 0, match.start()) for match in regex.finditer(text)}
 
 
 def measured_roots(covered: Mapping[str, FileCoverage], scope: CoverageScope) -> tuple[str, ...]:
@@ -108,7 +117,8 @@ def restate(modules: Sequence[ModuleInfo], root: Path, scope: CoverageScope,
     """
     if scope.exclude is None:
         return tuple(modules), covered
-    touched = re.compile(f"{scope.exclude}|{join_regex(DEFAULT_EXCLUDE)}", re.MULTILINE)
+    touched = re.compile(scope.changed_exclusions or scope.exclude, re.MULTILINE)
+    ours, defaults = re.compile(scope.exclude, re.MULTILINE), re.compile(join_regex(DEFAULT_EXCLUDE), re.MULTILINE)
     out = []
     mapped = dict(covered)
     for info in modules:
@@ -117,8 +127,8 @@ def restate(modules: Sequence[ModuleInfo], root: Path, scope: CoverageScope,
         except (OSError, UndecodableSource):
             out.append(info)
             continue
-        if not touched.search(text):
-            out.append(info)
+        if not touched.search(text) or _excluded_lines(ours, text) == _excluded_lines(defaults, text):
+            out.append(info)  # the project's regexes exclude exactly the lines the defaults do here
             continue
         parser = PythonParser(text=text, filename=str(root / info.path), exclude=scope.exclude)
         try:

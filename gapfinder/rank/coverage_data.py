@@ -52,8 +52,12 @@ def find_coverage(root: Path) -> Path | None:
     return max(found)[2] if found else None
 
 
-def load_coverage(path: Path, project: Project, path_maps: Sequence[str] = ()) -> CoverageSet:
-    """Read path in whatever format it is, map its files onto project.files, or raise CoverageDataError."""
+def load_coverage(path: Path, project: Project, path_maps: Sequence[str] = (), raw_total: bool = False) -> CoverageSet:
+    """Read path in whatever format it is, map its files onto project.files, or raise CoverageDataError.
+
+    raw_total: for a .coverage file, also have coverage.py compute its total (it re-parses every
+    recorded file: 4 s for pylint's 180 modules, 3x a cold rank), which reports state for free.
+    """
     path = Path(path)
     if path.name == ".coverage" and not path.exists() and _data_group(path):
         path = _data_group(path)[0]  # only parallel files: `coverage combine` was not run
@@ -64,7 +68,7 @@ def load_coverage(path: Path, project: Project, path_maps: Sequence[str] = ()) -
     index = PathIndex(project)
     fmt = _sniff(path)
     if fmt == "coverage.py":
-        return _load_data_file(path, project, index, maps, path_maps)
+        return _load_data_file(path, project, index, maps, path_maps, raw_total)
     reader = {"cobertura": read_cobertura, "json": read_json, "lcov": read_lcov}[fmt]
     try:
         parsed = reader(path)
@@ -183,7 +187,8 @@ def _reported_total(path: Path, measured: int, root: Path) -> float | None:
 
 
 def _load_data_file(
-    path: Path, project: Project, index: PathIndex, maps: tuple[tuple[str, str], ...], path_maps: Sequence[str]
+    path: Path, project: Project, index: PathIndex, maps: tuple[tuple[str, str], ...], path_maps: Sequence[str],
+    raw_total: bool,
 ) -> CoverageSet:
     """Read (and combine) copies of the data files, so the user's own files are never touched."""
     group = _data_group(path)
@@ -201,7 +206,8 @@ def _load_data_file(
             for recorded, rel in matched.items():
                 if not index.is_test(rel):
                     files[rel] = merge(files.get(rel), _file_from_data(data, recorded, rel, has_arcs, has_contexts))
-            total = _reported_total(Path(tmp) / "data0", len(measured), project.root) if len(group) == 1 else None
+            total = (_reported_total(Path(tmp) / "data0", len(measured), project.root)
+                     if raw_total and len(group) == 1 else None)
         except (CoverageException, sqlite3.Error, OSError) as exc:
             names = path if len(group) == 1 else f"{len(group)} data files beside {path}"
             raise CoverageDataError(f"Coverage data {names} could not be read: {exc}.", _RERUN) from None

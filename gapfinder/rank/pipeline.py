@@ -98,7 +98,8 @@ def rank(
         raise ProjectError(f"none of the {len(project.files)} Python files under {root} could be analysed.")
     test_imports = scan_test_imports(root, project.test_files)
 
-    coverage_set = load_coverage(data_path, project, config.path_map) if data_path else None
+    coverage_set = (load_coverage(data_path, project, config.path_map, raw_total=config.fail_under is not None)
+                    if data_path else None)
     if coverage_set is None:
         warnings.append(
             "no coverage data found, so every module is ranked as unmeasured; run "

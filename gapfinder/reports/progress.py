@@ -221,7 +221,7 @@ def progress_table(result: ProgressResult) -> str:
         table.add_row(*row, end_section=row[0] == result.kinds[-1].kind)
     console.print(table)
     for line in notes(result):
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)  # whole lines: never split a path or a word
     return buffer.getvalue()
 
 

@@ -85,5 +85,5 @@ def rank_table(result: RankResult) -> str:
     else:
         console.print("Nothing to rank.")
     for line in summary_lines(result.summary):
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)  # whole lines: never split a path or a word
     return buffer.getvalue()
