@@ -23,7 +23,7 @@ app = typer.Typer(
     name="gapfinder",
     help="Find where a Python test suite is weakest, and draft the missing tests.",
     no_args_is_help=True,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help text names [tool.gapfinder]; markup would swallow it
 )
@@ -98,31 +98,32 @@ def _main(
 
 @app.command()
 def rank(
-    path: Annotated[Path, typer.Argument(help="The project to analyse.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="The project to analyse.", metavar="PATH")] = Path("."),
     coverage: Annotated[Optional[Path], typer.Option(
-        "--coverage", "-c", help="Coverage data: .coverage, coverage.xml, coverage.json or lcov.info. "
+        "--coverage", "-c", metavar="FILE", help="Coverage data: .coverage, coverage.xml, coverage.json or lcov.info. "
         "Found in the project when not given.")] = None,
-    top: Annotated[Optional[int], typer.Option("--top", "-n", min=0,
+    top: Annotated[Optional[int], typer.Option("--top", "-n", min=0, metavar="N",
                                                help="Rows to show; 0 shows all. [default: 20]")] = None,
     fmt: Annotated[RankFormat, typer.Option("--format", "-f", help="Output format.")] = RankFormat.table,  # type: ignore[valid-type,attr-defined]
     by: Annotated[RankBy, typer.Option("--by", help="Rank modules or functions.")] = RankBy.module,
     since: Annotated[Optional[str], typer.Option(
-        "--since", help="Git window before the last commit, e.g. '6 months' or 2024-01-31. [default: 12 months]")] = None,
+        "--since", metavar="WINDOW", help="Git window before the last commit, e.g. '6 months' or 2024-01-31. [default: 12 months]")] = None,
     no_git: Annotated[bool, typer.Option("--no-git", help="Do not read git history.")] = False,
     path_map: Annotated[Optional[List[str]], typer.Option(
-        "--path-map", help="Rewrite recorded paths: OLD=NEW (repeatable).")] = None,
+        "--path-map", metavar="OLD=NEW", help="Rewrite recorded paths: OLD=NEW (repeatable).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore and do not write .gapfinder/cache.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=0,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=0, metavar="N",
                                                 help="Parsing processes; 0 = one per core.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write the report to FILE instead of stdout.")] = None,
+        "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout (replaced in one step).")] = None,
     diff: Annotated[Optional[str], typer.Option(
-        "--diff", help="Pull-request mode: only changed lines since this git revision that no test runs.")] = None,
+        "--diff", metavar="BASE", help="Pull-request mode: only changed lines since this git revision that no test runs.")] = None,
     fail_under: Annotated[Optional[float], typer.Option(
-        "--fail-under", help="Exit 1 when line coverage (with --diff: of the change) is below this percent.")] = None,
+        "--fail-under", metavar="PERCENT",
+        help="Exit 1 when coverage (coverage.py's total where known; with --diff: of the change) is below this.")] = None,
     max_score: Annotated[Optional[float], typer.Option(
-        "--max-score", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
+        "--max-score", metavar="SCORE", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
     include_omitted: Annotated[bool, typer.Option(
         "--include-omitted", help="Also rank files the project's coverage configuration leaves out.")] = False,
 ) -> None:
@@ -175,18 +176,20 @@ def rank(
 @app.command()
 def scaffold(
     module: Annotated[str, typer.Argument(
-        help="A module: path to its file or dotted name. With --top: the project.")] = ".",
+        help="A module: path to its file or dotted name. With --top: the project.", metavar="MODULE")] = ".",
     kind: Annotated[ScaffoldKind, typer.Option("--kind", "-k", help="Which tests to draft.")] = ScaffoldKind.unit,
-    tests_dir: Annotated[str, typer.Option("--tests-dir", help="The tests folder, relative to the project.")] = "tests",
+    tests_dir: Annotated[str, typer.Option("--tests-dir", metavar="DIR",
+                                           help="The tests folder, relative to the project.")] = "tests",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff; write nothing.")] = False,
     templates: Annotated[Optional[Path], typer.Option(
-        "--templates", help="A folder of templates that override ours.")] = None,
+        "--templates", metavar="DIR", help="A folder of templates that override ours.")] = None,
     fmt: Annotated[ScaffoldFormat, typer.Option("--format", "-f", help="Summary format.")] = ScaffoldFormat.text,  # type: ignore[valid-type,attr-defined]
     top: Annotated[Optional[int], typer.Option(
-        "--top", "-n", min=1, help="Scaffold the N highest priorities of `rank`.")] = None,
+        "--top", "-n", min=1, metavar="N", help="Scaffold the N highest priorities of `rank`.")] = None,
     configure_pytest: Annotated[bool, typer.Option(
         "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
         "instead of the generated conftest.py.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")] = False,
 ) -> None:
     """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
     from gapfinder.reports.scaffold import summary_lines
@@ -195,7 +198,7 @@ def scaffold(
     results = _run(lambda: api.scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
                                         templates=templates, top=top, configure_pytest=configure_pytest))
     sys.stdout.write(render("scaffold", fmt.value, results))
-    if fmt.value == "json":
+    if fmt.value == "json" or quiet:
         return
     for line in summary_lines(results):
         console.info(line)
@@ -205,9 +208,9 @@ def scaffold(
 
 @app.command()
 def progress(
-    path: Annotated[Path, typer.Argument(help="The project whose tests to count.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="The project whose tests to count.", metavar="PATH")] = Path("."),
     target: Annotated[Optional[str], typer.Option(
-        "--target", "-t", help="Finished tests to aim for in total (overrides target in [tool.gapfinder]).")] = None,
+        "--target", "-t", metavar="N", help="Finished tests to aim for in total (overrides target in [tool.gapfinder]).")] = None,
     record: Annotated[bool, typer.Option("--record", help="Append this run to the history in .gapfinder/.")] = False,
     collect: Annotated[bool, typer.Option(
         "--collect", help="Also ask pytest (--collect-only) and show differences.")] = False,
@@ -230,28 +233,30 @@ def progress(
 @app.command()
 def doctor(
     paths: Annotated[Optional[List[Path]], typer.Argument(
-        help="Test files or folders to lint. [default: tests]")] = None,
+        help="Test files or folders to lint. [default: tests]", metavar="PATHS")] = None,
     fmt: Annotated[DoctorFormat, typer.Option("--format", "-f", help="Output format.")] = DoctorFormat.text,  # type: ignore[valid-type,attr-defined]
     fix: Annotated[bool, typer.Option(
         "--fix", help="Print the diff of the safe rewrites (with --write: apply them).")] = False,
     write: Annotated[bool, typer.Option("--write", help="With --fix: write the rewritten files.")] = False,
     select: Annotated[Optional[List[str]], typer.Option(
-        "--select", help="Rule codes or prefixes to report (GF1,GF301).")] = None,
-    ignore: Annotated[Optional[List[str]], typer.Option("--ignore", help="Rule codes or prefixes to leave out.")] = None,
+        "--select", metavar="CODES", help="Rule codes or prefixes to report (GF1,GF301).")] = None,
+    ignore: Annotated[Optional[List[str]], typer.Option("--ignore", metavar="CODES",
+                                                        help="Rule codes or prefixes to leave out.")] = None,
     junit: Annotated[Optional[List[Path]], typer.Option(
-        "--junit", help="pytest JUnit XML to triage (repeatable).")] = None,
+        "--junit", metavar="FILE", help="pytest JUnit XML to triage (repeatable).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
 ) -> None:
     """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
     result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
                                      write=write))
-    for fixed in result.fixes:
+    for fixed in result.fixes if not quiet else ():
         if fixed.error is None and fixed.diff:
             console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
     # With --fix the report is the diff of the rewrites, whatever the format.
     sys.stdout.write(render("doctor", "text" if result.fix else fmt.value, result))
     notes = list(result.lint.skipped) if result.lint else []
     notes += [f"{f.path}: not fixed: {f.error}" for f in result.fixes if f.error]
-    for note in notes:
+    for note in notes if not quiet else ():
         console.warn(note)
     if result.failed:
         raise typer.Exit(1)
