@@ -46,8 +46,9 @@ def collect(paths: list[Path], outside: list[str] | None = None) -> list[Path]:
                 if is_test_file(found) and not SKIP_DIRS & set(found.relative_to(path).parts[:-1]):
                     files.append(found)
         elif path.is_file():
-            if not is_test_file(path):
-                raise GapfinderError(f"{path} is not a test file (test_*.py, *_test.py or conftest.py).")
+            if not is_test_file(path) and not _in_tests_folder(path):
+                raise GapfinderError(f"{path} is not a test file (test_*.py, *_test.py or conftest.py) nor a "
+                                     "helper in a tests folder.")
             try:
                 parse(read_source(path))
             except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
@@ -127,7 +128,9 @@ class Linter:
             findings += shared.findings + check(shared)
         findings += self.asyncio_rules(tree, names, path, shown, project, conftests)
         findings += _override_rules(tree, path, conftests)
-        return [f if f.path else Finding(f.code, shown, f.line, f.col, f.message, f.edit) for f in findings]
+        suppressed = _noqa(read_source(path))
+        return [f if f.path else Finding(f.code, shown, f.line, f.col, f.message, f.edit) for f in findings
+                if not _is_suppressed(f, suppressed)]
 
     def asyncio_rules(self, tree: ast.Module, names: FileNames, path: Path, shown: str, project: LintProject,
                       conftests: list[Path]) -> list[Finding]:
@@ -171,6 +174,30 @@ class Linter:
                         f"async test `{func.name}` has no @pytest.mark.asyncio; pytest-asyncio strict mode will not "
                         "run it"))
         return findings
+
+
+_NOQA = re.compile(r"#\s*noqa\b(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?", re.IGNORECASE)
+
+
+def _noqa(text: str) -> dict[int, tuple[str, ...]]:
+    """Line -> the rule codes (or prefixes) its `# noqa` comment names; () for a bare `# noqa` (all)."""
+    found = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _NOQA.search(line)
+        if match:
+            codes = match.group("codes")
+            found[number] = tuple(c.strip().upper() for c in codes.split(",")) if codes else ()
+    return found
+
+
+def _is_suppressed(finding: Finding, suppressed: dict[int, tuple[str, ...]]) -> bool:
+    codes = suppressed.get(finding.line)
+    return codes is not None and (not codes or any(finding.code.startswith(c) for c in codes))
+
+
+def _in_tests_folder(path: Path) -> bool:
+    """A helper module that builds doubles for the tests (tests/utils/factories.py), named explicitly."""
+    return path.suffix == ".py" and any(part in ("tests", "test", "testing") for part in path.resolve().parts[:-1])
 
 
 def _fixture_name(decorator: ast.expr) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,29 @@ def test_ambiguous_usage_reports_nothing(tmp_path):
                     "async def test_a():\n    c = AsyncMock()\n    await run(c, True)\n\n"
                     "async def test_b():\n    c = MagicMock()\n    run(c, False)\n")
     assert lint([test], ALL).findings == ()
+
+
+def test_noqa_suppresses_a_finding_on_its_line(tmp_path: Path) -> None:
+    shapes = Path(__file__).resolve().parents[2] / "fixtures" / "doctor" / "shapes"
+    project = Path(shutil.copytree(shapes, tmp_path / "shapes"))
+    target = project / "tests" / "wrong" / "test_wrong_shapes.py"
+    before = lint([target], select_rules(None, None)).findings
+    assert before
+    first = before[0]
+    lines = target.read_text().splitlines(keepends=True)
+    line = lines[first.line - 1]
+    lines[first.line - 1] = line.rstrip("\n") + f"  # noqa: {first.code}\n"
+    target.write_text("".join(lines))
+    after = lint([target], select_rules(None, None)).findings
+    assert not [f for f in after if (f.line, f.code) == (first.line, first.code)]
+    assert len(after) == len(before) - sum(1 for f in before if (f.line, f.code) == (first.line, first.code))
+    lines[first.line - 1] = line.rstrip("\n") + "  # noqa: GF2\n"  # another family: still reported
+    target.write_text("".join(lines))
+    assert any((f.line, f.code) == (first.line, first.code) for f in lint([target], select_rules(None, None)).findings)
+
+
+def test_a_helper_module_in_a_tests_folder_can_be_linted(tmp_path: Path) -> None:
+    helper = tmp_path / "tests" / "helpers" / "factories.py"
+    helper.parent.mkdir(parents=True)
+    helper.write_text("from unittest.mock import MagicMock\n\n\ndef make_client():\n    return MagicMock()\n")
+    assert lint([helper], select_rules(None, None)).files
