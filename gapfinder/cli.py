@@ -130,7 +130,7 @@ def rank(
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
     fmt_name = fmt.value
 
-    def action() -> tuple[str, tuple[str, ...]]:
+    def action() -> tuple[str, ...]:
         with console.progress(quiet) as on_progress:
             result = api.rank(
                 path,
@@ -164,9 +164,9 @@ def rank(
                 raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
             if not quiet:
                 console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
-        return report, result.gate_failures
+        return result.gate_failures
 
-    _, failures = _run(action)
+    failures = _run(action)
     for failure in failures:
         console.error(f"gate failed: {failure}")
     if failures:

@@ -86,9 +86,8 @@ def read_text_file(path: Path) -> TextFile:
     return TextFile(text, encoding, bom, _first_newline(text))
 
 
-def new_text_file(text: str) -> TextFile:
-    """A file gapfinder creates: UTF-8, no BOM, "\\n" newlines."""
-    return TextFile(text, "utf-8", False, "\n")
+# How a file gapfinder creates is written: UTF-8, no BOM, "\\n" newlines.
+NEW_FILE = TextFile("", "utf-8", False, "\n")
 
 
 def write_text_file(path: Path, text: str, like: TextFile) -> None:
@@ -97,8 +96,9 @@ def write_text_file(path: Path, text: str, like: TextFile) -> None:
     atomic_write(path, (codecs.BOM_UTF8 + data) if like.bom else data)
 
 
-def edit_text(file: TextFile | None, edit: Callable[[str | None], str]) -> str:
-    """Apply an edit written for "\\n" text to a file's text, keeping every byte the file had.
+def edit_text(file: TextFile | None, edit: Callable[[str | None], str | None]) -> str | None:
+    """Apply an edit written for "\\n" text to a file's text, keeping every byte the file had;
+    None when the edit declines (returns None).
 
     A file with "\\r\\n" throughout is edited in "\\n" form and turned back, so added lines match
     it; any other file (mixed newlines too) is edited as it is.
@@ -108,7 +108,8 @@ def edit_text(file: TextFile | None, edit: Callable[[str | None], str]) -> str:
     if file.newline == "\r\n":
         plain = file.text.replace("\r\n", "\n")
         if "\r" not in plain:
-            return edit(plain).replace("\n", "\r\n")
+            edited = edit(plain)
+            return None if edited is None else edited.replace("\n", "\r\n")
     return edit(file.text)
 
 

@@ -23,6 +23,7 @@ from coverage.files import GlobMatcher, TreeMatcher, prep_patterns
 from coverage.misc import join_regex
 from coverage.parser import PythonParser
 
+from gapfinder.core.files import inside
 from gapfinder.core.source import UndecodableSource, read_source
 from gapfinder.errors import CoverageDataError
 from gapfinder.model import FileCoverage, ModuleInfo, SourceFile
@@ -35,6 +36,7 @@ class CoverageScope:
     exclude: str | None  # the project's exclusion regex, when it is not coverage.py's default
     source_dirs: tuple[str, ...] = ()  # the configured source folders, relative to the project
     changed_exclusions: str | None = None  # the regexes that differ from coverage.py's defaults (either way)
+    notes: tuple[str, ...] = ()  # what coverage.py said of the configuration (an unknown option, say)
 
 
 @contextmanager
@@ -48,12 +50,12 @@ def in_folder(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def read_scope(root: Path, files: Sequence[SourceFile], rcfile: Path | None = None) -> CoverageScope:
+def read_scope(root: Path, files: Sequence[SourceFile]) -> CoverageScope:
     """How the project's coverage configuration (found as coverage.py finds it) applies to its files."""
     notes: list[str] = []
     with in_folder(root):
         try:
-            config = read_coverage_config(config_file=str(rcfile) if rcfile else True, warn=notes.append)
+            config = read_coverage_config(config_file=True, warn=notes.append)
         except CoverageException as exc:
             raise CoverageDataError(f"the coverage configuration cannot be read: {exc}.") from None
         omit = GlobMatcher(prep_patterns([*config.run_omit, *(config.report_omit or [])]), "omit")
@@ -77,17 +79,10 @@ def read_scope(root: Path, files: Sequence[SourceFile], rcfile: Path | None = No
     # Only the regexes the project added, or dropped from coverage.py's defaults, change anything
     # our own parse (which applies the defaults) does not already get right.
     changed = sorted(set(config.exclude_list) ^ set(DEFAULT_EXCLUDE))
-    relative = tuple(sorted(Path(d).relative_to(root).as_posix() for d in source_dirs if _is_under(Path(d), root)))
+    relative = tuple(sorted(Path(d).resolve().relative_to(root.resolve()).as_posix()
+                            for d in source_dirs if inside(root, Path(d))))
     return CoverageScope(getattr(config, "config_file", None) or None, tuple(omitted), exclude, relative,
-                         join_regex(changed) if changed else None)
-
-
-def _is_under(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
+                         join_regex(changed) if changed else None, tuple(notes))
 
 
 def _excluded_lines(regex: re.Pattern[str], text: str) -> set[int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from gapfinder.core import files as cachefile
-from gapfinder.core.git import git_stdout, run_git
+from gapfinder.core.git import GitUnavailable, git_stdout, run_git
 from gapfinder.errors import ConfigError
 from gapfinder.model import FileHistory
 
@@ -78,27 +78,37 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
     cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
     cached = cachefile.load(cache, key, _history_from_data, on_bad_cache)
-    note = ""
     if cached is None:
-        log = ("log", "--no-merges", "--no-renames", f"--since={start}", "--format=%x1e%H%x1f%ae%x1f%s")
-        done = run_git(root, *log, "--numstat", "HEAD", "--", ".", offline=True)
-        partial = not done.ok
-        if partial:  # a blobless or partial clone lacks the blobs --numstat diffs; trees are enough for names
-            names = run_git(root, *log, "--name-only", "HEAD", "--", ".", offline=True)
-            if not names.ok:
-                return History("unavailable", {}, 0, 0, f"git log failed: {done.reason}")
-            done = names
-        cached = (*_parse_log(done.stdout, prefix, fix_re), partial)
+        try:
+            cached = _read_log(root, start, prefix, fix_re)
+        except GitUnavailable as exc:
+            return History("unavailable", {}, 0, 0, exc.message)
         files, commits, fixes, partial = cached
         cachefile.store(cache, key, {"files": {p: [h.commits, h.fixes, h.authors, h.lines_changed]
                                                for p, h in files.items()},
                                      "commits": commits, "fixes": fixes, "partial": partial})
     files, commits, fixes, partial = cached
     if partial:
-        note = ("the clone lacks some objects (a blobless or partial clone): commits and fixes are counted, "
-                "changed lines are not")
-    status = "partial" if partial else "shallow" if shallow == "true" else "used"
-    return History(status, files, commits, fixes, note)
+        return History("partial", files, commits, fixes, "the clone lacks some objects (a blobless or partial "
+                       "clone): commits and fixes are counted, changed lines are not")
+    return History("shallow" if shallow == "true" else "used", files, commits, fixes)
+
+
+def _read_log(root: Path, start: int, prefix: str,
+              fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int, bool]:
+    """(files, commits, fixes, partial) from one `git log` over the window; GitUnavailable when it fails.
+
+    A blobless or partial clone lacks the blobs `--numstat` diffs; the trees are enough for the
+    names of the changed files, so its history is read without changed-line counts (partial).
+    """
+    log = ("log", "--no-merges", "--no-renames", f"--since={start}", "--format=%x1e%H%x1f%ae%x1f%s")
+    done = run_git(root, *log, "--numstat", "HEAD", "--", ".", offline=True)
+    if done.ok:
+        return (*_parse_log(done.stdout, prefix, fix_re), False)
+    names = run_git(root, *log, "--name-only", "HEAD", "--", ".", offline=True)
+    if not names.ok:
+        raise GitUnavailable(f"git log failed: {done.reason}")
+    return (*_parse_log(names.stdout, prefix, fix_re), True)
 
 
 def _history_from_data(data: dict) -> tuple[dict[str, FileHistory], int, int, bool]:

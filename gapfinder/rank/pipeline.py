@@ -47,10 +47,9 @@ def rank(
 ) -> RankResult:
     """Analyse the project at `path` and rank its modules (or functions) by test-gap priority.
 
-    include_omitted: also rank the files the project's coverage configuration leaves out.
-
     detail: also fill `details` (every module, its functions, importers, callers, missed lines).
     diff_base: pull-request mode; rows are only what changed since this git revision and no test ran.
+    include_omitted: also rank the files the project's coverage configuration leaves out.
     """
     started = time.perf_counter()
     root = project_root(path)
@@ -67,6 +66,7 @@ def rank(
         warnings.append(f"left out {len(project.outside)} file(s) that link outside the project: "
                         + ", ".join(project.outside[:5]) + (", ..." if len(project.outside) > 5 else ""))
     scope = read_scope(root, project.files)
+    warnings += [f"coverage configuration: {note}" for note in scope.notes]
     if scope.omitted and not include_omitted:
         omitted = set(scope.omitted)
         project = replace(project, files=tuple(f for f in project.files if f.path not in omitted))

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gapfinder.core.files import TextFile, edit_text, inside, new_text_file, read_text_file, write_text_file
+from gapfinder.core.files import NEW_FILE, TextFile, edit_text, inside, read_text_file, write_text_file
 from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
@@ -100,15 +100,8 @@ def plan_files(
         filters_in_config = False
         if configure_pytest:
             pyproject = _existing(root, "pyproject.toml")
-            configured: list[bool] = []
-
-            def configure(text: str | None) -> str:
-                new = pytest_config.configure(text)
-                configured.append(new is not None)
-                return text or "" if new is None else new
-
-            new = edit_text(pyproject, configure)
-            if configured[0]:
+            new = edit_text(pyproject, pytest_config.configure)  # None: it cannot be edited safely
+            if new is not None:
                 files.append(PlannedFile("pyproject.toml", pyproject.text if pyproject else None, new, (), pyproject))
                 filters_in_config = True
         conftest = support.render_conftest(env, facts, model.package, filters_in_config)
@@ -146,7 +139,7 @@ def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
         added.append(merged.added)
         return merged.text
 
-    return PlannedFile(rel, old, edit_text(existing, fold), added[0], existing)
+    return PlannedFile(rel, old, edit_text(existing, fold) or "", added[0], existing)
 
 
 def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
@@ -163,7 +156,7 @@ def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
         if not dry_run:
             path = root / planned.path
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_file(path, planned.new, planned.like or new_text_file(planned.new))
+            write_text_file(path, planned.new, planned.like or NEW_FILE)
         added = planned.new.count(TODO) - (planned.old or "").count(TODO)
         results.append(ScaffoldFile(
             planned.path, "create" if planned.old is None else "extend", planned.added, max(added, 0),
