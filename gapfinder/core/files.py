@@ -164,7 +164,7 @@ def load(path: Path | None, key: str, decode: Callable[[Any], Any] = lambda data
         return decode(stored["value"])
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
         if on_bad is not None:
             on_bad(f"cache file {path} was not usable ({type(exc).__name__}: {exc}); rebuilt it")
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import json
 import subprocess
 from pathlib import Path
 
@@ -135,3 +136,16 @@ def test_a_failing_git_is_unavailable_with_its_reason_and_nothing_is_cached(repo
     history = read_history(repo / "svc", "6 months", FIX, cache)
     assert history.status == "unavailable" and history.note.startswith("git log failed:")
     assert not (cache / "history.json").exists()
+
+
+def test_a_forged_history_cache_under_the_right_key_is_rebuilt_not_trusted(repo, tmp_path):
+    cache = tmp_path / "cache"
+    first = read_history(repo / "svc", "6 months", FIX, cache)
+    stored = json.loads((cache / "history.json").read_text())
+    for forged in ({"files": ["not", "a", "table"], "commits": 1, "fixes": 0, "partial": False},
+                   {"files": {"app/core.py": [1, 2]}, "commits": 1, "fixes": 0, "partial": False},
+                   {"files": {}, "commits": -5, "fixes": 0, "partial": "yes"}):
+        (cache / "history.json").write_text(json.dumps({"key": stored["key"], "value": forged}))
+        said: list[str] = []
+        assert read_history(repo / "svc", "6 months", FIX, cache, said.append).files == first.files
+        assert len(said) == 1
