@@ -147,7 +147,7 @@ def rank(
                     "fail_under": fail_under,
                     "max_score": max_score,
                 },
-                detail=fmt_name in ("html", "sarif"),
+                detail=fmt_name in ("html", "sarif", "github"),
                 diff_base=diff,
                 include_omitted=include_omitted,
             )
