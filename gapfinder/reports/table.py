@@ -86,14 +86,14 @@ def identifier(name: str, width: int) -> Text:
 
 
 def _name_width(result: RankResult, width: int, fixed: list[int]) -> tuple[int, int]:
-    """(name column, whole table) widths: the name as long as the longest, at most a quarter of the
+    """(name column, whole table) widths: the name as long as the longest, at most a third of the
     line and never squeezing "why" under WHY_MIN; the table grows past `width` rather than crop a
     column when even NAME_MIN does not fit. `fixed`: the other columns' widths."""
     longest = max((len(r.name) for r in result.rows), default=6)
     columns = len(fixed) + 2  # + the name and "why"
     frame = 3 * columns - 1  # a border and two spaces of padding per column, less the outer padding
     room = width - frame - sum(fixed) - WHY_MIN
-    name = max(NAME_MIN, min(longest, max(NAME_MIN, width // 4), room))
+    name = max(NAME_MIN, min(longest, max(NAME_MIN, width // 3), room))
     return name, max(width, frame + sum(fixed) + name + WHY_MIN)
 
 
@@ -133,9 +133,15 @@ def rank_table(result: RankResult) -> str:
         console.print("Every changed statement ran under the tests.")
     else:
         console.print("Nothing changed to rank." if change is not None else "Nothing to rank.")
-    lines = [hidden_sentence(result)] if result.hidden else []
-    if change is not None:
-        lines.append(f"change since {change.base}: {change_sentence(change)}")
-    for line in lines + summary_lines(result.summary):
+    for line in rank_lines(result):
         console.print(line, markup=False, soft_wrap=True)  # whole lines: never split a path or a word
     return buffer.getvalue()
+
+
+def rank_lines(result: RankResult) -> list[str]:
+    """What the table says under its rows: the rows --top hid, the change (with --diff), the run's figures."""
+    lines = [hidden_sentence(result)] if result.hidden else []
+    change = change_summary(result)
+    if change is not None:
+        lines.append(f"change since {change.base}: {change_sentence(change)}")
+    return lines + summary_lines(result.summary)
