@@ -1,7 +1,7 @@
 """The command line: parse options, call `api`, hand the result to a reporter, print.
 
 Errors are caught in one place (`_run`): a GapfinderError becomes one line on stderr and exit
-code 2; anything else is a bug and says so in one line (GAPFINDER_DEBUG=1 shows the traceback).
+code 2; anything else is a bug and says so in one line (-v adds the traceback; GAPFINDER_DEBUG=1 raises it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from gapfinder import __version__, api, console
 from gapfinder.core.files import atomic_write
 from gapfinder.errors import GapfinderError
 from gapfinder.reports import formats, render
-from gapfinder.reports.table import rank_lines
+
 
 class _PlainErrors(TyperGroup):
     """Typer converts values through pydantic, whose messages read "Value error, ..." or "Input
@@ -210,6 +210,8 @@ def rank(
                 console.warn(warning)
         report = render("rank", fmt_name, result)
         if verbose:  # the table states the run's figures itself; other formats leave them out
+            from gapfinder.reports.table import rank_lines
+
             _speak(rank_lines(result) if fmt_name != "table" else [], started)
         if output is None:
             sys.stdout.write(report)
