@@ -101,7 +101,7 @@ def rank_table(result: RankResult) -> str:
     label = "function" if result.by == "function" else "module"
     change = change_summary(result)
     details = details_by_path(result) if change is not None else {}
-    middle = ["change", "changed lines no test ran"] if change is not None else ["missed"]
+    counts = ["change", "changed lines no test ran"] if change is not None else ["missed"]  # the middle headers
     fixed = [len(str(len(result.rows))), 5, 5, 6, *([LINES_MIN] if change is not None else []),
              max([10, *(len(r.test_type) for r in result.rows)])]  # the headers' widths at least
     name_width, width = _name_width(result, table_width(), fixed)
@@ -113,19 +113,19 @@ def rank_table(result: RankResult) -> str:
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column(label, no_wrap=True, width=name_width)
     table.add_column("cover", justify="right", no_wrap=True)
-    table.add_column(middle[0], justify="right", no_wrap=True)
+    table.add_column(counts[0], justify="right", no_wrap=True)
     if change is not None:
-        table.add_column(middle[1], overflow="ellipsis", min_width=LINES_MIN)
+        table.add_column(counts[1], overflow="ellipsis", min_width=LINES_MIN)
     table.add_column("test first", no_wrap=True)
     table.add_column("why", overflow="ellipsis", min_width=WHY_MIN)  # a word too long is cut, never split
     for n, row in enumerate(result.rows, 1):
         if change is not None:
             part = row_change(row, details)
-            middle = (_pct(part.coverage), line_ranges(part.missed))
+            cells = (_pct(part.coverage), line_ranges(part.missed))
         else:
-            middle = (str(row.missed),)
+            cells = (str(row.missed),)
         table.add_row(str(n), f"{row.score:.1f}", identifier(row.name, name_width), _pct(row.coverage),
-                      *(Text(cell) for cell in middle),  # Text: brackets in code are not rich markup
+                      *(Text(cell) for cell in cells),  # Text: brackets in code are not rich markup
                       row.test_type, Text("; ".join(_why(row))))
     if result.rows:
         console.print(table)
