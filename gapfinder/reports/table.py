@@ -18,7 +18,7 @@ from gapfinder.reports.ranges import line_ranges
 
 PIPE_WIDTH = 100
 MIN_WIDTH = 80
-NAME_MIN, WHY_MIN, LINES_MIN = 12, 18, 10
+NAME_MIN, WHY_MIN, LINES_WIDTH = 12, 18, 14
 
 
 def _pct(value: float | None) -> str:
@@ -85,16 +85,17 @@ def identifier(name: str, width: int) -> Text:
     return Text("\n".join(lines), no_wrap=True)
 
 
-def _name_width(result: RankResult, width: int, fixed: list[int]) -> tuple[int, int]:
-    """(name column, whole table) widths: the name as long as the longest, at most a third of the
-    line and never squeezing "why" under WHY_MIN; the table grows past `width` rather than crop a
-    column when even NAME_MIN does not fit. `fixed`: the other columns' widths."""
+def _widths(result: RankResult, width: int, fixed: list[int]) -> tuple[int, int, int]:
+    """(name, why, whole table) widths, all set here so rich never crops a column: the name as long
+    as the longest, at most a third of the line and never squeezing "why" under WHY_MIN; "why" takes
+    the rest; the table grows past `width` when even NAME_MIN does not fit. `fixed`: the other columns."""
     longest = max((len(r.name) for r in result.rows), default=6)
     columns = len(fixed) + 2  # + the name and "why"
     frame = 3 * columns - 1  # a border and two spaces of padding per column, less the outer padding
     room = width - frame - sum(fixed) - WHY_MIN
     name = max(NAME_MIN, min(longest, max(NAME_MIN, width // 3), room))
-    return name, max(width, frame + sum(fixed) + name + WHY_MIN)
+    why = max(WHY_MIN, width - frame - sum(fixed) - name)
+    return name, why, frame + sum(fixed) + name + why
 
 
 def rank_table(result: RankResult) -> str:
@@ -102,9 +103,9 @@ def rank_table(result: RankResult) -> str:
     change = change_summary(result)
     details = details_by_path(result) if change is not None else {}
     counts = ["change", "changed lines no test ran"] if change is not None else ["missed"]  # the middle headers
-    fixed = [len(str(len(result.rows))), 5, 5, 6, *([LINES_MIN] if change is not None else []),
+    fixed = [len(str(len(result.rows))), 5, 5, 6, *([LINES_WIDTH] if change is not None else []),
              max([10, *(len(r.test_type) for r in result.rows)])]  # the headers' widths at least
-    name_width, width = _name_width(result, table_width(), fixed)
+    name_width, why_width, width = _widths(result, table_width(), fixed)
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, highlight=False, no_color=True)
     # Off a UTF-8 stream (a Windows redirect) the box is drawn in ASCII rather than fail to encode.
@@ -115,9 +116,9 @@ def rank_table(result: RankResult) -> str:
     table.add_column("cover", justify="right", no_wrap=True)
     table.add_column(counts[0], justify="right", no_wrap=True)
     if change is not None:
-        table.add_column(counts[1], overflow="ellipsis", min_width=LINES_MIN)
+        table.add_column(counts[1], overflow="ellipsis", width=LINES_WIDTH)
     table.add_column("test first", no_wrap=True)
-    table.add_column("why", overflow="ellipsis", min_width=WHY_MIN)  # a word too long is cut, never split
+    table.add_column("why", overflow="ellipsis", width=why_width)  # a word too long is cut, never split
     for n, row in enumerate(result.rows, 1):
         if change is not None:
             part = row_change(row, details)
