@@ -1,26 +1,62 @@
 """The command line: parse options, call `api`, hand the result to a reporter, print.
 
 Errors are caught in one place (`_run`): a GapfinderError becomes one line on stderr and exit
-code 2; anything else is a bug and says so in one line (GAPFINDER_DEBUG=1 shows the traceback).
+code 2; anything else is a bug and says so in one line (-v adds the traceback; GAPFINDER_DEBUG=1 raises it).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
+import time
+import traceback
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, List, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from gapfinder import __version__, api, console
 from gapfinder.core.files import atomic_write
 from gapfinder.errors import GapfinderError
 from gapfinder.reports import formats, render
 
+
+class _PlainErrors(TyperGroup):
+    """Typer converts values through pydantic, whose messages read "Value error, ..." or "Input
+    should be a valid integer, ..."; they are said the way the rest of gapfinder says them."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def,override]
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            exc.message = plain_parameter_error(exc)
+            raise
+
+
+def plain_parameter_error(exc: typer.BadParameter) -> str:
+    """One plain sentence for a value the command line could not convert."""
+    errors = getattr(exc.__cause__, "errors", None)
+    first = errors()[0] if callable(errors) and errors() else None
+    if first is not None:
+        kind, value = first.get("type", ""), first.get("input")
+        if kind.startswith("int"):
+            return f"{value!r} is not a whole number."
+        if kind.startswith("float"):
+            return f"{value!r} is not a number."
+        limits = first.get("ctx") or {}
+        if kind == "greater_than_equal":
+            return f"{value!r} is less than {limits.get('ge')}, the least it can be."
+        if kind == "less_than_equal":
+            return f"{value!r} is more than {limits.get('le')}, the most it can be."
+    return re.sub(r"^(Value|Assertion) error, ", "", exc.message)
+
+
 app = typer.Typer(
     name="gapfinder",
+    cls=_PlainErrors,
     help="Find where a Python test suite is weakest, and draft the missing tests.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -29,10 +65,26 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+VERBOSE_HELP = "Say more on stderr: what was read, the run's figures and time; a bug's traceback."
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Call one pipeline; turn its errors into one line and an exit code."""
+def _voice(quiet: bool, verbose: bool) -> float:
+    """Check -q against -v before anything runs; the start time, for -v's closing line."""
+    if quiet and verbose:
+        console.error("-q and -v ask for opposite things; pass one of them.")
+        raise typer.Exit(2)
+    return time.perf_counter()
+
+
+def _speak(lines: list[str], started: float) -> None:
+    """-v: the command's extra lines and its time on stderr."""
+    for line in lines:
+        console.info(line)
+    console.info(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def _run(action: Callable[[], T], verbose: bool = False) -> T:
+    """Call one pipeline; turn its errors into one line and an exit code (-v: a bug's traceback too)."""
     try:
         return action()
     except GapfinderError as exc:
@@ -52,10 +104,10 @@ def _run(action: Callable[[], T]) -> T:
     except Exception as exc:  # a bug: one line unless asked for the traceback
         if os.environ.get("GAPFINDER_DEBUG"):
             raise
-        console.error(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(this is a bug in gapfinder; run again with GAPFINDER_DEBUG=1 for the traceback)"
-        )
+        if verbose:
+            console.info(traceback.format_exc().rstrip())
+        where = "the traceback is above" if verbose else "run again with -v for the traceback"
+        console.error(f"internal error: {type(exc).__name__}: {exc} (this is a bug in gapfinder; {where})")
         raise typer.Exit(3) from None
 
 
@@ -126,9 +178,11 @@ def rank(
         "--max-score", metavar="SCORE", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
     include_omitted: Annotated[bool, typer.Option(
         "--include-omitted", help="Also rank files the project's coverage configuration leaves out.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
     fmt_name = fmt.value
+    started = _voice(quiet, verbose)
 
     def action() -> tuple[str, ...]:
         with console.progress(quiet) as on_progress:
@@ -147,7 +201,7 @@ def rank(
                     "fail_under": fail_under,
                     "max_score": max_score,
                 },
-                detail=fmt_name in ("html", "sarif"),
+                detail=fmt_name in ("html", "sarif", "github"),
                 diff_base=diff,
                 include_omitted=include_omitted,
             )
@@ -155,6 +209,10 @@ def rank(
             for warning in result.summary.warnings:
                 console.warn(warning)
         report = render("rank", fmt_name, result)
+        if verbose:  # the table states the run's figures itself; other formats leave them out
+            from gapfinder.reports.table import rank_lines
+
+            _speak(rank_lines(result) if fmt_name != "table" else [], started)
         if output is None:
             sys.stdout.write(report)
         else:
@@ -166,7 +224,7 @@ def rank(
                 console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
         return result.gate_failures
 
-    failures = _run(action)
+    failures = _run(action, verbose)
     for failure in failures:
         console.error(f"gate failed: {failure}")
     if failures:
@@ -190,20 +248,24 @@ def scaffold(
         "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
         "instead of the generated conftest.py.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
     from gapfinder.reports.scaffold import summary_lines
 
+    started = _voice(quiet, verbose)
     kinds = ("unit", "integration", "e2e") if kind is ScaffoldKind.all else (kind.value,)
     results = _run(lambda: api.scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
-                                        templates=templates, top=top, configure_pytest=configure_pytest))
+                                        templates=templates, top=top, configure_pytest=configure_pytest), verbose)
     sys.stdout.write(render("scaffold", fmt.value, results))
-    if fmt.value == "json" or quiet:
-        return
-    for line in summary_lines(results):
-        console.info(line)
-    for warning in (w for result in results for w in result.warnings):
-        console.warn(warning)
+    if fmt.value != "json" and not quiet:
+        for line in summary_lines(results):
+            console.info(line)
+        for warning in (w for result in results for w in result.warnings):
+            console.warn(warning)
+    if verbose:  # each test and fixture added, by name
+        _speak([f"  {f.path}: {name}" for result in results for f in result.files for name in f.tests_added],
+               started)
 
 
 @app.command()
@@ -216,8 +278,11 @@ def progress(
         "--collect", help="Also ask pytest (--collect-only) and show differences.")] = False,
     fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="Output format.")] = ProgressFormat.table,  # type: ignore[valid-type,attr-defined]
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Count tests by kind (unit, integration, e2e) toward a target, and keep the history."""
+
+    started = _voice(quiet, verbose)
 
     def action() -> str:
         with console.progress(quiet) as on_progress:
@@ -225,9 +290,14 @@ def progress(
         if not quiet:
             for warning in result.warnings:
                 console.warn(warning)
+        if verbose:
+            _speak([f"pytest settings: {result.pytest_config or 'none found (pytest defaults)'}; testpaths: "
+                    f"{', '.join(result.testpaths) or '(none: the whole project)'}",
+                    f"{result.files} test files read, {len(result.unparsable)} not parsed, "
+                    f"{len(result.dynamic)} with generated cases (pytest_generate_tests)"], started)
         return render("progress", fmt.value, result)
 
-    sys.stdout.write(_run(action))
+    sys.stdout.write(_run(action, verbose))
 
 
 @app.command()
@@ -245,10 +315,12 @@ def doctor(
     junit: Annotated[Optional[List[Path]], typer.Option(
         "--junit", metavar="FILE", help="pytest JUnit XML to triage (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
+    started = _voice(quiet, verbose)
     result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
-                                     write=write))
+                                     write=write), verbose)
     for fixed in result.fixes if not quiet else ():
         if fixed.error is None and fixed.diff:
             console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
@@ -258,6 +330,10 @@ def doctor(
     notes += [f"{f.path}: not fixed: {f.error}" for f in result.fixes if f.error]
     for note in notes if not quiet else ():
         console.warn(note)
+    if verbose:
+        files = result.lint.files if result.lint else ()
+        _speak([f"{len(files)} test file{'s' * (len(files) != 1)} linted" + (": " + ", ".join(files[:20]) if files else "")
+                + (", ..." if len(files) > 20 else "")], started)
     if result.failed:
         raise typer.Exit(1)
 

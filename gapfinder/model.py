@@ -229,3 +229,4 @@ class RankResult:
     diff_base: str | None = None  # with --diff: the revision compared against
     diff_files: int = 0  # with --diff: changed Python source files
     gate_failures: tuple[str, ...] = ()  # thresholds (fail_under, max_score) this result crossed
+    hidden: int = 0  # rows --top left out

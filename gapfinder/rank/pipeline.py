@@ -141,6 +141,7 @@ def rank(
     units = [u for u in (function_units if by == "function" else module_units) if u.statements]
     top = config.top
     rows = score(units, config.weights, config.since, top)
+    total = len(units)
     details: tuple = ()
     changed = None
     if diff_base is not None:
@@ -150,10 +151,12 @@ def rank(
                                 config.weights, config.since, changed)
         if changed is not None:
             rows = list(changed_rows(details, by))
+            total = len(rows)
     summary = _summary(root, module_units, analysis, coverage_set, git_status, history, config,
                        graph.betweenness_note, prefix, started, warnings, roots)
-    result = RankResult(summary, tuple(rows[:top] if top else rows), by, analysis.skipped, details,
-                        diff_base, len(changed) if changed is not None else 0)
+    shown = tuple(rows[:top] if top else rows)
+    result = RankResult(summary, shown, by, analysis.skipped, details,
+                        diff_base, len(changed) if changed is not None else 0, hidden=total - len(shown))
     result = replace(result, gate_failures=tuple(gate_failures(result, config.fail_under, config.max_score)))
     if memo_key is not None:
         resultcache.store(cache_dir, memo_key, result)

@@ -22,6 +22,7 @@ REGISTRY: Mapping[str, Mapping[str, str]] = {
         "markdown": "markdown:rank_markdown",
         "html": "html:rank_html",
         "sarif": "sarif:rank_sarif",
+        "github": "github:rank_github",
     },
     "progress": {
         "table": "progress:progress_table",

@@ -40,3 +40,13 @@ def uri_path(path: str) -> str:
 def stdout_is_utf8() -> bool:
     return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "") in (
         "utf8", "utf8sig")
+
+
+def gh_data(text: str) -> str:
+    """A GitHub workflow command's message: %, CR and LF escaped as the runner decodes them."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def gh_property(text: str) -> str:
+    """A GitHub workflow command's property value (file=, title=): also ':' and ','."""
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -18,3 +18,10 @@ def line_spans(lines: Sequence[int]) -> list[tuple[int, int]]:
 
 def span_text(a: int, b: int) -> str:
     return f"{a}" if a == b else f"{a}-{b}"
+
+
+def line_ranges(lines: Sequence[int], limit: int = 12) -> str:
+    """(3, 4, 5, 9) -> "3-5, 9"; long lists end with "…"."""
+    spans = line_spans(lines)
+    text = ", ".join(span_text(a, b) for a, b in spans[:limit])
+    return text + (", …" if len(spans) > limit else "")

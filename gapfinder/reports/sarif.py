@@ -1,8 +1,9 @@
 """SARIF 2.1.0 for code-scanning upload (GitHub, Azure DevOps, any SARIF viewer).
 
-One result per ranked row (the top gaps), one rule per kind of gap, located at the first line no
+One result per ranked row (the top gaps), one rule per kind of gap, located at the first lines no
 test ran in the module or function (its first line when everything ran), with the reasons as the
-message. tests/test_sarif.py validates the output against the official 2.1.0 schema.
+message. In pull-request mode (--diff) the rows are the changed code, located at the changed lines
+no test ran. tests/test_sarif.py validates the output against the official 2.1.0 schema.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from gapfinder import __version__
 from gapfinder.model import Ranked, RankResult
+from gapfinder.reports.change import change_summary, details_by_path, finding_lines
 from gapfinder.reports.escape import uri_path
+from gapfinder.reports.ranges import line_ranges, line_spans
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 HELP_URI = "https://github.com/gapfinder/gapfinder#gapfinder-rank"
@@ -43,27 +46,17 @@ def _level(score: float) -> str:
     return "error" if score >= 60 else "warning" if score >= 30 else "note"
 
 
-def _first_missed(result: RankResult) -> dict[tuple[str, int], tuple[int, int]]:
-    """(path, row line) -> (start, end) of the region to show, from the details when present."""
-    regions: dict[tuple[str, int], tuple[int, int]] = {}
-    for detail in result.details:
-        missed = detail.changed_missed or detail.missed_lines
-        if missed:
-            regions[(detail.row.path, detail.row.line)] = (missed[0], missed[0])
-        for function in detail.functions:
-            lines = [x for x in missed if function.row.line <= x <= function.end_line] or function.missed_lines
-            if lines:
-                regions[(function.row.path, function.row.line)] = (lines[0], lines[0])
-    return regions
-
-
-def _result(row: Ranked, region: tuple[int, int] | None, prefix: str) -> dict[str, Any]:
+def _result(row: Ranked, lines: tuple[int, ...], prefix: str, diff: bool) -> dict[str, Any]:
+    """One result, located at the first span of `lines` (the finding's lines; with --diff the
+    changed statements no test ran), else at the row's first line."""
     rule = _rule(row)
-    start, end = region or (max(1, row.line), max(1, row.line))
+    start, end = next(iter(line_spans(lines)), (max(1, row.line), max(1, row.line)))
     cover = "unmeasured" if row.coverage is None else f"{row.coverage:.0f}% covered"
     what = row.name.replace(":", ".") if ":" in row.name else row.name
     text = (f"Test gap in {what} (score {row.score:.1f}, {cover}, {row.missed} of {row.statements} "
             f"statements missed); test first: {row.test_type}. Why: " + "; ".join(row.reasons) + ".")
+    if diff:
+        text = f"Changed lines no test ran: {line_ranges(lines)}. " + text
     return {
         "ruleId": rule,
         "ruleIndex": _RULE_INDEX[rule],
@@ -92,8 +85,8 @@ def _result(row: Ranked, region: tuple[int, int] | None, prefix: str) -> dict[st
 def rank_sarif(result: RankResult) -> str:
     """SARIF 2.1.0. URIs are relative to the git repository's top, as code scanning expects,
     also when the analysed project is a subfolder of the repository."""
-    regions = _first_missed(result)
     prefix = result.summary.repo_prefix
+    details, diff = details_by_path(result), result.diff_base is not None
     driver = {
         "name": "gapfinder",
         "version": __version__,
@@ -107,11 +100,21 @@ def rank_sarif(result: RankResult) -> str:
         ],
     }
     return sarif_log(
-        driver, [_result(row, regions.get((row.path, row.line)), prefix) for row in result.rows],
+        driver, [_result(row, finding_lines(row, details, diff), prefix, diff) for row in result.rows],
         base_uri=root_uri(result.summary.root, prefix), column_kind="unicodeCodePoints",
-        properties={"by": result.by, "lineCoverage": result.summary.line_coverage,
-                    **({"diffBase": result.diff_base} if result.diff_base else {})},
+        properties={"by": result.by, "lineCoverage": result.summary.line_coverage, "hidden": result.hidden,
+                    **_change(result)},
     )
+
+
+def _change(result: RankResult) -> dict[str, Any]:
+    """Pull-request mode's figures for the run's properties: the base and the change's coverage."""
+    change = change_summary(result)
+    if change is None:
+        return {}
+    return {"diffBase": change.base, "change": {"files": change.files, "modules": change.modules,
+                                                "statements": change.statements, "missed": change.missed,
+                                                "coverage": change.coverage}}
 
 
 def sarif_log(driver: dict[str, Any], results: list[dict[str, Any]], *, base_uri: str,

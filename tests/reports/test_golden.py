@@ -70,10 +70,10 @@ def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "140")
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "sarif"])
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "sarif", "github"])
 def test_rank_reports(workspace: Path, fmt: str) -> None:
     result = api.rank(workspace / "asyncsvc", coverage=STORED, use_cache=False, overrides=RANK,
-                      detail=fmt == "sarif")
+                      detail=fmt in ("sarif", "github"))
     _check(f"rank.{fmt}", render("rank", fmt, result), workspace)
 
 
