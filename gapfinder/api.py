@@ -37,10 +37,11 @@ def progress(
     record: bool = False,
     collect: bool = False,
     on_progress: ProgressFn | None = None,
+    baseline: str | None = None,
 ) -> ProgressResult:
     """Count the project's tests by kind toward a target, joined with rank's top priorities."""
     return measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
-                   priorities=_priorities)
+                   priorities=_priorities, baseline=baseline)
 
 
 def _priorities(root: Path) -> RankedCoverage | None:

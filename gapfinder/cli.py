@@ -216,12 +216,16 @@ def progress(
         "--collect", help="Also ask pytest (--collect-only) and show differences.")] = False,
     fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="Output format.")] = ProgressFormat.table,  # type: ignore[valid-type,attr-defined]
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    baseline: Annotated[Optional[str], typer.Option(
+        "--baseline", metavar="REF", help="Count new tests since REF: a git revision, or a recorded snapshot "
+        "(last, or a date YYYY-MM-DD); the target then counts new finished tests.")] = None,
 ) -> None:
     """Count tests by kind (unit, integration, e2e) toward a target, and keep the history."""
 
     def action() -> str:
         with console.progress(quiet) as on_progress:
-            result = api.progress(path, target=target, record=record, collect=collect, on_progress=on_progress)
+            result = api.progress(path, target=target, record=record, collect=collect, on_progress=on_progress,
+                                  baseline=baseline)
         if not quiet:
             for warning in result.warnings:
                 console.warn(warning)

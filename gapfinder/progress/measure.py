@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from gapfinder.progress import ledger
+from gapfinder.progress import baseline as baselines, ledger
 from gapfinder.config import Config, load_config
 from gapfinder.errors import ConfigError, GapfinderError, ProjectError
 from gapfinder.model import ProgressFn, RankResult, SkippedFile
@@ -104,9 +104,17 @@ class ProgressResult:
     recorded: bool
     pytest: PytestCheck | None
     warnings: tuple[str, ...]
+    baseline: baselines.Baseline | None = None  # --baseline: targets count new tests since it
 
     def total(self, field: str) -> int:
         return sum(getattr(k, field) for k in self.kinds)
+
+    def done(self, kind: KindCount | None = None) -> int:
+        """Finished tests toward the target: since the baseline when there is one."""
+        finished = self.total("finished") if kind is None else kind.finished
+        if self.baseline is None:
+            return finished
+        return finished - (self.baseline.finished if kind is None else self.baseline.kind(kind.kind).finished)
 
 
 def parse_target(text: str | None) -> int | None:
@@ -131,6 +139,7 @@ def measure(
     on_progress: ProgressFn | None = None,
     overrides: Mapping[str, Any] | None = None,
     priorities: Priorities | None = None,
+    baseline: str | None = None,
 ) -> ProgressResult:
     """Count, classify and (with record) remember the tests of the project at path.
 
@@ -148,7 +157,12 @@ def measure(
             hint="Run it in the project's folder, or check testpaths and python_files in the pytest configuration.",
         )
     targets = _targets(config.target, target)
-    kinds = classify_all(counted.items, _rules(config), targets)
+    rules = _rules(config)
+    kinds = classify_all(counted.items, rules, targets)
+    base = None
+    if baseline is not None:
+        base = baselines.resolve(root, baseline, lambda c: {
+            k.kind: baselines.KindBase(k.tests, k.finished) for k in classify_all(c.items, rules, {}) if k.tests})
     coverage = _coverage_join(root, priorities, warnings)
     totals = _snapshot(root, kinds, coverage)
     trend = ledger.history(root, TREND_LENGTH)
@@ -178,6 +192,7 @@ def measure(
         recorded=record,
         pytest=collect_with_pytest(root, counted) if collect else None,
         warnings=tuple(warnings),
+        baseline=base,
     )
 
 

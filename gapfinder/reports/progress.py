@@ -14,7 +14,15 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
       "finished": 130, "scaffolded": 10,      # tests; scaffolded = @pytest.mark.scaffold or TODO(gapfinder)
       "skipped": 3, "skipif": 5, "xfail": 2,  # cases marked skip / skipif / xfail
       "classified_by_default": 7,             # tests no rule matched, counted as "unit"
-      "target": {"total": 200, "done": 130, "percent": 65.0} | null,   # done = finished tests
+      "target": {"total": 200, "done": 130, "percent": 65.0, "new": false} | null,
+                                              # done = finished tests; with --baseline ("new": true)
+                                              # finished tests added since the baseline (net)
+      "baseline": {"ref": "v1.2", "source": "git" | "snapshot", "git_commit": "ab12..." | null,
+                   "taken_at": "2025-01-31T10:00:00+00:00" | null,   # snapshots only
+                   "tests": 120, "finished": 110,                    # at the baseline
+                   "new": {"tests": 26, "finished": 26},             # now minus then (added - removed)
+                   "kinds": {"unit": {"tests": 90, "finished": 85, "new_tests": 13, "new_finished": 13},
+                             ...}} | null,    # only with --baseline; kinds by today's rules
       "kinds": {
         "unit": {"tests": 100, "cases": 300, "finished": 95, "scaffolded": 5, "skipped": 1,
                  "skipif": 2, "xfail": 0, "classified_by_default": 7, "target": 120 | null},
@@ -75,9 +83,10 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
         **{f: result.total(f) for f in ("tests", "cases", "finished", "scaffolded", "skipped", "skipif", "xfail")},
         "classified_by_default": result.total("by_default"),
         "target": None if result.target is None else {
-            "total": result.target, "done": result.total("finished"),
-            "percent": round(100.0 * result.total("finished") / result.target, 1),
+            "total": result.target, "done": result.done(),
+            "percent": round(100.0 * result.done() / result.target, 1), "new": result.baseline is not None,
         },
+        "baseline": _baseline(result),
         "kinds": {
             k.kind: {"tests": k.tests, "cases": k.cases, "finished": k.finished, "scaffolded": k.scaffolded,
                      "skipped": k.skipped, "skipif": k.skipif, "xfail": k.xfail,
@@ -113,6 +122,36 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
         },
         "warnings": list(result.warnings),
     }
+
+
+def _baseline(result: ProgressResult) -> dict[str, Any] | None:
+    base = result.baseline
+    if base is None:
+        return None
+    kinds = {k.kind: (k.tests, k.finished) for k in result.kinds}
+    kinds.update({name: kinds.get(name, (0, 0)) for name in base.kinds})
+    return {
+        "ref": base.ref, "source": base.source, "git_commit": base.git_commit, "taken_at": base.taken_at,
+        "tests": base.tests, "finished": base.finished,
+        "new": {"tests": result.total("tests") - base.tests, "finished": result.done()},
+        "kinds": {name: {"tests": base.kind(name).tests, "finished": base.kind(name).finished,
+                         "new_tests": tests - base.kind(name).tests, "new_finished": finished - base.kind(name).finished}
+                  for name, (tests, finished) in kinds.items()},
+    }
+
+
+def new_tests_line(result: ProgressResult) -> str:
+    """ "26/100+ new tests since v1.2 (ab12cd34ef): 13 unit, 7 integration, 6 e2e" (finished tests, net)."""
+    base = result.baseline
+    assert base is not None
+    done = result.done()
+    head = f"{done}/{result.target}+" if result.target else str(done)
+    named = base.git_commit and base.source == "git" and not base.git_commit.startswith(base.ref)
+    where = base.ref + (f" ({base.git_commit[:10]})" if named else
+                        f" (snapshot of {base.taken_at})" if base.source == "snapshot" else "")
+    per_kind = ", ".join(f"{result.done(k)} {k.kind}" for k in result.kinds)
+    share = f" ({100 * done / result.target:.0f}%)" if result.target else ""
+    return f"{head} new tests since {where}{share}: {per_kind}"
 
 
 def _round(value: float | None) -> float | None:
@@ -155,28 +194,40 @@ def _delta(now: int, before: int | None) -> str:
 def _rows(result: ProgressResult) -> list[tuple[str, ...]]:
     """kind, tests, finished, scaffolded, cases, skip/xfail, change, trend, progress."""
     trends = _trends(result)
-    previous = result.previous
+    previous, base = result.previous, result.baseline
     rows = []
     for k in result.kinds:
-        before = None if previous is None else (previous.kinds[k.kind].tests if k.kind in previous.kinds else 0)
+        if base is not None:  # the change column: since the baseline when there is one
+            before: int | None = base.kind(k.kind).tests
+        else:
+            before = None if previous is None else (previous.kinds[k.kind].tests if k.kind in previous.kinds else 0)
         goal = k.target or result.target
         rows.append((k.kind, str(k.tests), str(k.finished), str(k.scaffolded), str(k.cases),
                      f"{k.skipped + k.skipif}/{k.xfail}", _delta(k.tests, before), sparkline(trends[k.kind]),
-                     bar(k.finished, goal)))
+                     bar(result.done(k), goal)))
+    total_before = base.tests if base is not None else previous.tests if previous else None
     rows.append(("total", str(result.total("tests")), str(result.total("finished")), str(result.total("scaffolded")),
                  str(result.total("cases")), f"{result.total('skipped') + result.total('skipif')}/{result.total('xfail')}",
-                 _delta(result.total("tests"), previous.tests if previous else None), sparkline(trends["total"]),
-                 bar(result.total("finished"), result.target)))
+                 _delta(result.total("tests"), total_before), sparkline(trends["total"]),
+                 bar(result.done(), result.target)))
     return rows
 
 
 HEADERS = ("kind", "tests", "finished", "scaffolded", "cases", "skip/xfail", "change", "trend", "toward target")
 
 
+def headers(result: ProgressResult) -> tuple[str, ...]:
+    if result.baseline is None:
+        return HEADERS
+    return (*HEADERS[:6], "since baseline", HEADERS[7], "new toward target")
+
+
 def notes(result: ProgressResult) -> list[str]:
     """The sentences under the table, shared by the table and markdown formats."""
     lines = []
-    if result.target:
+    if result.baseline is not None:
+        lines.append(new_tests_line(result))
+    elif result.target:
         done = result.total("finished")
         lines.append(f"{done}/{result.target}+ finished tests toward the target ({100 * done / result.target:.0f}%); "
                      "scaffolded drafts count once finished")
@@ -215,7 +266,7 @@ def progress_table(result: ProgressResult) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, force_terminal=False, highlight=False, no_color=True)
     table = Table(pad_edge=False)
-    for n, header in enumerate(HEADERS):
+    for n, header in enumerate(headers(result)):
         table.add_column(header, justify="right" if 0 < n < 7 else "left")
     for row in _rows(result):
         table.add_row(*row, end_section=row[0] == result.kinds[-1].kind)
@@ -226,7 +277,7 @@ def progress_table(result: ProgressResult) -> str:
 
 
 def progress_markdown(result: ProgressResult) -> str:
-    lines = ["### Test progress", "", "| " + " | ".join(HEADERS) + " |",
+    lines = ["### Test progress", "", "| " + " | ".join(headers(result)) + " |",
              "|" + "|".join(":--" if n in (0, 8) else "--:" for n in range(len(HEADERS))) + "|"]
     for row in _rows(result):
         cells = [md_cell(md_code(c)) if n == 8 and c else md_cell(c) for n, c in enumerate(row)]
