@@ -38,10 +38,11 @@ def progress(
     collect: bool = False,
     on_progress: ProgressFn | None = None,
     baseline: str | None = None,
+    python: Path | None = None,
 ) -> ProgressResult:
     """Count the project's tests by kind toward a target, joined with rank's top priorities."""
     return measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
-                   priorities=_priorities, baseline=baseline)
+                   priorities=_priorities, baseline=baseline, python=python)
 
 
 def _priorities(root: Path) -> RankedCoverage | None:

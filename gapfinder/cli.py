@@ -213,7 +213,10 @@ def progress(
         "--target", "-t", metavar="N", help="Finished tests to aim for in total (overrides target in [tool.gapfinder]).")] = None,
     record: Annotated[bool, typer.Option("--record", help="Append this run to the history in .gapfinder/.")] = False,
     collect: Annotated[bool, typer.Option(
-        "--collect", help="Also ask pytest (--collect-only) and show differences.")] = False,
+        "--collect", help="Also ask pytest (--collect-only, in the project's interpreter) and show differences.")] = False,
+    python: Annotated[Optional[Path], typer.Option(
+        "--python", metavar="PATH", help="With --collect: the project's python (or its virtual environment). "
+        "[default: .venv, venv or env in the project, else $VIRTUAL_ENV]")] = None,
     fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="Output format.")] = ProgressFormat.table,  # type: ignore[valid-type,attr-defined]
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
     baseline: Annotated[Optional[str], typer.Option(
@@ -225,7 +228,7 @@ def progress(
     def action() -> str:
         with console.progress(quiet) as on_progress:
             result = api.progress(path, target=target, record=record, collect=collect, on_progress=on_progress,
-                                  baseline=baseline)
+                                  baseline=baseline, python=python)
         if not quiet:
             for warning in result.warnings:
                 console.warn(warning)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from gapfinder.config import Config, load_config
 from gapfinder.errors import ConfigError, GapfinderError, ProjectError
 from gapfinder.model import ProgressFn, RankResult, SkippedFile
 from gapfinder.core.git import head_commit
+from gapfinder.core.interpreter import Interpreter, project_python
 from gapfinder.core.project import project_root
 from gapfinder.progress.count import TestCount, TestItem, count_tests
 
@@ -84,6 +86,9 @@ class PytestCheck:
     cases: int
     differences: tuple[tuple[str, int, int], ...]  # (test file, static cases, pytest cases), up to 20
     error: str | None = None  # pytest could not collect: why
+    python: str = ""  # the interpreter pytest ran in
+    found_by: str = ""  # how it was chosen (core.interpreter)
+    collection_errors: tuple[str, ...] = ()  # files pytest could not import (left out of the differences)
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ def measure(
     overrides: Mapping[str, Any] | None = None,
     priorities: Priorities | None = None,
     baseline: str | None = None,
+    python: Path | str | None = None,
 ) -> ProgressResult:
     """Count, classify and (with record) remember the tests of the project at path.
 
@@ -157,6 +163,7 @@ def measure(
             hint="Run it in the project's folder, or check testpaths and python_files in the pytest configuration.",
         )
     targets = _targets(config.target, target)
+    interpreter = project_python(root, python) if collect else None
     rules = _rules(config)
     kinds = classify_all(counted.items, rules, targets)
     base = None
@@ -190,7 +197,7 @@ def measure(
         previous=previous,
         trend=trend,
         recorded=record,
-        pytest=collect_with_pytest(root, counted) if collect else None,
+        pytest=collect_with_pytest(root, counted, interpreter) if interpreter else None,
         warnings=tuple(warnings),
         baseline=base,
     )
@@ -306,33 +313,49 @@ def _snapshot(root: Path, kinds: tuple[KindCount, ...], coverage: CoverageJoin |
 
 # --- asking pytest -------------------------------------------------------------------------------
 
-def pytest_items(root: Path, python: str | None = None, timeout: float = 600) -> tuple[Counter[str], str | None]:
-    """Items per test function node id (parameters stripped) from `pytest --collect-only`, and an error."""
-    command = [python or sys.executable, "-m", "pytest", "--collect-only", "--verbosity=-1", "-p", "no:cacheprovider"]
+COLLECT_ERROR = re.compile(r"^ERROR (?:collecting )?([\w.\\/-]+\.py)\b")  # a file pytest could not import
+
+
+def pytest_items(root: Path, python: str | None = None, timeout: float = 600
+                 ) -> tuple[Counter[str], str | None, tuple[str, ...]]:
+    """Items per test function node id (parameters stripped) from `pytest --collect-only`, an
+    error (pytest could not collect at all), and the files whose collection failed."""
+    python = python or sys.executable
+    command = [python, "-m", "pytest", "--collect-only", "--verbosity=-1", "-p", "no:cacheprovider"]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # collecting imports the tests: leave no .pyc
     try:
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, env=env)
     except (OSError, subprocess.SubprocessError) as exc:
-        return Counter(), f"could not run pytest: {exc}"
+        return Counter(), f"could not run pytest with {python}: {exc}", ()
+    if "No module named pytest" in done.stderr:
+        return Counter(), f"pytest is not installed in {python} (pass --python with the project's interpreter)", ()
     items: Counter[str] = Counter()
+    failed: list[str] = []
     for line in done.stdout.splitlines():
         if NODE_ID.match(line):
             items[re.sub(r"\[.*\]$", "", line.strip())] += 1
-    if done.returncode not in (0, 5):
+        elif match := COLLECT_ERROR.match(line):
+            failed.append(match.group(1))
+    if done.returncode not in (0, 5) and not failed:
         last = (done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or ["no output"])[-1]
-        return items, f"pytest --collect-only exited with {done.returncode}: {last}"
-    return items, None
+        return items, f"pytest --collect-only exited with {done.returncode}: {last}", ()
+    return items, None, tuple(dict.fromkeys(failed))
 
 
-def collect_with_pytest(root: Path, counted: TestCount) -> PytestCheck:
-    items, error = pytest_items(root)
+def collect_with_pytest(root: Path, counted: TestCount, python: Interpreter) -> PytestCheck:
+    """pytest's own collection against the static count, per file; files pytest failed to import
+    and a failed run are reported as such, never as differences."""
+    items, error, failed = pytest_items(root, python.path)
     static: Counter[str] = Counter()
     for item in counted.items:
         static[item.path] += item.cases
     real: Counter[str] = Counter()
     for nodeid, cases in items.items():
         real[nodeid.split("::", 1)[0]] += cases
-    differences = sorted(
-        ((f, static[f], real[f]) for f in set(static) | set(real) if static[f] != real[f]),
+    differences = [] if error else sorted(
+        ((f, static[f], real[f]) for f in set(static) | set(real) if static[f] != real[f] and f not in failed),
         key=lambda d: (-abs(d[1] - d[2]), d[0]),
     )
-    return PytestCheck(len(items), sum(items.values()), tuple(differences[:20]), error)
+    return PytestCheck(len(items), sum(items.values()), tuple(differences[:20]), error, python.path,
+                       python.found_by, failed)

@@ -45,7 +45,11 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
                                                                   # the last one is this run
       },
       "pytest": {"tests": 140, "cases": 421, "differences": [{"file": "tests/test_a.py",
-                 "static": 10, "pytest": 11}], "error": null} | null,    # only with --collect
+                 "static": 10, "pytest": 11}], "error": null,
+                 "python": "/project/.venv/bin/python",  # the interpreter pytest ran in
+                 "found_by": "the project's .venv",      # or "--python", "$VIRTUAL_ENV", "gapfinder's own"
+                 "collection_errors": ["tests/test_x.py"]   # files pytest could not import (not compared)
+                 } | null,                                  # only with --collect
       "warnings": ["..."]
     }
 """
@@ -119,6 +123,8 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
         "pytest": None if result.pytest is None else {
             "tests": result.pytest.tests, "cases": result.pytest.cases, "error": result.pytest.error,
             "differences": [{"file": f, "static": s, "pytest": p} for f, s, p in result.pytest.differences],
+            "python": result.pytest.python, "found_by": result.pytest.found_by,
+            "collection_errors": list(result.pytest.collection_errors),
         },
         "warnings": list(result.warnings),
     }
@@ -256,9 +262,14 @@ def notes(result: ProgressResult) -> list[str]:
         lines.append(f"pytest_generate_tests in {', '.join(result.dynamic)}: cases there may be more than counted")
     if result.pytest:
         p = result.pytest
-        lines.append(f"pytest --collect-only: {p.tests} tests, {p.cases} cases"
-                     + (f" ({p.error})" if p.error else ""))
+        lines.append(f"pytest --collect-only ({p.python}, {p.found_by}): {p.tests} tests, {p.cases} cases"
+                     + (f" ({p.error})" if p.error else "; same as the static count" if not (p.differences or p.collection_errors) else ""))
+        if p.found_by == "gapfinder's own":
+            lines.append("  no virtual environment found in the project: pass --python with the project's interpreter")
         lines += [f"  {f}: static {s} cases, pytest {n}" for f, s, n in p.differences]
+        if p.collection_errors:
+            lines.append(f"  pytest could not import {len(p.collection_errors)} test file(s), not compared: "
+                         + ", ".join(p.collection_errors[:5]))
     return lines
 
 

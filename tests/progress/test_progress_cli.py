@@ -69,8 +69,9 @@ def test_table_shows_bars_toward_the_target(shop: Path) -> None:
 
 
 def test_collect_compares_with_pytest(shop: Path) -> None:
-    data = _json(str(shop), "--collect")
-    assert data["pytest"] == {"tests": 36, "cases": 74, "error": None, "differences": []}
+    data = _json(str(shop), "--collect", "--python", sys.executable)
+    assert data["pytest"] == {"tests": 36, "cases": 74, "error": None, "differences": [], "python": sys.executable,
+                              "found_by": "--python", "collection_errors": []}
 
 
 def test_no_tests_found(tmp_path: Path) -> None:
