@@ -126,6 +126,11 @@ def rank(
         "--max-score", metavar="SCORE", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
     include_omitted: Annotated[bool, typer.Option(
         "--include-omitted", help="Also rank files the project's coverage configuration leaves out.")] = False,
+    fail_under_goals: Annotated[bool, typer.Option(
+        "--fail-under-goals", help="Exit 1 when an area's coverage is below its goal (goals in [tool.gapfinder]).")] = False,
+    ratchet: Annotated[bool, typer.Option(
+        "--ratchet", help="Exit 1 when an area's coverage (with no goals: the project's) dropped below the value "
+        "recorded in .gapfinder/ratchet.json; a passing run records rises.")] = False,
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
     fmt_name = fmt.value
@@ -164,7 +169,7 @@ def rank(
                 raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
             if not quiet:
                 console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
-        return result.gate_failures
+        return (*result.gate_failures, *api.goal_gates(result, fail_under_goals=fail_under_goals, ratchet=ratchet))
 
     failures = _run(action)
     for failure in failures:

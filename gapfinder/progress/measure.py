@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 from gapfinder.progress import baseline as baselines, ledger
 from gapfinder.config import Config, load_config
 from gapfinder.errors import ConfigError, GapfinderError, ProjectError
-from gapfinder.model import ProgressFn, RankResult, SkippedFile
+from gapfinder.model import AreaCoverage, ProgressFn, RankResult, SkippedFile
 from gapfinder.core.git import head_commit
 from gapfinder.core.interpreter import Interpreter, project_python
 from gapfinder.core.project import project_root
@@ -76,6 +76,7 @@ class CoverageJoin:
     priorities: int  # top rows of `gapfinder rank` looked at
     priorities_tested: int  # of those, how many some test exercises
     untested: tuple[str, ...]  # the priorities still without tests
+    goals: tuple[AreaCoverage, ...] = ()  # coverage per area of [tool.gapfinder] goals
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def _coverage_join(root: Path, priorities: Priorities | None, warnings: list[str
         priorities=len(rows),
         priorities_tested=sum(1 for r in rows if r.tests),
         untested=tuple(r.name for r in rows if not r.tests),
+        goals=found.ranked.areas,
     )
 
 

@@ -33,7 +33,9 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
       "not_static": 4,                        # tests whose cases could not all be known statically
       "dynamic": ["tests/conftest.py"],       # files with pytest_generate_tests
       "coverage": {"source": ".coverage", "line": 81.5, "branch": 70.2, "priorities": 20,
-                   "priorities_tested": 14, "untested": ["app.billing", ...]} | null,
+                   "priorities_tested": 14, "untested": ["app.billing", ...],
+                   "goals": [{"pattern": "app/auth/**", "goal": 95.0, "coverage": 91.2 | null,
+                              "modules": 12, "met": false}, ...]} | null,   # [tool.gapfinder] goals
       "history": {
         "recorded": true,                     # this run was appended to .gapfinder/progress.sqlite
         "previous": {"taken_at": "2025-01-31T10:00:00+00:00", "git_commit": "ab12..." | null,
@@ -105,6 +107,8 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
             "source": result.coverage.source, "line": _round(result.coverage.line_coverage),
             "branch": _round(result.coverage.branch_coverage), "priorities": result.coverage.priorities,
             "priorities_tested": result.coverage.priorities_tested, "untested": list(result.coverage.untested),
+            "goals": [{"pattern": a.pattern, "goal": a.goal, "coverage": _round(a.coverage), "modules": a.modules,
+                       "met": a.met} for a in result.coverage.goals],
         },
         "history": {
             "recorded": result.recorded,
@@ -248,6 +252,11 @@ def notes(result: ProgressResult) -> list[str]:
         branch = "—" if c.branch_coverage is None else f"{c.branch_coverage:.1f}%"
         lines.append(f"coverage ({c.source}): line {line}, branch {branch}; "
                      f"{c.priorities_tested} of the top {c.priorities} rank priorities have tests")
+        for area in c.goals:
+            have = "no statements" if area.coverage is None else f"{area.coverage:.1f}%"
+            verdict = "met" if area.met else f"{area.goal - area.coverage:.1f} points short"  # type: ignore[operator]
+            lines.append(f"goal {area.pattern}: {have} of {area.goal:g}% ({area.modules} "
+                         f"{'module' if area.modules == 1 else 'modules'}): {verdict}")
     if result.previous:
         commit = f" at {result.previous.git_commit[:10]}" if result.previous.git_commit else ""
         lines.append(f"change since the snapshot of {result.previous.taken_at}{commit}")
