@@ -151,3 +151,10 @@ def test_progress_shows_each_goal(project: Path) -> None:
     data = json.loads(runner.invoke(app, ["progress", str(project), "-q", "-f", "json"]).stdout)
     goals = {g["pattern"]: g for g in data["coverage"]["goals"]}
     assert goals["app/auth.py"]["met"] is False and goals["*"]["goal"] == 10.0
+
+
+def test_areas_survive_the_result_cache(project: Path) -> None:
+    first = api.rank(project, overrides={"git": False})
+    again = api.rank(project, overrides={"git": False})
+    assert again.areas == first.areas and len(first.areas) == 3
+    assert (project / ".gapfinder" / "rank-result.json").is_file()  # the second came from the cache
