@@ -347,7 +347,8 @@ def pytest_items(root: Path, python: str | None = None, timeout: float = 600
 
 def collect_with_pytest(root: Path, counted: TestCount, python: Interpreter) -> PytestCheck:
     """pytest's own collection against the static count, per file; files pytest failed to import
-    and a failed run are reported as such, never as differences."""
+    and a run that collected nothing are reported as such, never as differences (a run that
+    collected items and then failed, e.g. in a session hook, is compared and its error shown)."""
     items, error, failed = pytest_items(root, python.path)
     static: Counter[str] = Counter()
     for item in counted.items:
@@ -355,7 +356,7 @@ def collect_with_pytest(root: Path, counted: TestCount, python: Interpreter) -> 
     real: Counter[str] = Counter()
     for nodeid, cases in items.items():
         real[nodeid.split("::", 1)[0]] += cases
-    differences = [] if error else sorted(
+    differences = [] if error and not items else sorted(
         ((f, static[f], real[f]) for f in set(static) | set(real) if static[f] != real[f] and f not in failed),
         key=lambda d: (-abs(d[1] - d[2]), d[0]),
     )
