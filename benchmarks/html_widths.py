@@ -5,7 +5,8 @@ page, opens it in headless Chromium (Debian's chromium through Playwright) at 12
 1920 px, opens the detail panel of the first row, and reports for each width:
   covered   table columns whose header the sticky detail panel overlaps (must be none),
   page      the page's size, and the time until it was drawn.
-With --screenshots DIR, saves DIR/report-<width>.png (the first screen, 8-bit palette PNG).
+With --screenshots DIR, saves DIR/report-<width>.png (the table beside the detail panel, 8-bit
+palette PNG) and DIR/report-source.png (the panel's source view at 1400 px).
 
     python benchmarks/html_widths.py /work/corpora/rankeval/netbox/e8d08c4d3870/tree --screenshots docs
 """
@@ -82,6 +83,12 @@ def main() -> int:
                 target = args.screenshots / f"report-{width}.png"
                 target.write_bytes(small_png(page.screenshot()))
                 print(f"  saved {target} ({target.stat().st_size // 1024} KB)")
+                if width == 1400:  # and the source view of the first module, its unrun lines highlighted
+                    page.locator("#show-source").click()
+                    page.wait_for_selector("pre.source")
+                    target = args.screenshots / "report-source.png"
+                    target.write_bytes(small_png(page.locator("#detail").screenshot()))
+                    print(f"  saved {target} ({target.stat().st_size // 1024} KB)")
             page.close()
         browser.close()
     shutil.rmtree(work, ignore_errors=True)

@@ -206,6 +206,11 @@ def test_the_source_view_highlights_the_lines_no_test_ran(page, result, project)
     highlighted = [int(n) for n in page.locator("pre.source .line.miss .ln").all_inner_texts()]
     assert highlighted == list(detail.missed_lines)
     assert f"Source ({len(detail.missed_lines)} lines no test ran" in page.locator("#detail").inner_text()
+    first_unrun_in_view = page.evaluate("""() => {
+      const pre = document.querySelector('pre.source'), line = pre.querySelector('.miss');
+      const a = pre.getBoundingClientRect(), b = line.getBoundingClientRect();
+      return b.top >= a.top && b.bottom <= a.bottom; }""")
+    assert first_unrun_in_view
     assert page.errors == []
 
 
