@@ -196,8 +196,9 @@ def test_never_imported_modules_are_hatched(page, result):
 
 
 def test_the_source_view_highlights_the_lines_no_test_ran(page, result, project):
-    index, detail = next((i, d) for i, d in enumerate(result.details)
-                         if d.row.coverage is not None and d.missed_lines)
+    # The measured module whose first unrun line is furthest down: the view must scroll to it.
+    index, detail = max(((i, d) for i, d in enumerate(result.details) if d.row.coverage is not None and d.missed_lines),
+                        key=lambda pair: pair[1].missed_lines[0])
     page.locator(f"#ranked tbody tr[data-m='{index}']").click()
     page.locator("#show-source").click()
     page.wait_for_selector("pre.source")
