@@ -39,6 +39,7 @@ class Baseline:
     tests: int
     finished: int
     kinds: Mapping[str, KindBase]
+    missing: tuple[str, ...] = ()  # files of the revision this clone has no content for (not counted)
 
     def kind(self, name: str) -> KindBase:
         return self.kinds.get(name, KindBase(0, 0))
@@ -59,9 +60,10 @@ def resolve(root: Path, ref: str, classify: Classifier) -> Baseline:
             f"--baseline {ref!r} is neither a recorded snapshot nor a git revision of {root}.",
             hint="Use `last`, a date like 2025-01-31 (the last snapshot on or before it; "
                  "`gapfinder progress --record` keeps them), or a commit, tag or branch.")
-    kinds = classify(_count_at(root, commit))
+    counted, missing = _count_at(root, commit)
+    kinds = classify(counted)
     return Baseline(ref, "git", commit, None, sum(k.tests for k in kinds.values()),
-                    sum(k.finished for k in kinds.values()), kinds)
+                    sum(k.finished for k in kinds.values()), kinds, missing)
 
 
 def _from_snapshot(root: Path, ref: str) -> Baseline:
@@ -88,8 +90,9 @@ def _commit(root: Path, ref: str) -> str | None:
     return done.stdout.strip() if done.ok else None
 
 
-def _count_at(root: Path, commit: str) -> TestCount:
-    """Count the tests of the project folder as it was at commit, from git's objects."""
+def _count_at(root: Path, commit: str) -> tuple[TestCount, tuple[str, ...]]:
+    """Count the tests of the project folder as it was at commit, from git's objects; and the
+    files whose content this clone does not have."""
     prefix = git_location(root)[1]
     listing = run_git(root, "ls-tree", "-r", "-z", "--full-tree", commit)
     if not listing.ok:
@@ -107,13 +110,14 @@ def _count_at(root: Path, commit: str) -> TestCount:
         if rel.endswith(".py") or rel in CONFIG_FILES:
             wanted.append((rel, parts[2]))
     blobs = read_blobs(root, [oid for _, oid in wanted])
+    missing = tuple(rel for (rel, _), data in zip(wanted, blobs) if data is None)
     with tempfile.TemporaryDirectory(prefix="gapfinder-baseline-") as folder:
         base = Path(folder)
         for (rel, _), data in zip(wanted, blobs):
             pure = PurePosixPath(rel)
-            if pure.is_absolute() or ".." in pure.parts:
+            if data is None or pure.is_absolute() or ".." in pure.parts:
                 continue
             target = base.joinpath(*pure.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        return count_tests(base)
+        return count_tests(base), missing

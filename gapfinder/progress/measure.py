@@ -181,6 +181,9 @@ def measure(
     if counted.outside:
         warnings.append(f"did not follow {len(counted.outside)} symlink(s) leading out of the project: "
                         + ", ".join(counted.outside[:5]))
+    if base is not None and base.missing:
+        warnings.append(f"{len(base.missing)} file(s) of {base.ref} are not in this clone and are left out of the "
+                        "baseline count: " + ", ".join(base.missing[:5]))
     if counted.settings.doctest_modules:
         warnings.append("addopts has --doctest-modules: doctest items are not counted")
     return ProgressResult(

@@ -114,3 +114,16 @@ def test_last_without_history_is_exit_2(repo: tuple[Path, str]) -> None:
     project, _ = repo
     done = runner.invoke(app, ["progress", str(project), "--baseline", "last"])
     assert done.exit_code == 2 and "no progress history" in done.stderr
+
+
+def test_files_the_clone_lacks_are_named_not_fatal(repo: tuple[Path, str]) -> None:
+    """A partial clone or a mirror without some blobs: those files are left out, with a warning."""
+    project, first = repo
+    root = project.parent
+    blob = _git(root, "rev-parse", f"{first}:sub/tests/integration/test_b.py").strip()
+    (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    done = runner.invoke(app, ["progress", str(project), "--baseline", first, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["baseline"]["kinds"]["integration"]["tests"] == 0
+    assert "1 file(s) of " + first + " are not in this clone" in done.stderr
+    assert "sub/tests/integration/test_b.py" not in done.stderr and "tests/integration/test_b.py" in done.stderr
