@@ -46,8 +46,11 @@ def main() -> int:
               f"{check.tests:>9}/{check.cases:<10}  {len(check.differences)}"
               + (f" (+{len(check.collection_errors)} not importable)" if check.collection_errors else "")
               + (f"  error: {check.error}" if check.error else ""))
-    same = sum(1 for r in rows if not r["error"] and not r["differences"])
-    print(f"{same} of {len(rows)} projects: pytest's collection equals the static count, file by file")
+    collected = [r for r in rows if r["pytest_tests"]]  # pytest could collect (the right venv, its config)
+    tests = sum(1 for r in collected if r["static_tests"] == r["pytest_tests"])
+    same = sum(1 for r in collected if not r["differences"] and r["static_cases"] == r["pytest_cases"])
+    print(f"{len(collected)} of {len(rows)} projects collected by pytest in their venv; of those, "
+          f"{tests} with the same number of tests, {same} with the same cases file by file")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 0
