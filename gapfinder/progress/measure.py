@@ -164,6 +164,8 @@ def measure(
             hint="Run it in the project's folder, or check testpaths and python_files in the pytest configuration.",
         )
     targets = _targets(config.target, target)
+    if python is not None and not collect:
+        raise ConfigError("--python only chooses the interpreter for --collect; add --collect, or leave --python out.")
     interpreter = project_python(root, python) if collect else None
     rules = _rules(config)
     kinds = classify_all(counted.items, rules, targets)

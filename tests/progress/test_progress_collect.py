@@ -81,3 +81,8 @@ def test_files_pytest_cannot_import_are_named_not_compared(shop: Path) -> None:
 def test_a_python_that_is_not_one_is_exit_2(shop: Path, tmp_path: Path) -> None:
     done = runner.invoke(app, ["progress", str(shop), "--collect", "--python", str(tmp_path / "nope")])
     assert done.exit_code == 2 and "is not an executable Python interpreter" in done.stderr
+
+
+def test_python_without_collect_is_exit_2_not_silently_ignored(shop: Path) -> None:
+    done = runner.invoke(app, ["progress", str(shop), "--python", sys.executable])
+    assert done.exit_code == 2 and "--python only chooses the interpreter for --collect" in done.stderr
