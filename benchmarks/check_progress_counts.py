@@ -60,7 +60,7 @@ def prepare(name: str, version: str, requirements: tuple[str, ...], work: Path) 
 
 
 def compare(name: str, source: Path, python: str) -> dict[str, object]:
-    items, error = pytest_items(source, python)
+    items, error, _ = pytest_items(source, python)
     counted = count_tests(source)
     static_tests, static_cases = len(counted.items), sum(i.cases for i in counted.items)
     pytest_tests, pytest_cases = len(items), sum(items.values())

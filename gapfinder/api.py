@@ -21,13 +21,23 @@ from gapfinder.doctor.rules import select_rules
 from gapfinder.doctor.triage import triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
+from gapfinder.model import RankResult
 from gapfinder.rank.coverage_data import load_coverage, stated_totals
+from gapfinder.rank.gate import goal_failures, ratchet_failures
 from gapfinder.rank.pipeline import coverage_path, rank
 from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
 from gapfinder.scaffold.result import ScaffoldResult
 
 # rank is the pipeline's own entry point, re-exported as it is.
-__all__ = ["DoctorResult", "doctor", "progress", "rank", "scaffold"]
+__all__ = ["DoctorResult", "doctor", "goal_gates", "progress", "rank", "scaffold"]
+
+
+def goal_gates(result: RankResult, *, fail_under_goals: bool = False, ratchet: bool = False) -> tuple[str, ...]:
+    """The goal gates of `rank` (outside its cached result: the ratchet reads and writes its record)."""
+    failures = goal_failures(result) if fail_under_goals else []
+    if ratchet:
+        failures += ratchet_failures(result)
+    return tuple(failures)
 
 
 def progress(
@@ -37,10 +47,12 @@ def progress(
     record: bool = False,
     collect: bool = False,
     on_progress: ProgressFn | None = None,
+    baseline: str | None = None,
+    python: Path | None = None,
 ) -> ProgressResult:
     """Count the project's tests by kind toward a target, joined with rank's top priorities."""
     return measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
-                   priorities=_priorities)
+                   priorities=_priorities, baseline=baseline, python=python)
 
 
 def _priorities(root: Path) -> RankedCoverage | None:

@@ -178,6 +178,11 @@ def rank(
         "--max-score", metavar="SCORE", help="Exit 1 when a ranked module (with --diff: a changed one) scores above this.")] = None,
     include_omitted: Annotated[bool, typer.Option(
         "--include-omitted", help="Also rank files the project's coverage configuration leaves out.")] = False,
+    fail_under_goals: Annotated[bool, typer.Option(
+        "--fail-under-goals", help="Exit 1 when an area's coverage is below its goal (goals in [tool.gapfinder]).")] = False,
+    ratchet: Annotated[bool, typer.Option(
+        "--ratchet", help="Exit 1 when an area's coverage (with no goals: the project's) dropped below the value "
+        "recorded in .gapfinder/ratchet.json; a passing run records rises.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
@@ -222,7 +227,7 @@ def rank(
                 raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
             if not quiet:
                 console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
-        return result.gate_failures
+        return (*result.gate_failures, *api.goal_gates(result, fail_under_goals=fail_under_goals, ratchet=ratchet))
 
     failures = _run(action, verbose)
     for failure in failures:
@@ -275,9 +280,15 @@ def progress(
         "--target", "-t", metavar="N", help="Finished tests to aim for in total (overrides target in [tool.gapfinder]).")] = None,
     record: Annotated[bool, typer.Option("--record", help="Append this run to the history in .gapfinder/.")] = False,
     collect: Annotated[bool, typer.Option(
-        "--collect", help="Also ask pytest (--collect-only) and show differences.")] = False,
+        "--collect", help="Also ask pytest (--collect-only, in the project's interpreter) and show differences.")] = False,
+    python: Annotated[Optional[Path], typer.Option(
+        "--python", metavar="PATH", help="With --collect: the project's python (or its virtual environment). "
+        "[default: .venv, venv or env in the project, else $VIRTUAL_ENV]")] = None,
     fmt: Annotated[ProgressFormat, typer.Option("--format", "-f", help="Output format.")] = ProgressFormat.table,  # type: ignore[valid-type,attr-defined]
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    baseline: Annotated[Optional[str], typer.Option(
+        "--baseline", metavar="REF", help="Count new tests since REF: a git revision, or a recorded snapshot "
+        "(last, or a date YYYY-MM-DD); the target then counts new finished tests.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Count tests by kind (unit, integration, e2e) toward a target, and keep the history."""
@@ -286,7 +297,8 @@ def progress(
 
     def action() -> str:
         with console.progress(quiet) as on_progress:
-            result = api.progress(path, target=target, record=record, collect=collect, on_progress=on_progress)
+            result = api.progress(path, target=target, record=record, collect=collect, on_progress=on_progress,
+                                  baseline=baseline, python=python)
         if not quiet:
             for warning in result.warnings:
                 console.warn(warning)

@@ -62,6 +62,20 @@ def _str_list_table(value: Any) -> bool:
     return isinstance(value, dict) and all(_str_list(v) for v in value.values())
 
 
+def goal_problems(value: Any) -> list[str]:
+    """What is wrong with a `goals` table ({"app/auth/**" = 95, "*" = 80}), one phrase per entry."""
+    if not isinstance(value, dict):
+        return [f"'goals' must be a table of path globs to percentages, like {{\"app/auth/**\" = 95, \"*\" = 80}}, "
+                f"not {value!r}"]
+    problems = []
+    for pattern, goal in value.items():
+        if not pattern.strip() or pattern.startswith("/") or ".." in pattern.split("/"):
+            problems.append(f"goal {pattern!r} must be a glob relative to the project, like \"app/auth/**\"")
+        elif not _percent(goal):
+            problems.append(f"goal {pattern!r} must be a number from 0 to 100, not {goal!r}")
+    return problems
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -114,6 +128,9 @@ OPTIONS: tuple[Option, ...] = (
            "Processes for parsing; 0 means one per core."),
     Option("target", None, _target, "a whole number > 0, or a table like {total = 100, e2e = 10}",
            "Test target for `gapfinder progress`: a total, or per kind (unit, integration, e2e ...)."),
+    Option("goals", {}, lambda v: not goal_problems(v), "a table of path globs to percentages",
+           "Coverage goals per area for `progress` and `rank --fail-under-goals`, e.g. "
+           "{\"app/auth/**\" = 95, \"*\" = 80}; a module counts toward the most specific glob matching its path."),
     Option("kinds", {}, _str_list_table, "a table of lists of folder names, markers or globs",
            "Test kinds for `gapfinder progress`, e.g. {e2e = [\"e2e\", \"browser\", \"tests/ui/*\"]}; "
            "merged over the built-in unit, integration and e2e rules."),
@@ -145,6 +162,7 @@ class Config:
     weights: Mapping[str, float]
     jobs: int
     target: int | Mapping[str, int] | None
+    goals: Mapping[str, float]
     kinds: Mapping[str, tuple[str, ...]]
     templates: str
     fail_under: float | None
@@ -186,6 +204,8 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> Confi
         option = OPTIONS_BY_NAME.get(name)
         if option is None:
             in_file.append(f"unknown key '{key}'{_closest(name, OPTIONS_BY_NAME)}")
+        elif name == "goals" and goal_problems(value):
+            in_file += goal_problems(value)
         elif not option.check(value):
             in_file.append(f"'{key}' must be {option.expected}, not {value!r}")
         else:

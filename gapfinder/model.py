@@ -220,6 +220,22 @@ class ModuleDetail:
 
 
 @dataclass(frozen=True)
+class AreaCoverage:
+    """Line coverage of one area of a `goals` table ([tool.gapfinder]) against its goal."""
+
+    pattern: str  # the glob, as configured
+    goal: float  # percent
+    modules: int  # modules (with statements) whose most specific matching glob is this one
+    statements: int
+    covered: int
+    coverage: float | None  # percent; None without coverage data or statements
+
+    @property
+    def met(self) -> bool:
+        return self.coverage is None or self.coverage >= self.goal
+
+
+@dataclass(frozen=True)
 class RankResult:
     summary: RankSummary
     rows: tuple[Ranked, ...]
@@ -229,4 +245,5 @@ class RankResult:
     diff_base: str | None = None  # with --diff: the revision compared against
     diff_files: int = 0  # with --diff: changed Python source files
     gate_failures: tuple[str, ...] = ()  # thresholds (fail_under, max_score) this result crossed
+    areas: tuple[AreaCoverage, ...] = ()  # coverage per area of [tool.gapfinder] goals, in the table's order
     hidden: int = 0  # rows --top left out

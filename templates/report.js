@@ -34,24 +34,52 @@
     return "hsl(" + hue + "," + (hue > 90 ? 55 : 70) + "%," + (hue > 90 ? 42 : 50) + "%)";
   }
   function ranges(text) { return text.split(",").join(", "); }
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many || one + "s"); }
+  function lineSet(text) {  // "3-5,9" -> {3: true, 4: true, 5: true, 9: true}
+    var set = {};
+    if (text) text.split(",").forEach(function (part) {
+      var ab = part.split("-"), a = +ab[0], b = ab.length > 1 ? +ab[1] : a;
+      for (var n = a; n <= b; n++) set[n] = true;
+    });
+    return set;
+  }
+  function dotted(name) {  // a dotted name that may wrap after each dot, never inside a word
+    var span = el("span", { cls: "mono" });
+    name.split(".").forEach(function (part, i, all) {
+      span.appendChild(document.createTextNode(part + (i < all.length - 1 ? "." : "")));
+      if (i < all.length - 1) span.appendChild(document.createElement("wbr"));
+    });
+    return span;
+  }
+  var byName = {};
+  mods.forEach(function (m, i) { byName[m[F.name]] = i; });
 
   /* ---- summary ------------------------------------------------------------------------- */
   var s = data.summary;
+  // The cards count the modules the table lists (one source of truth): those with statements.
+  var counts = { unmeasured: 0, untested: 0 };
+  mods.forEach(function (m) {
+    if (m[F.coverage] === null) counts.unmeasured++;
+    if (!m[F.tests].length && m[F.statements] === m[F.missed]) counts.untested++;
+  });
+  var empty = Math.max(0, s.modules - mods.length);
   document.getElementById("version").textContent = data.version;
   document.getElementById("subtitle").textContent =
     (data.diff ? "Pull-request mode: changes since " + data.diff + ". " : "") +
     (s.coverage_source ? "Coverage data: " + s.coverage_source + ". " : "No coverage data: every module counts as unmeasured. ") +
-    "Git: " + s.git + (s.git === "used" || s.git === "shallow" ? " (" + s.git_commits + " commits, " + s.git_fixes + " fixes in the last " + s.since + ")" : "") + ".";
+    "Git: " + s.git + (s.git === "used" || s.git === "shallow" ? " (" + plural(s.git_commits, "commit") + ", " +
+      plural(s.git_fixes, "fix", "fixes") + " in the last " + s.since + ")" : "") + "." +
+    (empty ? " " + plural(empty, "module") + " without statements (empty or declarations only) " + (empty === 1 ? "is" : "are") + " not listed." : "");
   [["line coverage", pct(s.line_coverage)], ["branch coverage", pct(s.branch_coverage)],
-   ["modules", s.modules], ["never imported by tests", s.unmeasured], ["without any test", s.untested],
-   ["files skipped", s.skipped]].forEach(function (f) {
+   [mods.length === 1 ? "module" : "modules", mods.length], ["never imported by tests", counts.unmeasured],
+   ["without any test", counts.untested], [s.skipped === 1 ? "file skipped" : "files skipped", s.skipped]].forEach(function (f) {
     document.getElementById("summary").appendChild(el("div", { cls: "figure" }, el("b", { text: String(f[1]) }), el("span", { text: f[0] })));
   });
 
   /* ---- the package tree ------------------------------------------------------------------ */
   var rankOf = {};
   data.top.forEach(function (m, i) { rankOf[m] = i + 1; });
-  function node(name, full) { return { name: name, full: full, kids: {}, list: null, mod: -1, size: 0, covered: 0, unmeasured: 0, best: 0, hot: 0 }; }
+  function node(name, full) { return { name: name, full: full, kids: {}, list: null, mod: -1, size: 0, covered: 0, unmeasured: 0, count: 0, best: 0, hot: 0 }; }
   var root = node(data.project, "");
   mods.forEach(function (m, i) {
     var parts = m[F.name].split(".");
@@ -78,13 +106,14 @@
       n.size = m[F.statements];
       n.covered = m[F.statements] - m[F.missed];
       n.unmeasured = m[F.coverage] === null ? 1 : 0;
+      n.count = 1;
       n.best = m[F.score];
       n.hot = rankOf[n.mod] && rankOf[n.mod] <= 10 ? 1 : 0;
     }
     n.list = keys.map(function (k) { return n.kids[k]; });
     n.list.forEach(function (c) {
       sum(c);
-      n.size += c.size; n.covered += c.covered; n.unmeasured += c.unmeasured;
+      n.size += c.size; n.covered += c.covered; n.unmeasured += c.unmeasured; n.count += c.count;
       n.best = Math.max(n.best, c.best); n.hot += c.hot;
     });
     n.list.sort(function (a, b) { return b.size - a.size; });
@@ -139,21 +168,27 @@
     if (n.mod >= 0) {
       var m = mods[n.mod];
       c.setAttribute("data-m", String(n.mod));
-      c.style.background = colour(m[F.coverage]);
-      if (m[F.coverage] === null) c.classList.add("unmeasured");
-      if (rankOf[n.mod] && rankOf[n.mod] <= 10) { c.classList.add("hot"); c.appendChild(el("span", { cls: "rank", text: String(rankOf[n.mod]) })); }
+      // Never imported: the hatching of the .unmeasured class (an inline colour would hide it).
+      if (m[F.coverage] === null) c.classList.add("unmeasured"); else c.style.background = colour(m[F.coverage]);
+      if (rankOf[n.mod] && rankOf[n.mod] <= 10) {
+        c.classList.add("hot");
+        c.appendChild(el("span", { cls: "rank", text: String(rankOf[n.mod]), title: "rank " + rankOf[n.mod] }));
+      }
       if (n.mod === selected) c.classList.add("selected");
       c.appendChild(document.createTextNode(n.name === "__init__" ? m[F.name].split(".").pop() + "/__init__" : n.name));
       c.addEventListener("click", function (e) { e.stopPropagation(); showDetail(n.mod); });
     } else if (canNest) {
-      c.appendChild(el("span", { cls: "label", text: n.name + "  " + pct(cov) }));
+      c.appendChild(el("span", { cls: "label", text: n.name + "  " + (n.unmeasured === n.count ? "never imported" : pct(cov)) }));
       var inner = squarify(n.list.filter(function (k) { return k.size > 0; }), 0, 16, w - 2, h - 18);
       inner.forEach(function (r) { c.appendChild(cellFor(r[0], r[1], r[2], r[3], r[4], depth + 1, n)); });
       c.addEventListener("click", function (e) { e.stopPropagation(); zoom(n); });
     } else {
       c.classList.remove("pkg");
-      c.style.background = colour(cov);
-      if (n.hot) { c.classList.add("hot"); c.appendChild(el("span", { cls: "rank", text: String(n.hot) })); }
+      if (n.unmeasured === n.count) c.classList.add("unmeasured"); else c.style.background = colour(cov);
+      if (n.hot) {  // a count of top modules inside, not a rank: its own badge
+        c.classList.add("hot");
+        c.appendChild(el("span", { cls: "hotcount", text: n.hot + " of top 10", title: plural(n.hot, "module") + " of the top 10 inside" }));
+      }
       c.appendChild(document.createTextNode(n.name + "/ (" + n.size + ")"));
       c.addEventListener("click", function (e) { e.stopPropagation(); zoom(n); });
     }
@@ -244,17 +279,17 @@
       if (it.m === selected) tr.className = "selected";
       tr.appendChild(el("td", { cls: "num", text: String(it.rank) }));
       tr.appendChild(el("td", { cls: "num" }, el("span", { cls: "bar", style: "width:" + Math.round(it.score * 0.6) + "px;background:#c0392b" }), it.score.toFixed(1)));
-      tr.appendChild(el("td", { cls: "mono", text: it.name }));
-      tr.appendChild(el("td", { cls: "num", style: "color:" + colour(it.coverage), text: it.coverage === null ? "never run" : pct(it.coverage) }));
+      tr.appendChild(el("td", { cls: "name" }, dotted(it.name)));
+      tr.appendChild(el("td", { cls: "num", style: "color:" + colour(it.coverage), text: it.coverage === null ? "never\u00a0run" : pct(it.coverage) }));
       tr.appendChild(el("td", { cls: "num", text: String(it.missed) }));
       if (!byFunction) tr.appendChild(el("td", { cls: "num", text: String(it.statements) }));
       tr.appendChild(el("td", {}, el("span", { cls: "kind " + it.kind, text: it.kind })));
-      tr.appendChild(el("td", { text: it.why }));
+      tr.appendChild(el("td", { cls: "why", text: it.why }));
       tr.addEventListener("click", function () { if (it.m >= 0) showDetail(it.m); });
       frag.appendChild(tr);
     });
     tbody.appendChild(frag);
-    document.getElementById("count").textContent = view.length + " of " + items.length + (byFunction ? " functions" : " modules");
+    document.getElementById("count").textContent = view.length + " of " + plural(items.length, byFunction ? "function" : "module");
     var more = document.getElementById("more");
     more.hidden = view.length <= shown;
     more.textContent = "Show " + Math.min(PAGE, view.length - shown) + " more";
@@ -285,7 +320,8 @@
     var box = document.getElementById("detail");
     box.textContent = "";
     box.appendChild(el("h3", { text: m[F.name] }));
-    box.appendChild(el("p", { cls: "mono", text: m[F.path] }));
+    box.appendChild(el("p", { cls: "mono" }, m[F.path] + " ",
+      el("a", { cls: "anchor", href: "#module=" + encodeURIComponent(m[F.name]), title: "A link to this module's detail", text: "link" })));
     box.appendChild(el("p", {}, "Score ", el("b", { text: m[F.score].toFixed(1) }), " \u00b7 line coverage ",
       el("b", { text: m[F.coverage] === null ? "never run" : pct(m[F.coverage]) }),
       m[F.branch_coverage] !== null ? " \u00b7 branches " + pct(m[F.branch_coverage]) : "",
@@ -294,6 +330,9 @@
     box.appendChild(list("Why", m[F.reasons]));
     if (m[F.changed_missed].length) box.appendChild(el("p", {}, el("b", { text: "Changed lines no test ran: " }), ranges(m[F.changed_missed])));
     if (m[F.missed_lines].length) box.appendChild(el("p", {}, el("b", { text: "Lines no test ran: " }), el("span", { cls: "mono", text: ranges(m[F.missed_lines]) })));
+    var toggle = el("button", { type: "button", id: "show-source", text: "Show the source, unrun lines highlighted" });
+    toggle.addEventListener("click", function () { toggle.disabled = true; showSource(i, box, toggle); });
+    box.appendChild(toggle);
     var fns = m[F.functions];
     if (fns.length) {
       var t = el("table", { cls: "functions" }, el("thead", {}, el("tr", {}, el("th", { text: "function" }), el("th", { text: "line" }),
@@ -313,11 +352,66 @@
     box.appendChild(list("Imported by", m[F.importers].map(link)));
     box.appendChild(list("Called from", m[F.callers].map(function (c) { return el("span", { cls: "mono", text: c }); }), m[F.callers_total]));
     box.appendChild(list("Tests that exercise it", m[F.tests].map(function (t) { return el("span", { cls: "mono", text: data.tests[t] }); })));
+    var hash = "#module=" + encodeURIComponent(m[F.name]);
+    if (location.hash !== hash && history.replaceState) history.replaceState(null, "", hash);
     Array.prototype.forEach.call(document.querySelectorAll(".selected"), function (n) { n.classList.remove("selected"); });
     Array.prototype.forEach.call(document.querySelectorAll('[data-m="' + i + '"]'), function (n) {
       if (n.tagName === "TR" || n.classList.contains("cell")) n.classList.add("selected");
     });
   }
+
+  /* ---- source view: the embedded, compressed sources are unpacked on first use ------------- */
+  var sources = null;
+  function loadSources() {
+    if (!sources) {
+      var text = document.getElementById("gapfinder-source").textContent.trim();
+      var bytes = Uint8Array.from(atob(text), function (ch) { return ch.charCodeAt(0); });
+      sources = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).json();
+    }
+    return sources;
+  }
+  function showSource(i, box, toggle) {
+    var m = mods[i];
+    loadSources().then(function (all) {
+      if (selected !== i) return;
+      var text = all[String(i)];
+      if (text === undefined) {
+        toggle.replaceWith(el("p", { cls: "hint", text: "The source of this module is not in the page (past the size budget, or unreadable): see " + m[F.path] + "." }));
+        return;
+      }
+      var missed = lineSet(m[F.missed_lines]), changed = lineSet(m[F.changed_missed]);
+      var pre = el("pre", { cls: "source", "aria-label": "Source of " + m[F.name] });
+      var lines = text.split("\n");
+      if (lines.length && lines[lines.length - 1] === "") lines.pop();
+      var frag = document.createDocumentFragment();
+      lines.forEach(function (line, k) {
+        var n = k + 1;
+        var row = el("span", { cls: "line" + (missed[n] ? " miss" : "") + (changed[n] ? " changed" : ""), id: "L" + n },
+          el("span", { cls: "ln", text: String(n) }), line + "\n");
+        frag.appendChild(row);
+      });
+      pre.appendChild(frag);
+      var count = Object.keys(missed).length;
+      toggle.replaceWith(el("div", {}, el("b", { text: "Source (" + plural(count, "line") + " no test ran, highlighted)" }), pre));
+      var first = pre.querySelector(".miss");
+      if (first) pre.scrollTop = Math.max(0, first.offsetTop - 40);
+    }, function (error) {
+      toggle.replaceWith(el("p", { cls: "hint", text: "This browser cannot unpack the source (" + error + ")." }));
+    });
+  }
+
+  /* ---- deep links: #module=pkg.mod opens that module ------------------------------------- */
+  function openFromHash() {
+    var match = /^#module=(.+)$/.exec(location.hash);
+    if (!match) return;
+    var i = byName[decodeURIComponent(match[1])];
+    if (i === undefined || i === selected) return;
+    showDetail(i);
+    var row = document.querySelector('#ranked tbody tr[data-m="' + i + '"]');
+    if (row) row.scrollIntoView({ block: "center" });
+    else document.getElementById("detail").scrollIntoView();
+  }
+  window.addEventListener("hashchange", openFromHash);
 
   /* ---- progress history ------------------------------------------------------------------- */
   function drawHistory() {
@@ -357,12 +451,13 @@
     });
     box.appendChild(chart);
     var last = h[n - 1];
-    box.appendChild(el("p", { cls: "legend", text: n + " snapshots. Solid blue: finished tests (" + last[1] + " now); dashed: all tests (" + last[2] +
+    box.appendChild(el("p", { cls: "legend", text: plural(n, "snapshot") + ". Solid blue: finished tests (" + last[1] + " now); dashed: all tests (" + last[2] +
       "); green: line coverage (" + pct(last[4]) + ")." }));
   }
 
   refresh();
   drawMap();
   drawHistory();
+  openFromHash();
   document.body.setAttribute("data-ready", "1");
 })();

@@ -76,3 +76,32 @@ def git_location(root: Path) -> tuple[str, str]:
         prefix, sha = (out.split("\n") + ["", ""])[:2]
         return sha.strip(), prefix.strip()
     return "", (git_stdout(root, "rev-parse", "--show-prefix") or "").strip()  # a repository with no commit
+
+
+def read_blobs(root: Path, object_ids: list[str], timeout: float = 300) -> list[bytes | None]:
+    """The bytes of each blob, in order, read in one `git cat-file --batch` (no checkout, no text
+    decoding: sizes are bytes, and files keep their own encodings); None for an object this clone
+    does not have (a partial clone, a mirror without large blobs). GitUnavailable when git cannot
+    run; a GapfinderError naming git's complaint when its answer cannot be read."""
+    env = {**os.environ, **_ENV, "GIT_NO_LAZY_FETCH": "1"}
+    try:
+        done = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], capture_output=True,
+                              input="".join(f"{oid}\n" for oid in object_ids).encode("ascii"),
+                              timeout=timeout, env=env)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitUnavailable(f"git could not be run: {exc}.") from None
+    out, at, blobs = done.stdout, 0, []
+    for oid in object_ids:
+        end = out.find(b"\n", at)
+        header = out[at:end].split()
+        if not done.returncode and header[1:] == [b"missing"]:
+            blobs.append(None)
+            at = end + 1
+            continue
+        if done.returncode or len(header) != 3 or header[1] != b"blob":
+            raise GapfinderError(f"git cannot read object {oid}: "
+                                 f"{out[at:end].decode('ascii', 'replace') or done.stderr.decode('utf-8', 'replace')}.")
+        size = int(header[2])
+        blobs.append(out[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1  # the content, then one newline
+    return blobs

@@ -62,8 +62,12 @@ def read_settings(root: Path) -> PytestSettings:
     )
 
 
+# The files pytest reads its settings from, in its order of precedence.
+CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
 def _find_config(root: Path) -> tuple[str, dict[str, Any]] | None:
-    for name in ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
+    for name in CONFIG_FILES:
         path = root / name
         if not path.is_file():
             continue

@@ -3,7 +3,7 @@
 Decoding follows Python's own rules (a UTF-8 BOM or a PEP 263 coding line, else UTF-8) and newlines
 are normalised, so a BOM or CRLF file reads the same everywhere. `ast` parses (libcst is ten times
 slower); libcst is only the fallback for grammar the running Python's `ast` rejects (PEP 701
-f-strings on 3.11).
+f-strings and PEP 695 type parameters on 3.11).
 """
 
 from __future__ import annotations
@@ -91,21 +91,31 @@ def _bracket_depth(text: str) -> int:
 
 
 def _parse_newer_grammar(text: str) -> ast.Module | None:
-    """Parse with libcst, blank out f-strings line for line, and hand the result to `ast`.
+    """Parse with libcst, rewrite Python 3.12 grammar line for line, and hand the result to `ast`.
 
-    Each f-string becomes a plain triple-quoted string spanning the same lines, so every line
-    number `ast` reports is still right; calls inside f-strings are lost, which is acceptable for
-    the handful of files this path sees.
+    Each f-string becomes a plain triple-quoted string spanning the same lines, `type X[T] = v`
+    becomes `X = v`, and type parameter lists (`class Box[T]`, `def f[T]()`) are dropped, so every
+    line number `ast` reports is still right (unless a parameter list itself spans lines); calls
+    inside f-strings are lost, which is acceptable for the handful of files this path sees.
     """
     import libcst as cst
 
-    class _Blank(cst.CSTTransformer):
+    class _Older(cst.CSTTransformer):
         def leave_FormattedString(self, original, updated):
             lines = cst.Module([]).code_for_node(original).count("\n")
             return cst.SimpleString('"""' + "\n" * lines + '"""')
 
+        def leave_TypeAlias(self, original, updated):
+            return cst.Assign([cst.AssignTarget(updated.name)], updated.value)
+
+        def leave_ClassDef(self, original, updated):
+            return updated.with_changes(type_parameters=None)
+
+        def leave_FunctionDef(self, original, updated):
+            return updated.with_changes(type_parameters=None)
+
     try:
         module = cst.parse_module(text)
-        return ast.parse(module.visit(_Blank()).code)
+        return ast.parse(module.visit(_Older()).code)
     except Exception:  # libcst's ParserSyntaxError and anything its parser trips on
         return None

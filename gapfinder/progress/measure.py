@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import subprocess
 import sys
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from gapfinder.progress import ledger
+from gapfinder.progress import baseline as baselines, ledger
 from gapfinder.config import Config, load_config
 from gapfinder.errors import ConfigError, GapfinderError, ProjectError
-from gapfinder.model import ProgressFn, RankResult, SkippedFile
+from gapfinder.model import AreaCoverage, ProgressFn, RankResult, SkippedFile
 from gapfinder.core.git import head_commit
+from gapfinder.core.interpreter import Interpreter, project_python
 from gapfinder.core.project import project_root
 from gapfinder.progress.count import TestCount, TestItem, count_tests
 
@@ -74,6 +76,7 @@ class CoverageJoin:
     priorities: int  # top rows of `gapfinder rank` looked at
     priorities_tested: int  # of those, how many some test exercises
     untested: tuple[str, ...]  # the priorities still without tests
+    goals: tuple[AreaCoverage, ...] = ()  # coverage per area of [tool.gapfinder] goals
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class PytestCheck:
     cases: int
     differences: tuple[tuple[str, int, int], ...]  # (test file, static cases, pytest cases), up to 20
     error: str | None = None  # pytest could not collect: why
+    python: str = ""  # the interpreter pytest ran in
+    found_by: str = ""  # how it was chosen (core.interpreter)
+    collection_errors: tuple[str, ...] = ()  # files pytest could not import (left out of the differences)
 
 
 @dataclass(frozen=True)
@@ -104,9 +110,17 @@ class ProgressResult:
     recorded: bool
     pytest: PytestCheck | None
     warnings: tuple[str, ...]
+    baseline: baselines.Baseline | None = None  # --baseline: targets count new tests since it
 
     def total(self, field: str) -> int:
         return sum(getattr(k, field) for k in self.kinds)
+
+    def done(self, kind: KindCount | None = None) -> int:
+        """Finished tests toward the target: since the baseline when there is one."""
+        finished = self.total("finished") if kind is None else kind.finished
+        if self.baseline is None:
+            return finished
+        return finished - (self.baseline.finished if kind is None else self.baseline.kind(kind.kind).finished)
 
 
 def parse_target(text: str | None) -> int | None:
@@ -131,6 +145,8 @@ def measure(
     on_progress: ProgressFn | None = None,
     overrides: Mapping[str, Any] | None = None,
     priorities: Priorities | None = None,
+    baseline: str | None = None,
+    python: Path | str | None = None,
 ) -> ProgressResult:
     """Count, classify and (with record) remember the tests of the project at path.
 
@@ -148,7 +164,15 @@ def measure(
             hint="Run it in the project's folder, or check testpaths and python_files in the pytest configuration.",
         )
     targets = _targets(config.target, target)
-    kinds = classify_all(counted.items, _rules(config), targets)
+    if python is not None and not collect:
+        raise ConfigError("--python only chooses the interpreter for --collect; add --collect, or leave --python out.")
+    interpreter = project_python(root, python) if collect else None
+    rules = _rules(config)
+    kinds = classify_all(counted.items, rules, targets)
+    base = None
+    if baseline is not None:
+        base = baselines.resolve(root, baseline, lambda c: {
+            k.kind: baselines.KindBase(k.tests, k.finished) for k in classify_all(c.items, rules, {}) if k.tests})
     coverage = _coverage_join(root, priorities, warnings)
     totals = _snapshot(root, kinds, coverage)
     trend = ledger.history(root, TREND_LENGTH)
@@ -159,6 +183,9 @@ def measure(
     if counted.outside:
         warnings.append(f"did not follow {len(counted.outside)} symlink(s) leading out of the project: "
                         + ", ".join(counted.outside[:5]))
+    if base is not None and base.missing:
+        warnings.append(f"{len(base.missing)} file(s) of {base.ref} are not in this clone and are left out of the "
+                        "baseline count: " + ", ".join(base.missing[:5]))
     if counted.settings.doctest_modules:
         warnings.append("addopts has --doctest-modules: doctest items are not counted")
     return ProgressResult(
@@ -176,8 +203,9 @@ def measure(
         previous=previous,
         trend=trend,
         recorded=record,
-        pytest=collect_with_pytest(root, counted) if collect else None,
+        pytest=collect_with_pytest(root, counted, interpreter) if interpreter else None,
         warnings=tuple(warnings),
+        baseline=base,
     )
 
 
@@ -272,6 +300,7 @@ def _coverage_join(root: Path, priorities: Priorities | None, warnings: list[str
         priorities=len(rows),
         priorities_tested=sum(1 for r in rows if r.tests),
         untested=tuple(r.name for r in rows if not r.tests),
+        goals=found.ranked.areas,
     )
 
 
@@ -291,33 +320,50 @@ def _snapshot(root: Path, kinds: tuple[KindCount, ...], coverage: CoverageJoin |
 
 # --- asking pytest -------------------------------------------------------------------------------
 
-def pytest_items(root: Path, python: str | None = None, timeout: float = 600) -> tuple[Counter[str], str | None]:
-    """Items per test function node id (parameters stripped) from `pytest --collect-only`, and an error."""
-    command = [python or sys.executable, "-m", "pytest", "--collect-only", "--verbosity=-1", "-p", "no:cacheprovider"]
+COLLECT_ERROR = re.compile(r"^ERROR (?:collecting )?([\w.\\/-]+\.py)\b")  # a file pytest could not import
+
+
+def pytest_items(root: Path, python: str | None = None, timeout: float = 600
+                 ) -> tuple[Counter[str], str | None, tuple[str, ...]]:
+    """Items per test function node id (parameters stripped) from `pytest --collect-only`, an
+    error (pytest could not collect at all), and the files whose collection failed."""
+    python = python or sys.executable
+    command = [python, "-m", "pytest", "--collect-only", "--verbosity=-1", "-p", "no:cacheprovider"]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # collecting imports the tests: leave no .pyc
     try:
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, env=env)
     except (OSError, subprocess.SubprocessError) as exc:
-        return Counter(), f"could not run pytest: {exc}"
+        return Counter(), f"could not run pytest with {python}: {exc}", ()
+    if "No module named pytest" in done.stderr:
+        return Counter(), f"pytest is not installed in {python} (pass --python with the project's interpreter)", ()
     items: Counter[str] = Counter()
+    failed: list[str] = []
     for line in done.stdout.splitlines():
         if NODE_ID.match(line):
             items[re.sub(r"\[.*\]$", "", line.strip())] += 1
-    if done.returncode not in (0, 5):
+        elif match := COLLECT_ERROR.match(line):
+            failed.append(match.group(1))
+    if done.returncode not in (0, 5) and not failed:
         last = (done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or ["no output"])[-1]
-        return items, f"pytest --collect-only exited with {done.returncode}: {last}"
-    return items, None
+        return items, f"pytest --collect-only exited with {done.returncode}: {last}", ()
+    return items, None, tuple(dict.fromkeys(failed))
 
 
-def collect_with_pytest(root: Path, counted: TestCount) -> PytestCheck:
-    items, error = pytest_items(root)
+def collect_with_pytest(root: Path, counted: TestCount, python: Interpreter) -> PytestCheck:
+    """pytest's own collection against the static count, per file; files pytest failed to import
+    and a run that collected nothing are reported as such, never as differences (a run that
+    collected items and then failed, e.g. in a session hook, is compared and its error shown)."""
+    items, error, failed = pytest_items(root, python.path)
     static: Counter[str] = Counter()
     for item in counted.items:
         static[item.path] += item.cases
     real: Counter[str] = Counter()
     for nodeid, cases in items.items():
         real[nodeid.split("::", 1)[0]] += cases
-    differences = sorted(
-        ((f, static[f], real[f]) for f in set(static) | set(real) if static[f] != real[f]),
+    differences = [] if error and not items else sorted(
+        ((f, static[f], real[f]) for f in set(static) | set(real) if static[f] != real[f] and f not in failed),
         key=lambda d: (-abs(d[1] - d[2]), d[0]),
     )
-    return PytestCheck(len(items), sum(items.values()), tuple(differences[:20]), error)
+    return PytestCheck(len(items), sum(items.values()), tuple(differences[:20]), error, python.path,
+                       python.found_by, failed)

@@ -14,6 +14,7 @@ import importlib.util
 import sysconfig
 import itertools
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,8 @@ class SourceIndex:
                 for target in targets:
                     if isinstance(target, ast.Name) and stmt.value is not None:
                         names[target.id] = ValueBinding(stmt.value)
+            elif isinstance(stmt, ast.If) and (holds := platform_test(stmt.test)) is not None:
+                self._bind(module, stmt.body if holds else stmt.orelse, names)  # as on this machine
             elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
                 for block in ("body", "orelse", "finalbody"):
                     self._bind(module, getattr(stmt, block, []), names)
@@ -350,3 +353,32 @@ def _import_root(root: Path, near: str) -> str:
     while parts and (root.joinpath(*parts) / "__init__.py").is_file():
         parts.pop()
     return "/".join(parts)
+
+
+def platform_test(test: ast.expr) -> bool | None:
+    """The value of `sys.platform == "win32"`, `sys.platform.startswith("linux")`, `os.name != "nt"`
+    (and `not` of them) on this machine, where pytest collects too; None for any other test."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = platform_test(test.operand)
+        return None if inner is None else not inner
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
+            and isinstance(test.comparators[0], ast.Constant) and isinstance(test.comparators[0].value, str)):
+        actual = _platform_value(test.left)
+        if actual is not None:
+            return (actual == test.comparators[0].value) == isinstance(test.ops[0], ast.Eq)
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith"
+            and len(test.args) == 1 and not test.keywords and isinstance(test.args[0], ast.Constant)
+            and isinstance(test.args[0].value, str)):
+        actual = _platform_value(test.func.value)
+        if actual is not None:
+            return actual.startswith(test.args[0].value)
+    return None
+
+
+def _platform_value(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        if (expr.value.id, expr.attr) == ("sys", "platform"):
+            return sys.platform
+        if (expr.value.id, expr.attr) == ("os", "name"):
+            return os.name
+    return None

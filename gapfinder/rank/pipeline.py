@@ -20,6 +20,7 @@ from gapfinder.rank import resultcache
 from gapfinder.rank.coverage_config import CoverageScope, inside_roots, measured_roots, read_scope, restate
 from gapfinder.rank.coverage_data import find_coverage, load_coverage
 from gapfinder.rank.detail import build_details
+from gapfinder.rank.goals import area_coverage
 from gapfinder.rank.diff import changed_lines, changed_rows
 from gapfinder.rank.facts import NO_DATA, NOT_MEASURED, Facts, function_facts, module_facts
 from gapfinder.rank.gate import gate_failures
@@ -156,7 +157,8 @@ def rank(
                        graph.betweenness_note, prefix, started, warnings, roots)
     shown = tuple(rows[:top] if top else rows)
     result = RankResult(summary, shown, by, analysis.skipped, details,
-                        diff_base, len(changed) if changed is not None else 0, hidden=total - len(shown))
+                        diff_base, len(changed) if changed is not None else 0, hidden=total - len(shown),
+                        areas=area_coverage(module_units, config.goals, coverage_set is not None))
     result = replace(result, gate_failures=tuple(gate_failures(result, config.fail_under, config.max_score)))
     if memo_key is not None:
         resultcache.store(cache_dir, memo_key, result)

@@ -19,7 +19,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 from gapfinder import __version__
 from gapfinder.core import files as cachefile
-from gapfinder.model import FunctionDetail, ModuleDetail, Ranked, RankResult, RankSummary, ScorePart, SkippedFile
+from gapfinder.model import (
+    AreaCoverage, FunctionDetail, ModuleDetail, Ranked, RankResult, RankSummary, ScorePart, SkippedFile,
+)
 
 _FILE = "rank-result.json"
 
@@ -60,7 +62,7 @@ def store(cache_dir: Path, key: str, result: RankResult) -> None:
 
 # The value objects a ranking is made of: the only classes a cache file can name.
 _CLASSES = {cls.__name__: cls for cls in (RankResult, RankSummary, Ranked, ScorePart, SkippedFile, ModuleDetail,
-                                          FunctionDetail)}
+                                          FunctionDetail, AreaCoverage)}
 
 
 def _to_data(value: Any) -> Any:

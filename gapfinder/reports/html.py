@@ -3,11 +3,16 @@ per-module detail and the progress history. No network: CSS, script and data are
 
 The data travels as compact JSON arrays (module fields by position, test files and importers by
 index), and the page draws the treemap aggregated by package and pages the table, so a
-10,000-module project stays a few megabytes and opens in about a second.
+10,000-module project stays a few megabytes and opens in about a second. The modules' source (for
+the view of the lines no test ran) travels gzip-compressed in a script element of its own, read
+only when a source view is opened; past SOURCE_BUDGET characters the lower-ranked modules go
+without it, so the page stays small on large projects.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from importlib.resources import files
 from pathlib import Path
@@ -18,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from gapfinder import __version__
+from gapfinder.core.source import UndecodableSource, read_source
 from gapfinder.model import ModuleDetail, Ranked, RankResult
 from gapfinder.reports.ranges import line_spans, span_text
 
@@ -28,6 +34,7 @@ MODULE_FIELDS = ("name", "path", "score", "coverage", "statements", "missed", "t
 FUNCTION_FIELDS = ("qualname", "line", "statements", "missed", "coverage", "complexity", "score")
 CALLERS_SHOWN = 50  # the page lists this many callers of a module, and counts the rest
 HISTORY_LIMIT = 500
+SOURCE_BUDGET = 8_000_000  # characters of source embedded (about 2 MB once compressed), by score
 
 
 def _ranges(lines: Sequence[int]) -> str:
@@ -99,6 +106,28 @@ def report_data(result: RankResult) -> dict[str, Any]:
     }
 
 
+def source_blob(result: RankResult, budget: int = SOURCE_BUDGET) -> str:
+    """Base64 of gzip of {module index: source text}, highest scores first until the budget is spent.
+
+    Indexes are those of report_data's modules; a module whose file cannot be read is left out
+    (the page says so). The text is as the analysis read it, so line numbers agree.
+    """
+    root = Path(result.summary.root)
+    sources: dict[str, str] = {}
+    spent = 0
+    for i, detail in enumerate(result.details):
+        try:
+            text = read_source(root / detail.row.path)
+        except (OSError, UndecodableSource):
+            continue
+        if spent + len(text) > budget:
+            break
+        sources[str(i)] = text
+        spent += len(text)
+    packed = gzip.compress(json.dumps(sources, separators=(",", ":")).encode("utf-8"), mtime=0)
+    return base64.b64encode(packed).decode("ascii")
+
+
 def _asset(name: str) -> str:
     return files("gapfinder.templates").joinpath(name).read_text(encoding="utf-8")
 
@@ -118,4 +147,5 @@ def rank_html(result: RankResult) -> str:
         css=Markup(_asset("report.css")),
         script=Markup(_asset("report.js")),
         data=Markup(_script_json(data)),
+        source=source_blob(result),
     )

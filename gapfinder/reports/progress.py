@@ -14,7 +14,15 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
       "finished": 130, "scaffolded": 10,      # tests; scaffolded = @pytest.mark.scaffold or TODO(gapfinder)
       "skipped": 3, "skipif": 5, "xfail": 2,  # cases marked skip / skipif / xfail
       "classified_by_default": 7,             # tests no rule matched, counted as "unit"
-      "target": {"total": 200, "done": 130, "percent": 65.0} | null,   # done = finished tests
+      "target": {"total": 200, "done": 130, "percent": 65.0, "new": false} | null,
+                                              # done = finished tests; with --baseline ("new": true)
+                                              # finished tests added since the baseline (net)
+      "baseline": {"ref": "v1.2", "source": "git" | "snapshot", "git_commit": "ab12..." | null,
+                   "taken_at": "2025-01-31T10:00:00+00:00" | null,   # snapshots only
+                   "tests": 120, "finished": 110,                    # at the baseline
+                   "new": {"tests": 26, "finished": 26},             # now minus then (added - removed)
+                   "kinds": {"unit": {"tests": 90, "finished": 85, "new_tests": 13, "new_finished": 13},
+                             ...}} | null,    # only with --baseline; kinds by today's rules
       "kinds": {
         "unit": {"tests": 100, "cases": 300, "finished": 95, "scaffolded": 5, "skipped": 1,
                  "skipif": 2, "xfail": 0, "classified_by_default": 7, "target": 120 | null},
@@ -25,7 +33,9 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
       "not_static": 4,                        # tests whose cases could not all be known statically
       "dynamic": ["tests/conftest.py"],       # files with pytest_generate_tests
       "coverage": {"source": ".coverage", "line": 81.5, "branch": 70.2, "priorities": 20,
-                   "priorities_tested": 14, "untested": ["app.billing", ...]} | null,
+                   "priorities_tested": 14, "untested": ["app.billing", ...],
+                   "goals": [{"pattern": "app/auth/**", "goal": 95.0, "coverage": 91.2 | null,
+                              "modules": 12, "met": false}, ...]} | null,   # [tool.gapfinder] goals
       "history": {
         "recorded": true,                     # this run was appended to .gapfinder/progress.sqlite
         "previous": {"taken_at": "2025-01-31T10:00:00+00:00", "git_commit": "ab12..." | null,
@@ -37,7 +47,11 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
                                                                   # the last one is this run
       },
       "pytest": {"tests": 140, "cases": 421, "differences": [{"file": "tests/test_a.py",
-                 "static": 10, "pytest": 11}], "error": null} | null,    # only with --collect
+                 "static": 10, "pytest": 11}], "error": null,
+                 "python": "/project/.venv/bin/python",  # the interpreter pytest ran in
+                 "found_by": "the project's .venv",      # or "--python", "$VIRTUAL_ENV", "gapfinder's own"
+                 "collection_errors": ["tests/test_x.py"]   # files pytest could not import (not compared)
+                 } | null,                                  # only with --collect
       "warnings": ["..."]
     }
 """
@@ -75,9 +89,10 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
         **{f: result.total(f) for f in ("tests", "cases", "finished", "scaffolded", "skipped", "skipif", "xfail")},
         "classified_by_default": result.total("by_default"),
         "target": None if result.target is None else {
-            "total": result.target, "done": result.total("finished"),
-            "percent": round(100.0 * result.total("finished") / result.target, 1),
+            "total": result.target, "done": result.done(),
+            "percent": round(100.0 * result.done() / result.target, 1), "new": result.baseline is not None,
         },
+        "baseline": _baseline(result),
         "kinds": {
             k.kind: {"tests": k.tests, "cases": k.cases, "finished": k.finished, "scaffolded": k.scaffolded,
                      "skipped": k.skipped, "skipif": k.skipif, "xfail": k.xfail,
@@ -92,6 +107,8 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
             "source": result.coverage.source, "line": _round(result.coverage.line_coverage),
             "branch": _round(result.coverage.branch_coverage), "priorities": result.coverage.priorities,
             "priorities_tested": result.coverage.priorities_tested, "untested": list(result.coverage.untested),
+            "goals": [{"pattern": a.pattern, "goal": a.goal, "coverage": _round(a.coverage), "modules": a.modules,
+                       "met": a.met} for a in result.coverage.goals],
         },
         "history": {
             "recorded": result.recorded,
@@ -110,9 +127,41 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
         "pytest": None if result.pytest is None else {
             "tests": result.pytest.tests, "cases": result.pytest.cases, "error": result.pytest.error,
             "differences": [{"file": f, "static": s, "pytest": p} for f, s, p in result.pytest.differences],
+            "python": result.pytest.python, "found_by": result.pytest.found_by,
+            "collection_errors": list(result.pytest.collection_errors),
         },
         "warnings": list(result.warnings),
     }
+
+
+def _baseline(result: ProgressResult) -> dict[str, Any] | None:
+    base = result.baseline
+    if base is None:
+        return None
+    kinds = {k.kind: (k.tests, k.finished) for k in result.kinds}
+    kinds.update({name: kinds.get(name, (0, 0)) for name in base.kinds})
+    return {
+        "ref": base.ref, "source": base.source, "git_commit": base.git_commit, "taken_at": base.taken_at,
+        "tests": base.tests, "finished": base.finished,
+        "new": {"tests": result.total("tests") - base.tests, "finished": result.done()},
+        "kinds": {name: {"tests": base.kind(name).tests, "finished": base.kind(name).finished,
+                         "new_tests": tests - base.kind(name).tests, "new_finished": finished - base.kind(name).finished}
+                  for name, (tests, finished) in kinds.items()},
+    }
+
+
+def new_tests_line(result: ProgressResult) -> str:
+    """ "26/100+ new tests since v1.2 (ab12cd34ef): 13 unit, 7 integration, 6 e2e" (finished tests, net)."""
+    base = result.baseline
+    assert base is not None
+    done = result.done()
+    head = f"{done}/{result.target}+" if result.target else str(done)
+    named = base.git_commit and base.source == "git" and not base.git_commit.startswith(base.ref)
+    where = base.ref + (f" ({base.git_commit[:10]})" if named else
+                        f" (snapshot of {base.taken_at})" if base.source == "snapshot" else "")
+    per_kind = ", ".join(f"{result.done(k)} {k.kind}" for k in result.kinds)
+    share = f" ({100 * done / result.target:.0f}%)" if result.target else ""
+    return f"{head} new tests since {where}{share}: {per_kind}"
 
 
 def _round(value: float | None) -> float | None:
@@ -155,28 +204,40 @@ def _delta(now: int, before: int | None) -> str:
 def _rows(result: ProgressResult) -> list[tuple[str, ...]]:
     """kind, tests, finished, scaffolded, cases, skip/xfail, change, trend, progress."""
     trends = _trends(result)
-    previous = result.previous
+    previous, base = result.previous, result.baseline
     rows = []
     for k in result.kinds:
-        before = None if previous is None else (previous.kinds[k.kind].tests if k.kind in previous.kinds else 0)
+        if base is not None:  # the change column: since the baseline when there is one
+            before: int | None = base.kind(k.kind).tests
+        else:
+            before = None if previous is None else (previous.kinds[k.kind].tests if k.kind in previous.kinds else 0)
         goal = k.target or result.target
         rows.append((k.kind, str(k.tests), str(k.finished), str(k.scaffolded), str(k.cases),
                      f"{k.skipped + k.skipif}/{k.xfail}", _delta(k.tests, before), sparkline(trends[k.kind]),
-                     bar(k.finished, goal)))
+                     bar(result.done(k), goal)))
+    total_before = base.tests if base is not None else previous.tests if previous else None
     rows.append(("total", str(result.total("tests")), str(result.total("finished")), str(result.total("scaffolded")),
                  str(result.total("cases")), f"{result.total('skipped') + result.total('skipif')}/{result.total('xfail')}",
-                 _delta(result.total("tests"), previous.tests if previous else None), sparkline(trends["total"]),
-                 bar(result.total("finished"), result.target)))
+                 _delta(result.total("tests"), total_before), sparkline(trends["total"]),
+                 bar(result.done(), result.target)))
     return rows
 
 
 HEADERS = ("kind", "tests", "finished", "scaffolded", "cases", "skip/xfail", "change", "trend", "toward target")
 
 
+def headers(result: ProgressResult) -> tuple[str, ...]:
+    if result.baseline is None:
+        return HEADERS
+    return (*HEADERS[:6], "since baseline", HEADERS[7], "new toward target")
+
+
 def notes(result: ProgressResult) -> list[str]:
     """The sentences under the table, shared by the table and markdown formats."""
     lines = []
-    if result.target:
+    if result.baseline is not None:
+        lines.append(new_tests_line(result))
+    elif result.target:
         done = result.total("finished")
         lines.append(f"{done}/{result.target}+ finished tests toward the target ({100 * done / result.target:.0f}%); "
                      "scaffolded drafts count once finished")
@@ -191,6 +252,11 @@ def notes(result: ProgressResult) -> list[str]:
         branch = "—" if c.branch_coverage is None else f"{c.branch_coverage:.1f}%"
         lines.append(f"coverage ({c.source}): line {line}, branch {branch}; "
                      f"{c.priorities_tested} of the top {c.priorities} rank priorities have tests")
+        for area in c.goals:
+            have = "no statements" if area.coverage is None else f"{area.coverage:.1f}%"
+            verdict = "met" if area.met else f"{area.goal - area.coverage:.1f} points short"  # type: ignore[operator]
+            lines.append(f"goal {area.pattern}: {have} of {area.goal:g}% ({area.modules} "
+                         f"{'module' if area.modules == 1 else 'modules'}): {verdict}")
     if result.previous:
         commit = f" at {result.previous.git_commit[:10]}" if result.previous.git_commit else ""
         lines.append(f"change since the snapshot of {result.previous.taken_at}{commit}")
@@ -205,9 +271,14 @@ def notes(result: ProgressResult) -> list[str]:
         lines.append(f"pytest_generate_tests in {', '.join(result.dynamic)}: cases there may be more than counted")
     if result.pytest:
         p = result.pytest
-        lines.append(f"pytest --collect-only: {p.tests} tests, {p.cases} cases"
-                     + (f" ({p.error})" if p.error else ""))
+        lines.append(f"pytest --collect-only ({p.python}, {p.found_by}): {p.tests} tests, {p.cases} cases"
+                     + (f" ({p.error})" if p.error else "; same as the static count" if not (p.differences or p.collection_errors) else ""))
+        if p.found_by == "gapfinder's own":
+            lines.append("  no virtual environment found in the project: pass --python with the project's interpreter")
         lines += [f"  {f}: static {s} cases, pytest {n}" for f, s, n in p.differences]
+        if p.collection_errors:
+            lines.append(f"  pytest could not import {len(p.collection_errors)} test file(s), not compared: "
+                         + ", ".join(p.collection_errors[:5]))
     return lines
 
 
@@ -215,7 +286,7 @@ def progress_table(result: ProgressResult) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, force_terminal=False, highlight=False, no_color=True)
     table = Table(pad_edge=False)
-    for n, header in enumerate(HEADERS):
+    for n, header in enumerate(headers(result)):
         table.add_column(header, justify="right" if 0 < n < 7 else "left")
     for row in _rows(result):
         table.add_row(*row, end_section=row[0] == result.kinds[-1].kind)
@@ -226,7 +297,7 @@ def progress_table(result: ProgressResult) -> str:
 
 
 def progress_markdown(result: ProgressResult) -> str:
-    lines = ["### Test progress", "", "| " + " | ".join(HEADERS) + " |",
+    lines = ["### Test progress", "", "| " + " | ".join(headers(result)) + " |",
              "|" + "|".join(":--" if n in (0, 8) else "--:" for n in range(len(HEADERS))) + "|"]
     for row in _rows(result):
         cells = [md_cell(md_code(c)) if n == 8 and c else md_cell(c) for n, c in enumerate(row)]

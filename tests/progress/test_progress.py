@@ -20,7 +20,8 @@ SUITES = Path(__file__).resolve().parents[2] / "fixtures" / "suites"
 @pytest.mark.parametrize("suite", ["shop", "custom"])
 def test_static_count_equals_pytest_collection(suite: str) -> None:
     """Every test function pytest collects, with its number of items, and nothing else."""
-    items, error = pytest_items(SUITES / suite, sys.executable)
+    items, error, failed = pytest_items(SUITES / suite, sys.executable)
+    assert failed == ()
     assert error is None
     counted = count_tests(SUITES / suite)
     static = {f"{i.path}::{i.name}": i.cases for i in counted.items}

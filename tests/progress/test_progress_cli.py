@@ -34,7 +34,8 @@ def test_json_shape(shop: Path) -> None:
     data = _json(str(shop), "--target", "50")
     assert data["format_version"] == 1
     assert (data["tests"], data["cases"], data["finished"], data["scaffolded"]) == (36, 74, 32, 4)
-    assert data["target"] == {"total": 50, "done": 32, "percent": 64.0}
+    assert data["target"] == {"total": 50, "done": 32, "percent": 64.0, "new": False}
+    assert data["baseline"] is None
     assert data["kinds"]["integration"]["scaffolded"] == 2
     assert data["history"] == {"recorded": False, "previous": None, "delta": None,
                                "trend": {"total": [36], "unit": [26], "integration": [5], "e2e": [5]}}
@@ -68,8 +69,9 @@ def test_table_shows_bars_toward_the_target(shop: Path) -> None:
 
 
 def test_collect_compares_with_pytest(shop: Path) -> None:
-    data = _json(str(shop), "--collect")
-    assert data["pytest"] == {"tests": 36, "cases": 74, "error": None, "differences": []}
+    data = _json(str(shop), "--collect", "--python", sys.executable)
+    assert data["pytest"] == {"tests": 36, "cases": 74, "error": None, "differences": [], "python": sys.executable,
+                              "found_by": "--python", "collection_errors": []}
 
 
 def test_no_tests_found(tmp_path: Path) -> None:
