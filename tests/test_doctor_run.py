@@ -1,13 +1,15 @@
 """doctor --run: a real pytest suite with planted order dependence of six kinds, run for real.
 
-One project, one `doctor --run` (module-scoped: it runs pytest some thirty times), several checks
-on its JSON. The bisection's run budget is checked on a simulated session, over many sizes.
+One project (fixtures/doctor/orderdep, copied), one `doctor --run` (module-scoped: it runs pytest
+some thirty times), several checks on its JSON. The bisection's run budget is checked on a
+simulated session, over many sizes.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,111 +20,9 @@ from typer.testing import CliRunner
 
 from gapfinder.cli import app
 from gapfinder.doctor.suite import health
-from gapfinder.doctor.suite.runner import RunOutcome, CaseResult
+from gapfinder.doctor.suite.runner import CaseResult, RunOutcome
 
-APP = {
-    "pyproject.toml": '[project]\nname = "planted"\nversion = "0"\n[tool.pytest.ini_options]\nasyncio_mode = "auto"\n',
-    "app/__init__.py": "",
-    "app/settings.py": """
-        import os
-        MODE = "prod"
-        class Registry:
-            _instance = None
-            @classmethod
-            def get(cls):
-                if cls._instance is None:
-                    cls._instance = cls()
-                return cls._instance
-        def mode():
-            return os.environ.get("APP_MODE", "prod")
-        def greeting():
-            return "hello"
-        """,
-    "app/web.py": """
-        from fastapi import Depends, FastAPI
-        app = FastAPI()
-        def current_user():
-            return None
-        @app.get("/me")
-        def me(user=Depends(current_user)):
-            return {"user": user}
-        """,
-    # polluters, each in a file that sorts before its victim's
-    "tests/test_a_polluters.py": """
-        import asyncio
-        import os
-        from unittest.mock import patch
-        from app import settings
-
-        def test_env():
-            os.environ["APP_MODE"] = "dev"
-            assert settings.mode() == "dev"
-
-        def test_global():
-            settings.MODE = "debug"
-
-        def test_singleton():
-            settings.Registry._instance = "not a registry"
-
-        def test_patch():
-            patch("app.settings.greeting", return_value="bye").start()
-
-        def test_loop():
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            loop.close()
-        """,
-    "tests/test_b_victims.py": """
-        import asyncio
-        import socket
-        import time
-        from app import settings
-
-        def test_env_victim():
-            assert settings.mode() == "prod"
-
-        def test_global_victim():
-            assert settings.MODE == "prod"
-
-        def test_singleton_victim():
-            assert isinstance(settings.Registry.get(), settings.Registry)
-
-        def test_patch_victim():
-            assert settings.greeting() == "hello"
-
-        def test_loop_victim():
-            loop = asyncio.get_event_loop()
-            assert loop.run_until_complete(asyncio.sleep(0, result=1)) == 1
-
-        def test_network_is_cut():
-            try:
-                socket.create_connection(("192.0.2.1", 80), timeout=5)
-            except OSError as exc:
-                assert "cut off by gapfinder" in str(exc)
-            else:
-                raise AssertionError("connected")
-
-        def test_hangs():
-            time.sleep(60)
-
-        def test_fine():
-            assert True
-        """,
-    # the FastAPI pair in files of their own: runs that do not need them do not import FastAPI
-    "tests/test_c_override.py": """
-        from app.web import app, current_user
-
-        def test_override():
-            app.dependency_overrides[current_user] = lambda: "alice"
-        """,
-    "tests/test_d_client.py": """
-        from fastapi.testclient import TestClient
-        from app.web import app
-
-        def test_override_victim():
-            assert TestClient(app).get("/me").json() == {"user": None}
-        """,
-}
+PLANTED = Path(__file__).parent.parent / "fixtures" / "doctor" / "orderdep"
 
 KINDS = {  # victim -> (polluter, kind of shared state, a name it must give)
     "test_env_victim": ("test_env", "env", "APP_MODE"),
@@ -148,8 +48,8 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("planted")
-    _write(root, APP)
+    root = tmp_path_factory.mktemp("planted") / "orderdep"
+    shutil.copytree(PLANTED, root)
     before = _tree(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)

@@ -62,8 +62,9 @@ def fix_for(state: SharedState) -> str:
 
 
 def describe(state: SharedState) -> str:
-    words = _KIND_WORDS.get(state.kind, "state")
-    return f"{words} {state.name} ({state.how})"
+    if state.kind == "event_loop":
+        return f"the event loop ({state.how})"
+    return f"{_KIND_WORDS.get(state.kind, 'state')} {state.name} ({state.how})"
 
 
 # -- where a test's code names something -----------------------------------------------------------

@@ -159,25 +159,31 @@ def _project_module(module) -> bool:
     return path.startswith(_ROOT) and not path.startswith(_PREFIXES) and "site-packages" not in path
 
 
-def _module_state(name, module) -> dict:
+def _module_state(name, module, seen: set) -> dict:
+    """Signatures of a module's globals, its own classes' attributes and its objects' attributes; an
+    object reached from several modules is recorded once, under the first module (seen: object ids)."""
     state = {}
     for key, value in list(vars(module).items()):
-        if key.startswith("__") or isinstance(value, types.ModuleType):
+        if key.startswith("__") or isinstance(value, (types.ModuleType, types.FunctionType)):
             continue
         if isinstance(value, type):
             if getattr(value, "__module__", None) == name:
                 for attr, sig in _attrs(vars(value)).items():
                     state[(f"{name}.{key}.{attr}", "singleton")] = sig
             continue
-        if isinstance(value, types.FunctionType):
-            continue
         state[(f"{name}.{key}", "cache" if getattr(value, "cache_info", None) else "global")] = _shallow(value)
         inner = getattr(value, "__dict__", None)
-        if isinstance(inner, dict):
+        if isinstance(inner, dict) and id(value) not in seen:
+            seen.add(id(value))
             for attr, sig in _attrs(inner).items():
                 kind = "overrides" if attr == "dependency_overrides" else "global"
                 state[(f"{name}.{key}.{attr}", kind)] = sig
     return state
+
+
+def _is_test_module(module) -> bool:
+    base = os.path.basename(getattr(module, "__file__", "") or "")
+    return base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"
 
 
 def _loop_state():
@@ -201,13 +207,13 @@ def _patch_name(patcher) -> str:
 
 
 def _snapshot() -> dict:
-    modules = {}
-    for name, module in list(sys.modules.items()):
-        if module is not None and name != __name__ and _project_module(module):
-            try:
-                modules.update(_module_state(name, module))
-            except Exception:
-                continue
+    modules, seen = {}, set()
+    project = [(n, m) for n, m in list(sys.modules.items()) if m is not None and n != __name__ and _project_module(m)]
+    for name, module in sorted(project, key=lambda item: (_is_test_module(item[1]), item[0])):  # product code first
+        try:
+            modules.update(_module_state(name, module, seen))
+        except Exception:
+            continue
     return {"env": dict(os.environ), "modules": modules, "patches": _active_patches(), "loop": _loop_state(),
             "path": list(sys.path), "cwd": os.getcwd()}
 
