@@ -114,16 +114,23 @@ def _check(session: Session, runs: int, seed: int, report: Progress, started: fl
     flaky: list[Flaky] = []
     failing: list[str] = []
     examined = mixed + always[:MAX_ALONE]
+    # Tests that always failed are tried alone only while that costs less than one plain run more.
+    always_set, spent_alone, budget = set(always), 0.0, (outcomes[0].seconds if outcomes else 0.0)
     for number, test in enumerate(examined):
         if session.left <= 0:
             notes.append(f"{len(examined) - number} test(s) not examined: the time limit was reached")
+            break
+        if test in always_set and spent_alone > budget:
+            failing += [t for t in examined[number:] if t in always_set]
+            notes.append("tests that failed in every run were tried alone for at most one plain run's time")
             break
         report("examining tests that failed", number, len(examined))
         alone = session.run([test], label=f"alone-{number}")
         alone_result = alone.results.get(test)
         history[test].append(alone_result.outcome if alone_result else "timeout")
         alone_passed = alone_result is not None and alone_result.outcome in PASSED
-        if test in always and not alone_passed:
+        spent_alone += alone.seconds if test in always_set else 0.0
+        if test in always_set and not alone_passed:
             failing.append(test)
             continue
         # A victim: find the run it failed in. Brittle: the run it passed in.
