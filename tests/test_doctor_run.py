@@ -162,3 +162,13 @@ def test_bad_input_is_one_sentence_and_exit_2(tmp_path: Path, args: list[str], m
     result = CliRunner().invoke(app, ["doctor", "--run", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_polluter_found_before_is_tried_first() -> None:
+    prefix = [f"t{i}" for i in range(64)]
+    session = _Simulated({"t40"})
+    found = health._bisect(session, prefix, "victim", True, 0, {"victim": []}, guess="t40")
+    assert found is not None and found.polluters == ("t40",) and session.calls == found.runs == 1
+    wrong = _Simulated({"t3"})
+    found = health._bisect(wrong, prefix, "victim", True, 0, {"victim": []}, guess="t40")
+    assert found is not None and found.polluters == ("t3",) and wrong.calls <= math.ceil(math.log2(64)) + 2

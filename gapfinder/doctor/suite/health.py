@@ -111,6 +111,7 @@ def _check(session: Session, runs: int, seed: int, report: Progress, started: fl
     mixed = sorted(t for t, seen in history.items() if _failed(seen) and any(o in PASSED for o in seen))
     always = sorted(t for t, seen in history.items() if seen and all(_is_failure(o) for o in seen))
     victims: list[OrderDependent] = []
+    polluters: list[str] = []
     flaky: list[Flaky] = []
     failing: list[str] = []
     examined = mixed + always[:MAX_ALONE]
@@ -136,11 +137,14 @@ def _check(session: Session, runs: int, seed: int, report: Progress, started: fl
         # A victim: find the run it failed in. Brittle: the run it passed in.
         want_fail = alone_passed
         source = next(o for o in outcomes if test in o.results and (o.results[test].failed == want_fail))
-        found = _bisect(session, list(source.order[:source.order.index(test)]), test, want_fail, number, history)
+        prefix = list(source.order[:source.order.index(test)])
+        guess = next((p for p in reversed(polluters) if p in prefix), None)
+        found = _bisect(session, prefix, test, want_fail, number, history, guess)
         if found is None:
             flaky.append(_flaky(test, history[test], outcomes, alone))
             continue
         victims.append(_order_dependent(session, test, source, found, "victim" if want_fail else "brittle"))
+        polluters += [p for p in found.polluters if p not in polluters]
     failing += always[MAX_ALONE:]
     report("examining tests that failed", len(examined), len(examined))
     return SuiteHealth(
@@ -168,8 +172,10 @@ def _summary(index: int, seed: int | None, outcome: RunOutcome) -> RunSummary:
 
 
 def _bisect(session: Session, prefix: list[str], victim: str, want_fail: bool, number: int,
-            history: dict[str, list[str]]) -> _Found | None:
-    """The smallest set of tests before `victim` that reproduces its outcome in company, or None (flaky)."""
+            history: dict[str, list[str]], guess: str | None = None) -> _Found | None:
+    """The smallest set of tests before `victim` that reproduces its outcome in company, or None (flaky).
+
+    `guess`: a polluter already found for another victim, tried first when it ran before this one."""
     def reproduces(before: list[str], label: str, record: bool = False) -> RunOutcome | None:
         outcome = session.run([*before, victim], label=label, record_state=record)
         result = outcome.results.get(victim)
@@ -177,6 +183,11 @@ def _bisect(session: Session, prefix: list[str], victim: str, want_fail: bool, n
         return outcome if result is not None and result.failed == want_fail else None
 
     runs = 0
+    if guess is not None:  # one leaked state often breaks many tests: try the polluter found last first
+        runs += 1
+        hit = reproduces([guess], f"guess-{number}", record=True)
+        if hit is not None:
+            return _Found((guess,), runs, hit)
     candidates = prefix
     while len(candidates) > 1 and session.left > 0:
         half = candidates[:len(candidates) // 2]
