@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gapfinder.config import load_config
+from gapfinder.core.files import CACHE_FOLDER, cache_folder
 from gapfinder.core.git import git_location
-from gapfinder.core.project import discover
+from gapfinder.core.project import discover, find_root
 from gapfinder.doctor.fix import fix_files
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.model import DoctorResult
 from gapfinder.doctor.rules import select_rules
+from gapfinder.doctor.suite.health import check_suite
+from gapfinder.doctor.suite.model import SuiteHealth
+from gapfinder.doctor.suite.record import record_health
 from gapfinder.doctor.triage import triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
@@ -29,7 +33,7 @@ from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
 from gapfinder.scaffold.result import ScaffoldResult
 
 # rank is the pipeline's own entry point, re-exported as it is.
-__all__ = ["DoctorResult", "doctor", "goal_gates", "progress", "rank", "scaffold"]
+__all__ = ["DoctorResult", "SuiteHealth", "doctor", "doctor_run", "goal_gates", "progress", "rank", "scaffold"]
 
 
 def goal_gates(result: RankResult, *, fail_under_goals: bool = False, ratchet: bool = False) -> tuple[str, ...]:
@@ -106,3 +110,23 @@ def doctor(
     triaged = triage(list(junit), result.findings if result else ()) if junit else None
     fixes = tuple(fix_files(result.findings, write=write)) if fix and result is not None else ()
     return DoctorResult(result, triaged, fix and result is not None, write and fix, fixes)
+
+
+def doctor_run(
+    paths: Sequence[Path] = (),
+    *,
+    python: Path | None = None,
+    runs: int = 2,
+    seed: int | None = None,
+    test_timeout: float = 60.0,
+    timeout: float = 3600.0,
+    on_progress: ProgressFn | None = None,
+) -> SuiteHealth:
+    """Run the suite in company and alone to find order-dependent and flaky tests (`doctor --run`)."""
+    root = find_root(Path.cwd()) or Path.cwd().resolve()
+    data = cache_folder(root / CACHE_FOLDER)
+    health = check_suite(root, [Path(p).absolute() for p in paths], python=python, runs=runs, seed=seed, test_timeout=test_timeout,
+                         timeout=timeout, junit_dir=data / "runs", progress=on_progress)
+    health = replace(health, repo_prefix=git_location(root)[1])
+    record_health(data, health)
+    return health

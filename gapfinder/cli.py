@@ -326,11 +326,42 @@ def doctor(
                                                         help="Rule codes or prefixes to leave out.")] = None,
     junit: Annotated[Optional[List[Path]], typer.Option(
         "--junit", metavar="FILE", help="pytest JUnit XML to triage (repeatable).")] = None,
+    run: Annotated[bool, typer.Option(
+        "--run", help="Run the tests (PATHS, default: pytest's own) in file order and shuffled, to find tests "
+                      "that pass alone and fail together, their polluters and the state they share.")] = False,
+    python: Annotated[Optional[Path], typer.Option(
+        "--python", metavar="PYTHON", help="With --run: the project's interpreter [default: its venv].")] = None,
+    runs: Annotated[int, typer.Option("--runs", min=0, max=100, metavar="N",
+                                      help="With --run: shuffled runs after the run in file order.")] = 2,
+    seed: Annotated[Optional[int], typer.Option("--seed", metavar="S",
+                                                help="With --run: seed of the shuffles [default: random].")] = None,
+    test_timeout: Annotated[float, typer.Option("--test-timeout", min=1, metavar="SECONDS",
+                                                help="With --run: stop a test after this long.")] = 60.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, metavar="SECONDS",
+                                           help="With --run: stop the whole job after this long.")] = 3600.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
-    """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
+    """Find mock-shape defects in tests, triage JUnit failures, and (--run) find order-dependent tests."""
     started = _voice(quiet, verbose)
+    if run:
+        if fix or write or junit or select or ignore:
+            console.error("--run finds order-dependent tests; it does not combine with --fix, --write, --junit, "
+                          "--select or --ignore (run doctor twice).")
+            raise typer.Exit(2)
+        with console.progress(quiet) as on_progress:
+            health = _run(lambda: api.doctor_run(paths or (), python=python, runs=runs, seed=seed,
+                                                 test_timeout=test_timeout, timeout=timeout, on_progress=on_progress),
+                          verbose)
+        sys.stdout.write(render("suite", fmt.value, health))
+        for note in health.notes if not quiet else ():
+            console.warn(note)
+        if verbose:
+            _speak([f"interpreter: {health.interpreter} ({health.interpreter_source}); {health.pytest_runs} pytest "
+                    f"runs; one plain run {health.plain_run_seconds:.1f} s"], started)
+        if health.found:
+            raise typer.Exit(1)
+        return
     result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
                                      write=write), verbose)
     for fixed in result.fixes if not quiet else ():

@@ -1,9 +1,10 @@
 """The project's own Python: the interpreter that has its dependencies, for the features that run
-the project's code (`progress --collect`). Never gapfinder's own unless nothing else is found.
+the project's code (`progress --collect`, `doctor --run`). Never gapfinder's own unless nothing else is found.
 
 Looked for in this order: an explicit --python, a virtual environment in the project's folder
-(.venv, venv, env), the activated one ($VIRTUAL_ENV), then gapfinder's own interpreter (with a
-note saying so, since that one rarely has the project's dependencies).
+(.venv, venv, env) or a folder above it inside the same repository, the activated one
+($VIRTUAL_ENV), then gapfinder's own interpreter (with a note saying so, since that one rarely
+has the project's dependencies).
 """
 
 from __future__ import annotations
@@ -43,10 +44,14 @@ def project_python(root: Path, explicit: Path | str | None = None) -> Interprete
             raise ConfigError(f"--python {explicit} is not an executable Python interpreter.",
                               hint="Pass the path of the project's python, e.g. .venv/bin/python.")
         return Interpreter(str(path), "--python")
-    for name in VENV_FOLDERS:
-        found = _in_environment(root / name)
-        if found is not None and (root / name / "pyvenv.cfg").is_file():
-            return Interpreter(str(found), f"the project's {name}")
+    root = Path(root).resolve()
+    for folder in [root, *root.parents]:  # a service inside a repository often shares the top's venv
+        for name in VENV_FOLDERS:
+            found = _in_environment(folder / name)
+            if found is not None and (folder / name / "pyvenv.cfg").is_file():
+                return Interpreter(str(found), f"the project's {name}" if folder == root else str(folder / name))
+        if (folder / ".git").exists():  # the repository's top: a venv above it belongs to someone else
+            break
     active = os.environ.get("VIRTUAL_ENV")
     if active and Path(active).resolve() != Path(sys.prefix).resolve():
         found = _in_environment(Path(active))

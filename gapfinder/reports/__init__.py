@@ -39,6 +39,12 @@ REGISTRY: Mapping[str, Mapping[str, str]] = {
         "markdown": "doctor:doctor_markdown",
         "sarif": "doctor:doctor_sarif",
     },
+    "suite": {  # doctor --run
+        "text": "suite:suite_text",
+        "json": "suite:suite_json",
+        "markdown": "suite:suite_markdown",
+        "sarif": "suite:suite_sarif",
+    },
 }
 
 
