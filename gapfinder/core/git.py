@@ -76,3 +76,29 @@ def git_location(root: Path) -> tuple[str, str]:
         prefix, sha = (out.split("\n") + ["", ""])[:2]
         return sha.strip(), prefix.strip()
     return "", (git_stdout(root, "rev-parse", "--show-prefix") or "").strip()  # a repository with no commit
+
+
+def read_blobs(root: Path, oids: list[str], timeout: float = 300) -> dict[str, bytes | None]:
+    """The contents of blobs by object id through one `git cat-file --batch` (None: missing, as in
+    a blobless clone; never fetched from a promisor remote). GitUnavailable when git cannot run."""
+    env = {**os.environ, **_ENV, "GIT_NO_LAZY_FETCH": "1"}
+    try:
+        done = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input="\n".join(oids).encode() + b"\n",
+                              capture_output=True, timeout=timeout, env=env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitUnavailable(f"git could not be run: {exc}.") from None
+    if done.returncode != 0:
+        raise GitUnavailable(f"git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
+    out: dict[str, bytes | None] = {}
+    data, pos = done.stdout, 0
+    for oid in oids:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            out[oid] = data[pos:pos + size]
+            pos += size + 1
+        else:  # "<oid> missing"
+            out[oid] = None
+    return out

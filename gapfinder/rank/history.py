@@ -61,26 +61,27 @@ def window_start(since: str, head_time: int) -> int:
 
 
 def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | None = None,
-                 on_bad_cache: Callable[[str], None] | None = None) -> History:
-    """Per-file commits, fix commits, authors and changed lines in the window before HEAD."""
+                 on_bad_cache: Callable[[str], None] | None = None, rev: str = "HEAD") -> History:
+    """Per-file commits, fix commits, authors and changed lines in the window before `rev`
+    (HEAD; `rank --backtest` replays an older commit)."""
     try:
         fix_re = re.compile(fix_pattern, re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"fix_pattern is not a valid regular expression: {exc}.") from None
     start_of = parse_since(since)  # bad input is reported even where there is no git
-    head = git_stdout(root, "rev-parse", "HEAD", "--show-prefix", "--is-shallow-repository")
+    head = git_stdout(root, "rev-parse", rev, "--show-prefix", "--is-shallow-repository")
     if head is None:
         return History("unavailable", {}, 0, 0, "not a git repository, or git is not installed")
     # Three lines: the commit, the folder's path inside the repository ("" at its top), shallow.
     sha, prefix, shallow = (head.split("\n") + ["", "", ""])[:3]
-    head_time = int((git_stdout(root, "log", "-1", "--format=%ct", "HEAD") or "0").strip() or 0)
+    head_time = int((git_stdout(root, "log", "-1", "--format=%ct", sha) or "0").strip() or 0)
     start = start_of(head_time)
     key = f"{_CACHE_VERSION}:{sha}:{start}:{fix_pattern}"
     cache = cache_dir / _CACHE_FILE if cache_dir is not None else None
     cached = cachefile.load(cache, key, _history_from_data, on_bad_cache)
     if cached is None:
         try:
-            cached = _read_log(root, start, prefix, fix_re)
+            cached = _read_log(root, start, prefix, fix_re, sha)
         except GitUnavailable as exc:
             return History("unavailable", {}, 0, 0, exc.message)
         files, commits, fixes, partial = cached
@@ -94,18 +95,18 @@ def read_history(root: Path, since: str, fix_pattern: str, cache_dir: Path | Non
     return History("shallow" if shallow == "true" else "used", files, commits, fixes)
 
 
-def _read_log(root: Path, start: int, prefix: str,
-              fix_re: re.Pattern[str]) -> tuple[dict[str, FileHistory], int, int, bool]:
+def _read_log(root: Path, start: int, prefix: str, fix_re: re.Pattern[str],
+              rev: str) -> tuple[dict[str, FileHistory], int, int, bool]:
     """(files, commits, fixes, partial) from one `git log` over the window; GitUnavailable when it fails.
 
     A blobless or partial clone lacks the blobs `--numstat` diffs; the trees are enough for the
     names of the changed files, so its history is read without changed-line counts (partial).
     """
     log = ("log", "--no-merges", "--no-renames", f"--since={start}", "--format=%x1e%H%x1f%ae%x1f%s")
-    done = run_git(root, *log, "--numstat", "HEAD", "--", ".", offline=True)
+    done = run_git(root, *log, "--numstat", rev, "--", ".", offline=True)
     if done.ok:
         return (*_parse_log(done.stdout, prefix, fix_re), False)
-    names = run_git(root, *log, "--name-only", "HEAD", "--", ".", offline=True)
+    names = run_git(root, *log, "--name-only", rev, "--", ".", offline=True)
     if not names.ok:
         raise GitUnavailable(f"git log failed: {done.reason}")
     return (*_parse_log(names.stdout, prefix, fix_re), True)

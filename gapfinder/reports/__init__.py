@@ -23,6 +23,10 @@ REGISTRY: Mapping[str, Mapping[str, str]] = {
         "html": "html:rank_html",
         "sarif": "sarif:rank_sarif",
     },
+    "backtest": {
+        "table": "backtest:backtest_table",
+        "json": "backtest:backtest_json",
+    },
     "progress": {
         "table": "progress:progress_table",
         "json": "progress:progress_json",
