@@ -21,13 +21,22 @@ from gapfinder.doctor.rules import select_rules
 from gapfinder.doctor.triage import triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
+from gapfinder.rank.backtest import Backtest, calibrate as _calibrate, replay
 from gapfinder.rank.coverage_data import load_coverage, stated_totals
 from gapfinder.rank.pipeline import coverage_path, rank
 from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
 from gapfinder.scaffold.result import ScaffoldResult
 
 # rank is the pipeline's own entry point, re-exported as it is.
-__all__ = ["DoctorResult", "doctor", "progress", "rank", "scaffold"]
+__all__ = ["DoctorResult", "backtest", "doctor", "progress", "rank", "scaffold"]
+
+
+def backtest(path: Path, *, window: str = "6 months", calibrate: bool = False, write: bool = False,
+             overrides: dict[str, Any] | None = None) -> Backtest:
+    """`rank --backtest`: rank the tree of WINDOW ago, score it against the fixes since; with
+    `calibrate`, fit this repository's weights on that replay (and write them with `write`)."""
+    result = replay(path, window, {k: v for k, v in (overrides or {}).items() if v is not None})
+    return _calibrate(result, write) if calibrate else result
 
 
 def progress(

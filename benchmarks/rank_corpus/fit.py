@@ -7,8 +7,8 @@ snapshot), so no ranking runs here:
     python benchmarks/rank_corpus/fit.py /work/corpora/rankeval/features.json [--json fit.json]
 
 The model family is gapfinder's score (gapfinder/rank/scoring.py): a weighted sum of a few parts,
-each normalised within the project, divided by statements**alpha (alpha 0: no damping by size;
-0.5: the old sqrt damping; reading is effort-aware, so a density order can pay). Candidates:
+each normalised within the project, multiplied by min(1, (10 / statements) ** alpha) (alpha 0: no
+damping by size; 0.5: the old sqrt damping; reading is effort-aware, so a density order can pay). Candidates:
 
 * parts: churn (commits touching the module), fixes (of those, bug-fix commits by
   gapfinder.rank.fixes' rule), coverage_gap (uncovered share; 1 when unmeasured), size (missed
@@ -39,7 +39,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent.parent))
 import metrics  # noqa: E402
+from gapfinder.rank.scoring import EFFORT_REF, log_scaled, percentiles  # noqa: E402  (what gapfinder scores with)
 
 HISTORY_PARTS = ("churn", "fixes")
 STATIC_PARTS = ("coverage_gap", "size", "complexity", "centrality", "risk")
@@ -47,24 +49,9 @@ LEVELS = (0, 1, 2)
 ALPHAS = (0.0, 0.25, 0.5, 1.0)
 NORMS = ("log", "pct")
 # (window in days, half-life in days; None = every commit in the window weighs 1)
-HISTORIES = ((365, None), (365, 180), (730, 365), (730, 180), (182, None))
+HISTORIES = ((360, None), (360, 180), (720, 365), (720, 180), (180, None))  # gapfinder's months are 30 days
 MAX_FIX_FILES = 10
 SHUFFLES = 4  # tie-breaks per grid point (the final figures use 100)
-
-
-def percentiles(v: np.ndarray) -> np.ndarray:
-    if v.size == 0 or v.min() == v.max():
-        return np.zeros(v.size)
-    s = np.sort(v)
-    p = (np.searchsorted(s, v, "left") + np.searchsorted(s, v, "right")) / (2.0 * v.size)
-    p[v <= 0] = 0.0
-    return p
-
-
-def log_scaled(v: np.ndarray) -> np.ndarray:
-    lv = np.log1p(np.maximum(v, 0.0))
-    top = lv.max() if lv.size else 0.0
-    return lv / top if top > 0 else np.zeros(v.size)
 
 
 def normalise(v: np.ndarray, norm: str) -> np.ndarray:
@@ -119,7 +106,11 @@ class Snapshot:
 
     def keys(self, model: dict) -> np.ndarray:
         s = sum(w * self.part(n, model["norm"], model["history"]) for n, w in model["weights"].items() if w)
-        return s / np.maximum(self.statements, 1.0) ** model["alpha"]
+        return s * self.effort(model["alpha"])
+
+    def effort(self, alpha: float) -> np.ndarray:
+        """gapfinder's damping by size (scoring.py)."""
+        return np.minimum(1.0, (EFFORT_REF / np.maximum(self.statements, 1.0)) ** alpha)
 
 
 def grid(parts: tuple[str, ...], with_history: bool):
@@ -178,7 +169,7 @@ def run(snaps: list[Snapshot], with_history: bool, log=print) -> dict:
         for (norm, hist, alpha), idx in groups.items():
             values = np.stack([s.part(p, norm, hist or HISTORIES[0]) for p in parts])  # (parts, n)
             weights = np.array([[models[i]["weights"].get(p, 0) for p in parts] for i in idx], dtype=float)
-            keys = (weights @ values) / np.maximum(s.statements, 1.0) ** alpha
+            keys = (weights @ values) * s.effort(alpha)
             table[idx, j] = metrics.er_commits_batch(keys, s.labels, shuffles=SHUFFLES)
     projects = sorted({s.project for s in snaps})
     allowed = np.ones(len(models), dtype=bool)

@@ -11,6 +11,7 @@ Then read each ordering from the top until 20% of the lines and count the bug-fi
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
@@ -21,6 +22,7 @@ from gapfinder.core.project import project_root
 from gapfinder.errors import ProjectError
 from gapfinder.model import RankResult
 from gapfinder.rank import pipeline
+from gapfinder.rank.calibrate import Calibration, fit, plan, write
 from gapfinder.rank.fixes import FixCommit, fixes_in_log
 from gapfinder.rank.history import parse_since, read_history
 from gapfinder.rank.recall import mean_recall
@@ -48,6 +50,7 @@ class Backtest:
     lines_of: Mapping[str, int] = field(repr=False, default_factory=dict)
     notes: tuple[str, ...] = ()
     budget: float = BUDGET
+    calibration: Calibration | None = None
 
 
 def _fail(message: str, hint: str | None = None) -> ProjectError:
@@ -99,8 +102,18 @@ def replay(path: Path, window: str = "6 months", overrides: Mapping[str, Any] | 
                     len(paths), sum(lines.values()), tuple(fixes), recall, ranked, lines, tuple(notes))
 
 
+def calibrate(bt: Backtest, write_it: bool = False) -> Backtest:
+    """Fit this repository's weights on the replay (calibrate.py) and, on request, write them."""
+    rows = {r.path: ({p.name: p.value for p in r.parts}, r.effort) for r in bt.ranked.rows if r.path in bt.lines_of}
+    current = {p.name: p.weight for p in bt.ranked.rows[0].parts} if bt.ranked.rows else {}
+    weights, before, after, steps = fit(rows, bt.lines_of, list(bt.fix_commits), current)
+    root = Path(bt.root)
+    diff, new = plan(root, current, weights)
+    written = write(root, new) if write_it and new is not None else ""
+    return replace(bt, calibration=Calibration(current, weights, before, after, tuple(steps), diff, written))
+
+
 def _date(ts: int) -> str:
-    from datetime import datetime, timezone
     return datetime.fromtimestamp(ts, tz=timezone.utc).date().isoformat()
 
 

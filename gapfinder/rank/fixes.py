@@ -13,10 +13,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-FIX_RE = re.compile(
-    r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|regression|crash(es|ed|ing)?|broken|hotfix)\b",
-    re.IGNORECASE,
-)
+from gapfinder.config import FIX_PATTERN
+
+FIX_RE = re.compile(FIX_PATTERN, re.IGNORECASE)
 # Tooling, style and housekeeping commits that say "fix" but fix no behaviour.
 NOT_FIX_RE = re.compile(
     r"^\s*(revert|merge|release|bump|prepare|preparing)\b"
