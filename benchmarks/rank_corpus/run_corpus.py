@@ -137,7 +137,7 @@ def measure_coverage(tree: Path, sdir: Path, recipe: dict, timeout: int) -> Path
 def run_gapfinder(gapfinder: str, tree: Path, coverage: Path | None, since: str, no_git: bool,
                   out: Path) -> dict:
     cmd = ["nice", "-n", "15", gapfinder, "rank", str(tree), "--format", "json", "--top", "0",
-           "--quiet", "--since", since, "--no-cache"]
+           "--quiet", "--no-cache", *(["--since", since] if since else [])]
     if coverage is not None:
         cmd += ["--coverage", str(coverage)]
     if no_git:
@@ -455,7 +455,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-coverage", action="store_true", help="rank every snapshot without coverage")
     ap.add_argument("--budget", type=float, default=0.2)
     ap.add_argument("--shuffles", type=int, default=100)
-    ap.add_argument("--churn-window", default="12 months", help="gapfinder --since")
+    ap.add_argument("--churn-window", default=None, help="gapfinder --since (default: gapfinder's own)")
     ap.add_argument("--test-timeout", type=int, default=1800)
     ap.add_argument("--features", metavar="FILE",
                     help="export raw facts, dated history and fix labels per snapshot here (for fit.py)")
