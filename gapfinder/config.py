@@ -114,7 +114,7 @@ OPTIONS: tuple[Option, ...] = (
            "Coverage data to read; empty means found automatically in the project."),
     Option("path_map", [], _path_maps, 'a list of "OLD=NEW" strings',
            "Recorded path prefixes to rewrite onto this tree, as OLD=NEW."),
-    Option("since", "24 months", lambda v: isinstance(v, str), "a string like '6 months'",
+    Option("since", "2 years", lambda v: isinstance(v, str), "a string like '6 months'",
            "Git window for churn and fix counts, ending at HEAD's commit date: 'N days|weeks|months|years' or a date."),
     Option("git", True, lambda v: isinstance(v, bool), "true or false",
            "Read git history; false is the same as --no-git."),

@@ -459,7 +459,12 @@ def main(argv=None) -> int:
     ap.add_argument("--test-timeout", type=int, default=1800)
     ap.add_argument("--features", metavar="FILE",
                     help="export raw facts, dated history and fix labels per snapshot here (for fit.py)")
+    ap.add_argument("--fit", metavar="FILE", nargs="?", const="-",
+                    help="then choose the score by cross-validation on the exported features (fit.py), "
+                         "printing every fold; FILE: also write fit.py's JSON (needs --features)")
     args = ap.parse_args(argv)
+    if args.fit and not args.features:
+        ap.error("--fit needs --features FILE")
     features_file, args.features = args.features, ([] if args.features else None)
 
     corpus = json.loads(Path(args.corpus).read_text())
@@ -482,6 +487,9 @@ def main(argv=None) -> int:
         Path(args.json).write_text(json.dumps(results, indent=1))
     if args.features is not None:
         Path(features_file).write_text(json.dumps(args.features))
+    if args.fit:
+        import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
+        fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else [])])
     return 0
 
 
