@@ -78,3 +78,6 @@ def test_cross_validation_reports_every_fold_and_keeps_the_part_that_predicts(mo
     assert "fixes" in res["final"]["weights"]
     assert res["cv_mean"] > 0.5
     assert res["cv_mean"] == pytest.approx(np.mean([f["test"] for f in res["folds"]]))
+    # nested: parts are dropped inside each training fold, and every held-out project is scored
+    assert [n["project"] for n in res["nested"]] == ["p0", "p1", "p2", "p3"]
+    assert all("fixes" in n["kept"] for n in res["nested"]) and res["nested_cv"] > 0.5
