@@ -1,7 +1,7 @@
 """`rank --backtest --calibrate`: this repository's weights, fitted on its own replay.
 
 The corpus defaults are the prior: starting from the weights in force, one part's weight at a time
-is zeroed, halved or doubled, and a change is kept only when it finds at least MIN_GAIN more of the
+is zeroed, halved or doubled (a part at 0 is tried at the mean of the others), and a change is kept only when it finds at least MIN_GAIN more of the
 replay's fix commits (by default two) in the first 20% of lines. A short history moves few or no
 weights, and no step can be taken on noise alone. The replay has no coverage, so it says nothing
 about the coverage_gap weight, which is left as it is.
@@ -56,11 +56,13 @@ def fit(rows: Mapping[str, tuple[Mapping[str, float], float]], lines: Mapping[st
     steps: list[str] = []
     for _ in range(ROUNDS):
         trials = []
+        used = [w for w in weights.values() if w > 0]
+        revive = round(sum(used) / len(used), 4) if used else 1.0  # a part at 0 is tried at the mean weight
         for name, w in weights.items():
             if name in _FIXED:
                 continue
             for factor in FACTORS:
-                new = round(w * factor, 4) if w else (0.1 if factor > 1 else 0.0)
+                new = round(w * factor, 4) if w else (revive if factor > 1 else 0.0)
                 if new == w:
                     continue
                 trial = {**weights, name: new}
