@@ -193,16 +193,7 @@ def rank(
         if not quiet:
             for warning in result.summary.warnings:
                 console.warn(warning)
-        report = render("rank", fmt_name, result)
-        if output is None:
-            sys.stdout.write(report)
-        else:
-            try:
-                atomic_write(output, report.encode("utf-8"))
-            except OSError as exc:
-                raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
-            if not quiet:
-                console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
+        _emit(render("rank", fmt_name, result), output, quiet)
         return result.gate_failures
 
     failures = _run(action)
