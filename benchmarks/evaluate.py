@@ -52,108 +52,13 @@ from typing import Iterable, Mapping, Sequence
 
 # --- what counts as a bug fix ---------------------------------------------------------------
 
-FIX_RE = re.compile(
-    r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|regression|crash(es|ed|ing)?|broken|hotfix)\b",
-    re.IGNORECASE,
+# The rules live in gapfinder/rank/fixes.py (the ranking's history and --backtest use them too).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# So do the reading rule and recall (gapfinder/rank/recall.py: what `rank --backtest` reports).
+from gapfinder.rank.fixes import (  # noqa: E402,F401  (stdlib only: gapfinder/rank/__init__ imports nothing)
+    FIX_RE, MAX_FIX_FILES as DEFAULT_MAX_FILES, NOT_FIX_RE, FixCommit, fixes_in_log, is_fix_subject, same_change,
 )
-# Tooling, style and housekeeping commits that say "fix" but fix no behaviour.
-NOT_FIX_RE = re.compile(
-    r"^\s*(revert|merge|release|bump|prepare|preparing)\b"
-    r"|^\s*\[(pre-commit|pre-commit\.ci|ruff|mypy|flake8|pylint|typing|lint|ci|docs?)\b"
-    r"|\b(pre-commit|ruff|flake8|mypy|pyright|codespell|pyupgrade|isort|black|typos?|lint(ing|er|s)?"
-    r"|spelling|docstrings?|documentation|changelog|type (hints?|annotations?|errors?))\b"
-    r"|^\s*docs?\b"
-    r"|\bfix(e[sd])? (the |failing |flaky |broken )?tests?\b|\b(after|from|address(ing)?) (code )?review\b"
-    r"|\bformatting\b|fix\(typing\)|\btyp(e|ing)`*\s+(issues?|errors?|problems?)\b|\btyping in\b"
-    r"|\bfix(e[sd])?\s+(incorrect\s+|the\s+)?typing\b|\bregression tests?\b"
-    r"|\b(pylint|mypy|flake8)`*\s+(issues?|warnings?|messages?|errors?|disables?)\b"
-    r"|is deprecated, use|\btyping (issues?|errors?|problems?)\b|\btyping\s*(\(#\d+\))?\s*$",
-    re.IGNORECASE,
-)
-DEFAULT_MAX_FILES = 10  # fix commits touching more source files than this are sweeping changes
-
-
-def is_fix_subject(subject: str, exclude: re.Pattern[str] | None = None) -> bool:
-    if exclude is not None and exclude.search(subject):
-        return False
-    return bool(FIX_RE.search(subject)) and not NOT_FIX_RE.search(subject)
-
-
-_BACKPORT_RE = re.compile(r"^\s*\[backport[^\]]*\]\s*|(\s*\(#\d+\))+\s*$", re.IGNORECASE)
-
-
-def same_change(subject: str) -> str:
-    """A subject without backport prefixes and trailing PR numbers, to spot one fix landed twice."""
-    return _BACKPORT_RE.sub("", subject).strip().rstrip(".").lower()
-
-
-# --- the recall computation (pure; unit-tested in tests/test_evaluate.py) -------------------
-
-
-@dataclass(frozen=True)
-class FixCommit:
-    sha: str
-    subject: str
-    files: tuple[str, ...]  # source files at C that it touched (paths at C)
-
-
-def files_read(order: Sequence[str], lines: Mapping[str, int], budget: float) -> set[str]:
-    """The prefix of ``order`` whose running total of lines stays within ``budget`` lines."""
-    read: set[str] = set()
-    spent = 0
-    for path in order:
-        spent += lines.get(path, 0)
-        if spent > budget:
-            break
-        read.add(path)
-    return read
-
-
-def recall(
-    order: Sequence[str],
-    lines: Mapping[str, int],
-    fixes: Sequence[FixCommit],
-    share: float = 0.2,
-) -> tuple[float, float]:
-    """(commit-level, file-level) recall when reading ``order`` until ``share`` of all lines."""
-    total = sum(lines.values())
-    read = files_read(order, lines, share * total)
-    commits = [f for f in fixes if f.files]
-    pairs = [(f.sha, p) for f in commits for p in f.files]
-    if not commits:
-        return 0.0, 0.0
-    commit_level = sum(1 for f in commits if any(p in read for p in f.files)) / len(commits)
-    file_level = sum(1 for _, p in pairs if p in read) / len(pairs)
-    return commit_level, file_level
-
-
-def order_by(
-    keys: Mapping[str, float], rng: random.Random | None = None, descending: bool = True
-) -> list[str]:
-    """Paths sorted by key; ties broken at random when ``rng`` is given, else by path."""
-    paths = sorted(keys)
-    if rng is not None:
-        rng.shuffle(paths)  # sort is stable: the shuffle decides ties only
-    return sorted(paths, key=lambda p: -keys[p] if descending else keys[p])
-
-
-def mean_recall(
-    keys: Mapping[str, float] | None,
-    lines: Mapping[str, int],
-    fixes: Sequence[FixCommit],
-    share: float,
-    shuffles: int,
-    seed: int = 0,
-    descending: bool = True,
-) -> tuple[float, float]:
-    """Recall of an ordering by ``keys`` averaged over random tie-breaks; ``None`` keys = random."""
-    rng = random.Random(seed)
-    base = {p: 0.0 for p in lines} if keys is None else keys
-    results = [recall(order_by(base, rng, descending), lines, fixes, share) for _ in range(shuffles)]
-    return (
-        sum(r[0] for r in results) / len(results),
-        sum(r[1] for r in results) / len(results),
-    )
+from gapfinder.rank.recall import files_read, mean_recall, order_by, recall  # noqa: E402,F401
 
 
 # --- git ------------------------------------------------------------------------------------
@@ -214,45 +119,7 @@ def fix_commits(
         git_dir, "log", "--no-merges", "--reverse", "-M", "--name-status",
         "--format=%x00%H%x1f%ct%x1f%s", f"{commit}..{ref}",
     )
-    current_to_c: dict[str, str] = {}  # path now -> path at C, as renames happen after C
-    stats = Counter()
-    fixes: list[FixCommit] = []
-    seen: set[str] = set()
-    for chunk in log.split("\x00")[1:]:
-        head, _, body = chunk.partition("\n")
-        sha, ts, subject = head.split("\x1f", 2)
-        touched: list[str] = []
-        for line in body.splitlines():
-            parts = line.split("\t")
-            if len(parts) < 2:
-                continue
-            status = parts[0]
-            if status.startswith(("R", "C")) and len(parts) == 3:
-                old, new = parts[1], parts[2]
-                origin = current_to_c.get(old, old)
-                if status.startswith("R"):
-                    current_to_c[new] = origin
-                touched.append(origin)
-            else:
-                touched.append(current_to_c.get(parts[1], parts[1]))
-        if datetime.fromtimestamp(int(ts), tz=timezone.utc) > until:
-            continue
-        stats["commits"] += 1
-        if not is_fix_subject(subject, exclude):
-            continue
-        at_c = tuple(sorted({p for p in touched if p in sources}))
-        if not at_c:
-            stats["fix_commits_without_source"] += 1
-            continue
-        if len(at_c) > max_files:
-            stats["fix_commits_too_wide"] += 1
-            continue
-        if same_change(subject) in seen:  # one change landed twice (backport, rebase, cherry-pick)
-            stats["fix_commits_duplicate"] += 1
-            continue
-        seen.add(same_change(subject))
-        fixes.append(FixCommit(sha, subject, at_c))
-    return fixes, dict(stats)
+    return fixes_in_log(log, sources, int(until.timestamp()), max_files, exclude)
 
 
 def churn_before(git_dir: Path, commit: str, since: datetime, sources: set[str]) -> dict[str, int]:

@@ -26,6 +26,7 @@ from gapfinder.doctor.triage import triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
 from gapfinder.model import RankResult
+from gapfinder.rank.backtest import Backtest, calibrate as _calibrate, replay
 from gapfinder.rank.coverage_data import load_coverage, stated_totals
 from gapfinder.rank.gate import goal_failures, ratchet_failures
 from gapfinder.rank.pipeline import coverage_path, rank
@@ -33,7 +34,8 @@ from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
 from gapfinder.scaffold.result import ScaffoldResult
 
 # rank is the pipeline's own entry point, re-exported as it is.
-__all__ = ["DoctorResult", "SuiteHealth", "doctor", "doctor_run", "goal_gates", "progress", "rank", "scaffold"]
+__all__ = ["DoctorResult", "SuiteHealth", "backtest", "doctor", "doctor_run", "goal_gates", "progress", "rank",
+           "scaffold"]
 
 
 def goal_gates(result: RankResult, *, fail_under_goals: bool = False, ratchet: bool = False) -> tuple[str, ...]:
@@ -42,6 +44,14 @@ def goal_gates(result: RankResult, *, fail_under_goals: bool = False, ratchet: b
     if ratchet:
         failures += ratchet_failures(result)
     return tuple(failures)
+
+
+def backtest(path: Path, *, window: str = "6 months", calibrate: bool = False, write: bool = False,
+             overrides: dict[str, Any] | None = None) -> Backtest:
+    """`rank --backtest`: rank the tree of WINDOW ago, score it against the fixes since; with
+    `calibrate`, fit this repository's weights on that replay (and write them with `write`)."""
+    result = replay(path, window, {k: v for k, v in (overrides or {}).items() if v is not None})
+    return _calibrate(result, write) if calibrate else result
 
 
 def progress(

@@ -148,6 +148,33 @@ def _main(
     """Find where a Python test suite is weakest, and draft the missing tests."""
 
 
+def _backtest(path: Path, fmt_name: str, flags: tuple[bool, bool, bool], window: str, since: str | None,
+              quiet: bool, output: Path | None) -> None:
+    backtest, calibrate, write = flags
+    if not backtest:
+        raise GapfinderError("--calibrate and --write go with --backtest (they fit weights on its replay).")
+    if write and not calibrate:
+        raise GapfinderError("--write goes with --calibrate (it writes the calibrated weights).")
+    if fmt_name not in formats("backtest"):
+        raise GapfinderError(f"--backtest writes {' or '.join(formats('backtest'))}, not {fmt_name}.")
+    if not quiet:
+        console.info(f"replaying the tree of {window} ago from git objects ...")
+    result = api.backtest(path, window=window, calibrate=calibrate, write=write, overrides={"since": since})
+    _emit(render("backtest", fmt_name, result), output, quiet)
+
+
+def _emit(report: str, output: Path | None, quiet: bool) -> None:
+    if output is None:
+        sys.stdout.write(report)
+        return
+    try:
+        atomic_write(output, report.encode("utf-8"))
+    except OSError as exc:
+        raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
+    if not quiet:
+        console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
+
+
 @app.command()
 def rank(
     path: Annotated[Path, typer.Argument(help="The project to analyse.", metavar="PATH")] = Path("."),
@@ -184,10 +211,22 @@ def rank(
         "--ratchet", help="Exit 1 when an area's coverage (with no goals: the project's) dropped below the value "
         "recorded in .gapfinder/ratchet.json; a passing run records rises.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
+    backtest: Annotated[bool, typer.Option(
+        "--backtest", help="Rank the tree as it was --window ago (from git objects, no coverage) and score it "
+        "against the bug fixes since, beside recent churn and random order.")] = False,
+    window: Annotated[str, typer.Option(
+        "--window", metavar="WINDOW", help="How far back --backtest replays, e.g. '6 months'.")] = "6 months",
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate", help="With --backtest: fit this repository's weights on the replay (the defaults as the "
+        "prior) and show the change to [tool.gapfinder.weights].")] = False,
+    write: Annotated[bool, typer.Option("--write", help="With --calibrate: write the weights to pyproject.toml.")] = False,
 ) -> None:
     """Rank modules (or functions) by how much a missing test there is likely to cost."""
     fmt_name = fmt.value
     started = _voice(quiet, verbose)
+    if backtest or calibrate or write:
+        _run(lambda: _backtest(path, fmt_name, (backtest, calibrate, write), window, since, quiet, output), verbose)
+        return
 
     def action() -> tuple[str, ...]:
         with console.progress(quiet) as on_progress:
@@ -218,15 +257,7 @@ def rank(
             from gapfinder.reports.table import rank_lines
 
             _speak(rank_lines(result) if fmt_name != "table" else [], started)
-        if output is None:
-            sys.stdout.write(report)
-        else:
-            try:
-                atomic_write(output, report.encode("utf-8"))
-            except OSError as exc:
-                raise GapfinderError(f"cannot write {output}: {exc.strerror or exc}.") from None
-            if not quiet:
-                console.info(f"wrote {output} ({len(report.encode()) // 1024 + 1} KB)")
+        _emit(report, output, quiet)
         return (*result.gate_failures, *api.goal_gates(result, fail_under_goals=fail_under_goals, ratchet=ratchet))
 
     failures = _run(action, verbose)

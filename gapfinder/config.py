@@ -85,20 +85,37 @@ class Option:
     help: str
 
 
-# Score weights: each names one part of the priority score (see scoring.py). History weighs
-# most: churn and past fixes are the strongest signs of where the next bug lands
-# (benchmarks/README.md has the figures these were chosen on).
+# Score weights: each names one part of the priority score (see rank/scoring.py). Fitted by
+# leave-one-project-out cross-validation on 16 projects' later bug fixes
+# (benchmarks/rank_corpus/fit.py; the folds are in its README); a part that did not improve the
+# cross-validated figure has weight 0. With git history: churn, past fixes and complexity.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "coverage_gap": 0.22,
-        "size": 0.06,
-        "centrality": 0.08,
-        "complexity": 0.10,
-        "risk": 0.12,
-        "churn": 0.24,
-        "fixes": 0.18,
+        "coverage_gap": 0.0,
+        "size": 0.0,
+        "centrality": 0.0,
+        "complexity": 1.0,
+        "risk": 0.0,
+        "churn": 1.0,
+        "fixes": 1.0,
     }
 )
+# Without any git history (no repository, --no-git, nothing in the window) and default weights.
+NO_HISTORY_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "coverage_gap": 0.0,
+        "size": 1.0,
+        "centrality": 0.0,
+        "complexity": 1.0,
+        "risk": 2.0,
+        "churn": 0.0,
+        "fixes": 0.0,
+    }
+)
+
+# Commit subjects that name a bug fix (gapfinder.rank.fixes adds what never counts: lint, typing,
+# docs, releases, reverts; the benchmark corpus is labelled with the same rules).
+FIX_PATTERN = r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|regression|crash(es|ed|ing)?|broken|hotfix)\b"
 
 OPTIONS: tuple[Option, ...] = (
     Option("source", [], _str_list, "a list of folders",
@@ -111,7 +128,7 @@ OPTIONS: tuple[Option, ...] = (
            "Coverage data to read; empty means found automatically in the project."),
     Option("path_map", [], _path_maps, 'a list of "OLD=NEW" strings',
            "Recorded path prefixes to rewrite onto this tree, as OLD=NEW."),
-    Option("since", "12 months", lambda v: isinstance(v, str), "a string like '6 months'",
+    Option("since", "2 years", lambda v: isinstance(v, str), "a string like '6 months'",
            "Git window for churn and fix counts, ending at HEAD's commit date: 'N days|weeks|months|years' or a date."),
     Option("git", True, lambda v: isinstance(v, bool), "true or false",
            "Read git history; false is the same as --no-git."),
@@ -119,9 +136,10 @@ OPTIONS: tuple[Option, ...] = (
            "Rows to show; 0 shows all."),
     Option("max_file_bytes", 2_000_000, _positive_int, "a whole number >= 0",
            "Source files larger than this are skipped (generated code)."),
-    Option("fix_pattern", r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|hotfix|regression|crash(es)?)\b",
+    Option("fix_pattern", FIX_PATTERN,
            lambda v: isinstance(v, str), "a regular expression",
-           "Commit subjects matching this (case-insensitive) count as bug fixes."),
+           "Commit subjects matching this (case-insensitive) count as bug fixes (lint, typing, docs and release "
+           "commits never do)."),
     Option("weights", dict(DEFAULT_WEIGHTS), _number_table, "a table of non-negative numbers",
            "Weights of the score's parts: " + ", ".join(DEFAULT_WEIGHTS) + "."),
     Option("jobs", 0, _positive_int, "a whole number >= 0",

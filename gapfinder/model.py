@@ -135,6 +135,9 @@ class FileHistory:
     fixes: int
     authors: int
     lines_changed: int | None  # None: unknown (a clone without the blobs to diff)
+    # The same counts with each commit weighing 2 ** (-age / RECENCY_HALF_LIFE) at HEAD: the score's inputs.
+    recent_commits: float = 0.0
+    recent_fixes: float = 0.0
 
 
 # --- scoring and results ---------------------------------------------------------------------
@@ -166,7 +169,7 @@ class Ranked:
     parts: tuple[ScorePart, ...]
     tests: tuple[str, ...] = ()  # test files known to exercise it
     is_async: bool = False
-    effort: float = 1.0  # the damping of large units: min(1, sqrt(EFFORT_REF / statements))
+    effort: float = 1.0  # the damping of large units: min(1, (EFFORT_REF / statements) ** alpha)
     unmeasured: str = ""  # with no coverage figure: why (never imported, not measured by this data, no data)
 
 

@@ -15,7 +15,12 @@ plain clone works too if given as --mirror-layout plain (MIRRORS/<owner>+<name> 
 
 Fix commits are taken from corpus.json (stored labels: commit, subject, source files at C); the
 script also recomputes them from the mirror with evaluate.fix_commits and warns when they differ.
-Standard library only.
+Metrics (metrics.py, numpy: run this with the Python of a gapfinder install): ER@20%LOC at
+commit and file level, Popt, and recall in the first 10 and 20 files, per snapshot, pooled over
+snapshots and as the mean over projects (a project with two snapshots counts once; this is the
+figure fit.py and the acceptance use). --features FILE also exports, per snapshot, the raw facts
+under gapfinder's score (facts_dump.py) and the dated commit history of every file in the 24
+months before C, with the fix labels, for fit.py.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import evaluate as ev  # noqa: E402  (benchmarks/evaluate.py: stdlib only)
+import metrics  # noqa: E402
+
+HISTORY_MONTHS = 24  # dated history exported before C for fit.py
 
 ORDERINGS = [
     "gapfinder", "gapfinder --no-git", "churn 3mo", "churn 12mo", "past fixes 12mo", "CRAP",
@@ -47,6 +55,8 @@ SHORT = {
     "past fixes 12mo": "fixes", "CRAP": "CRAP", "largest": "largest", "most missed": "missed",
     "lowest %": "low%", "random": "random",
 }
+# orderings that read no git history: compared with gapfinder --no-git
+NO_HISTORY = ["gapfinder --no-git", "CRAP", "largest", "most missed", "lowest %", "random"]
 
 
 def log(msg: str) -> None:
@@ -127,7 +137,7 @@ def measure_coverage(tree: Path, sdir: Path, recipe: dict, timeout: int) -> Path
 def run_gapfinder(gapfinder: str, tree: Path, coverage: Path | None, since: str, no_git: bool,
                   out: Path) -> dict:
     cmd = ["nice", "-n", "15", gapfinder, "rank", str(tree), "--format", "json", "--top", "0",
-           "--quiet", "--since", since, "--no-cache"]
+           "--quiet", "--no-cache", *(["--since", since] if since else [])]
     if coverage is not None:
         cmd += ["--coverage", str(coverage)]
     if no_git:
@@ -163,6 +173,49 @@ def past_fixes(git_dir: Path, commit: str, since, sources: set[str], max_files: 
         if 0 < len(at_c) <= max_files:
             counts.update(at_c)
     return {p: counts.get(p, 0) for p in sources}
+
+
+def facts_of(gapfinder: str, tree: Path, coverage: Path | None, paths: list[str]) -> list[dict]:
+    """The raw facts under gapfinder's score (facts_dump.py, run by the gapfinder's own Python)."""
+    python = Path(gapfinder).parent / "python"
+    cmd = ["nice", "-n", "15", str(python), str(HERE / "facts_dump.py"), str(tree)]
+    if coverage is not None:
+        cmd += ["--coverage", str(coverage)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"facts_dump failed on {tree}:\n{r.stderr}")
+    facts = json.loads(r.stdout)
+    return [facts.get(p) for p in paths]
+
+
+def dated_history(git_dir: Path, commit: str, since, when, sources: set[str]) -> dict[str, list]:
+    """Every non-merge commit in [since, C] touching a source file (no rename following, as
+    gapfinder's history reads it): per file [age in days at C, fix subject (evaluate.py's rule),
+    source files the commit touched, lines changed or -1 when the blobs are missing]."""
+    args = ["log", "--no-merges", "--no-renames", "--format=%x1e%H%x1f%ct%x1f%s",
+            f"--since={since.isoformat()}", commit]
+    try:
+        text, numstat = ev.git(git_dir, *args, "--numstat"), True
+    except SystemExit:
+        text, numstat = ev.git(git_dir, *args, "--name-only"), False
+    events: dict[str, list] = {}
+    for record in text.split("\x1e")[1:]:
+        head, _, body = record.partition("\n")
+        _sha, ts, subject = head.split("\x1f", 2)
+        touched = {}
+        for line in body.splitlines():
+            parts = line.split("\t")
+            path = parts[-1] if parts else ""
+            if path in sources:
+                changed = -1
+                if numstat and len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+                    changed = int(parts[0]) + int(parts[1])
+                touched[path] = changed
+        age = round((when.timestamp() - int(ts)) / 86400, 2)
+        fix = ev.is_fix_subject(subject)
+        for path, changed in touched.items():
+            events.setdefault(path, []).append([age, int(fix), len(touched), changed])
+    return events
 
 
 # --- one snapshot ---------------------------------------------------------------------------
@@ -240,10 +293,13 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
         "lowest %": {p: -cov_pct[p] for p in paths},
         "random": None,
     }
+    labels = metrics.Labels.build(paths, lines, [f.files for f in fixes])
     recall = {}
+    scores = {}
     for oname, k in keys.items():
-        c, f = ev.mean_recall(k, lines, fixes, args.budget, args.shuffles)
-        recall[oname] = {"commits": round(c, 4), "files": round(f, 4)}
+        m = metrics.evaluate(None if k is None else [k[p] for p in paths], labels, args.budget, args.shuffles)
+        recall[oname] = {"commits": round(m["er_commits"], 4), "files": round(m["er_files"], 4)}
+        scores[oname] = {n: round(v, 4) for n, v in m.items()}
 
     # diagnostics: gapfinder's score without its per-statement damping (score / effort), and each
     # normalised part of its score alone, as orderings
@@ -255,8 +311,17 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
                            for p in paths}
     diagnostics = {}
     for oname, k in diag_keys.items():
-        c, f = ev.mean_recall(k, lines, fixes, args.budget, args.shuffles)
-        diagnostics[oname] = {"commits": round(c, 4), "files": round(f, 4)}
+        m = metrics.evaluate([k[p] for p in paths], labels, args.budget, args.shuffles)
+        diagnostics[oname] = {"commits": round(m["er_commits"], 4), "files": round(m["er_files"], 4)}
+    if args.features is not None:
+        args.features.append({
+            "project": name, "kind": project["kind"], "commit": commit, "date": when.date().isoformat(),
+            "coverage": coverage is not None, "paths": paths, "lines": [lines[p] for p in paths],
+            "facts": facts_of(args.gapfinder, tree, coverage, paths),
+            "events": dated_history(git_dir, commit, ev.shift(when, f"{HISTORY_MONTHS} months", -1), when,
+                                    sources),
+            "fixes": [list(f.files) for f in fixes],
+        })
 
     # where gapfinder's reading went: the files it read and the fixed files it missed, with parts
     order = ev.order_by(keys["gapfinder"], random.Random(0))
@@ -279,6 +344,7 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
         "fix_file_pairs": sum(len(f.files) for f in fixes), "fixed_files": len(fixed_count),
         "recomputed_fix_commits": len(recomputed), "history": stats,
         "recall": recall,
+        "metrics": scores,
         "diagnostics": diagnostics,
         "fixes": [{"sha": f.sha, "subject": f.subject, "files": list(f.files)} for f in fixes],
         "gapfinder_read": [brief(p) for p in order if p in read],
@@ -333,6 +399,30 @@ def print_table(results: list[dict], budget: float) -> None:
         print(f"{label + f' (n={len(rs)})':<34} {'':>5} {'':>4} " + " ".join(f"{c:>{width}}" for c in cells))
 
 
+def by_project(results: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in results:
+        out.setdefault(r["project"], []).append(r)
+    return out
+
+
+def project_mean(results: list[dict], ordering: str, metric: str) -> float:
+    """Mean over projects of the mean over each project's snapshots (what acceptance uses)."""
+    groups = by_project(results).values()
+    return sum(sum(r["metrics"][ordering][metric] for r in rs) / len(rs) for rs in groups) / len(groups)
+
+
+def print_metrics(results: list[dict]) -> None:
+    """Every metric, mean over projects, for the orderings with history and those without."""
+    names = {"er_commits": "ER@20% c", "er_files": "ER@20% f", "popt": "Popt", "top10": "R@10f c",
+             "top20": "R@20f c"}
+    for title, orderings in (("with history", ORDERINGS), ("git hidden (no history)", NO_HISTORY)):
+        print(f"\nmean over {len(by_project(results))} projects, {title}")
+        print(f"{'ordering':<20} " + " ".join(f"{n:>9}" for n in names.values()))
+        for o in orderings:
+            print(f"{o:<20} " + " ".join(f"{project_mean(results, o, m):>9.3f}" for m in names))
+
+
 def print_diagnostics(results: list[dict]) -> None:
     names = ["gf undamped", *DIAG_PARTS]
     print("\ndiagnostics: gapfinder without its damping by statements (score / effort), and each "
@@ -365,9 +455,17 @@ def main(argv=None) -> int:
     ap.add_argument("--no-coverage", action="store_true", help="rank every snapshot without coverage")
     ap.add_argument("--budget", type=float, default=0.2)
     ap.add_argument("--shuffles", type=int, default=100)
-    ap.add_argument("--churn-window", default="12 months", help="gapfinder --since")
+    ap.add_argument("--churn-window", default=None, help="gapfinder --since (default: gapfinder's own)")
     ap.add_argument("--test-timeout", type=int, default=1800)
+    ap.add_argument("--features", metavar="FILE",
+                    help="export raw facts, dated history and fix labels per snapshot here (for fit.py)")
+    ap.add_argument("--fit", metavar="FILE", nargs="?", const="-",
+                    help="then choose the score by cross-validation on the exported features (fit.py), "
+                         "printing every fold; FILE: also write fit.py's JSON (needs --features)")
     args = ap.parse_args(argv)
+    if args.fit and not args.features:
+        ap.error("--fit needs --features FILE")
+    features_file, args.features = args.features, ([] if args.features else None)
 
     corpus = json.loads(Path(args.corpus).read_text())
     results = []
@@ -383,9 +481,15 @@ def main(argv=None) -> int:
             results.append(res)
     print_table(results, args.budget)
     if results:
+        print_metrics(results)
         print_diagnostics(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
+    if args.features is not None:
+        Path(features_file).write_text(json.dumps(args.features))
+    if args.fit:
+        import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
+        fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else [])])
     return 0
 
 

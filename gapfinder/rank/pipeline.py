@@ -25,7 +25,7 @@ from gapfinder.rank.diff import changed_lines, changed_rows
 from gapfinder.rank.facts import NO_DATA, NOT_MEASURED, Facts, function_facts, module_facts
 from gapfinder.rank.gate import gate_failures
 from gapfinder.rank.graph import CodeGraph
-from gapfinder.rank.history import read_history
+from gapfinder.rank.history import History, read_history
 from gapfinder.rank.runner import analyse
 from gapfinder.rank.scoring import score
 from gapfinder.rank.testlinks import link_tests, scan_test_imports
@@ -45,12 +45,15 @@ def rank(
     detail: bool = False,
     diff_base: str | None = None,
     include_omitted: bool = False,
+    history: History | None = None,
 ) -> RankResult:
     """Analyse the project at `path` and rank its modules (or functions) by test-gap priority.
 
     detail: also fill `details` (every module, its functions, importers, callers, missed lines).
     diff_base: pull-request mode; rows are only what changed since this git revision and no test ran.
     include_omitted: also rank the files the project's coverage configuration leaves out.
+    history: git history read elsewhere (`--backtest` ranks an old tree written out of git objects,
+    with the repository's history up to that commit); never cached.
     """
     started = time.perf_counter()
     root = project_root(path)
@@ -82,7 +85,7 @@ def rank(
     data_path = coverage_path(root, config, coverage)
     head, prefix = git_location(root)
     memo_key = None
-    if cache_dir is not None and diff_base is None:
+    if cache_dir is not None and diff_base is None and history is None:
         memo_key = resultcache.result_key(
             root, (*(f.path for f in project.files), *project.test_files, *_config_files(root, scope)), data_path,
             head if config.git else "", {**config.options(), "by": by, "detail": detail, "include_omitted": include_omitted},
@@ -111,10 +114,12 @@ def rank(
     modules, covered = restate(analysis.modules, root, scope, coverage_set.files if coverage_set else {})
     analysis = replace(analysis, modules=modules)
 
-    history = None
     git_status = "off"
-    if config.git:
+    if not config.git:
+        history = None
+    elif history is None:
         history = read_history(root, config.since, config.fix_pattern, cache_dir, cache_notes.append)
+    if history is not None:
         git_status = history.status
         if history.status == "shallow":
             warnings.append("shallow git clone: churn and fix counts only see the history it has")

@@ -24,6 +24,10 @@ REGISTRY: Mapping[str, Mapping[str, str]] = {
         "sarif": "sarif:rank_sarif",
         "github": "github:rank_github",
     },
+    "backtest": {
+        "table": "backtest:backtest_table",
+        "json": "backtest:backtest_json",
+    },
     "progress": {
         "table": "progress:progress_table",
         "json": "progress:progress_json",

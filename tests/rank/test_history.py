@@ -60,7 +60,28 @@ def test_window_is_measured_back_from_the_head_commit(repo):
 def test_commit_and_fix_totals_count_the_whole_window(repo):
     history = read_history(repo, "6 months", FIX)
     assert history.commits == 5
-    assert history.fix_commits == 2  # "Fix crash in core", "fix typo in docs"; "bugfix" is not a word match
+    # "Fix crash in core"; "fix typo in docs" fixes no behaviour (gapfinder.rank.fixes); "bugfix" is not a word match
+    assert history.fix_commits == 1
+
+
+def test_recent_commits_weigh_more_and_sweeping_fixes_count_as_churn_only(repo):
+    core = read_history(repo / "svc", "6 months", FIX).files["app/core.py"]
+    # two commits, 100 and 50 days before HEAD, each weighing 2 ** (-age / 365 days)
+    assert core.recent_commits == pytest.approx(2 ** (-100 / 365) + 2 ** (-50 / 365), abs=1e-3)
+    assert core.recent_fixes == pytest.approx(2 ** (-50 / 365), abs=1e-3)
+    for i in range(11):
+        (repo / f"svc/app/m{i}.py").write_text("x = 1\n")
+    (repo / "svc/tests").mkdir()
+    (repo / "svc/tests/test_m.py").write_text("t = 1\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "fix everything at once", when=BASE + DAY)
+    wide = read_history(repo / "svc", "6 months", FIX)
+    assert (wide.files["app/m0.py"].commits, wide.files["app/m0.py"].fixes) == (1, 0)  # 11 source files
+    git(repo, "rm", "-q", "svc/app/m10.py")
+    (repo / "svc/app/m0.py").write_text("x = 2\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "fix m0", when=BASE + 3 * DAY)
+    assert read_history(repo / "svc", "6 months", FIX).files["app/m0.py"].fixes == 1
 
 
 def test_window_forms():

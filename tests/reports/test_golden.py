@@ -149,3 +149,27 @@ def test_cli_doctor_and_scaffold_print_what_api_and_the_reporter_produce(
     done = runner.invoke(app, ["scaffold", module, "--dry-run", "--format", "json"])
     assert done.exit_code == 0, done.stderr
     assert done.stdout == render("scaffold", "json", api.scaffold(module, dry_run=True))
+
+
+def _suite_health(root: Path) -> "SuiteHealth":
+    """A `doctor --run` result as the suite check builds it (running pytest is tests/test_doctor_run.py's job)."""
+    from gapfinder.doctor.suite.model import Flaky, OrderDependent, RunSummary, SharedState, SuiteHealth
+
+    state = SharedState("env", "APP_MODE", "set", "tests/test_a.py:7", "app/settings.py:11")
+    victim = OrderDependent(
+        victim="tests/test_b.py::test_mode", polluters=("tests/test_a.py::test_env",), kind="victim",
+        candidates=5, bisect_runs=3, message="AssertionError: assert 'dev' == 'prod'", shared_state=(state,),
+        explanation="tests/test_b.py::test_mode passes alone and fails after tests/test_a.py::test_env, which "
+                    "leaves behind: environment variable APP_MODE (set), set at tests/test_a.py:7.",
+        fix="set the variable with monkeypatch.setenv", location=("tests/test_b.py", 6),
+        reproduce=".venv/bin/python -m pytest -p no:randomly tests/test_a.py::test_env tests/test_b.py::test_mode")
+    return SuiteHealth(
+        root=str(root), interpreter=".venv/bin/python", interpreter_source="the project's .venv", tests=15,
+        runs=(RunSummary(0, "file", None, 13, 2, 4.0, False), RunSummary(1, "shuffled", 8, 14, 1, 4.5, False)),
+        order_dependent=(victim,), flaky=(Flaky("tests/test_c.py::test_clock", 0.5, 4, "TimeoutError", ("tests/test_c.py", 3)),),
+        failing=("tests/test_b.py::test_hangs",), plain_run_seconds=4.0, total_seconds=30.0, pytest_runs=12)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif"])
+def test_suite_reports(workspace: Path, fmt: str) -> None:
+    _check(f"suite.{fmt}", render("suite", fmt, _suite_health(workspace)), workspace)

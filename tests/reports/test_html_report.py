@@ -352,6 +352,6 @@ def test_rank_badges_are_distinct_from_package_counts_and_plurals_agree(browser,
         assert all(re.fullmatch(r"\d+ of top 10", c) for c in counts)
         assert all(re.fullmatch(r"\d+", r) for r in ranks) and len(set(ranks)) == len(ranks)  # each rank once
         assert sum(int(c.split()[0]) for c in counts) + len(ranks) == 10
-        assert "(1 commit, 0 fixes in the last 12 months)" in tab.locator("#subtitle").inner_text()
+        assert "(1 commit, 0 fixes in the last 2 years)" in tab.locator("#subtitle").inner_text()
     finally:
         tab.close()

@@ -1,0 +1,192 @@
+"""`rank --backtest` and `--calibrate` on a git repository built here with dated commits: the old
+tree is read from git objects, the fixes since are counted by the corpus's rules, and a shallow
+clone, a missing repository or a window longer than the history are refused in one sentence."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gapfinder import api
+from gapfinder.cli import app
+from gapfinder.rank.calibrate import fit, plan, write
+from gapfinder.rank.fixes import FixCommit
+from gapfinder.reports import render
+
+DAY = 86400
+HEAD = 1_700_000_000  # 2023-11-14
+GOLDEN = Path(__file__).resolve().parents[1] / "reports" / "golden"
+runner = CliRunner()
+
+
+def git(repo: Path, *args: str, when: int | None = None) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
+           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com"}
+    if when is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{when} +0000"
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env=env).stdout
+
+
+def change(repo: Path, path: str, text: str, message: str, when: int) -> None:
+    file = repo / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message, when=when)
+
+
+def _function(name: str, branches: int) -> str:
+    body = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(branches))
+    return f"def {name}(x):\n{body}    return -1\n"
+
+
+def _plain(n: int) -> str:
+    return "".join(f"v{i} = {i}\n" for i in range(n))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """Before the replay point (HEAD - 180 days): `hot` changes and is fixed often; `tangled` is
+    complex and never changes; four plain modules hold most lines. After it: three fixes land in
+    `tangled`, one in `plain0`, and two commits that are not fixes by the rules."""
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    start = HEAD - 400 * DAY
+    change(repo, "pyproject.toml", '[project]\nname = "svc"\n', "start", start)
+    change(repo, "svc/tangled.py", _function("route", 12), "add tangled", start + DAY)
+    for i in range(4):
+        change(repo, f"svc/plain{i}.py", _plain(60), f"add plain{i}", start + 2 * DAY)
+    for k in range(6):
+        change(repo, "svc/hot.py", _plain(8 + k), "Fix crash in hot" if k % 2 else "tune hot", start + (10 + k) * DAY)
+    after = HEAD - 170 * DAY
+    change(repo, "svc/tangled.py", _function("route", 13), "Fix wrong route for 12", after)
+    change(repo, "svc/tangled.py", _function("route", 14), "fix: off-by-one in route", after + 5 * DAY)
+    change(repo, "svc/plain0.py", _plain(61), "Fix a bug in plain0", after + 9 * DAY)
+    change(repo, "svc/tangled.py", _function("route", 15), "Fix regression in route (#12)", after + 20 * DAY)
+    change(repo, "svc/hot.py", _plain(20), "fix typo in docs", after + 30 * DAY)  # not a fix: docs
+    change(repo, "svc/hot.py", _plain(21), "Refactor hot", HEAD)
+    return repo
+
+
+def test_the_old_tree_is_ranked_from_git_objects_and_scored_against_the_fixes_since(repo):
+    before = git(repo, "status", "--porcelain")
+    bt = api.backtest(repo, window="6 months")
+    replay_point = git(repo, "rev-list", "-1", "--first-parent", f"--before={HEAD - 180 * DAY}", "HEAD").strip()
+    assert bt.commit == replay_point and bt.window == "6 months"
+    assert [f.subject for f in bt.fix_commits] == [
+        "Fix wrong route for 12", "fix: off-by-one in route", "Fix a bug in plain0", "Fix regression in route (#12)"]
+    assert bt.lines_of["svc/tangled.py"] == 2 + 2 * 12  # the file as it was then, not as it is now
+    gapfinder, churn, random = bt.recall["gapfinder"], bt.recall["churn"], bt.recall["random"]
+    assert gapfinder[0] == pytest.approx(0.75)  # it reads the complex module, which holds 3 of the 4 fixes
+    assert churn[0] < 0.3  # churn reads `hot` first; the fixes landed elsewhere
+    assert 0.0 < random[0] < gapfinder[0]
+    assert git(repo, "status", "--porcelain") == before  # nothing checked out or written
+
+
+def test_the_cli_prints_the_sentence_and_json_with_a_stable_shape(repo):
+    done = runner.invoke(app, ["rank", str(repo), "--backtest", "--window", "6 months", "-q"])
+    assert done.exit_code == 0, done.output
+    assert re.search(r"would have found 75% of the last 6 months' fixes; recent churn alone \d+%; random \d+%",
+                     done.stdout)
+    done = runner.invoke(app, ["rank", str(repo), "--backtest", "--format", "json", "-q"])
+    data = json.loads(done.stdout)
+    assert data["fix_commits"] == 4 and data["coverage"] is None
+    assert set(data["recall"]) == {"gapfinder", "churn", "random"}
+    assert data["recall"]["gapfinder"] == {"commits": 0.75, "files": 0.75}
+
+
+def test_golden_backtest_reports(repo):
+    bt = api.backtest(repo, window="6 months")
+    for fmt in ("table", "json"):
+        text = render("backtest", fmt, bt).replace(str(repo), "<root>")
+        path = GOLDEN / f"backtest.{fmt}"
+        if os.environ.get("GAPFINDER_UPDATE_GOLDEN"):
+            path.write_text(text, encoding="utf-8")
+        assert text == path.read_text(encoding="utf-8"), f"backtest.{fmt} differs from its golden file"
+
+
+WEIGHTS = {"coverage_gap": 0.0, "size": 0.0, "centrality": 0.0, "complexity": 1.0, "risk": 0.0, "churn": 1.0,
+           "fixes": 1.0}
+
+
+def _replay(fixed: dict[str, int]):
+    """Ten files of 10 lines (reading 20% reads two): `a` changed most but its fixes are few;
+    `b` and `c` are the complex ones, and `fixed` says where the later fixes landed."""
+    parts = {"a": {"churn": 1.0, "fixes": 0.2}, "b": {"complexity": 1.0}, "c": {"complexity": 0.9}}
+    rows = {f"{n}.py": (parts.get(n, {}), 1.0) for n in "abcdefghij"}
+    lines = {p: 10 for p in rows}
+    fixes = [FixCommit(f"{p}{k}", "fix", (f"{p}.py",)) for p, n in fixed.items() for k in range(n)]
+    return rows, lines, fixes
+
+
+def test_calibrate_moves_a_weight_when_the_replay_clearly_gains():
+    weights, before, after, steps = fit(*_replay({"b": 4, "c": 4}), WEIGHTS)
+    assert (before, after) == (0.5, 1.0)  # reading a and b finds b's fixes; b and c find them all
+    changed = [k for k in WEIGHTS if weights[k] != WEIGHTS[k]]
+    assert len(changed) == 1 and len(steps) == 1 and steps[0].endswith(": 50% -> 100%")
+    assert changed[0] in ("churn", "complexity")  # churn down or complexity up: b and c before a
+    assert weights["coverage_gap"] == WEIGHTS["coverage_gap"]  # the replay has no coverage to fit it on
+
+
+def test_calibrate_keeps_the_defaults_when_a_change_would_find_one_more_fix_only():
+    weights, before, after, steps = fit(*_replay({"c": 1}), WEIGHTS)
+    assert weights == WEIGHTS and before == after == 0.0 and not steps
+
+
+def test_write_replaces_the_weights_table_and_keeps_every_other_byte(tmp_path):
+    head = b'[project]\r\nname = "svc"\r\n\r\n[tool.gapfinder.weights]\r\nchurn = 3\r\n\r\n[tool.other]\r\nx = 1\r\n'
+    (tmp_path / "pyproject.toml").write_bytes(head)
+    new = dict(WEIGHTS, churn=0.0)
+    diff, text = plan(tmp_path, WEIGHTS, new)
+    assert "-churn = 3" in diff and "+churn = 0" in diff
+    write(tmp_path, text)
+    raw = (tmp_path / "pyproject.toml").read_bytes()
+    assert raw.startswith(b'[project]\r\nname = "svc"\r\n\r\n[tool.gapfinder.weights]\r\n')
+    assert raw.endswith(b'\r\n[tool.other]\r\nx = 1\r\n') and b"\n" not in raw.replace(b"\r\n", b"")
+    assert tomllib.loads(raw.decode())["tool"]["gapfinder"]["weights"] == new
+    assert plan(tmp_path, new, new) == ("", None)
+
+
+def test_calibrate_through_the_cli_on_the_replay(repo):
+    done = runner.invoke(app, ["rank", str(repo), "--backtest", "--calibrate", "-q"])
+    assert done.exit_code == 0, done.output
+    assert "Calibrated weights (fitted on this replay, corpus defaults as the prior): 75% ->" in done.stdout
+    assert "complexity" in done.stdout and not (repo / "pyproject.toml").read_text().count("weights")
+    done = runner.invoke(app, ["rank", str(repo), "--write", "--backtest", "-q"])
+    assert done.exit_code == 2 and "--write goes with --calibrate" in done.stderr
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("shallow", "is a shallow clone: --backtest needs the commits of the last 6 months"),
+    ("no git", "needs git history"),
+    ("too long", "starts less than 10 years before HEAD"),
+    ("calibrate alone", "--calibrate and --write go with --backtest"),
+    ("bad window", "is neither a window"),
+])
+def test_what_it_cannot_do_is_said_in_one_sentence_with_exit_2(repo, tmp_path, case, expected):
+    target, extra = repo, ["--backtest"]
+    if case == "shallow":
+        target = tmp_path / "shallow"
+        subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo}", str(target)], check=True)
+    elif case == "no git":
+        target = tmp_path / "plain"
+        (target / "pkg").mkdir(parents=True)
+        (target / "pkg" / "m.py").write_text("x = 1\n")
+    elif case == "too long":
+        extra = ["--backtest", "--window", "10 years"]
+    elif case == "calibrate alone":
+        extra = ["--calibrate"]
+    else:
+        extra = ["--backtest", "--window", "last summer"]
+    done = runner.invoke(app, ["rank", str(target), *extra])
+    assert done.exit_code == 2
+    assert expected in done.stderr and "Traceback" not in done.output

@@ -1,0 +1,83 @@
+"""benchmarks/rank_corpus: the vectorised metrics agree with evaluate.py, and fit.py's
+cross-validation picks a part that predicts the held-out projects' fixes."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(mod)
+    return mod
+
+
+ev = _load("gapfinder_benchmarks_evaluate", _DIR / "evaluate.py")
+metrics = _load("metrics", _DIR / "rank_corpus" / "metrics.py")
+fit = _load("gapfinder_benchmarks_fit", _DIR / "rank_corpus" / "fit.py")
+
+
+def test_recall_equals_evaluate_py_and_random_popt_is_one_half():
+    rng = random.Random(1)
+    paths = [f"f{i}.py" for i in range(40)]
+    lines = {p: rng.randint(5, 400) for p in paths}
+    fixes = [tuple(rng.sample(paths, rng.randint(1, 3))) for _ in range(25)]
+    keys = {p: float(rng.randint(0, 4)) for p in paths}  # many ties: shuffles decide them
+    labels = metrics.Labels.build(paths, lines, fixes)
+    got = metrics.evaluate(np.array([keys[p] for p in paths]), labels, shuffles=3000)
+    commits, files = ev.mean_recall(keys, lines, [ev.FixCommit(str(i), "fix", f) for i, f in enumerate(fixes)],
+                                    0.2, 3000)
+    assert got["er_commits"] == pytest.approx(commits, abs=0.01)
+    assert got["er_files"] == pytest.approx(files, abs=0.01)
+    assert metrics.evaluate(None, labels, shuffles=3000)["popt"] == pytest.approx(0.5, abs=0.02)
+
+
+def test_popt_is_one_for_the_optimal_order_and_zero_for_the_worst():
+    paths = ["a.py", "b.py", "c.py"]
+    labels = metrics.Labels.build(paths, {"a.py": 10, "b.py": 100, "c.py": 50}, [("a.py",), ("a.py",), ("c.py",)])
+    density = np.array([2 / 10, 0, 1 / 50])
+    assert metrics.evaluate(density, labels, shuffles=1)["popt"] == pytest.approx(1.0)
+    assert metrics.evaluate(-density, labels, shuffles=1)["popt"] == pytest.approx(0.0)
+    assert metrics.evaluate(density, labels, shuffles=1)["top10"] == 1.0
+
+
+def _snapshot(project: str, seed: int) -> dict:
+    """Files whose later fixes follow their past fix count; size and complexity are noise."""
+    rng = random.Random(seed)
+    paths = [f"{project}/m{i}.py" for i in range(30)]
+    past = [rng.choice([0, 0, 0, 1, 2, 5]) for _ in paths]
+    events = {p: [[float(rng.randint(1, 300)), 1, 1, 5] for _ in range(n)] for p, n in zip(paths, past) if n}
+    fixes = [[p] for p, n in zip(paths, past) for _ in range(n)]
+    return {
+        "project": project, "kind": "library", "commit": f"{seed:040x}", "coverage": False, "paths": paths,
+        "lines": [rng.randint(20, 200) for _ in paths],
+        "facts": [{"statements": rng.randint(10, 150), "covered": 0, "measured": False,
+                   "complexity_sum": rng.randint(1, 40), "complexity_max": 3, "fan_in": rng.randint(0, 5),
+                   "call_fan_in": 0, "pagerank": 0.0, "betweenness": 0.0, "risk": 0.0} for _ in paths],
+        "events": events, "fixes": fixes,
+    }
+
+
+def test_cross_validation_reports_every_fold_and_keeps_the_part_that_predicts(monkeypatch):
+    monkeypatch.setattr(fit, "LEVELS", (0, 1))
+    monkeypatch.setattr(fit, "ALPHAS", (0.0,))
+    monkeypatch.setattr(fit, "HISTORIES", ((365, None),))
+    snaps = [fit.Snapshot(_snapshot(f"p{k}", k)) for k in range(4)]
+    res = fit.run(snaps, with_history=True, log=lambda m: None)
+    assert [f["project"] for f in res["folds"]] == ["p0", "p1", "p2", "p3"]
+    assert "fixes" in res["final"]["weights"]
+    assert res["cv_mean"] > 0.5
+    assert res["cv_mean"] == pytest.approx(np.mean([f["test"] for f in res["folds"]]))
+    # nested: parts are dropped inside each training fold, and every held-out project is scored
+    assert [n["project"] for n in res["nested"]] == ["p0", "p1", "p2", "p3"]
+    assert all("fixes" in n["kept"] for n in res["nested"]) and res["nested_cv"] > 0.5
