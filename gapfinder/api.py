@@ -21,7 +21,7 @@ from gapfinder.doctor.model import DoctorResult
 from gapfinder.doctor.rules import select_rules
 from gapfinder.doctor.suite.health import check_suite
 from gapfinder.doctor.suite.model import SuiteHealth
-from gapfinder.doctor.suite.record import record_health
+from gapfinder.doctor.suite.record import record_health, recorded_health
 from gapfinder.doctor.triage import triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
@@ -64,9 +64,11 @@ def progress(
     baseline: str | None = None,
     python: Path | None = None,
 ) -> ProgressResult:
-    """Count the project's tests by kind toward a target, joined with rank's top priorities."""
-    return measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
-                   priorities=_priorities, baseline=baseline, python=python)
+    """Count the project's tests by kind toward a target, joined with rank's top priorities and the
+    flaky and order-dependent counts of the last `doctor --run`."""
+    result = measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
+                     priorities=_priorities, baseline=baseline, python=python)
+    return replace(result, suite_health=recorded_health(Path(result.root) / CACHE_FOLDER))
 
 
 def _priorities(root: Path) -> RankedCoverage | None:

@@ -172,3 +172,11 @@ def test_a_polluter_found_before_is_tried_first() -> None:
     wrong = _Simulated({"t3"})
     found = health._bisect(wrong, prefix, "victim", True, 0, {"victim": []}, guess="t40")
     assert found is not None and found.polluters == ("t3",) and wrong.calls <= math.ceil(math.log2(64)) + 2
+
+
+def test_progress_shows_the_last_runs_counts(planted) -> None:
+    from gapfinder import api
+
+    root = planted[0]
+    health = api.progress(root).suite_health
+    assert health == {"tests": 15, "order_dependent": 6, "flaky": 0, "failing": 1}

@@ -111,6 +111,7 @@ class ProgressResult:
     pytest: PytestCheck | None
     warnings: tuple[str, ...]
     baseline: baselines.Baseline | None = None  # --baseline: targets count new tests since it
+    suite_health: dict[str, int] | None = None  # the last `doctor --run`: tests, order_dependent, flaky, failing
 
     def total(self, field: str) -> int:
         return sum(getattr(k, field) for k in self.kinds)

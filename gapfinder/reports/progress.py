@@ -52,6 +52,8 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
                  "found_by": "the project's .venv",      # or "--python", "$VIRTUAL_ENV", "gapfinder's own"
                  "collection_errors": ["tests/test_x.py"]   # files pytest could not import (not compared)
                  } | null,                                  # only with --collect
+      "suite_health": {"tests": 826, "order_dependent": 2, "flaky": 1, "failing": 10} | null,
+                                              # the last `gapfinder doctor --run`, when one ran
       "warnings": ["..."]
     }
 """
@@ -130,6 +132,7 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
             "python": result.pytest.python, "found_by": result.pytest.found_by,
             "collection_errors": list(result.pytest.collection_errors),
         },
+        "suite_health": result.suite_health,
         "warnings": list(result.warnings),
     }
 
@@ -262,6 +265,10 @@ def notes(result: ProgressResult) -> list[str]:
         lines.append(f"change since the snapshot of {result.previous.taken_at}{commit}")
     if result.recorded:
         lines.append("this run was recorded in .gapfinder/progress.sqlite")
+    if result.suite_health:
+        h = result.suite_health
+        lines.append(f"last doctor --run: {h['order_dependent']} order-dependent, {h['flaky']} flaky, "
+                     f"{h['failing']} failing in every run, of {h['tests']} tests")
     for skipped in result.unparsable:
         lines.append(f"unparsable: {skipped.path} ({skipped.reason}); its tests are not counted")
     if result.not_static:
