@@ -110,7 +110,7 @@ def near(findings: list[dict], line: int) -> list[str]:
     return sorted({f.get("code", "?") for f in findings if abs(int(f.get("line", -99)) - line) <= TOLERANCE})
 
 
-def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path) -> dict:
+def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path, keep: bool = False) -> dict:
     res = {"id": case["id"], "repo": case["repo"], "kind": case.get("kind"), "test_file": case["test_file"],
            "labelled": len(case["wrong_lines"]), "found": 0, "found_lines": {}, "fix_lines": len(case["fix_lines"]),
            "fix_line_findings": {}, "status": "ok", "notes": []}
@@ -120,13 +120,14 @@ def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path) -> dict:
         return res
     for label, commit, lines in (("parent", case["parent"], case["wrong_lines"]), ("fix", case["fix"], case["fix_lines"])):
         tree = tmp / f"{case['id']}-{label}"
-        err = checkout(gitdir, commit, case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"]), tree)
+        tf = case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"])
+        err = None if keep and (tree / tf).is_file() else checkout(gitdir, commit, case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"]), tree)
         if err:
             res["status"] = f"not runnable: {label}: {err}"
             return res
-        tf = case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"])
         findings, note = run_doctor(gapfinder, tree, tf)
-        shutil.rmtree(tree, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tree, ignore_errors=True)
         if findings is None:
             res["status"] = f"not runnable: {label}: doctor gave no JSON ({note})"
             return res
@@ -155,15 +156,18 @@ def main() -> int:
     ap.add_argument("--cases", default=HERE / "cases.json", type=Path)
     ap.add_argument("--json", dest="json_out", type=Path, help="write the per-case results here")
     ap.add_argument("--only", nargs="*", help="case ids to run")
+    ap.add_argument("--keep", type=Path, help="keep the checked-out trees in this folder and reuse them on later runs")
     args = ap.parse_args()
     cases = json.loads(args.cases.read_text())
     if args.only:
         cases = [c for c in cases if c["id"] in set(args.only)]
     results = []
     with tempfile.TemporaryDirectory(prefix="doctor-corpus-") as td:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
         for case in cases:
             try:
-                r = measure_case(case, args.mirrors, args.gapfinder, Path(td))
+                r = measure_case(case, args.mirrors, args.gapfinder, args.keep or Path(td), keep=bool(args.keep))
             except Exception as exc:  # a broken case is reported, never skipped
                 r = {"id": case["id"], "repo": case["repo"], "labelled": len(case["wrong_lines"]), "found": 0,
                      "fix_lines": len(case["fix_lines"]), "fix_line_findings": {}, "status": f"not runnable: {exc!r}"}

@@ -202,3 +202,25 @@ def _walk(root: Path, test_dirs: frozenset[str], outside: list[str]) -> Iterator
                 names.append(name)
         if names:
             yield rel_dir, sorted(names), in_tests
+
+
+def import_roots(root: Path, start: Path, configured: Iterable[str] = (), pythonpath: Iterable[str] = ()) -> list[Path]:
+    """The folders a module of `start`'s project is imported from, most specific first.
+
+    The repository's layout decides, not the nearest pytest file: the folder above `start`'s
+    `__init__.py` chain, the configured source folders and pytest's `pythonpath`, `src/`, the
+    project's top; then every folder between `start` and the top (a service folder on sys.path).
+    """
+    start = Path(start).resolve()
+    folder = start if start.is_dir() else start.parent
+    chain = folder
+    while (chain / "__init__.py").is_file() and chain != root:
+        chain = chain.parent
+    found = [chain]
+    for entry in [*configured, *pythonpath]:
+        candidate = (root / entry).resolve()
+        if candidate.is_dir() and inside(root, candidate):
+            found.append(candidate)
+    found += [root / "src", root]
+    found += [p for p in [folder, *folder.parents] if p == root or root in p.parents]
+    return [p for i, p in enumerate(found) if p.is_dir() and p not in found[:i]]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ast
 
-from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared
+from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared, where
+from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.core.usage.index import merge
@@ -22,9 +23,22 @@ class Comparer:
         self.findings: list[Finding] = []
         self.usage_of: dict[int, list[UsageTree]] = {}
         self.seen: set[tuple[int, int]] = set()
+        self.likely = False  # the usage was found by a weaker link (the whole module's use of a patched name)
+        self.where = ""  # "path:line" of the code under test the current double is compared with
+        self.where_of: dict[int, str] = {}
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
-        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit))
+        confidence = "likely" if self.likely or node.evidence else "certain"
+        message += self.cite(node)
+        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit, confidence))
+
+    def cite(self, node: MockNode, where: str | None = None) -> str:
+        """The evidence linking the double to the code: where it was built, where the code uses it."""
+        parts = [f"double built by {node.evidence}"] if node.evidence else []
+        where = self.where if where is None else where
+        if where:
+            parts.append(f"used by {where}")
+        return f" [{'; '.join(parts)}]" if parts else ""
 
     def walk(self, node: MockNode | None, use: UsageTree, via_await: bool, text: str, depth: int = 0,
              anchor: tuple[MockNode, UsageTree] | None = None) -> None:
@@ -32,11 +46,16 @@ class Comparer:
             return
         self.seen.add((id(node), id(use)))
         self.usage_of.setdefault(id(node), []).append(use)
+        self.where_of.setdefault(id(node), self.where)
         via_await = via_await and not node.explicit
         if node.explicit or anchor is None:
             anchor = (node, use)
         self.anchor = anchor
         sync, awaited = use.call is not None, use.awaited_call is not None
+        if node.kind == "spec":  # a double of unknown kind: record how its children are used, judge nothing
+            for name, child in use.attrs.items():
+                self.walk(node.child(name), child, False, f"{text}.{name}", depth + 1, anchor)
+            return
         if node.kind == "async":
             self.async_node(node, use, via_await, text, sync, awaited, depth)
         else:
@@ -138,30 +157,44 @@ def _rename_ctor(ctor: ast.Call) -> Edit | None:
 
 def check(shared: Shared) -> list[Finding]:
     comparer = Comparer()
-    grouped: dict[int, tuple[MockNode, list[UsageTree]]] = {}
+    grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
     for node, module, name in shared.patched:
         seen: set[int] = set()
         for other, func, cls in shared.called:
             params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
             if other is module and id(func) not in seen and name not in params:
                 seen.add(id(func))
-                grouped.setdefault(id(node), (node, []))[1].append(module.usage(func, cls, [name])[name])
-    for node, use in shared.pairs:
-        grouped.setdefault(id(node), (node, []))[1].append(use)
-    for node, uses in grouped.values():
+                entry = grouped.setdefault(id(node), (node, [], [], False))
+                entry[1].append(module.usage(func, cls, [name])[name])
+                entry[2].append(where(module, func))
+        if id(node) not in grouped and node.explicit:
+            # The test reaches the module only through code doctor did not follow: compare with how
+            # every function of that module uses the name (a weaker link: likely, not certain).
+            use = module.global_usage(name)
+            if use is not None:
+                grouped[id(node)] = (node, [use], [f"every use of `{name}` in {shown(module.path)}"], True)
+    for node, use, at in shared.pairs:
+        entry = grouped.setdefault(id(node), (node, [], [], False))
+        entry[1].append(use)
+        entry[2].append(at)
+    for node, uses, places, likely in grouped.values():
+        comparer.likely, comparer.where = likely, ", ".join(dict.fromkeys(places[:2]))
         comparer.walk(node, merge(uses), False, node.label or "mock")
     findings = comparer.findings
     for node, attr, path in shared.asserts:
         uses = comparer.usage_of.get(id(node))
-        if not uses or node.kind != "async":
+        if not uses or node.kind not in ("async", "spec"):
             continue
         use = merge(uses)
         if use.awaited_call is not None and use.call is None:
             new = ASSERT_CALLED[attr.attr]
+            certain = node.kind == "async" and not node.evidence
             findings.append(Finding(
                 "GF105", path, attr.lineno, attr.col_offset,
                 f"`{node.label or 'mock'}` is awaited by the code; `{attr.attr}` passes even if it was never "
-                f"awaited: use `{new}`", Edit("rename", attr.lineno, attr.col_offset, new, attr.attr)))
+                f"awaited: use `{new}`" + comparer.cite(node, comparer.where_of.get(id(node), "")),
+                Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if certain else None,
+                "certain" if certain else "likely"))
     for node, call, target, path in shared.schedulers:
         if node.is_double and node.side_effect is None and id(node) not in shared.not_called:
             findings.append(Finding(

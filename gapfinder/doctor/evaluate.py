@@ -9,13 +9,17 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from gapfinder.doctor.helpers import Helper, MockClass, TestSide, is_test_side, shown
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.core.usage.index import ModuleIndex, IndexedModule
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 
-SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather"})
+# asyncio functions that take a coroutine: patched with a bare mock, they drop it un-awaited.
+SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather", "run", "run_coroutine_threadsafe",
+                        "run_until_complete"})
+SETUPS = ("setUp", "asyncSetUp", "setup_method")
 ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
                  "assert_called_with": "assert_awaited_with", "assert_called_once_with": "assert_awaited_once_with"}
 PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
@@ -27,7 +31,14 @@ class Instance:
 
     module: IndexedModule
     cls: ast.ClassDef
-    fields: dict[str, MockNode]
+    fields: dict[str, object]
+
+
+@dataclass
+class Holder:
+    """A test class's `self`: what setUp/asyncSetUp stored on it, read by the test methods."""
+
+    fields: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,7 +59,8 @@ class Shared:
 
     index: ModuleIndex
     fixtures: dict[str, Fixture]
-    pairs: list[tuple[MockNode, UsageTree]] = field(default_factory=list)
+    side: TestSide
+    pairs: list[tuple[MockNode, UsageTree, str]] = field(default_factory=list)  # with "path:line" of the code
     asserts: list[tuple[MockNode, ast.Attribute, str]] = field(default_factory=list)
     schedulers: list[tuple[MockNode, ast.Call, str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -71,10 +83,13 @@ class Evaluator:
 
     # --- functions -------------------------------------------------------------------------
 
-    def run(self, func: FunctionNode, in_class: bool = False) -> object:
+    def run(self, func: FunctionNode, in_class: bool = False, setups: list[FunctionNode] | None = None) -> object:
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
+            self.env["self"] = Holder()
+            for setup in setups or []:
+                self.block(setup.body)
         injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
                     if isinstance(d, ast.Call) and self._patch_style(d) and not self._has_new(d)]
         for name, value in zip(params, injected):
@@ -131,6 +146,8 @@ class Evaluator:
             if isinstance(node, ast.Expr) and isinstance(value, (ast.Yield, ast.YieldFrom)):
                 if value.value is not None:
                     self.result = self.eval(value.value)
+            elif isinstance(node, ast.Expr) and isinstance(value, ast.Call):
+                self.eval(value)  # `patch(...).start()`, `stack.enter_context(patch(...))`
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
         else:
@@ -152,7 +169,9 @@ class Evaluator:
         elif isinstance(target, ast.Attribute):
             base = self.eval(target.value)
             self._locate(target.value, target.lineno, target.col_offset)
-            if isinstance(base, MockNode) and base.is_double:
+            if isinstance(base, (Holder, Instance)):
+                base.fields[target.attr] = value
+            elif isinstance(base, MockNode) and base.is_double:
                 if target.attr == "side_effect":
                     self.side_effect(base, expr)
                 else:
@@ -248,8 +267,8 @@ class Evaluator:
             base = self.eval(expr.value)
             if isinstance(base, MockNode):
                 return base.child(expr.attr)
-            if isinstance(base, Patcher) or base is None:
-                return None
+            if isinstance(base, (Holder, Instance)):
+                return base.fields.get(expr.attr)
             return None
         if isinstance(expr, ast.Call):
             return self.eval_call(expr)
@@ -258,7 +277,7 @@ class Evaluator:
     def eval_call(self, call: ast.Call) -> object:
         kind = self.names.mock_class(call.func)
         if kind == "autospec":
-            return opaque(call)
+            return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
         if kind is not None:
             node = MockNode(kind, True, call.lineno, call.col_offset, ctor=call, path=self.path)
             if call.args:
@@ -268,13 +287,61 @@ class Evaluator:
         if self._patch_style(call):
             patcher = self.patch(call, call.lineno)
             return patcher.node if (dotted(call.func) or "").startswith("mocker.") else patcher
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "start":
-            base = self.eval(call.func.value)
-            return base.node if isinstance(base, Patcher) else None
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("start", "enter_context"):
+            base = self.eval(call.func.value if call.func.attr == "start" else call.args[0]) if (
+                call.func.attr == "start" or len(call.args) == 1) else None
+            return base.node if isinstance(base, Patcher) else base
+        stub = self.stub(call)
+        if stub is not None:
+            return stub
+        found = self.shared.side.lookup(call.func, self.names, self.path)
+        if found is not None:
+            return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
             return base.child("return_value")
         return self.instance(call)
+
+    def mock_subclass(self, cls: MockClass, call: ast.Call) -> MockNode:
+        node = MockNode(cls.kind, True, call.lineno, call.col_offset, spec=cls.spec, path=self.path,
+                        evidence=cls.where)
+        self.configure(node, call)
+        return node
+
+    def helper(self, helper: Helper, call: ast.Call) -> object:
+        """Evaluate a test-side function that builds doubles, with the test's values as arguments."""
+        if self.shared.depth >= 6:
+            return None
+        inner = Evaluator(self.shared, helper.names, helper.path)
+        params = [a.arg for a in helper.func.args.posonlyargs + helper.func.args.args]
+        for name, arg in zip(params, call.args):
+            inner.env[name] = self.eval(arg)
+        for kw in call.keywords:
+            if kw.arg:
+                inner.env[kw.arg] = self.eval(kw.value)
+        self.shared.depth += 1
+        inner.block(helper.func.body)
+        self.shared.depth -= 1
+        return inner.result
+
+    def stub(self, call: ast.Call) -> Instance | None:
+        """`stub_class(pkg.Cls, attr=double)`: a test helper that builds an object of a project class
+        with the given attributes; the keyword doubles become its fields."""
+        if not call.args or not call.keywords:
+            return None
+        callee = self.resolve(call.func)
+        if callee is not None and not is_test_side(callee[0].path, self.shared.side.root):
+            return None
+        found = self.resolve(call.args[0])
+        if found is None or found[1] not in found[0].model.classes:
+            return None
+        fields: dict[str, object] = {}
+        for kw in call.keywords:
+            if kw.arg:
+                fields[kw.arg] = value = self.eval(kw.value)
+                if isinstance(value, MockNode) and not value.label:
+                    value.label = kw.arg
+        return Instance(found[0], found[0].model.classes[found[1]], fields)
 
     def configure(self, node: MockNode, call: ast.Call) -> None:
         for kw in call.keywords:
@@ -324,10 +391,14 @@ class Evaluator:
         if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
             target = call.args[0].value
             new = call.args[1] if len(call.args) > 1 else None
-        elif style == "object" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant):
+        elif style == "object" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant) \
+                and isinstance(call.args[1].value, str):
             owner = self.names.qualify(call.args[0])
             target = f"{owner}.{call.args[1].value}" if owner else None
             new = call.args[2] if len(call.args) > 2 else None
+            instance = self.eval(call.args[0]) if owner is None else None
+            if isinstance(instance, (Instance, Holder)):
+                return Patcher(self.patch_field(instance, call.args[1].value, call, new))
         else:
             return Patcher(opaque(call))
         keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
@@ -338,8 +409,21 @@ class Evaluator:
             self.attach(node, target, call)
         return Patcher(node)
 
+    def patch_field(self, owner: Instance | Holder, attr: str, call: ast.Call, new: ast.expr | None) -> MockNode:
+        """`patch.object(cog, "send")` on an object the test built: the double replaces that field
+        (a method of the project class: AsyncMock for an `async def`, as patch() itself decides)."""
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        kind = None
+        if isinstance(owner, Instance):
+            method = owner.module.model.methods(owner.cls).get(attr)
+            kind = None if method is None else "async" if isinstance(method, ast.AsyncFunctionDef) else "magic"
+        node = self.patched_node(call, None, keywords.get("new", new), keywords, kind)
+        node.label = node.label or attr
+        owner.fields[attr] = node
+        return node
+
     def patched_node(self, call: ast.Call, target: str | None, new: ast.expr | None,
-                     keywords: dict[str, ast.expr]) -> MockNode:
+                     keywords: dict[str, ast.expr], kind: str | None = None) -> MockNode:
         if new is not None:
             value = self.eval(new)
             return value if isinstance(value, MockNode) else opaque(new)
@@ -348,9 +432,9 @@ class Evaluator:
             if kind not in ("async", "magic", "mock"):
                 return opaque(call)
         elif any(k in keywords for k in ("autospec", "spec", "spec_set", "wraps")):
-            return opaque(call)
+            return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
         else:
-            kind = self.default_patch_kind(target)
+            kind = kind or self.default_patch_kind(target)
             if kind is None:
                 return opaque(call)
         node = MockNode(kind, True, call.lineno, call.col_offset, ctor=None, path=self.path)
@@ -419,7 +503,7 @@ class Evaluator:
         module, name = found
         cls = module.model.classes[name]
         init = module.model.methods(cls).get("__init__")
-        fields: dict[str, MockNode] = {}
+        fields: dict[str, object] = {}
         if init is not None:
             passed = self.bind_args(init, call, drop_self=True)
             for stmt in ast.walk(init):
@@ -442,16 +526,17 @@ class Evaluator:
         if isinstance(func, ast.Attribute):
             owner = self.eval(func.value)
             if isinstance(owner, Instance):
-                method = owner.module.model.methods(owner.cls).get(func.attr)
-                if method is not None:
-                    self.shared.called.append((owner.module, method, owner.cls))
+                found_method = self.method(owner.module, owner.cls, func.attr)
+                if found_method is not None:
+                    module, cls, method = found_method
+                    self.shared.called.append((module, method, cls))
                     passed = self.bind_args(method, call, drop_self=True)
-                    usage = owner.module.usage(method, owner.cls, ["self", *passed])
+                    usage = module.usage(method, cls, ["self", *passed])
                     for field_name, node in owner.fields.items():
                         tree = usage["self"].attrs.get(field_name)
-                        if tree is not None:
-                            self.shared.pairs.append((node, tree))
-                    self.pair_usage(passed, usage)
+                        if tree is not None and isinstance(node, MockNode) and node.is_double:
+                            self.shared.pairs.append((node, tree, where(module, method)))
+                    self.pair_usage(passed, usage, where(module, method))
                 return
         found = self.resolve(func)
         if found is None:
@@ -464,6 +549,29 @@ class Evaluator:
         self.shared.called.append((module, function, cls))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
+
+    def method(self, module: IndexedModule, cls: ast.ClassDef, name: str,
+               depth: int = 0) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:
+        """A method of a project class, or the one it inherits from a project base class (depth first)."""
+        own = module.model.methods(cls).get(name)
+        if own is not None or depth > 5:
+            return (module, cls, own) if own is not None else None
+        for base in cls.bases:
+            base_name = dotted(base) or ""
+            head, _, rest = base_name.partition(".")
+            origin = module.model.import_for(head)
+            if origin is None:
+                continue
+            target = ".".join(p for p in (origin[0], origin[1], rest) if p)
+            found = self.shared.index.resolve(target)
+            if found is None:
+                continue
+            other, qualname = self.shared.index.follow(*found)
+            if qualname in other.model.classes:
+                inherited = self.method(other, other.model.classes[qualname], name, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
 
     def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
         positional = [a.arg for a in func.args.posonlyargs + func.args.args]
@@ -487,12 +595,17 @@ class Evaluator:
     def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
              passed: dict[str, MockNode]) -> None:
         if passed:
-            self.pair_usage(passed, module.usage(func, cls, list(passed)))
+            self.pair_usage(passed, module.usage(func, cls, list(passed)), where(module, func))
 
-    def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree]) -> None:
+    def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree], at: str) -> None:
         for name, node in passed.items():
             if name in usage:
-                self.shared.pairs.append((node, usage[name]))
+                self.shared.pairs.append((node, usage[name], at))
+
+
+def where(module: IndexedModule, func: FunctionNode) -> str:
+    """`name` at path:line: the function of the code under test a double was compared with."""
+    return f"`{func.name}` ({shown(module.path)}:{func.lineno})"
 
 
 def _is_classmethod(func: FunctionNode) -> bool:

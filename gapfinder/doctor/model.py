@@ -31,6 +31,7 @@ class Finding:
     col: int
     message: str
     edit: Edit | None = None
+    confidence: str = "certain"  # "certain": the double is linked to the code directly; "likely": through a weaker link
 
     @property
     def name(self) -> str:
@@ -45,6 +46,7 @@ class LintResult:
     files: tuple[str, ...]  # test files read
     skipped: tuple[str, ...] = ()  # per-file problems that did not stop the run
     repo_prefix: str = ""  # the working folder inside its git repository, for repository-relative SARIF URIs
+    unresolved: tuple[str, ...] = ()  # test files whose imports of the code under test resolved to no module
 
 
 @dataclass(frozen=True)
