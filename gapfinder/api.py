@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gapfinder.config import load_config
+from gapfinder.errors import GapfinderError
 from gapfinder.core.git import git_location
 from gapfinder.core.project import discover
 from gapfinder.doctor.fix import fix_files
 from gapfinder.doctor.lint import lint
-from gapfinder.doctor.model import DoctorResult
+from gapfinder.doctor.model import CONFIDENCE, DoctorResult
 from gapfinder.doctor.rules import select_rules
 from gapfinder.doctor.triage import triage
 from gapfinder.model import ProgressFn
@@ -84,11 +85,14 @@ def doctor(
     junit: Sequence[Path] = (),
     fix: bool = False,
     write: bool = False,
+    min_confidence: str = "likely",
 ) -> DoctorResult:
     """Lint tests for mock-shape defects (default folder: tests), triage JUnit failures, fix on request."""
     codes = select_rules(list(select) if select else None, list(ignore) if ignore else None)
+    if min_confidence not in CONFIDENCE:
+        raise GapfinderError(f"--min-confidence must be one of {', '.join(CONFIDENCE)}, not {min_confidence!r}.")
     targets = list(paths) or ([] if junit else [Path("tests")])
-    result = lint(targets, codes) if targets else None
+    result = lint(targets, codes, min_confidence) if targets else None
     if result is not None:
         result = replace(result, repo_prefix=git_location(Path.cwd())[1])
     triaged = triage(list(junit), result.findings if result else ()) if junit else None

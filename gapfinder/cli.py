@@ -245,16 +245,24 @@ def doctor(
     junit: Annotated[Optional[List[Path]], typer.Option(
         "--junit", metavar="FILE", help="pytest JUnit XML to triage (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    min_confidence: Annotated[str, typer.Option(
+        "--min-confidence", metavar="LEVEL", help="Report findings at least this sure: likely | certain.")] = "likely",
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List the test files whose code under test was not found.")] = False,
 ) -> None:
     """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
     result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
-                                     write=write))
+                                     write=write, min_confidence=min_confidence))
     for fixed in result.fixes if not quiet else ():
         if fixed.error is None and fixed.diff:
             console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
     # With --fix the report is the diff of the rewrites, whatever the format.
     sys.stdout.write(render("doctor", "text" if result.fix else fmt.value, result))
     notes = list(result.lint.skipped) if result.lint else []
+    if result.lint and result.lint.unresolved:
+        notes.append(f"{len(result.lint.unresolved)} test file(s) import code under test that was not found from the "
+                     "project's import roots; rules that need that code stayed silent there"
+                     + (": " + ", ".join(result.lint.unresolved) if verbose else " (--verbose lists them)"))
     notes += [f"{f.path}: not fixed: {f.error}" for f in result.fixes if f.error]
     for note in notes if not quiet else ():
         console.warn(note)

@@ -42,6 +42,10 @@ class Comparer:
 
     def walk(self, node: MockNode | None, use: UsageTree, via_await: bool, text: str, depth: int = 0,
              anchor: tuple[MockNode, UsageTree] | None = None) -> None:
+        if node is not None and node.kind == "value" and node.items and use.elements and depth <= 30:
+            for item, element in zip(node.items, use.elements):  # `a, b = await f()` with f returning a tuple
+                self.walk(item, element, False, f"{text}[{use.elements.index(element)}]", depth + 1, anchor)
+            return
         if node is None or not node.is_double or depth > 30 or (id(node), id(use)) in self.seen:
             return
         self.seen.add((id(node), id(use)))
@@ -55,6 +59,10 @@ class Comparer:
         if node.kind == "spec":  # a double of unknown kind: record how its children are used, judge nothing
             for name, child in use.attrs.items():
                 self.walk(node.child(name), child, False, f"{text}.{name}", depth + 1, anchor)
+            returned = node.attrs.get("return_value")  # configured: what both `x()` and `await x()` give
+            for result, how in ((use.call, f"{text}()"), (use.awaited_call, f"(await {text}(...))")):
+                if returned is not None and result is not None:
+                    self.walk(returned, result, False, how, depth + 1)
             return
         if node.kind == "async":
             self.async_node(node, use, via_await, text, sync, awaited, depth)
@@ -167,9 +175,9 @@ def check(shared: Shared) -> list[Finding]:
                 entry = grouped.setdefault(id(node), (node, [], [], False))
                 entry[1].append(module.usage(func, cls, [name])[name])
                 entry[2].append(where(module, func))
-        if id(node) not in grouped and node.explicit:
-            # The test reaches the module only through code doctor did not follow: compare with how
-            # every function of that module uses the name (a weaker link: likely, not certain).
+        if id(node) not in grouped and node.explicit and shared.helper_entry:
+            # A helper module linted on its own (no test calls it): compare with how every function
+            # of the patched module uses the name (a weaker link: likely, not certain).
             use = module.global_usage(name)
             if use is not None:
                 grouped[id(node)] = (node, [use], [f"every use of `{name}` in {shown(module.path)}"], True)

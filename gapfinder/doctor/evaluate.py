@@ -71,6 +71,7 @@ class Shared:
     patched: list[tuple[MockNode, IndexedModule, str]] = field(default_factory=list)
     called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
     depth: int = 0
+    helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
 
 
 class Evaluator:
@@ -171,6 +172,8 @@ class Evaluator:
             self._locate(target.value, target.lineno, target.col_offset)
             if isinstance(base, (Holder, Instance)):
                 base.fields[target.attr] = value
+                if isinstance(value, MockNode) and not value.label:
+                    value.label = dotted(target) or target.attr
             elif isinstance(base, MockNode) and base.is_double:
                 if target.attr == "side_effect":
                     self.side_effect(base, expr)
@@ -294,6 +297,10 @@ class Evaluator:
         stub = self.stub(call)
         if stub is not None:
             return stub
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "__new__":  # `Pool.__new__(Pool)`
+            found = self.resolve(call.func.value)
+            if found is not None and found[1] in found[0].model.classes:
+                return Instance(found[0], found[0].model.classes[found[1]], {})
         found = self.shared.side.lookup(call.func, self.names, self.path)
         if found is not None:
             return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)

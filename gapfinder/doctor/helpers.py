@@ -84,14 +84,13 @@ class TestSide:
         module, qualname = self.index.follow(module, qualname)
         if not is_test_side(module.path, self.root):
             return None
-        other = self.names_of(module)
-        shown = shown(module.path)
+        other, where = self.names_of(module), shown(module.path)
         if qualname in module.model.classes:
-            cls = self.mock_class(module.model.classes[qualname], other, shown, 0)
+            cls = self.mock_class(module.model.classes[qualname], other, where, 0)
             return ("class", cls) if cls else None
         func = module.model.functions.get(qualname)
         if func is not None and not _is_fixture(func):
-            return "helper", Helper(func, other, shown)
+            return "helper", Helper(func, other, where)
         return None
 
     def mock_class(self, cls: ast.ClassDef, names: FileNames, path: str, depth: int) -> MockClass | None:

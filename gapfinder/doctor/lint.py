@@ -16,7 +16,7 @@ from gapfinder.doctor.compare import check
 from gapfinder.doctor.evaluate import SETUPS, Evaluator, Fixture, Shared
 from gapfinder.doctor.helpers import TestSide, shown as _shown
 from gapfinder.doctor.mocks import FileNames
-from gapfinder.doctor.model import Edit, Finding, LintResult
+from gapfinder.doctor.model import CONFIDENCE, Edit, Finding, LintResult
 from gapfinder.core.usage.index import ModuleIndex
 from gapfinder.errors import GapfinderError
 from gapfinder.core.files import inside
@@ -93,7 +93,7 @@ class Linter:
         self.unresolved: list[str] = []  # test files none of whose project imports resolved
 
     def project(self, path: Path) -> LintProject:
-        root = find_root(path.resolve().parent) or path.resolve().parent.parent
+        root = find_root(path.resolve().parent) or _above_packages(path)
         if root not in self.projects:
             try:
                 configured = tuple(load_config(root).source)
@@ -157,7 +157,7 @@ class Linter:
             entries += [(f, False, []) for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
                         and f not in own]
         for func, in_class, setup in entries:
-            shared = Shared(project.index, fixtures, project.side)
+            shared = Shared(project.index, fixtures, project.side, helper_entry=not is_test_file(path))
             evaluator = Evaluator(shared, names, shown)
             evaluator.run(func, in_class, setup)
             findings += shared.findings + check(shared)
@@ -248,6 +248,15 @@ def _fixtures(tree: ast.Module) -> list[FunctionNode]:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_fixture_name, item.decorator_list)):
                 found.append(item)
     return found
+
+
+def _above_packages(path: Path) -> Path:
+    """Without a project marker: the folder above the test's `__init__.py` chain (tests/ is a package
+    in many suites), at least the test folder's parent."""
+    folder = path.resolve().parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder if folder != path.resolve().parent else folder.parent
 
 
 def _package(path: Path) -> str:
@@ -352,7 +361,7 @@ def _override_rules(tree: ast.Module, path: Path, conftests: list[Path]) -> list
                     "leaks into later tests; call app.dependency_overrides.clear() in teardown")]
 
 
-def lint(paths: list[Path], codes: frozenset[str]) -> LintResult:
+def lint(paths: list[Path], codes: frozenset[str], min_confidence: str = "likely") -> LintResult:
     outside: list[str] = []
     files = collect(paths, outside)
     linter = Linter()
@@ -370,7 +379,9 @@ def lint(paths: list[Path], codes: frozenset[str]) -> LintResult:
             skipped.append(f"{shown}: {type(exc).__name__}: {exc}")
             continue
         findings += found
-    unique = {(f.code, f.path, f.line, f.col): f for f in findings if f.code in codes}
+    floor = CONFIDENCE.index(min_confidence)
+    unique = {(f.code, f.path, f.line, f.col): f for f in findings
+              if f.code in codes and CONFIDENCE.index(f.confidence) >= floor}
     ordered = sorted(unique.values(), key=lambda f: (f.path, f.line, f.col, f.code))
     return LintResult(tuple(ordered), tuple(_shown(p) for p in files), tuple(skipped),
                       unresolved=tuple(linter.unresolved))

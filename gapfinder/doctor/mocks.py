@@ -72,6 +72,8 @@ class MockNode:
         return node
 
     def set(self, name: str, value: MockNode) -> None:
+        if not value.label:
+            value.label = f"{self.label}.{name}" if self.label else name
         self.attrs[name] = value
         self.configured.add(name)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 FORMAT_VERSION = 1
+CONFIDENCE = ("likely", "certain")  # weakest first: --min-confidence likely reports both
 
 
 @dataclass(frozen=True)

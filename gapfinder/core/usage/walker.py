@@ -440,7 +440,8 @@ def helper_lookup(functions: Mapping[str, FunctionNode], methods: Mapping[str, F
             and expr.value.id == "self"
             and expr.attr in methods
         ):
-            return methods[expr.attr], True
+            method = methods[expr.attr]
+            return method, not any(dotted(d) == "staticmethod" for d in method.decorator_list)
         return None
 
     return lookup

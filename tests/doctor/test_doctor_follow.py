@@ -1,0 +1,179 @@
+"""doctor follows a double to the code it stands in for: small projects written here, linted in place."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gapfinder.doctor.lint import lint
+from gapfinder.doctor.rules import RULES
+
+ALL = frozenset(r.code for r in RULES)
+
+SERVICE = """
+    class Service:
+        def __init__(self, client):
+            self.client = client
+
+        async def fetch(self, key):
+            return await self.client.get(key)
+
+        def sync_names(self):
+            return self.client.names().sorted()
+
+
+    class Child(Service):
+        pass
+
+
+    async def run(worker):
+        await worker.start()
+"""
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    for rel, text in {"app/__init__.py": "", "app/service.py": SERVICE, **files}.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def codes(tmp_path: Path, rel: str, min_confidence: str = "likely") -> list[tuple[str, int, str]]:
+    result = lint([tmp_path / rel], ALL, min_confidence)
+    return [(f.code, f.line, f.confidence) for f in result.findings]
+
+
+def test_setup_attributes_and_doubles_stored_by_the_constructor(tmp_path):
+    project(tmp_path, {"tests/test_s.py": """
+        import unittest
+        from unittest.mock import AsyncMock, MagicMock
+        from app.service import Service
+
+        class ServiceTests(unittest.IsolatedAsyncioTestCase):
+            def setUp(self):
+                self.client = MagicMock()
+                self.client.get = AsyncMock()
+                self.service = Service(self.client)
+
+            async def test_fetch(self):
+                await self.service.fetch("k")
+                self.client.get.assert_called_once_with("k")
+    """})
+    assert codes(tmp_path, "tests/test_s.py") == [("GF105", 14, "certain")]
+
+
+def test_inherited_method_and_patch_object_on_the_built_object(tmp_path):
+    project(tmp_path, {"tests/test_c.py": """
+        from unittest import mock
+        from app.service import Child
+
+        async def test_child():
+            child = Child(mock.MagicMock())
+            with mock.patch.object(child, "client", mock.AsyncMock()) as client:
+                child.sync_names()
+    """})
+    found = codes(tmp_path, "tests/test_c.py")
+    assert [c for c, _, _ in found] == ["GF101"]
+
+
+def test_helper_module_and_spec_mock_subclass(tmp_path):
+    project(tmp_path, {
+        "tests/__init__.py": "",
+        "tests/helpers.py": """
+            from unittest import mock
+
+            class MockClient(mock.MagicMock):
+                spec_set = object()
+
+            def make_client():
+                client = MockClient()
+                return client
+        """,
+        "tests/test_h.py": """
+            from app.service import Service
+            from tests.helpers import make_client
+
+            async def test_fetch():
+                client = make_client()
+                await Service(client).fetch("k")
+                client.get.assert_called_once_with("k")
+        """})
+    found = lint([tmp_path / "tests/test_h.py"], ALL).findings
+    assert [(f.code, f.line, f.confidence) for f in found] == [("GF105", 8, "likely")]
+    assert "tests/helpers.py:4" in found[0].message and "app/service.py" in found[0].message
+    assert codes(tmp_path, "tests/test_h.py", "certain") == []
+
+
+def test_exit_stack_and_asyncio_run_patches_drop_the_coroutine(tmp_path):
+    project(tmp_path, {"tests/test_r.py": """
+        import asyncio
+        import contextlib
+        from unittest import mock
+
+        def test_main():
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(mock.patch.object(asyncio, "create_task"))
+                mock.patch("asyncio.run").start()
+    """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_r.py")] == [("GF107", 8), ("GF107", 9)]
+
+
+def test_staticmethod_helpers_get_their_arguments(tmp_path):
+    project(tmp_path, {
+        "app/guild.py": """
+            class Cog:
+                async def sync(self, channel):
+                    await self._make(channel.guild)
+
+                @staticmethod
+                async def _make(guild):
+                    await guild.create_channel("x")
+        """,
+        "tests/test_g.py": """
+            from unittest.mock import AsyncMock, MagicMock
+            from app.guild import Cog
+
+            async def test_sync():
+                channel = MagicMock()
+                channel.guild.create_channel = AsyncMock()
+                await Cog().sync(channel)
+                channel.guild.create_channel.assert_called_once()
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_g.py")] == [("GF105", 9)]
+
+
+def test_a_pytest_ini_in_a_service_folder_does_not_hide_the_code(tmp_path):
+    project(tmp_path, {"svc/pytest.ini": "[pytest]\n", "svc/tests/test_svc.py": """
+        from unittest.mock import AsyncMock
+        from app.service import Service
+
+        def test_names():
+            Service(AsyncMock()).sync_names()
+    """})
+    result = lint([tmp_path / "svc/tests/test_svc.py"], ALL)
+    assert [f.code for f in result.findings] == ["GF101"]
+    assert result.unresolved == ()
+
+
+def test_unresolved_code_under_test_is_counted(tmp_path):
+    project(tmp_path, {"tests/test_x.py": """
+        from unittest.mock import AsyncMock
+        from missing_pkg.client import Client
+
+        def test_x():
+            Client(AsyncMock())
+    """})
+    result = lint([tmp_path / "tests/test_x.py"], ALL)
+    assert len(result.unresolved) == 1 and result.unresolved[0].endswith("tests/test_x.py")
+
+
+def test_bad_min_confidence_is_an_input_error():
+    from gapfinder.api import doctor
+    from gapfinder.errors import GapfinderError
+
+    with pytest.raises(GapfinderError):
+        doctor([Path("tests")], min_confidence="sure")
