@@ -223,4 +223,31 @@ def import_roots(root: Path, start: Path, configured: Iterable[str] = (), python
             found.append(candidate)
     found += [root / "src", root]
     found += [p for p in [folder, *folder.parents] if p == root or root in p.parents]
+    found += workspace_roots(root)
     return [p for i, p in enumerate(found) if p.is_dir() and p not in found[:i]]
+
+
+def workspace_roots(root: Path, depth: int = 3) -> list[Path]:
+    """Import roots of a workspace's member packages: `packages/x/src`, `libs/y` (a folder with its own
+    pyproject.toml or setup.py), at most `depth` folders down; hidden, virtual-env and pruned folders skipped."""
+    found: list[Path] = []
+    level = [root]
+    for _ in range(depth):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False) or entry.name.startswith(".") \
+                        or entry.name in PRUNED_DIRS or entry.name in ("tests", "test", "venv", "node_modules"):
+                    continue
+                path = Path(entry.path)
+                if entry.name == "src":
+                    found.append(path)
+                elif any((path / m).is_file() for m in ("pyproject.toml", "setup.py")):
+                    found.append(path)
+                below.append(path)
+        level = below[:500]
+    return found

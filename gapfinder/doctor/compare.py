@@ -12,7 +12,8 @@ from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared, where
 from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
-from gapfinder.core.usage.index import merge
+from gapfinder.core.usage.index import IndexedModule, merge
+from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.core.usage.tree import UsageTree
 
 KIND = {"async": "an AsyncMock", "magic": "a MagicMock", "mock": "a Mock"}
@@ -28,7 +29,7 @@ class Comparer:
         self.where_of: dict[int, str] = {}
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
-        confidence = "likely" if self.likely or node.evidence else "certain"
+        confidence = "likely" if self.likely or node.evidence or node.weak else "certain"
         message += self.cite(node)
         self.findings.append(Finding(code, node.path, node.line, node.col, message, edit, confidence))
 
@@ -163,6 +164,28 @@ def _rename_ctor(ctor: ast.Call) -> Edit | None:
     return None
 
 
+def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
+                target: str) -> UsageTree | None:
+    """How `func` uses a patched library name: through `import lib` (lib.Name) or `from lib import Name`."""
+    for name, (origin, attr) in module.model.imports.items():
+        full = f"{origin}.{attr}" if attr else origin
+        if target == full:
+            path: list[str] = []
+        elif target.startswith(full + ".") and attr is None:
+            path = target[len(full) + 1:].split(".")
+        else:
+            continue
+        params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+        if name in params:
+            continue
+        use: UsageTree | None = module.usage(func, cls, [name])[name]
+        for part in path:
+            use = use.attrs.get(part) if use is not None else None
+        if use is not None and use.used:
+            return use
+    return None
+
+
 def check(shared: Shared) -> list[Finding]:
     comparer = Comparer()
     grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
@@ -181,6 +204,13 @@ def check(shared: Shared) -> list[Finding]:
             use = module.global_usage(name)
             if use is not None:
                 grouped[id(node)] = (node, [use], [f"every use of `{name}` in {shown(module.path)}"], True)
+    for node, target in shared.library_patched:
+        for module, func, cls in shared.called:
+            use = library_use(module, func, cls, target)
+            if use is not None:
+                entry = grouped.setdefault(id(node), (node, [], [], False))
+                entry[1].append(use)
+                entry[2].append(where(module, func))
     for node, use, at in shared.pairs:
         entry = grouped.setdefault(id(node), (node, [], [], False))
         entry[1].append(use)

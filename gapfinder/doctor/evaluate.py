@@ -70,6 +70,9 @@ class Shared:
     # name is compared with its use in the called functions of that module only
     patched: list[tuple[MockNode, IndexedModule, str]] = field(default_factory=list)
     called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
+    # doubles patched over a library name (`patch("httpx.AsyncClient")`): compared with how the called
+    # functions reach that name through their module's imports (`import httpx; httpx.AsyncClient()`)
+    library_patched: list[tuple[MockNode, str]] = field(default_factory=list)
     depth: int = 0
     helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
 
@@ -442,6 +445,12 @@ class Evaluator:
             return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
         else:
             kind = kind or self.default_patch_kind(target)
+            if kind is None and target and self.shared.index.module(target.rpartition(".")[0]) is None \
+                    and target.rpartition(".")[2][:1].isupper():
+                # a library class (CamelCase by convention): patch() makes a MagicMock for a class
+                node = MockNode("magic", True, call.lineno, call.col_offset, path=self.path, weak=True)
+                self.configure(node, call)
+                return node
             if kind is None:
                 return opaque(call)
         node = MockNode(kind, True, call.lineno, call.col_offset, ctor=None, path=self.path)
@@ -471,6 +480,8 @@ class Evaluator:
         module = self.shared.index.module(module_name)
         if module is not None:
             self.shared.patched.append((node, module, name))
+        elif module_name and name not in SCHEDULERS:
+            self.shared.library_patched.append((node, target))
 
     def _is_asyncio(self, module_name: str, name: str) -> bool:
         if module_name == "asyncio" or module_name.endswith(".asyncio"):

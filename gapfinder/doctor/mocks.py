@@ -48,6 +48,7 @@ class MockNode:
     path: str = ""  # the test file that built it
     located: bool = False  # line/col point at the test line that configured it
     evidence: str = ""  # how the double was linked to the code (a helper, a Mock subclass): "path:line"
+    weak: bool = False  # its kind was inferred from a name (a library class patched), not from code
 
     @property
     def is_double(self) -> bool:
@@ -67,7 +68,8 @@ class MockNode:
         else:
             kind = "opaque" if name.startswith("__") else "mock"
         label = f"{self.label}.{name}" if name != "return_value" else f"{self.label}()"
-        node = MockNode(kind, False, self.line, self.col, label=label, path=self.path, evidence=self.evidence)
+        node = MockNode(kind, False, self.line, self.col, label=label, path=self.path, evidence=self.evidence,
+                        weak=self.weak)
         self.attrs[name] = node
         return node
 
