@@ -177,3 +177,27 @@ def test_bad_min_confidence_is_an_input_error():
 
     with pytest.raises(GapfinderError):
         doctor([Path("tests")], min_confidence="sure")
+
+
+def test_fix_diff_applies_to_a_file_without_a_final_newline(tmp_path):
+    import subprocess
+
+    from gapfinder.doctor.fix import fix_files
+
+    project(tmp_path, {"tests/test_n.py": """
+        from unittest.mock import AsyncMock
+        from app.service import Service
+
+        async def test_fetch():
+            client = AsyncMock()
+            await Service(client).fetch("k")
+            client.get.assert_called_once_with("k")"""})
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    result = lint([tmp_path / "tests/test_n.py"], ALL)
+    [fixed] = fix_files(list(result.findings), write=False)
+    assert "\\ No newline at end of file" in fixed.diff
+    diff = fixed.diff.replace(f"a/{result.findings[0].path}", "a/tests/test_n.py").replace(
+        f"b/{result.findings[0].path}", "b/tests/test_n.py")
+    applied = subprocess.run(["git", "apply", "-"], cwd=tmp_path, input=diff, text=True, capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert (tmp_path / "tests/test_n.py").read_text().endswith('assert_awaited_once_with("k")')
