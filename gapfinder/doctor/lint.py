@@ -75,9 +75,10 @@ class LintProject:
     options: dict[str, str]
     side: TestSide = field(init=False)
     configured: tuple[str, ...] = ()
+    top: Path | None = None  # the repository's top folder: imports resolve from there too
 
     def __post_init__(self) -> None:
-        self.side = TestSide(self.index, self.root)
+        self.side = TestSide(self.index, self.top or self.root)
 
     @property
     def asyncio_mode(self) -> str:
@@ -100,8 +101,9 @@ class Linter:
             except GapfinderError:
                 configured = ()  # rank and scaffold report a broken [tool.gapfinder] table
             options = ini_options(root)
-            self.projects[root] = LintProject(root, ModuleIndex(import_roots(root, root, configured)), options,
-                                              configured)
+            top = _repository_top(root)
+            roots = import_roots(root, root, configured) + (import_roots(top, top) if top != root else [])
+            self.projects[root] = LintProject(root, ModuleIndex(roots), options, configured, top)
         project = self.projects[root]
         pythonpath = project.options.get("pythonpath", "").split()
         extra = import_roots(root, path, project.configured, pythonpath)
@@ -248,6 +250,15 @@ def _fixtures(tree: ast.Module) -> list[FunctionNode]:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_fixture_name, item.decorator_list)):
                 found.append(item)
     return found
+
+
+def _repository_top(root: Path) -> Path:
+    """The git work tree holding root (a tests/pyproject.toml or a service's own marker is not the
+    repository): root itself when it is not inside one."""
+    for folder in [root, *root.parents]:
+        if (folder / ".git").exists():
+            return folder
+    return root
 
 
 def _above_packages(path: Path) -> Path:

@@ -266,7 +266,8 @@ class Walker:
         for arg in node.args:
             if short in AWAITING_CALLS and isinstance(arg, ast.Call):
                 arg_trees.append(self.call(arg, awaited=True))
-            elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, ast.GeneratorExp):
+            elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.GeneratorExp,
+                                                                                                   ast.ListComp)):
                 arg_trees.append(self.awaited_generator(arg.value))
             else:
                 arg_trees.append(self.expr(arg))
@@ -290,7 +291,7 @@ class Walker:
         callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers))
         return callee.child("awaited_call" if awaited else "call")
 
-    def awaited_generator(self, gen: ast.GeneratorExp) -> None:
+    def awaited_generator(self, gen: ast.GeneratorExp | ast.ListComp) -> None:
         """`gather(*(ws.send(m) for ws in targets))`: each generated call is awaited."""
         saved = dict(self.env)
         self.uncertain += 1
