@@ -27,6 +27,7 @@ class Comparer:
         self.likely = False  # the usage was found by a weaker link (the whole module's use of a patched name)
         self.where = ""  # "path:line" of the code under test the current double is compared with
         self.where_of: dict[int, str] = {}
+        self.not_called: set[int] = set()  # doubles the test asserts were never called
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
         confidence = "likely" if self.likely or node.evidence or node.weak else "certain"
@@ -100,7 +101,16 @@ class Comparer:
                       "(only its calls are); use a done future or an awaitable object")
         if awaited:
             assert use.awaited_call is not None
+            self.truthy_result(node, use.awaited_call, f"await {text}(...)")
             self.walk(node.child("return_value"), use.awaited_call, True, f"(await {text}(...))", depth + 1)
+
+    def truthy_result(self, node: MockNode, result: UsageTree, text: str) -> None:
+        """GF108: the code branches on a call result the test never configured (a mock is always truthy)."""
+        if result.branched_on and node.side_effect is None and "return_value" not in node.attrs \
+                and not node.spec and id(node) not in self.not_called:
+            self.emit("GF108", node, f"the code branches on `{text}`, but the test never set `{node.label or text}`'s "
+                      "return_value: a mock's result is always truthy, so the test only ever takes one branch; "
+                      "set return_value (or side_effect) to the value the test means")
 
     def sync_node(self, node: MockNode, use: UsageTree, via_await: bool, text: str, sync: bool,
                   awaited: bool, depth: int) -> None:
@@ -115,6 +125,7 @@ class Comparer:
             self.emit("GF104", node, f"the code awaits `{text}` but `{label}` is {what}, which is not awaitable")
         if sync:
             assert use.call is not None
+            self.truthy_result(node, use.call, f"{text}(...)")
             self.walk(node.child("return_value"), use.call, via_await, f"{text}()", depth + 1, self.anchor)
         configured = node.configured | {n for n, c in node.attrs.items() if c.explicit or c.configured}
         if use.aenter is not None:
@@ -188,6 +199,7 @@ def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | N
 
 def check(shared: Shared) -> list[Finding]:
     comparer = Comparer()
+    comparer.not_called = shared.not_called
     grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
     for node, module, name in shared.patched:
         seen: set[int] = set()

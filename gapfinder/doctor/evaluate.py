@@ -155,6 +155,8 @@ class Evaluator:
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
         else:
+            if isinstance(node, ast.Assert):
+                self.tautology(node.test)
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.scan(child)  # includes `assert` tests
@@ -184,6 +186,7 @@ class Evaluator:
                     node = value if isinstance(value, MockNode) else opaque(expr)
                     if not node.label:
                         node.label = dotted(target) or target.attr
+                    node.text = node.text or ast.unparse(expr)
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
@@ -278,7 +281,23 @@ class Evaluator:
             return None
         if isinstance(expr, ast.Call):
             return self.eval_call(expr)
+        if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
+            base = self.eval(expr.value.func)
+            return _told(base) if isinstance(base, MockNode) and base.kind == "async" else None
         return None
+
+    def tautology(self, test: ast.expr) -> None:
+        """GF109: `assert m.get() == rows` right after `m.get.return_value = rows`."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is))):
+            return
+        left, right = test.left, test.comparators[0]
+        for side, other in ((left, right), (right, left)):
+            value = self.eval(side)
+            if isinstance(value, MockNode) and value.told and value.text and (
+                    ast.unparse(other) == value.text or self.eval(other) is value):
+                self.finding("GF109", test, f"`{ast.unparse(side)}` is the double's own result, which the test set "
+                             f"to `{value.text}`: this assertion checks unittest.mock, not the code under test")
+                return
 
     def eval_call(self, call: ast.Call) -> object:
         kind = self.names.mock_class(call.func)
@@ -309,7 +328,7 @@ class Evaluator:
             return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
-            return base.child("return_value")
+            return _told(base)
         return self.instance(call)
 
     def mock_subclass(self, cls: MockClass, call: ast.Call) -> MockNode:
@@ -378,7 +397,9 @@ class Evaluator:
             self.side_effect(node, expr)
         else:
             value = self.eval(expr)
-            node.set(last, value if isinstance(value, MockNode) else opaque(expr))
+            value = value if isinstance(value, MockNode) else opaque(expr)
+            value.text = value.text or ast.unparse(expr)
+            node.set(last, value)
 
     # --- patches ---------------------------------------------------------------------------
 
@@ -619,6 +640,14 @@ class Evaluator:
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def _told(double: MockNode) -> MockNode | None:
+    """The result of the test calling a double itself: a configured return_value is marked `told`."""
+    result = double.child("return_value")
+    if result is not None and "return_value" in double.configured:
+        result.told = True
+    return result
 
 
 def where(module: IndexedModule, func: FunctionNode) -> str:

@@ -49,6 +49,8 @@ class MockNode:
     located: bool = False  # line/col point at the test line that configured it
     evidence: str = ""  # how the double was linked to the code (a helper, a Mock subclass): "path:line"
     weak: bool = False  # its kind was inferred from a name (a library class patched), not from code
+    text: str = ""  # the test's expression for a configured value (`return_value = rows` -> "rows")
+    told: bool = False  # the test got this value by calling the double it configured (not through the code)
 
     @property
     def is_double(self) -> bool:

@@ -201,3 +201,39 @@ def test_fix_diff_applies_to_a_file_without_a_final_newline(tmp_path):
     applied = subprocess.run(["git", "apply", "-"], cwd=tmp_path, input=diff, text=True, capture_output=True)
     assert applied.returncode == 0, applied.stderr
     assert (tmp_path / "tests/test_n.py").read_text().endswith('assert_awaited_once_with("k")')
+
+
+def test_unconfigured_result_deciding_a_branch_and_tautologies(tmp_path):
+    project(tmp_path, {
+        "app/store.py": """
+            async def save(repo, item):
+                if await repo.exists(item):
+                    return False
+                await repo.add(item)
+                return True
+        """,
+        "tests/test_t.py": """
+            from unittest.mock import AsyncMock, MagicMock
+            from app.store import save
+
+            async def test_save_unconfigured():
+                repo = MagicMock()
+                repo.exists = AsyncMock()
+                repo.add = AsyncMock()
+                await save(repo, 1)
+
+            async def test_save_configured():
+                repo = MagicMock()
+                repo.exists = AsyncMock(return_value=False)
+                repo.add = AsyncMock()
+                await save(repo, 1)
+
+            def test_tautology():
+                client = MagicMock()
+                client.fetch.return_value = [1, 2]
+                assert client.fetch() == [1, 2]
+                rows = client.fetch()
+                assert rows == [1, 2]
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_t.py")] == [
+        ("GF108", 7), ("GF109", 20), ("GF109", 22)]

@@ -31,6 +31,7 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
         return
     dst.used = dst.used or src.used
     dst.returned = dst.returned or src.returned
+    dst.branched_on = dst.branched_on or src.branched_on
     dst.calls.extend(src.calls)
     dst.passed_to |= src.passed_to
     for name, child in src.attrs.items():

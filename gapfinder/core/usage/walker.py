@@ -125,6 +125,9 @@ class Walker:
         tests = test.values if isinstance(test, ast.BoolOp) else [test]
         for part in tests:
             subject = part.operand if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) else part
+            truth = self.lookup(subject) if not isinstance(subject, (ast.Compare, ast.BoolOp)) else None
+            if truth is not None:
+                truth.branched_on = True
             if isinstance(part, ast.Compare) and len(part.ops) == 1:
                 right = part.comparators[0]
                 if isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.Is):
