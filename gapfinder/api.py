@@ -19,7 +19,7 @@ from gapfinder.doctor.fix import fix_files
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.model import CONFIDENCE, DoctorResult
 from gapfinder.doctor.rules import select_rules
-from gapfinder.doctor.triage import triage
+from gapfinder.doctor.triage import changed_lines, triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
 from gapfinder.rank.coverage_data import load_coverage, stated_totals
@@ -86,6 +86,7 @@ def doctor(
     fix: bool = False,
     write: bool = False,
     min_confidence: str = "likely",
+    diff: str | None = None,
 ) -> DoctorResult:
     """Lint tests for mock-shape defects (default folder: tests), triage JUnit failures, fix on request."""
     codes = select_rules(list(select) if select else None, list(ignore) if ignore else None)
@@ -95,6 +96,7 @@ def doctor(
     result = lint(targets, codes, min_confidence) if targets else None
     if result is not None:
         result = replace(result, repo_prefix=git_location(Path.cwd())[1])
-    triaged = triage(list(junit), result.findings if result else ()) if junit else None
+    changed = changed_lines(Path.cwd(), diff) if diff and junit else None
+    triaged = triage(list(junit), result.findings if result else (), changed) if junit else None
     fixes = tuple(fix_files(result.findings, write=write)) if fix and result is not None else ()
     return DoctorResult(result, triaged, fix and result is not None, write and fix, fixes)

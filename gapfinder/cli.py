@@ -249,10 +249,13 @@ def doctor(
         "--min-confidence", metavar="LEVEL", help="Report findings at least this sure: likely | certain.")] = "likely",
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List the test files whose code under test was not found.")] = False,
+    diff: Annotated[Optional[str], typer.Option(
+        "--diff", metavar="BASE", help="With --junit: failures through product lines changed since BASE "
+                                       "lean to product defects.")] = None,
 ) -> None:
     """Find mock-shape defects in tests, and triage JUnit failures into test and product defects."""
     result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
-                                     write=write, min_confidence=min_confidence))
+                                     write=write, min_confidence=min_confidence, diff=diff))
     for fixed in result.fixes if not quiet else ():
         if fixed.error is None and fixed.diff:
             console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
