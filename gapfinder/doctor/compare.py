@@ -44,6 +44,10 @@ class Comparer:
 
     def walk(self, node: MockNode | None, use: UsageTree, via_await: bool, text: str, depth: int = 0,
              anchor: tuple[MockNode, UsageTree] | None = None) -> None:
+        if node is not None and node.kind == "value" and node.entries and use.item is not None and depth <= 30:
+            for key, entry in node.entries.items():  # `shards[i].request(...)` with `shards = {0: m0, 1: m1}`
+                self.walk(entry, use.item, via_await, f"{text}[{key!r}]", depth + 1, anchor)
+            return
         if node is not None and node.kind == "value" and node.items and use.elements and depth <= 30:
             for item, element in zip(node.items, use.elements):  # `a, b = await f()` with f returning a tuple
                 self.walk(item, element, False, f"{text}[{use.elements.index(element)}]", depth + 1, anchor)

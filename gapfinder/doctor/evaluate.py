@@ -265,7 +265,17 @@ class Evaluator:
     def eval(self, expr: ast.expr) -> object:
         if isinstance(expr, ast.Name):
             return self.env.get(expr.id)
-        if isinstance(expr, (ast.Constant, ast.Dict, ast.Set, ast.JoinedStr)):
+        if isinstance(expr, ast.Dict):
+            node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})
+            for key, value in zip(expr.keys, expr.values):
+                found = self.eval(value)
+                if isinstance(key, ast.Constant) and isinstance(found, MockNode):
+                    node.entries[key.value] = found  # type: ignore[index]
+            return node
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+            base = self.eval(expr.value)
+            return base.entries.get(expr.slice.value) if isinstance(base, MockNode) and base.entries else None
+        if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
             return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
         if isinstance(expr, (ast.List, ast.Tuple)):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
@@ -444,11 +454,14 @@ class Evaluator:
         """`patch.object(cog, "send")` on an object the test built: the double replaces that field
         (a method of the project class: AsyncMock for an `async def`, as patch() itself decides)."""
         keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        kind = None
+        kind, weak = None, False
         if isinstance(owner, Instance):
-            method = owner.module.model.methods(owner.cls).get(attr)
-            kind = None if method is None else "async" if isinstance(method, ast.AsyncFunctionDef) else "magic"
+            found = self.method(owner.module, owner.cls, attr)
+            # not a method: an attribute the object sets itself, which patch() replaces with a MagicMock
+            kind = "magic" if found is None or not isinstance(found[2], ast.AsyncFunctionDef) else "async"
+            weak = found is None
         node = self.patched_node(call, None, keywords.get("new", new), keywords, kind)
+        node.weak = node.weak or (weak and node.explicit and node.ctor is None)
         node.label = node.label or attr
         owner.fields[attr] = node
         return node
@@ -571,10 +584,7 @@ class Evaluator:
                     self.shared.called.append((module, method, cls))
                     passed = self.bind_args(method, call, drop_self=True)
                     usage = module.usage(method, cls, ["self", *passed])
-                    for field_name, node in owner.fields.items():
-                        tree = usage["self"].attrs.get(field_name)
-                        if tree is not None and isinstance(node, MockNode) and node.is_double:
-                            self.shared.pairs.append((node, tree, where(module, method)))
+                    self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
                 return
         found = self.resolve(func)
@@ -588,6 +598,17 @@ class Evaluator:
         self.shared.called.append((module, function, cls))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
+
+    def pair_fields(self, owner: Instance | Holder, tree: UsageTree, at: str, depth: int) -> None:
+        """Each double stored on the object (or on an object stored on it) with the code's use of that field."""
+        for field_name, value in owner.fields.items():
+            used = tree.attrs.get(field_name)
+            if used is None:
+                continue
+            if isinstance(value, MockNode) and value.is_double:
+                self.shared.pairs.append((value, used, at))
+            elif isinstance(value, (Instance, Holder)) and depth < 3:
+                self.pair_fields(value, used, at, depth + 1)
 
     def method(self, module: IndexedModule, cls: ast.ClassDef, name: str,
                depth: int = 0) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:

@@ -44,6 +44,7 @@ class MockNode:
     ctor: ast.Call | None = None  # the constructor call, for fixes
     label: str = ""  # how the test names it: "session", "session.execute"
     items: list[MockNode] | None = None  # a list literal's elements (`__aiter__.return_value = [a, b]`)
+    entries: dict[object, MockNode] | None = None  # a dict literal's values by constant key (`{0: shard}`)
     configured: set[str] = field(default_factory=set)  # names the test assigned
     path: str = ""  # the test file that built it
     located: bool = False  # line/col point at the test line that configured it
