@@ -12,6 +12,7 @@ from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared, where
 from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
+from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, merge
 from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.core.usage.tree import UsageTree
@@ -179,6 +180,13 @@ def _rename_ctor(ctor: ast.Call) -> Edit | None:
     return None
 
 
+def _raises(effect: ast.expr | None) -> bool:
+    """A side_effect that is an exception (class or instance): the mock raises and drops its argument."""
+    target = effect.func if isinstance(effect, ast.Call) else effect
+    name = (dotted(target) or "") if target is not None else ""
+    return name.rsplit(".", 1)[-1].endswith(("Error", "Exception", "Timeout", "Cancelled", "Interrupt", "Exit"))
+
+
 def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
                 target: str) -> UsageTree | None:
     """How `func` uses a patched library name: through `import lib` (lib.Name) or `from lib import Name`."""
@@ -250,9 +258,16 @@ def check(shared: Shared) -> list[Finding]:
                 Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if certain else None,
                 "certain" if certain else "likely"))
     for node, call, target, path in shared.schedulers:
-        if node.is_double and node.side_effect is None and id(node) not in shared.not_called:
+        raises = _raises(node.side_effect)
+        if node.is_double and (node.side_effect is None or raises) and id(node) not in shared.not_called:
+            # a decorator's double is reported where the test body configures it, if it does
+            result = node.attrs.get("return_value") if "return_value" in node.configured \
+                and id(node) in shared.decorated else None
+            line, col = (result.line, result.col) if result is not None and result.line else (call.lineno, call.col_offset)
+            if raises and node.side_effect is not None:
+                line, col = node.side_effect.lineno, node.side_effect.col_offset
             findings.append(Finding(
-                "GF107", path, call.lineno, call.col_offset,
+                "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
                 "awaited, never run); do not patch it, or close the coroutine in a side_effect"))
     return findings

@@ -75,6 +75,7 @@ class Shared:
     library_patched: list[tuple[MockNode, str]] = field(default_factory=list)
     depth: int = 0
     helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
+    decorated: set[int] = field(default_factory=set)  # doubles injected by @patch decorators
 
 
 class Evaluator:
@@ -98,6 +99,7 @@ class Evaluator:
                     if isinstance(d, ast.Call) and self._patch_style(d) and not self._has_new(d)]
         for name, value in zip(params, injected):
             self.env[name] = value.node if isinstance(value, Patcher) else value
+            self.shared.decorated.add(id(self.env[name]))
         for name in params[len(injected):]:
             if name in self.shared.fixtures:
                 self.env[name] = self.fixture(name)
@@ -514,6 +516,10 @@ class Evaluator:
         module = self.shared.index.module(module_name)
         if module is not None:
             self.shared.patched.append((node, module, name))
+            defined, local = self.shared.index.follow(module, name)
+            runner = defined.model.functions.get(local)
+            if runner is not None and runs_coroutine(runner):
+                self.shared.schedulers.append((node, call, target, self.path))
         elif module_name and name not in SCHEDULERS:
             self.shared.library_patched.append((node, target))
 
@@ -661,6 +667,29 @@ class Evaluator:
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def runs_coroutine(func: FunctionNode) -> bool:
+    """A project loop runner: a function that awaits its first parameter or hands it to asyncio to run
+    (`def run_async(coro): return loop.run_until_complete(coro)`); a bare mock in its place drops the coroutine."""
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
+    if params and params[0] in ("self", "cls"):
+        params = params[1:]
+    if not params:
+        return False
+    first = params[0]
+    for node in ast.walk(func):
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Name) and node.value.id == first:
+            return True
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id == first and _callee_name(node.func) in SCHEDULERS:
+            return True
+    return False
+
+
+def _callee_name(func: ast.expr) -> str:
+    """The called name itself: `run_until_complete` in `asyncio.get_event_loop().run_until_complete(c)`."""
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _told(double: MockNode) -> MockNode | None:

@@ -237,3 +237,36 @@ def test_unconfigured_result_deciding_a_branch_and_tautologies(tmp_path):
         """})
     assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_t.py")] == [
         ("GF108", 7), ("GF109", 20), ("GF109", 22)]
+
+
+def test_a_patched_project_loop_runner_drops_the_coroutine(tmp_path):
+    project(tmp_path, {
+        "app/cli.py": """
+            import asyncio
+
+            def run_async(coro):
+                return asyncio.get_event_loop().run_until_complete(coro)
+
+            def plain(value):
+                return value
+        """,
+        "tests/test_cli.py": """
+            from unittest.mock import patch
+
+            @patch("app.cli.run_async")
+            def test_returns(run):
+                run.return_value = []
+
+            @patch("app.cli.run_async")
+            def test_raises(run):
+                run.side_effect = TimeoutError()
+
+            @patch("app.cli.run_async")
+            def test_runs(run):
+                run.side_effect = lambda coro: coro.close()
+
+            @patch("app.cli.plain")
+            def test_plain(plain):
+                plain.return_value = 1
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_cli.py")] == [("GF107", 6), ("GF107", 10)]
