@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -156,6 +157,7 @@ def main() -> int:
     ap.add_argument("--cases", default=HERE / "cases.json", type=Path)
     ap.add_argument("--json", dest="json_out", type=Path, help="write the per-case results here")
     ap.add_argument("--only", nargs="*", help="case ids to run")
+    ap.add_argument("--jobs", type=int, default=1, help="cases measured at once")
     ap.add_argument("--keep", type=Path, help="keep the checked-out trees in this folder and reuse them on later runs")
     args = ap.parse_args()
     cases = json.loads(args.cases.read_text())
@@ -165,15 +167,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="doctor-corpus-") as td:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-        for case in cases:
+
+        def one(case: dict) -> dict:
             try:
-                r = measure_case(case, args.mirrors, args.gapfinder, args.keep or Path(td), keep=bool(args.keep))
+                return measure_case(case, args.mirrors, args.gapfinder, args.keep or Path(td), keep=bool(args.keep))
             except Exception as exc:  # a broken case is reported, never skipped
-                r = {"id": case["id"], "repo": case["repo"], "labelled": len(case["wrong_lines"]), "found": 0,
-                     "fix_lines": len(case["fix_lines"]), "fix_line_findings": {}, "status": f"not runnable: {exc!r}"}
-            results.append(r)
-            print(f"{r['id']:<44} {r['found']:>2}/{r['labelled']:<2} fix-line findings: "
-                  f"{len(r['fix_line_findings'])}  {'' if r['status'] == 'ok' else r['status']}", flush=True)
+                return {"id": case["id"], "repo": case["repo"], "labelled": len(case["wrong_lines"]), "found": 0,
+                        "fix_lines": len(case["fix_lines"]), "fix_line_findings": {},
+                        "status": f"not runnable: {exc!r}"}
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for r in pool.map(one, cases):
+                results.append(r)
+                print(f"{r['id']:<44} {r['found']:>2}/{r['labelled']:<2} fix-line findings: "
+                      f"{len(r['fix_line_findings'])}  {'' if r['status'] == 'ok' else r['status']}", flush=True)
 
     per_repo = defaultdict(lambda: [0, 0, 0, 0, 0])  # found, labelled, cases, cases with >=1 hit, fix-line hits
     for r in results:

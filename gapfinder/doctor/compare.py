@@ -257,9 +257,12 @@ def check(shared: Shared) -> list[Finding]:
                 f"awaited: use `{new}`" + comparer.cite(node, comparer.where_of.get(id(node), "")),
                 Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if certain else None,
                 "certain" if certain else "likely"))
+    asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
         raises = _raises(node.side_effect)
-        if node.is_double and (node.side_effect is None or raises) and id(node) not in shared.not_called:
+        # a patch the test asserts was never called drops nothing, unless it also asserts a call
+        unused = id(node) in shared.not_called and id(node) not in asserted_called
+        if node.is_double and (node.side_effect is None or raises) and not unused:
             # a decorator's double is reported where the test body configures it, if it does
             result = node.attrs.get("return_value") if "return_value" in node.configured \
                 and id(node) in shared.decorated else None

@@ -20,6 +20,7 @@ from gapfinder.core.usage.tree import FunctionNode, UsageTree
 SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather", "run", "run_coroutine_threadsafe",
                         "run_until_complete"})
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
+TASK_STARTERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
 ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
                  "assert_called_with": "assert_awaited_with", "assert_called_once_with": "assert_awaited_once_with"}
 PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
@@ -527,7 +528,14 @@ class Evaluator:
         if module_name == "asyncio" or module_name.endswith(".asyncio"):
             return True
         module = self.shared.index.module(module_name)
-        return module is not None and module.model.imports.get(name) == ("asyncio", name)
+        if module is None:
+            return False
+        origin = module.model.imports.get(name)
+        if origin == ("asyncio", name):
+            return True
+        # a library's own create_task wrapper (`from pydis_core.utils.scheduling import create_task`):
+        # a function with that name that is not in the project takes a coroutine by convention
+        return origin is not None and name in TASK_STARTERS and self.shared.index.module(origin[0]) is None
 
     def monkeypatch(self, call: ast.Call) -> None:
         args = call.args
