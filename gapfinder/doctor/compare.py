@@ -188,7 +188,7 @@ def _raises(effect: ast.expr | None) -> bool:
 
 
 def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
-                target: str) -> UsageTree | None:
+                target: str, replaced: frozenset[str] = frozenset()) -> UsageTree | None:
     """How `func` uses a patched library name: through `import lib` (lib.Name) or `from lib import Name`."""
     for name, (origin, attr) in module.model.imports.items():
         full = f"{origin}.{attr}" if attr else origin
@@ -201,7 +201,7 @@ def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | N
         params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
         if name in params:
             continue
-        use: UsageTree | None = module.usage(func, cls, [name])[name]
+        use: UsageTree | None = module.usage(func, cls, [name], replaced)[name]
         for part in path:
             use = use.attrs.get(part) if use is not None else None
         if use is not None and use.used:
@@ -215,12 +215,12 @@ def check(shared: Shared) -> list[Finding]:
     grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
     for node, module, name in shared.patched:
         seen: set[int] = set()
-        for other, func, cls in shared.called:
+        for other, func, cls, replaced in shared.called:
             params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
             if other is module and id(func) not in seen and name not in params:
                 seen.add(id(func))
                 entry = grouped.setdefault(id(node), (node, [], [], False))
-                entry[1].append(module.usage(func, cls, [name])[name])
+                entry[1].append(module.usage(func, cls, [name], replaced | {name})[name])
                 entry[2].append(where(module, func))
         if id(node) not in grouped and node.explicit and shared.helper_entry:
             # A helper module linted on its own (no test calls it): compare with how every function
@@ -229,8 +229,8 @@ def check(shared: Shared) -> list[Finding]:
             if use is not None:
                 grouped[id(node)] = (node, [use], [f"every use of `{name}` in {shown(module.path)}"], True)
     for node, target in shared.library_patched:
-        for module, func, cls in shared.called:
-            use = library_use(module, func, cls, target)
+        for module, func, cls, replaced in shared.called:
+            use = library_use(module, func, cls, target, replaced)
             if use is not None:
                 entry = grouped.setdefault(id(node), (node, [], [], False))
                 entry[1].append(use)
@@ -259,7 +259,8 @@ def check(shared: Shared) -> list[Finding]:
                 "certain" if certain else "likely"))
     asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
-        raises = _raises(node.side_effect)
+        # raising drops the argument too, but only a project runner is always handed a coroutine
+        raises = _raises(node.side_effect) and id(node) in shared.runners
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
         if node.is_double and (node.side_effect is None or raises) and not unused:

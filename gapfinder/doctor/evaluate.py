@@ -70,13 +70,15 @@ class Shared:
     # doubles patched over a module-level name, and the project functions the test calls: a patched
     # name is compared with its use in the called functions of that module only
     patched: list[tuple[MockNode, IndexedModule, str]] = field(default_factory=list)
-    called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
+    # with the names the test replaced by doubles there (not walked into)
+    called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None, frozenset[str]]] = field(default_factory=list)
     # doubles patched over a library name (`patch("httpx.AsyncClient")`): compared with how the called
     # functions reach that name through their module's imports (`import httpx; httpx.AsyncClient()`)
     library_patched: list[tuple[MockNode, str]] = field(default_factory=list)
     depth: int = 0
     helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
     decorated: set[int] = field(default_factory=set)  # doubles injected by @patch decorators
+    runners: set[int] = field(default_factory=set)  # patched project loop runners (always handed a coroutine)
 
 
 class Evaluator:
@@ -521,6 +523,7 @@ class Evaluator:
             runner = defined.model.functions.get(local)
             if runner is not None and runs_coroutine(runner):
                 self.shared.schedulers.append((node, call, target, self.path))
+                self.shared.runners.add(id(node))
         elif module_name and name not in SCHEDULERS:
             self.shared.library_patched.append((node, target))
 
@@ -578,7 +581,7 @@ class Evaluator:
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
                             fields[target.attr] = passed[stmt.value.id]
             self.pair(module, init, cls, passed)
-            self.shared.called.append((module, init, cls))
+            self.shared.called.append((module, init, cls, self.replaced(module)))
         else:
             order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
             for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
@@ -595,9 +598,9 @@ class Evaluator:
                 found_method = self.method(owner.module, owner.cls, func.attr)
                 if found_method is not None:
                     module, cls, method = found_method
-                    self.shared.called.append((module, method, cls))
+                    self.shared.called.append((module, method, cls, self.replaced(module, owner)))
                     passed = self.bind_args(method, call, drop_self=True)
-                    usage = module.usage(method, cls, ["self", *passed])
+                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
                 return
@@ -609,9 +612,16 @@ class Evaluator:
         if located is None:
             return
         function, cls = located
-        self.shared.called.append((module, function, cls))
+        self.shared.called.append((module, function, cls, self.replaced(module)))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
+
+    def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
+        """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""
+        names = {name for _, patched, name in self.shared.patched if patched is module}
+        if owner is not None:
+            names |= {name for name, value in owner.fields.items() if isinstance(value, MockNode) and value.is_double}
+        return frozenset(names)
 
     def pair_fields(self, owner: Instance | Holder, tree: UsageTree, at: str, depth: int) -> None:
         """Each double stored on the object (or on an object stored on it) with the code's use of that field."""
@@ -669,7 +679,7 @@ class Evaluator:
     def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
              passed: dict[str, MockNode]) -> None:
         if passed:
-            self.pair_usage(passed, module.usage(func, cls, list(passed)), where(module, func))
+            self.pair_usage(passed, module.usage(func, cls, list(passed), self.replaced(module)), where(module, func))
 
     def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree], at: str) -> None:
         for name, node in passed.items():

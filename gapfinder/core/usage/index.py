@@ -64,9 +64,12 @@ class IndexedModule:
                 return method, cls
         return None
 
-    def usage(self, func: FunctionNode, cls: ast.ClassDef | None, names: list[str]) -> dict[str, UsageTree]:
-        methods = self.model.methods(cls) if cls is not None else {}
-        return infer_usage(func, names, helper_lookup(self.model.functions, methods))
+    def usage(self, func: FunctionNode, cls: ast.ClassDef | None, names: list[str],
+              replaced: frozenset[str] = frozenset()) -> dict[str, UsageTree]:
+        """replaced: functions and methods a test swapped for doubles; calls to them are not walked into."""
+        methods = {n: m for n, m in (self.model.methods(cls) if cls is not None else {}).items() if n not in replaced}
+        functions = {n: f for n, f in self.model.functions.items() if n not in replaced}
+        return infer_usage(func, names, helper_lookup(functions, methods))
 
     def global_usage(self, name: str) -> UsageTree | None:
         """How every function and method of the module uses the module-level `name`."""
