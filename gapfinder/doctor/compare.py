@@ -29,9 +29,10 @@ class Comparer:
         self.where = ""  # "path:line" of the code under test the current double is compared with
         self.where_of: dict[int, str] = {}
         self.not_called: set[int] = set()  # doubles the test asserts were never called
+        self.sure = True
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
-        confidence = "likely" if self.likely or node.evidence or node.weak else "certain"
+        confidence = "likely" if self.likely or node.evidence or node.weak or not self.sure else "certain"
         message += self.cite(node)
         self.findings.append(Finding(code, node.path, node.line, node.col, message, edit, confidence))
 
@@ -58,6 +59,15 @@ class Comparer:
         self.seen.add((id(node), id(use)))
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
+        outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
+        self.sure = outer and (not use.calls or any(c.certain for c in use.calls))
+        try:
+            self.judge(node, use, via_await, text, depth, anchor)
+        finally:
+            self.sure = outer
+
+    def judge(self, node: MockNode, use: UsageTree, via_await: bool, text: str, depth: int,
+              anchor: tuple[MockNode, UsageTree] | None) -> None:
         via_await = via_await and not node.explicit
         if node.explicit or anchor is None:
             anchor = (node, use)
@@ -250,7 +260,7 @@ def check(shared: Shared) -> list[Finding]:
         use = merge(uses)
         if use.awaited_call is not None and use.call is None:
             new = ASSERT_CALLED[attr.attr]
-            certain = node.kind == "async" and not node.evidence
+            certain = node.kind == "async" and not node.evidence and any(c.certain for c in use.calls)
             findings.append(Finding(
                 "GF105", path, attr.lineno, attr.col_offset,
                 f"`{node.label or 'mock'}` is awaited by the code; `{attr.attr}` passes even if it was never "
