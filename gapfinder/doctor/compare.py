@@ -94,7 +94,12 @@ class Comparer:
         if sync and not awaited:
             result = use.call
             assert result is not None
-            if result.aenter is not None or result.aiter_item is not None:
+            # the coroutine is collected or handed on (`coros.append(f())`, `create_task(f())`): it may
+            # well be awaited later, so nothing says the AsyncMock is wrong
+            deferred = not result.used and any(not p.startswith("kw:") for p in result.passed_to)
+            if deferred:
+                pass
+            elif result.aenter is not None or result.aiter_item is not None:
                 protocol = "async with" if result.aenter is not None else "async for"
                 self.emit("GF103", node, f"the code uses `{protocol} {text}(...)` but `{label}` is an AsyncMock: "
                           f"calling it returns a coroutine, which supports no `{protocol}`; use a MagicMock and "

@@ -270,3 +270,34 @@ def test_a_patched_project_loop_runner_drops_the_coroutine(tmp_path):
                 plain.return_value = 1
         """})
     assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_cli.py")] == [("GF107", 6), ("GF107", 10)]
+
+
+def test_a_coroutine_collected_for_later_is_not_called_synchronously(tmp_path):
+    project(tmp_path, {
+        "app/race.py": """
+            import asyncio
+
+            async def resolve(host):
+                return [host]
+
+            async def race(host):
+                coros = []
+                coros.append(resolve(host))
+                return await asyncio.gather(*coros)
+
+            def start(host):
+                resolve(host)
+        """,
+        "tests/test_race.py": """
+            from unittest.mock import patch
+            from app.race import race, start
+
+            @patch("app.race.resolve")
+            async def test_race(resolve):
+                await race("h")
+
+            @patch("app.race.resolve")
+            def test_start(resolve):
+                start("h")
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_race.py")] == [("GF101", 9)]
