@@ -301,3 +301,26 @@ def test_a_coroutine_collected_for_later_is_not_called_synchronously(tmp_path):
                 start("h")
         """})
     assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_race.py")] == [("GF101", 9)]
+
+
+def test_patching_an_async_generator_function_gives_a_magic_mock(tmp_path):
+    project(tmp_path, {
+        "app/stream.py": """
+            async def chunks(url):
+                yield url
+
+            async def collect(url):
+                return [c async for c in chunks(url)]
+        """,
+        "tests/test_stream.py": """
+            from unittest.mock import patch
+            from app.stream import collect
+
+            @patch("app.stream.chunks")
+            async def test_collect(chunks):
+                async def fake(url):
+                    yield url
+                chunks.return_value = fake("u")
+                await collect("u")
+        """})
+    assert codes(tmp_path, "tests/test_stream.py") == []

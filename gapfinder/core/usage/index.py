@@ -90,9 +90,11 @@ class IndexedModule:
         return found
 
     def is_async_def(self, name: str) -> bool | None:
-        """True for `async def name`, False for a def or class, None when not defined here."""
+        """True for an `async def name` coroutine function, False for a def, an async generator (patch()
+        makes a MagicMock for it, as inspect.iscoroutinefunction is false) or a class; None when not here."""
         if name in self.model.functions:
-            return isinstance(self.model.functions[name], ast.AsyncFunctionDef)
+            func = self.model.functions[name]
+            return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
         if name in self.model.classes:
             return False
         return None
@@ -140,3 +142,15 @@ class ModuleIndex:
             if target is not None:
                 return self.follow(target, origin[1], depth + 1)
         return module, name
+
+
+def _yields(func: FunctionNode) -> bool:
+    """The function's own body yields (nested functions and classes do not count)."""
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
