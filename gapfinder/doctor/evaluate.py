@@ -79,6 +79,9 @@ class Shared:
     helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
     decorated: set[int] = field(default_factory=set)  # doubles injected by @patch decorators
     runners: set[int] = field(default_factory=set)  # patched project loop runners (always handed a coroutine)
+    # inside `with pytest.raises(...)`: the code is expected to stop at a raise, so what it would do
+    # with a double after that point is not what the test runs; such calls are not compared
+    raising: int = 0
 
 
 class Evaluator:
@@ -146,7 +149,10 @@ class Evaluator:
                     value = None  # `with double as x`: x is __enter__'s result; not followed
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
+            raising = any(_expects_raise(item.context_expr) for item in node.items)
+            self.shared.raising += raising
             self.block(node.body)
+            self.shared.raising -= raising
         elif isinstance(node, (ast.Return, ast.Expr)):
             value = node.value
             if value is None:
@@ -581,7 +587,8 @@ class Evaluator:
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
                             fields[target.attr] = passed[stmt.value.id]
             self.pair(module, init, cls, passed)
-            self.shared.called.append((module, init, cls, self.replaced(module)))
+            if not self.shared.raising:
+                self.shared.called.append((module, init, cls, self.replaced(module)))
         else:
             order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
             for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
@@ -598,7 +605,8 @@ class Evaluator:
                 found_method = self.method(owner.module, owner.cls, func.attr)
                 if found_method is not None:
                     module, cls, method = found_method
-                    self.shared.called.append((module, method, cls, self.replaced(module, owner)))
+                    if not self.shared.raising:
+                        self.shared.called.append((module, method, cls, self.replaced(module, owner)))
                     passed = self.bind_args(method, call, drop_self=True)
                     usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
@@ -612,7 +620,8 @@ class Evaluator:
         if located is None:
             return
         function, cls = located
-        self.shared.called.append((module, function, cls, self.replaced(module)))
+        if not self.shared.raising:
+            self.shared.called.append((module, function, cls, self.replaced(module)))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
 
@@ -625,6 +634,8 @@ class Evaluator:
 
     def pair_fields(self, owner: Instance | Holder, tree: UsageTree, at: str, depth: int) -> None:
         """Each double stored on the object (or on an object stored on it) with the code's use of that field."""
+        if self.shared.raising:
+            return
         for field_name, value in owner.fields.items():
             used = tree.attrs.get(field_name)
             if used is None:
@@ -682,9 +693,17 @@ class Evaluator:
             self.pair_usage(passed, module.usage(func, cls, list(passed), self.replaced(module)), where(module, func))
 
     def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree], at: str) -> None:
+        if self.shared.raising:
+            return
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def _expects_raise(expr: ast.expr) -> bool:
+    """`pytest.raises(...)`, `self.assertRaises(...)`, `assertRaisesRegex`: the body is expected to raise."""
+    func = expr.func if isinstance(expr, ast.Call) else expr
+    return _callee_name(func) in ("raises", "assertRaises", "assertRaisesRegex")
 
 
 def runs_coroutine(func: FunctionNode) -> bool:

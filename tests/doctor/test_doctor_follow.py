@@ -324,3 +324,26 @@ def test_patching_an_async_generator_function_gives_a_magic_mock(tmp_path):
                 await collect("u")
         """})
     assert codes(tmp_path, "tests/test_stream.py") == []
+
+
+def test_calls_expected_to_raise_are_not_compared(tmp_path):
+    project(tmp_path, {
+        "app/guard.py": """
+            async def login(cloud):
+                if cloud.token is None:
+                    raise ValueError("no token")
+                return await cloud.run(1)
+        """,
+        "tests/test_guard.py": """
+            from unittest.mock import MagicMock
+            import pytest
+            from app.guard import login
+
+            async def test_guard():
+                with pytest.raises(ValueError):
+                    await login(MagicMock(token=None))
+
+            async def test_login():
+                await login(MagicMock())
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_guard.py")] == [("GF104", 11)]
