@@ -60,7 +60,8 @@ class Comparer:
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
         outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
-        self.sure = outer and (not use.calls or any(c.certain for c in use.calls))
+        self.sure = outer and (any(c.certain for c in use.calls) or use.awaited_always
+                               or (not use.calls and use.awaited is None))
         try:
             self.judge(node, use, via_await, text, depth, anchor)
         finally:
@@ -285,8 +286,12 @@ def check(shared: Shared) -> list[Finding]:
             line, col = (result.line, result.col) if result is not None and result.line else (call.lineno, call.col_offset)
             if raises and node.side_effect is not None:
                 line, col = node.side_effect.lineno, node.side_effect.col_offset
+            # when the test replaced other functions too, the coroutine the code hands over may itself
+            # come from one of those doubles (then nothing is dropped): likely, not certain
+            others = shared.patches > len(shared.schedulers)
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
-                "awaited, never run); do not patch it, or close the coroutine in a side_effect"))
+                "awaited, never run); do not patch it, or close the coroutine in a side_effect",
+                None, "likely" if others or node.evidence else "certain"))
     return findings

@@ -82,6 +82,7 @@ class Shared:
     # inside `with pytest.raises(...)`: the code is expected to stop at a raise, so what it would do
     # with a double after that point is not what the test runs; such calls are not compared
     raising: int = 0
+    patches: int = 0  # patch()/patch.object() calls in the test and its fixtures
 
 
 class Evaluator:
@@ -439,6 +440,7 @@ class Evaluator:
 
     def patch(self, call: ast.Call, line: int) -> Patcher:
         style = self._patch_style(call)
+        self.shared.patches += 1
         target = None
         if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
             target = call.args[0].value
@@ -508,7 +510,7 @@ class Evaluator:
             return None
         module_name, name = target.rsplit(".", 1)
         if name in SCHEDULERS and self._is_asyncio(module_name, name):
-            return "magic"
+            return "async" if name == "wait_for" else "magic"  # asyncio.wait_for is the one async def
         module = self.shared.index.module(module_name)
         if module is None:
             return None

@@ -32,6 +32,7 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
     dst.used = dst.used or src.used
     dst.returned = dst.returned or src.returned
     dst.branched_on = dst.branched_on or src.branched_on
+    dst.awaited_always = dst.awaited_always or src.awaited_always
     dst.calls.extend(src.calls)
     dst.passed_to |= src.passed_to
     for name, child in src.attrs.items():

@@ -211,6 +211,8 @@ class Walker:
             if isinstance(node.value, ast.Call):
                 return self.call(node.value, awaited=True)
             base = self.expr(node.value)
+            if base is not None:
+                base.awaited_always = base.awaited_always or self.certain
             return base.child("awaited") if base is not None else None
         if isinstance(node, ast.Call):
             return self.call(node, awaited=False)
