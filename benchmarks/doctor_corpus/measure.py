@@ -24,6 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TOLERANCE = 2
+MIN_CONFIDENCE = "likely"  # --min-confidence: "certain" measures the findings doctor is sure of only
 
 
 def git(gitdir: Path, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -81,7 +82,8 @@ def run_doctor(gapfinder: str, tree: Path, test_file: str) -> tuple[list[dict] |
     notes = []
     for cwd, arg in ((tree, test_file), (tree, str(tree / test_file))):
         try:
-            proc = subprocess.run([gapfinder, "doctor", arg, "--format", "json"], cwd=cwd, capture_output=True,
+            proc = subprocess.run([gapfinder, "doctor", arg, "--format", "json", "--min-confidence", MIN_CONFIDENCE],
+                                  cwd=cwd, capture_output=True,
                                   text=True, errors="replace", timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
             notes.append(f"doctor failed: {exc}")
@@ -158,8 +160,12 @@ def main() -> int:
     ap.add_argument("--json", dest="json_out", type=Path, help="write the per-case results here")
     ap.add_argument("--only", nargs="*", help="case ids to run")
     ap.add_argument("--jobs", type=int, default=1, help="cases measured at once")
+    ap.add_argument("--min-confidence", choices=("likely", "certain"), default="likely",
+                    help="passed to doctor: count only findings at least this sure")
     ap.add_argument("--keep", type=Path, help="keep the checked-out trees in this folder and reuse them on later runs")
     args = ap.parse_args()
+    global MIN_CONFIDENCE
+    MIN_CONFIDENCE = args.min_confidence
     cases = json.loads(args.cases.read_text())
     if args.only:
         cases = [c for c in cases if c["id"] in set(args.only)]

@@ -189,6 +189,8 @@ class Evaluator:
             self._locate(target.value, target.lineno, target.col_offset)
             if isinstance(base, (Holder, Instance)):
                 base.fields[target.attr] = value
+                if isinstance(base, Instance) and isinstance(value, MockNode) and value.is_double:
+                    self.shared.patches += 1  # a method or collaborator of the object replaced by hand
                 if isinstance(value, MockNode) and not value.label:
                     value.label = dotted(target) or target.attr
             elif isinstance(base, MockNode) and base.is_double:
