@@ -21,6 +21,8 @@ SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather", "r
                         "run_until_complete"})
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 TASK_STARTERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
+# what a project loop runner hands its coroutine to (`run` only as asyncio.run: `shield.run(text)` is not one)
+RUNNER_CALLS = TASK_STARTERS | {"run_until_complete", "wait_for", "shield", "gather"}
 ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
                  "assert_called_with": "assert_awaited_with", "assert_called_once_with": "assert_awaited_once_with"}
 PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
@@ -92,6 +94,7 @@ class Evaluator:
         self.path = path
         self.env: dict[str, object] = {}
         self.result: object = None
+        self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
 
     # --- functions -------------------------------------------------------------------------
 
@@ -324,6 +327,13 @@ class Evaluator:
                 return
 
     def eval_call(self, call: ast.Call) -> object:
+        """A call is evaluated once: `patch(...).return_value.x = v` re-reads its chain, and a second
+        evaluation would build (and attach) a second, unconfigured patch double."""
+        if id(call) not in self.calls:
+            self.calls[id(call)] = self.evaluate_call(call)
+        return self.calls[id(call)]
+
+    def evaluate_call(self, call: ast.Call) -> object:
         kind = self.names.mock_class(call.func)
         if kind == "autospec":
             return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
@@ -723,7 +733,8 @@ def runs_coroutine(func: FunctionNode) -> bool:
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Name) and node.value.id == first:
             return True
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
-                and node.args[0].id == first and _callee_name(node.func) in SCHEDULERS:
+                and node.args[0].id == first and (_callee_name(node.func) in RUNNER_CALLS
+                                                  or dotted(node.func) == "asyncio.run"):
             return True
     return False
 
