@@ -97,7 +97,8 @@ class Comparer:
             assert result is not None
             # the coroutine is collected or handed on (`coros.append(f())`, `create_task(f())`): it may
             # well be awaited later, so nothing says the AsyncMock is wrong
-            deferred = not result.used and any(not p.startswith("kw:") for p in result.passed_to)
+            deferred = result.awaited is not None or (  # `p = f(); await p`: awaited after all
+                not result.used and any(not p.startswith("kw:") for p in result.passed_to))
             if deferred:
                 pass
             elif result.aenter is not None or result.aiter_item is not None:

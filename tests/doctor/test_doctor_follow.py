@@ -347,3 +347,23 @@ def test_calls_expected_to_raise_are_not_compared(tmp_path):
                 await login(MagicMock())
         """})
     assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_guard.py")] == [("GF104", 11)]
+
+
+def test_a_coroutine_awaited_through_a_name_is_awaited(tmp_path):
+    project(tmp_path, {
+        "app/pages.py": """
+            async def first(client):
+                pager = client.items.list()
+                page = await pager
+                return page.data
+        """,
+        "tests/test_pages.py": """
+            from unittest.mock import AsyncMock, MagicMock
+            from app.pages import first
+
+            async def test_first():
+                client = MagicMock()
+                client.items.list = AsyncMock()
+                await first(client)
+        """})
+    assert codes(tmp_path, "tests/test_pages.py") == []
