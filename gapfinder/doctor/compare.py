@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared, where
+from gapfinder.doctor.values import ASSERT_CALLED, Shared, where
 from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding

@@ -1,93 +1,27 @@
 """Walk one test (and the fixtures it requests): which doubles it builds, and where they go.
 
 Produces pairs (double, how the code under test uses it) for compare.py, the assert_called* calls
-made on each double, and the per-call rules that need no usage: GF106, GF107, GF301.
+made on each double, and the per-call rules that need no usage: GF106, GF107, GF301. Patches are read
+by the Patching mixin (patches.py), calls into the code under test by the Linking mixin (links.py).
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
-from gapfinder.doctor.helpers import Helper, MockClass, TestSide, is_test_side, shown
+from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
+from gapfinder.doctor.links import Linking
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
-from gapfinder.core.usage.index import ModuleIndex, IndexedModule
+from gapfinder.doctor.patches import Patching, expects_raise
+from gapfinder.doctor.values import ASSERT_CALLED, Holder, Instance, Patcher, Shared
 from gapfinder.core.symbols import dotted
-from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.core.usage.tree import FunctionNode
 
-# asyncio functions that take a coroutine: patched with a bare mock, they drop it un-awaited.
-SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather", "run", "run_coroutine_threadsafe",
-                        "run_until_complete"})
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
-TASK_STARTERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
-# what a project loop runner hands its coroutine to (`run` only as asyncio.run: `shield.run(text)` is not one)
-RUNNER_CALLS = TASK_STARTERS | {"run_until_complete", "wait_for", "shield", "gather"}
-ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
-                 "assert_called_with": "assert_awaited_with", "assert_called_once_with": "assert_awaited_once_with"}
-PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
 
 
-@dataclass
-class Instance:
-    """An object of a project class the test built, with the doubles stored on `self`."""
-
-    module: IndexedModule
-    cls: ast.ClassDef
-    fields: dict[str, object]
-
-
-@dataclass
-class Holder:
-    """A test class's `self`: what setUp/asyncSetUp stored on it, read by the test methods."""
-
-    fields: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass
-class Patcher:
-    node: MockNode
-
-
-@dataclass
-class Fixture:
-    func: FunctionNode
-    names: FileNames
-    path: str
-
-
-@dataclass
-class Shared:
-    """What every evaluator of one test shares (the test and its fixtures)."""
-
-    index: ModuleIndex
-    fixtures: dict[str, Fixture]
-    side: TestSide
-    pairs: list[tuple[MockNode, UsageTree, str]] = field(default_factory=list)  # with "path:line" of the code
-    asserts: list[tuple[MockNode, ast.Attribute, str]] = field(default_factory=list)
-    schedulers: list[tuple[MockNode, ast.Call, str, str]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    not_called: set[int] = field(default_factory=set)  # doubles the test asserts were never called
-    fixture_values: dict[str, object] = field(default_factory=dict)
-    # doubles patched over a module-level name, and the project functions the test calls: a patched
-    # name is compared with its use in the called functions of that module only
-    patched: list[tuple[MockNode, IndexedModule, str]] = field(default_factory=list)
-    # with the names the test replaced by doubles there (not walked into)
-    called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None, frozenset[str]]] = field(default_factory=list)
-    # doubles patched over a library name (`patch("httpx.AsyncClient")`): compared with how the called
-    # functions reach that name through their module's imports (`import httpx; httpx.AsyncClient()`)
-    library_patched: list[tuple[MockNode, str]] = field(default_factory=list)
-    depth: int = 0
-    helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
-    decorated: set[int] = field(default_factory=set)  # doubles injected by @patch decorators
-    runners: set[int] = field(default_factory=set)  # patched project loop runners (always handed a coroutine)
-    # inside `with pytest.raises(...)`: the code is expected to stop at a raise, so what it would do
-    # with a double after that point is not what the test runs; such calls are not compared
-    raising: int = 0
-    patches: int = 0  # patch()/patch.object() calls in the test and its fixtures
-
-
-class Evaluator:
+class Evaluator(Patching, Linking):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
@@ -153,7 +87,7 @@ class Evaluator:
                     value = None  # `with double as x`: x is __enter__'s result; not followed
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
-            raising = any(_expects_raise(item.context_expr) for item in node.items)
+            raising = any(expects_raise(item.context_expr) for item in node.items)
             self.shared.raising += raising
             self.block(node.body)
             self.shared.raising -= raising
@@ -437,311 +371,8 @@ class Evaluator:
 
     # --- patches ---------------------------------------------------------------------------
 
-    def _patch_style(self, call: ast.Call) -> str | None:
-        name = dotted(call.func) or ""
-        origin = self.names.qualify(call.func) or ""
-        if origin in PATCH_NAMES or name == "mocker.patch":
-            return "patch"
-        if origin in tuple(p + ".object" for p in PATCH_NAMES) or name == "mocker.patch.object":
-            return "object"
-        return None
-
-    def _has_new(self, call: ast.Call) -> bool:
-        positional = 2 if self._patch_style(call) == "patch" else 3
-        return len(call.args) >= positional or any(kw.arg == "new" for kw in call.keywords)
-
-    def patch(self, call: ast.Call, line: int) -> Patcher:
-        style = self._patch_style(call)
-        self.shared.patches += 1
-        target = None
-        if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
-            target = call.args[0].value
-            new = call.args[1] if len(call.args) > 1 else None
-        elif style == "object" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant) \
-                and isinstance(call.args[1].value, str):
-            owner = self.names.qualify(call.args[0])
-            target = f"{owner}.{call.args[1].value}" if owner else None
-            new = call.args[2] if len(call.args) > 2 else None
-            instance = self.eval(call.args[0]) if owner is None else None
-            if isinstance(instance, (Instance, Holder)):
-                return Patcher(self.patch_field(instance, call.args[1].value, call, new))
-        else:
-            return Patcher(opaque(call))
-        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        new = keywords.get("new", new)
-        node = self.patched_node(call, target, new, keywords)
-        node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
-        if target is not None:
-            self.attach(node, target, call)
-        return Patcher(node)
-
-    def patch_field(self, owner: Instance | Holder, attr: str, call: ast.Call, new: ast.expr | None) -> MockNode:
-        """`patch.object(cog, "send")` on an object the test built: the double replaces that field
-        (a method of the project class: AsyncMock for an `async def`, as patch() itself decides)."""
-        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        kind, weak = None, False
-        if isinstance(owner, Instance):
-            found = self.method(owner.module, owner.cls, attr)
-            # not a method: an attribute the object sets itself, which patch() replaces with a MagicMock
-            kind = "magic" if found is None or not isinstance(found[2], ast.AsyncFunctionDef) else "async"
-            weak = found is None
-        node = self.patched_node(call, None, keywords.get("new", new), keywords, kind)
-        node.weak = node.weak or (weak and node.explicit and node.ctor is None)
-        node.label = node.label or attr
-        owner.fields[attr] = node
-        return node
-
-    def patched_node(self, call: ast.Call, target: str | None, new: ast.expr | None,
-                     keywords: dict[str, ast.expr], kind: str | None = None) -> MockNode:
-        if new is not None:
-            value = self.eval(new)
-            return value if isinstance(value, MockNode) else opaque(new)
-        if "new_callable" in keywords:
-            kind = self.names.mock_class(keywords["new_callable"])
-            if kind not in ("async", "magic", "mock"):
-                return opaque(call)
-        elif any(k in keywords for k in ("autospec", "spec", "spec_set", "wraps")):
-            return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
-        else:
-            kind = kind or self.default_patch_kind(target)
-            if kind is None and target and self.shared.index.module(target.rpartition(".")[0]) is None \
-                    and target.rpartition(".")[2][:1].isupper():
-                # a library class (CamelCase by convention): patch() makes a MagicMock for a class
-                node = MockNode("magic", True, call.lineno, call.col_offset, path=self.path, weak=True)
-                self.configure(node, call)
-                return node
-            if kind is None:
-                return opaque(call)
-        node = MockNode(kind, True, call.lineno, call.col_offset, ctor=None, path=self.path)
-        self.configure(node, call)
-        return node
-
-    def default_patch_kind(self, target: str | None) -> str | None:
-        """patch() makes an AsyncMock for an async def target, else a MagicMock; None when unknown."""
-        if not target or "." not in target:
-            return None
-        module_name, name = target.rsplit(".", 1)
-        if name in SCHEDULERS and self._is_asyncio(module_name, name):
-            return "async" if name == "wait_for" else "magic"  # asyncio.wait_for is the one async def
-        module = self.shared.index.module(module_name)
-        if module is None:
-            return None
-        module, name = self.shared.index.follow(module, name)
-        is_async = module.is_async_def(name)
-        if is_async is None:
-            return None
-        return "async" if is_async else "magic"
-
-    def attach(self, node: MockNode, target: str, call: ast.Call) -> None:
-        module_name, _, name = target.rpartition(".")
-        if name in SCHEDULERS and self._is_asyncio(module_name, name):
-            self.shared.schedulers.append((node, call, target, self.path))
-        module = self.shared.index.module(module_name)
-        if module is not None:
-            self.shared.patched.append((node, module, name))
-            defined, local = self.shared.index.follow(module, name)
-            runner = defined.model.functions.get(local)
-            if runner is not None and runs_coroutine(runner):
-                self.shared.schedulers.append((node, call, target, self.path))
-                self.shared.runners.add(id(node))
-        elif module_name and name not in SCHEDULERS:
-            self.shared.library_patched.append((node, target))
-
-    def _is_asyncio(self, module_name: str, name: str) -> bool:
-        if module_name == "asyncio" or module_name.endswith(".asyncio"):
-            return True
-        module = self.shared.index.module(module_name)
-        if module is None:
-            return False
-        origin = module.model.imports.get(name)
-        if origin == ("asyncio", name):
-            return True
-        # a library's own create_task wrapper (`from pydis_core.utils.scheduling import create_task`):
-        # a function with that name that is not in the project takes a coroutine by convention
-        return origin is not None and name in TASK_STARTERS and self.shared.index.module(origin[0]) is None
-
-    def monkeypatch(self, call: ast.Call) -> None:
-        args = call.args
-        if len(args) == 3 and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
-            owner = self.names.qualify(args[0])
-            target, value_expr = (f"{owner}.{args[1].value}" if owner else None), args[2]
-        elif len(args) == 2 and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
-            target, value_expr = args[0].value, args[1]
-        else:
-            return
-        value = self.eval(value_expr)
-        if isinstance(value, MockNode) and target:
-            self.attach(value, target, call)
 
     # --- the code under test ---------------------------------------------------------------
-
-    def resolve(self, expr: ast.expr) -> tuple[IndexedModule, str] | None:
-        origin = self.names.qualify(expr)
-        found = self.shared.index.resolve(origin) if origin else None
-        if found is None:
-            return None
-        module, qualname = found
-        if "." not in qualname:
-            module, qualname = self.shared.index.follow(module, qualname)
-        return module, qualname
-
-    def instance(self, call: ast.Call) -> Instance | None:
-        found = self.resolve(call.func)
-        if found is None or found[1] not in found[0].model.classes:
-            return None
-        module, name = found
-        cls = module.model.classes[name]
-        init = module.model.methods(cls).get("__init__")
-        fields: dict[str, object] = {}
-        if init is not None:
-            passed = self.bind_args(init, call, drop_self=True)
-            for stmt in ast.walk(init):
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
-                    for target in stmt.targets:
-                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
-                            fields[target.attr] = passed[stmt.value.id]
-            self.pair(module, init, cls, passed)
-            if not self.shared.raising:
-                self.shared.called.append((module, init, cls, self.replaced(module)))
-        else:
-            order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
-            for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
-                value = self.eval(arg)
-                if isinstance(value, MockNode) and value.is_double:
-                    fields[param] = value
-        return Instance(module, cls, fields)
-
-    def project_call(self, call: ast.Call) -> None:
-        func = call.func
-        if isinstance(func, ast.Attribute):
-            owner = self.eval(func.value)
-            if isinstance(owner, Instance):
-                found_method = self.method(owner.module, owner.cls, func.attr)
-                if found_method is not None:
-                    module, cls, method = found_method
-                    if not self.shared.raising:
-                        self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-                    passed = self.bind_args(method, call, drop_self=True)
-                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
-                    self.pair_fields(owner, usage["self"], where(module, method), 0)
-                    self.pair_usage(passed, usage, where(module, method))
-                return
-        found = self.resolve(func)
-        if found is None:
-            return
-        module, qualname = found
-        located = module.function(qualname)
-        if located is None:
-            return
-        function, cls = located
-        if not self.shared.raising:
-            self.shared.called.append((module, function, cls, self.replaced(module)))
-        passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
-        self.pair(module, function, cls, passed)
-
-    def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
-        """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""
-        names = {name for _, patched, name in self.shared.patched if patched is module}
-        if owner is not None:
-            names |= {name for name, value in owner.fields.items() if isinstance(value, MockNode) and value.is_double}
-        return frozenset(names)
-
-    def pair_fields(self, owner: Instance | Holder, tree: UsageTree, at: str, depth: int) -> None:
-        """Each double stored on the object (or on an object stored on it) with the code's use of that field."""
-        if self.shared.raising:
-            return
-        for field_name, value in owner.fields.items():
-            used = tree.attrs.get(field_name)
-            if used is None:
-                continue
-            if isinstance(value, MockNode) and value.is_double:
-                self.shared.pairs.append((value, used, at))
-            elif isinstance(value, (Instance, Holder)) and depth < 3:
-                self.pair_fields(value, used, at, depth + 1)
-
-    def method(self, module: IndexedModule, cls: ast.ClassDef, name: str,
-               depth: int = 0) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:
-        """A method of a project class, or the one it inherits from a project base class (depth first)."""
-        own = module.model.methods(cls).get(name)
-        if own is not None or depth > 5:
-            return (module, cls, own) if own is not None else None
-        for base in cls.bases:
-            base_name = dotted(base) or ""
-            head, _, rest = base_name.partition(".")
-            origin = module.model.import_for(head)
-            if origin is None:
-                continue
-            target = ".".join(p for p in (origin[0], origin[1], rest) if p)
-            found = self.shared.index.resolve(target)
-            if found is None:
-                continue
-            other, qualname = self.shared.index.follow(*found)
-            if qualname in other.model.classes:
-                inherited = self.method(other, other.model.classes[qualname], name, depth + 1)
-                if inherited is not None:
-                    return inherited
-        return None
-
-    def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
-        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
-        if drop_self:
-            positional = positional[1:]
-        names = set(positional) | {a.arg for a in func.args.kwonlyargs}
-        passed: dict[str, MockNode] = {}
-        for param, arg in zip(positional, call.args):
-            if isinstance(arg, ast.Starred):
-                break
-            value = self.eval(arg)
-            if isinstance(value, MockNode) and value.is_double:
-                passed[param] = value
-        for kw in call.keywords:
-            if kw.arg in names:
-                value = self.eval(kw.value)
-                if isinstance(value, MockNode) and value.is_double:
-                    passed[kw.arg] = value
-        return passed
-
-    def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
-             passed: dict[str, MockNode]) -> None:
-        if passed:
-            self.pair_usage(passed, module.usage(func, cls, list(passed), self.replaced(module)), where(module, func))
-
-    def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree], at: str) -> None:
-        if self.shared.raising:
-            return
-        for name, node in passed.items():
-            if name in usage:
-                self.shared.pairs.append((node, usage[name], at))
-
-
-def _expects_raise(expr: ast.expr) -> bool:
-    """`pytest.raises(...)`, `self.assertRaises(...)`, `assertRaisesRegex`: the body is expected to raise."""
-    func = expr.func if isinstance(expr, ast.Call) else expr
-    return _callee_name(func) in ("raises", "assertRaises", "assertRaisesRegex")
-
-
-def runs_coroutine(func: FunctionNode) -> bool:
-    """A project loop runner: a function that awaits its first parameter or hands it to asyncio to run
-    (`def run_async(coro): return loop.run_until_complete(coro)`); a bare mock in its place drops the coroutine."""
-    params = [a.arg for a in func.args.posonlyargs + func.args.args]
-    if params and params[0] in ("self", "cls"):
-        params = params[1:]
-    if not params:
-        return False
-    first = params[0]
-    for node in ast.walk(func):
-        if isinstance(node, ast.Await) and isinstance(node.value, ast.Name) and node.value.id == first:
-            return True
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
-                and node.args[0].id == first and (_callee_name(node.func) in RUNNER_CALLS
-                                                  or dotted(node.func) == "asyncio.run"):
-            return True
-    return False
-
-
-def _callee_name(func: ast.expr) -> str:
-    """The called name itself: `run_until_complete` in `asyncio.get_event_loop().run_until_complete(c)`."""
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _told(double: MockNode) -> MockNode | None:
@@ -752,10 +383,3 @@ def _told(double: MockNode) -> MockNode | None:
     return result
 
 
-def where(module: IndexedModule, func: FunctionNode) -> str:
-    """`name` at path:line: the function of the code under test a double was compared with."""
-    return f"`{func.name}` ({shown(module.path)}:{func.lineno})"
-
-
-def _is_classmethod(func: FunctionNode) -> bool:
-    return any(dotted(d) == "classmethod" for d in func.decorator_list)

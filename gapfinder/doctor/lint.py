@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gapfinder.doctor.compare import check
-from gapfinder.doctor.evaluate import SETUPS, Evaluator, Fixture, Shared
+from gapfinder.doctor.evaluate import SETUPS, Evaluator
+from gapfinder.doctor.values import Fixture, Shared
 from gapfinder.doctor.helpers import TestSide, shown as _shown
 from gapfinder.doctor.mocks import FileNames
 from gapfinder.doctor.model import CONFIDENCE, Edit, Finding, LintResult
