@@ -13,16 +13,17 @@ from typing import Any, Sequence
 
 from gapfinder.config import load_config
 from gapfinder.core.files import CACHE_FOLDER, cache_folder
+from gapfinder.errors import GapfinderError
 from gapfinder.core.git import git_location
 from gapfinder.core.project import discover, find_root
 from gapfinder.doctor.fix import fix_files
 from gapfinder.doctor.lint import lint
-from gapfinder.doctor.model import DoctorResult
+from gapfinder.doctor.model import CONFIDENCE, DoctorResult
 from gapfinder.doctor.rules import select_rules
 from gapfinder.doctor.suite.health import check_suite
 from gapfinder.doctor.suite.model import SuiteHealth
 from gapfinder.doctor.suite.record import record_health, recorded_health
-from gapfinder.doctor.triage import triage
+from gapfinder.doctor.triage import changed_lines, triage
 from gapfinder.model import ProgressFn
 from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
 from gapfinder.model import RankResult
@@ -112,14 +113,19 @@ def doctor(
     junit: Sequence[Path] = (),
     fix: bool = False,
     write: bool = False,
+    min_confidence: str = "certain",
+    diff: str | None = None,
 ) -> DoctorResult:
     """Lint tests for mock-shape defects (default folder: tests), triage JUnit failures, fix on request."""
     codes = select_rules(list(select) if select else None, list(ignore) if ignore else None)
+    if min_confidence not in CONFIDENCE:
+        raise GapfinderError(f"--min-confidence must be one of {', '.join(CONFIDENCE)}, not {min_confidence!r}.")
     targets = list(paths) or ([] if junit else [Path("tests")])
-    result = lint(targets, codes) if targets else None
+    result = lint(targets, codes, min_confidence) if targets else None
     if result is not None:
         result = replace(result, repo_prefix=git_location(Path.cwd())[1])
-    triaged = triage(list(junit), result.findings if result else ()) if junit else None
+    changed = changed_lines(Path.cwd(), diff) if diff and junit else None
+    triaged = triage(list(junit), result.findings if result else (), changed) if junit else None
     fixes = tuple(fix_files(result.findings, write=write)) if fix and result is not None else ()
     return DoctorResult(result, triaged, fix and result is not None, write and fix, fixes)
 

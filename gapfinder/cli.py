@@ -371,6 +371,12 @@ def doctor(
     timeout: Annotated[float, typer.Option("--timeout", min=1, metavar="SECONDS",
                                            help="With --run: stop the whole job after this long.")] = 3600.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    min_confidence: Annotated[str, typer.Option(
+        "--min-confidence", metavar="LEVEL", help="Report findings at least this sure: certain (the double is linked "
+        "to the code on its straight path) or likely (also weaker links: more findings, fewer of them real).")] = "certain",
+    diff: Annotated[Optional[str], typer.Option(
+        "--diff", metavar="BASE", help="With --junit: failures through product lines changed since BASE "
+                                       "lean to product defects.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Find mock-shape defects in tests, triage JUnit failures, and (--run) find order-dependent tests."""
@@ -394,13 +400,19 @@ def doctor(
             raise typer.Exit(1)
         return
     result = _run(lambda: api.doctor(paths or (), select=select, ignore=ignore, junit=junit or (), fix=fix,
-                                     write=write), verbose)
+                                     write=write, min_confidence=min_confidence, diff=diff), verbose)
     for fixed in result.fixes if not quiet else ():
         if fixed.error is None and fixed.diff:
             console.info(f"{'fixed' if write else 'would fix'} {len(fixed.fixed)} finding(s) in {fixed.path}")
     # With --fix the report is the diff of the rewrites, whatever the format.
     sys.stdout.write(render("doctor", "text" if result.fix else fmt.value, result))
     notes = list(result.lint.skipped) if result.lint else []
+    if result.lint and result.lint.unresolved:
+        notes.append(f"{len(result.lint.unresolved)} test file(s) import code under test that was not found from the "
+                     "project's import roots; rules that need that code stayed silent there"
+                     + (": " + ", ".join(result.lint.unresolved) if verbose else " (--verbose lists them)"))
+    if result.lint and result.lint.below_confidence:
+        notes.append(f"{result.lint.below_confidence} likely finding(s) not shown; --min-confidence likely shows them")
     notes += [f"{f.path}: not fixed: {f.error}" for f in result.fixes if f.error]
     for note in notes if not quiet else ():
         console.warn(note)

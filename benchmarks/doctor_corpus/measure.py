@@ -19,10 +19,12 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TOLERANCE = 2
+MIN_CONFIDENCE = "likely"  # --min-confidence: "certain" measures the findings doctor is sure of only
 
 
 def git(gitdir: Path, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -80,7 +82,8 @@ def run_doctor(gapfinder: str, tree: Path, test_file: str) -> tuple[list[dict] |
     notes = []
     for cwd, arg in ((tree, test_file), (tree, str(tree / test_file))):
         try:
-            proc = subprocess.run([gapfinder, "doctor", arg, "--format", "json"], cwd=cwd, capture_output=True,
+            proc = subprocess.run([gapfinder, "doctor", arg, "--format", "json", "--min-confidence", MIN_CONFIDENCE],
+                                  cwd=cwd, capture_output=True,
                                   text=True, errors="replace", timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
             notes.append(f"doctor failed: {exc}")
@@ -110,7 +113,7 @@ def near(findings: list[dict], line: int) -> list[str]:
     return sorted({f.get("code", "?") for f in findings if abs(int(f.get("line", -99)) - line) <= TOLERANCE})
 
 
-def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path) -> dict:
+def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path, keep: bool = False) -> dict:
     res = {"id": case["id"], "repo": case["repo"], "kind": case.get("kind"), "test_file": case["test_file"],
            "labelled": len(case["wrong_lines"]), "found": 0, "found_lines": {}, "fix_lines": len(case["fix_lines"]),
            "fix_line_findings": {}, "status": "ok", "notes": []}
@@ -120,13 +123,14 @@ def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path) -> dict:
         return res
     for label, commit, lines in (("parent", case["parent"], case["wrong_lines"]), ("fix", case["fix"], case["fix_lines"])):
         tree = tmp / f"{case['id']}-{label}"
-        err = checkout(gitdir, commit, case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"]), tree)
+        tf = case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"])
+        err = None if keep and (tree / tf).is_file() else checkout(gitdir, commit, case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"]), tree)
         if err:
             res["status"] = f"not runnable: {label}: {err}"
             return res
-        tf = case["test_file"] if label == "parent" else case.get("fix_test_file", case["test_file"])
         findings, note = run_doctor(gapfinder, tree, tf)
-        shutil.rmtree(tree, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tree, ignore_errors=True)
         if findings is None:
             res["status"] = f"not runnable: {label}: doctor gave no JSON ({note})"
             return res
@@ -155,21 +159,34 @@ def main() -> int:
     ap.add_argument("--cases", default=HERE / "cases.json", type=Path)
     ap.add_argument("--json", dest="json_out", type=Path, help="write the per-case results here")
     ap.add_argument("--only", nargs="*", help="case ids to run")
+    ap.add_argument("--jobs", type=int, default=1, help="cases measured at once")
+    ap.add_argument("--min-confidence", choices=("likely", "certain"), default="likely",
+                    help="passed to doctor: count only findings at least this sure")
+    ap.add_argument("--keep", type=Path, help="keep the checked-out trees in this folder and reuse them on later runs")
     args = ap.parse_args()
+    global MIN_CONFIDENCE
+    MIN_CONFIDENCE = args.min_confidence
     cases = json.loads(args.cases.read_text())
     if args.only:
         cases = [c for c in cases if c["id"] in set(args.only)]
     results = []
     with tempfile.TemporaryDirectory(prefix="doctor-corpus-") as td:
-        for case in cases:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+
+        def one(case: dict) -> dict:
             try:
-                r = measure_case(case, args.mirrors, args.gapfinder, Path(td))
+                return measure_case(case, args.mirrors, args.gapfinder, args.keep or Path(td), keep=bool(args.keep))
             except Exception as exc:  # a broken case is reported, never skipped
-                r = {"id": case["id"], "repo": case["repo"], "labelled": len(case["wrong_lines"]), "found": 0,
-                     "fix_lines": len(case["fix_lines"]), "fix_line_findings": {}, "status": f"not runnable: {exc!r}"}
-            results.append(r)
-            print(f"{r['id']:<44} {r['found']:>2}/{r['labelled']:<2} fix-line findings: "
-                  f"{len(r['fix_line_findings'])}  {'' if r['status'] == 'ok' else r['status']}", flush=True)
+                return {"id": case["id"], "repo": case["repo"], "labelled": len(case["wrong_lines"]), "found": 0,
+                        "fix_lines": len(case["fix_lines"]), "fix_line_findings": {},
+                        "status": f"not runnable: {exc!r}"}
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for r in pool.map(one, cases):
+                results.append(r)
+                print(f"{r['id']:<44} {r['found']:>2}/{r['labelled']:<2} fix-line findings: "
+                      f"{len(r['fix_line_findings'])}  {'' if r['status'] == 'ok' else r['status']}", flush=True)
 
     per_repo = defaultdict(lambda: [0, 0, 0, 0, 0])  # found, labelled, cases, cases with >=1 hit, fix-line hits
     for r in results:

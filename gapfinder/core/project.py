@@ -202,3 +202,52 @@ def _walk(root: Path, test_dirs: frozenset[str], outside: list[str]) -> Iterator
                 names.append(name)
         if names:
             yield rel_dir, sorted(names), in_tests
+
+
+def import_roots(root: Path, start: Path, configured: Iterable[str] = (), pythonpath: Iterable[str] = ()) -> list[Path]:
+    """The folders a module of `start`'s project is imported from, most specific first.
+
+    The repository's layout decides, not the nearest pytest file: the folder above `start`'s
+    `__init__.py` chain, the configured source folders and pytest's `pythonpath`, `src/`, the
+    project's top; then every folder between `start` and the top (a service folder on sys.path).
+    """
+    start = Path(start).resolve()
+    folder = start if start.is_dir() else start.parent
+    chain = folder
+    while (chain / "__init__.py").is_file() and chain != root:
+        chain = chain.parent
+    found = [chain]
+    for entry in [*configured, *pythonpath]:
+        candidate = (root / entry).resolve()
+        if candidate.is_dir() and inside(root, candidate):
+            found.append(candidate)
+    found += [root / "src", root]
+    found += [p for p in [folder, *folder.parents] if p == root or root in p.parents]
+    found += workspace_roots(root)
+    return [p for i, p in enumerate(found) if p.is_dir() and p not in found[:i]]
+
+
+def workspace_roots(root: Path, depth: int = 3) -> list[Path]:
+    """Import roots of a workspace's member packages: `packages/x/src`, `libs/y` (a folder with its own
+    pyproject.toml or setup.py), at most `depth` folders down; hidden, virtual-env and pruned folders skipped."""
+    found: list[Path] = []
+    level = [root]
+    for _ in range(depth):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False) or entry.name.startswith(".") \
+                        or entry.name in PRUNED_DIRS or entry.name in ("tests", "test", "venv", "node_modules"):
+                    continue
+                path = Path(entry.path)
+                if entry.name == "src":
+                    found.append(path)
+                elif any((path / m).is_file() for m in ("pyproject.toml", "setup.py")):
+                    found.append(path)
+                below.append(path)
+        level = below[:500]
+    return found

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import ast
 
-from gapfinder.doctor.evaluate import ASSERT_CALLED, Shared
+from gapfinder.doctor.values import ASSERT_CALLED, Shared, where
+from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
-from gapfinder.core.usage.index import merge
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import IndexedModule, merge
+from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.core.usage.tree import UsageTree
 
 KIND = {"async": "an AsyncMock", "magic": "a MagicMock", "mock": "a Mock"}
@@ -22,21 +25,63 @@ class Comparer:
         self.findings: list[Finding] = []
         self.usage_of: dict[int, list[UsageTree]] = {}
         self.seen: set[tuple[int, int]] = set()
+        self.likely = False  # the usage was found by a weaker link (the whole module's use of a patched name)
+        self.where = ""  # "path:line" of the code under test the current double is compared with
+        self.where_of: dict[int, str] = {}
+        self.not_called: set[int] = set()  # doubles the test asserts were never called
+        self.sure = True
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
-        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit))
+        confidence = "likely" if self.likely or node.evidence or node.weak or not self.sure else "certain"
+        message += self.cite(node)
+        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit, confidence))
+
+    def cite(self, node: MockNode, where: str | None = None) -> str:
+        """The evidence linking the double to the code: where it was built, where the code uses it."""
+        parts = [f"double built by {node.evidence}"] if node.evidence else []
+        where = self.where if where is None else where
+        if where:
+            parts.append(f"used by {where}")
+        return f" [{'; '.join(parts)}]" if parts else ""
 
     def walk(self, node: MockNode | None, use: UsageTree, via_await: bool, text: str, depth: int = 0,
              anchor: tuple[MockNode, UsageTree] | None = None) -> None:
+        if node is not None and node.kind == "value" and node.entries and use.item is not None and depth <= 30:
+            for key, entry in node.entries.items():  # `shards[i].request(...)` with `shards = {0: m0, 1: m1}`
+                self.walk(entry, use.item, via_await, f"{text}[{key!r}]", depth + 1, anchor)
+            return
+        if node is not None and node.kind == "value" and node.items and use.elements and depth <= 30:
+            for item, element in zip(node.items, use.elements):  # `a, b = await f()` with f returning a tuple
+                self.walk(item, element, False, f"{text}[{use.elements.index(element)}]", depth + 1, anchor)
+            return
         if node is None or not node.is_double or depth > 30 or (id(node), id(use)) in self.seen:
             return
         self.seen.add((id(node), id(use)))
         self.usage_of.setdefault(id(node), []).append(use)
+        self.where_of.setdefault(id(node), self.where)
+        outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
+        self.sure = outer and (any(c.certain for c in use.calls) or use.awaited_always
+                               or (not use.calls and use.awaited is None))
+        try:
+            self.judge(node, use, via_await, text, depth, anchor)
+        finally:
+            self.sure = outer
+
+    def judge(self, node: MockNode, use: UsageTree, via_await: bool, text: str, depth: int,
+              anchor: tuple[MockNode, UsageTree] | None) -> None:
         via_await = via_await and not node.explicit
         if node.explicit or anchor is None:
             anchor = (node, use)
         self.anchor = anchor
         sync, awaited = use.call is not None, use.awaited_call is not None
+        if node.kind == "spec":  # a double of unknown kind: record how its children are used, judge nothing
+            for name, child in use.attrs.items():
+                self.walk(node.child(name), child, False, f"{text}.{name}", depth + 1, anchor)
+            returned = node.attrs.get("return_value")  # configured: what both `x()` and `await x()` give
+            for result, how in ((use.call, f"{text}()"), (use.awaited_call, f"(await {text}(...))")):
+                if returned is not None and result is not None:
+                    self.walk(returned, result, False, how, depth + 1)
+            return
         if node.kind == "async":
             self.async_node(node, use, via_await, text, sync, awaited, depth)
         else:
@@ -50,7 +95,13 @@ class Comparer:
         if sync and not awaited:
             result = use.call
             assert result is not None
-            if result.aenter is not None or result.aiter_item is not None:
+            # the coroutine is collected or handed on (`coros.append(f())`, `create_task(f())`): it may
+            # well be awaited later, so nothing says the AsyncMock is wrong
+            deferred = result.awaited is not None or (  # `p = f(); await p`: awaited after all
+                not result.used and any(not p.startswith("kw:") for p in result.passed_to))
+            if deferred:
+                pass
+            elif result.aenter is not None or result.aiter_item is not None:
                 protocol = "async with" if result.aenter is not None else "async for"
                 self.emit("GF103", node, f"the code uses `{protocol} {text}(...)` but `{label}` is an AsyncMock: "
                           f"calling it returns a coroutine, which supports no `{protocol}`; use a MagicMock and "
@@ -72,7 +123,16 @@ class Comparer:
                       "(only its calls are); use a done future or an awaitable object")
         if awaited:
             assert use.awaited_call is not None
+            self.truthy_result(node, use.awaited_call, f"await {text}(...)")
             self.walk(node.child("return_value"), use.awaited_call, True, f"(await {text}(...))", depth + 1)
+
+    def truthy_result(self, node: MockNode, result: UsageTree, text: str) -> None:
+        """GF108: the code branches on a call result the test never configured (a mock is always truthy)."""
+        if result.branched_on and node.side_effect is None and "return_value" not in node.attrs \
+                and not node.spec and id(node) not in self.not_called:
+            self.emit("GF108", node, f"the code branches on `{text}`, but the test never set `{node.label or text}`'s "
+                      "return_value: a mock's result is always truthy, so the test only ever takes one branch; "
+                      "set return_value (or side_effect) to the value the test means")
 
     def sync_node(self, node: MockNode, use: UsageTree, via_await: bool, text: str, sync: bool,
                   awaited: bool, depth: int) -> None:
@@ -87,6 +147,7 @@ class Comparer:
             self.emit("GF104", node, f"the code awaits `{text}` but `{label}` is {what}, which is not awaitable")
         if sync:
             assert use.call is not None
+            self.truthy_result(node, use.call, f"{text}(...)")
             self.walk(node.child("return_value"), use.call, via_await, f"{text}()", depth + 1, self.anchor)
         configured = node.configured | {n for n, c in node.attrs.items() if c.explicit or c.configured}
         if use.aenter is not None:
@@ -136,36 +197,102 @@ def _rename_ctor(ctor: ast.Call) -> Edit | None:
     return None
 
 
+def _raises(effect: ast.expr | None) -> bool:
+    """A side_effect that is an exception (class or instance): the mock raises and drops its argument."""
+    target = effect.func if isinstance(effect, ast.Call) else effect
+    name = (dotted(target) or "") if target is not None else ""
+    return name.rsplit(".", 1)[-1].endswith(("Error", "Exception", "Timeout", "Cancelled", "Interrupt", "Exit"))
+
+
+def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
+                target: str, replaced: frozenset[str] = frozenset()) -> UsageTree | None:
+    """How `func` uses a patched library name: through `import lib` (lib.Name) or `from lib import Name`."""
+    for name, (origin, attr) in module.model.imports.items():
+        full = f"{origin}.{attr}" if attr else origin
+        if target == full:
+            path: list[str] = []
+        elif target.startswith(full + ".") and attr is None:
+            path = target[len(full) + 1:].split(".")
+        else:
+            continue
+        params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+        if name in params:
+            continue
+        use: UsageTree | None = module.usage(func, cls, [name], replaced)[name]
+        for part in path:
+            use = use.attrs.get(part) if use is not None else None
+        if use is not None and use.used:
+            return use
+    return None
+
+
 def check(shared: Shared) -> list[Finding]:
     comparer = Comparer()
-    grouped: dict[int, tuple[MockNode, list[UsageTree]]] = {}
+    comparer.not_called = shared.not_called
+    grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
     for node, module, name in shared.patched:
         seen: set[int] = set()
-        for other, func, cls in shared.called:
+        for other, func, cls, replaced in shared.called:
             params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
             if other is module and id(func) not in seen and name not in params:
                 seen.add(id(func))
-                grouped.setdefault(id(node), (node, []))[1].append(module.usage(func, cls, [name])[name])
-    for node, use in shared.pairs:
-        grouped.setdefault(id(node), (node, []))[1].append(use)
-    for node, uses in grouped.values():
+                entry = grouped.setdefault(id(node), (node, [], [], False))
+                entry[1].append(module.usage(func, cls, [name], replaced | {name})[name])
+                entry[2].append(where(module, func))
+        if id(node) not in grouped and node.explicit and shared.helper_entry:
+            # A helper module linted on its own (no test calls it): compare with how every function
+            # of the patched module uses the name (a weaker link: likely, not certain).
+            use = module.global_usage(name)
+            if use is not None:
+                grouped[id(node)] = (node, [use], [f"every use of `{name}` in {shown(module.path)}"], True)
+    for node, target in shared.library_patched:
+        for module, func, cls, replaced in shared.called:
+            use = library_use(module, func, cls, target, replaced)
+            if use is not None:
+                entry = grouped.setdefault(id(node), (node, [], [], False))
+                entry[1].append(use)
+                entry[2].append(where(module, func))
+    for node, use, at in shared.pairs:
+        entry = grouped.setdefault(id(node), (node, [], [], False))
+        entry[1].append(use)
+        entry[2].append(at)
+    for node, uses, places, likely in grouped.values():
+        comparer.likely, comparer.where = likely, ", ".join(dict.fromkeys(places[:2]))
         comparer.walk(node, merge(uses), False, node.label or "mock")
     findings = comparer.findings
     for node, attr, path in shared.asserts:
         uses = comparer.usage_of.get(id(node))
-        if not uses or node.kind != "async":
+        if not uses or node.kind not in ("async", "spec"):
             continue
         use = merge(uses)
         if use.awaited_call is not None and use.call is None:
             new = ASSERT_CALLED[attr.attr]
+            certain = node.kind == "async" and not node.evidence and any(c.certain for c in use.calls)
             findings.append(Finding(
                 "GF105", path, attr.lineno, attr.col_offset,
                 f"`{node.label or 'mock'}` is awaited by the code; `{attr.attr}` passes even if it was never "
-                f"awaited: use `{new}`", Edit("rename", attr.lineno, attr.col_offset, new, attr.attr)))
+                f"awaited: use `{new}`" + comparer.cite(node, comparer.where_of.get(id(node), "")),
+                Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if certain else None,
+                "certain" if certain else "likely"))
+    asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
-        if node.is_double and node.side_effect is None and id(node) not in shared.not_called:
+        # raising drops the argument too, but only a project runner is always handed a coroutine
+        raises = _raises(node.side_effect) and id(node) in shared.runners
+        # a patch the test asserts was never called drops nothing, unless it also asserts a call
+        unused = id(node) in shared.not_called and id(node) not in asserted_called
+        if node.is_double and (node.side_effect is None or raises) and not unused:
+            # a decorator's double is reported where the test body configures it, if it does
+            result = node.attrs.get("return_value") if "return_value" in node.configured \
+                and id(node) in shared.decorated else None
+            line, col = (result.line, result.col) if result is not None and result.line else (call.lineno, call.col_offset)
+            if raises and node.side_effect is not None:
+                line, col = node.side_effect.lineno, node.side_effect.col_offset
+            # when the test replaced other functions too, the coroutine the code hands over may itself
+            # come from one of those doubles (then nothing is dropped): likely, not certain
+            others = shared.patches > len(shared.schedulers)
             findings.append(Finding(
-                "GF107", path, call.lineno, call.col_offset,
+                "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
-                "awaited, never run); do not patch it, or close the coroutine in a side_effect"))
+                "awaited, never run); do not patch it, or close the coroutine in a side_effect",
+                None, "likely" if others or node.evidence else "certain"))
     return findings

@@ -1,84 +1,49 @@
 """Walk one test (and the fixtures it requests): which doubles it builds, and where they go.
 
 Produces pairs (double, how the code under test uses it) for compare.py, the assert_called* calls
-made on each double, and the per-call rules that need no usage: GF106, GF107, GF301.
+made on each double, and the per-call rules that need no usage: GF106, GF107, GF301. Patches are read
+by the Patching mixin (patches.py), calls into the code under test by the Linking mixin (links.py).
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
+from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
+from gapfinder.doctor.links import Linking
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
-from gapfinder.core.usage.index import ModuleIndex, IndexedModule
+from gapfinder.doctor.patches import Patching, expects_raise
+from gapfinder.doctor.values import ASSERT_CALLED, Holder, Instance, Patcher, Shared
 from gapfinder.core.symbols import dotted
-from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.core.usage.tree import FunctionNode
 
-SCHEDULERS = frozenset({"create_task", "ensure_future", "wait_for", "gather"})
-ASSERT_CALLED = {"assert_called": "assert_awaited", "assert_called_once": "assert_awaited_once",
-                 "assert_called_with": "assert_awaited_with", "assert_called_once_with": "assert_awaited_once_with"}
-PATCH_NAMES = ("unittest.mock.patch", "mock.patch")
+SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-@dataclass
-class Instance:
-    """An object of a project class the test built, with the doubles stored on `self`."""
-
-    module: IndexedModule
-    cls: ast.ClassDef
-    fields: dict[str, MockNode]
-
-
-@dataclass
-class Patcher:
-    node: MockNode
-
-
-@dataclass
-class Fixture:
-    func: FunctionNode
-    names: FileNames
-    path: str
-
-
-@dataclass
-class Shared:
-    """What every evaluator of one test shares (the test and its fixtures)."""
-
-    index: ModuleIndex
-    fixtures: dict[str, Fixture]
-    pairs: list[tuple[MockNode, UsageTree]] = field(default_factory=list)
-    asserts: list[tuple[MockNode, ast.Attribute, str]] = field(default_factory=list)
-    schedulers: list[tuple[MockNode, ast.Call, str, str]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    not_called: set[int] = field(default_factory=set)  # doubles the test asserts were never called
-    fixture_values: dict[str, object] = field(default_factory=dict)
-    # doubles patched over a module-level name, and the project functions the test calls: a patched
-    # name is compared with its use in the called functions of that module only
-    patched: list[tuple[MockNode, IndexedModule, str]] = field(default_factory=list)
-    called: list[tuple[IndexedModule, FunctionNode, ast.ClassDef | None]] = field(default_factory=list)
-    depth: int = 0
-
-
-class Evaluator:
+class Evaluator(Patching, Linking):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
         self.path = path
         self.env: dict[str, object] = {}
         self.result: object = None
+        self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
 
     # --- functions -------------------------------------------------------------------------
 
-    def run(self, func: FunctionNode, in_class: bool = False) -> object:
+    def run(self, func: FunctionNode, in_class: bool = False, setups: list[FunctionNode] | None = None) -> object:
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
+            self.env["self"] = Holder()
+            for setup in setups or []:
+                self.block(setup.body)
         injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
                     if isinstance(d, ast.Call) and self._patch_style(d) and not self._has_new(d)]
         for name, value in zip(params, injected):
             self.env[name] = value.node if isinstance(value, Patcher) else value
+            self.shared.decorated.add(id(self.env[name]))
         for name in params[len(injected):]:
             if name in self.shared.fixtures:
                 self.env[name] = self.fixture(name)
@@ -122,7 +87,10 @@ class Evaluator:
                     value = None  # `with double as x`: x is __enter__'s result; not followed
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
+            raising = any(expects_raise(item.context_expr) for item in node.items)
+            self.shared.raising += raising
             self.block(node.body)
+            self.shared.raising -= raising
         elif isinstance(node, (ast.Return, ast.Expr)):
             value = node.value
             if value is None:
@@ -131,9 +99,13 @@ class Evaluator:
             if isinstance(node, ast.Expr) and isinstance(value, (ast.Yield, ast.YieldFrom)):
                 if value.value is not None:
                     self.result = self.eval(value.value)
+            elif isinstance(node, ast.Expr) and isinstance(value, ast.Call):
+                self.eval(value)  # `patch(...).start()`, `stack.enter_context(patch(...))`
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
         else:
+            if isinstance(node, ast.Assert):
+                self.tautology(node.test)
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.scan(child)  # includes `assert` tests
@@ -152,13 +124,20 @@ class Evaluator:
         elif isinstance(target, ast.Attribute):
             base = self.eval(target.value)
             self._locate(target.value, target.lineno, target.col_offset)
-            if isinstance(base, MockNode) and base.is_double:
+            if isinstance(base, (Holder, Instance)):
+                base.fields[target.attr] = value
+                if isinstance(base, Instance) and isinstance(value, MockNode) and value.is_double:
+                    self.shared.patches += 1  # a method or collaborator of the object replaced by hand
+                if isinstance(value, MockNode) and not value.label:
+                    value.label = dotted(target) or target.attr
+            elif isinstance(base, MockNode) and base.is_double:
                 if target.attr == "side_effect":
                     self.side_effect(base, expr)
                 else:
                     node = value if isinstance(value, MockNode) else opaque(expr)
                     if not node.label:
                         node.label = dotted(target) or target.attr
+                    node.text = node.text or ast.unparse(expr)
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
@@ -237,7 +216,17 @@ class Evaluator:
     def eval(self, expr: ast.expr) -> object:
         if isinstance(expr, ast.Name):
             return self.env.get(expr.id)
-        if isinstance(expr, (ast.Constant, ast.Dict, ast.Set, ast.JoinedStr)):
+        if isinstance(expr, ast.Dict):
+            node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})
+            for key, value in zip(expr.keys, expr.values):
+                found = self.eval(value)
+                if isinstance(key, ast.Constant) and isinstance(found, MockNode):
+                    node.entries[key.value] = found  # type: ignore[index]
+            return node
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+            base = self.eval(expr.value)
+            return base.entries.get(expr.slice.value) if isinstance(base, MockNode) and base.entries else None
+        if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
             return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
         if isinstance(expr, (ast.List, ast.Tuple)):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
@@ -248,17 +237,40 @@ class Evaluator:
             base = self.eval(expr.value)
             if isinstance(base, MockNode):
                 return base.child(expr.attr)
-            if isinstance(base, Patcher) or base is None:
-                return None
+            if isinstance(base, (Holder, Instance)):
+                return base.fields.get(expr.attr)
             return None
         if isinstance(expr, ast.Call):
             return self.eval_call(expr)
+        if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
+            base = self.eval(expr.value.func)
+            return _told(base) if isinstance(base, MockNode) and base.kind == "async" else None
         return None
 
+    def tautology(self, test: ast.expr) -> None:
+        """GF109: `assert m.get() == rows` right after `m.get.return_value = rows`."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is))):
+            return
+        left, right = test.left, test.comparators[0]
+        for side, other in ((left, right), (right, left)):
+            value = self.eval(side)
+            if isinstance(value, MockNode) and value.told and value.text and (
+                    ast.unparse(other) == value.text or self.eval(other) is value):
+                self.finding("GF109", test, f"`{ast.unparse(side)}` is the double's own result, which the test set "
+                             f"to `{value.text}`: this assertion checks unittest.mock, not the code under test")
+                return
+
     def eval_call(self, call: ast.Call) -> object:
+        """A call is evaluated once: `patch(...).return_value.x = v` re-reads its chain, and a second
+        evaluation would build (and attach) a second, unconfigured patch double."""
+        if id(call) not in self.calls:
+            self.calls[id(call)] = self.evaluate_call(call)
+        return self.calls[id(call)]
+
+    def evaluate_call(self, call: ast.Call) -> object:
         kind = self.names.mock_class(call.func)
         if kind == "autospec":
-            return opaque(call)
+            return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
         if kind is not None:
             node = MockNode(kind, True, call.lineno, call.col_offset, ctor=call, path=self.path)
             if call.args:
@@ -268,13 +280,65 @@ class Evaluator:
         if self._patch_style(call):
             patcher = self.patch(call, call.lineno)
             return patcher.node if (dotted(call.func) or "").startswith("mocker.") else patcher
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "start":
-            base = self.eval(call.func.value)
-            return base.node if isinstance(base, Patcher) else None
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("start", "enter_context"):
+            base = self.eval(call.func.value if call.func.attr == "start" else call.args[0]) if (
+                call.func.attr == "start" or len(call.args) == 1) else None
+            return base.node if isinstance(base, Patcher) else base
+        stub = self.stub(call)
+        if stub is not None:
+            return stub
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "__new__":  # `Pool.__new__(Pool)`
+            found = self.resolve(call.func.value)
+            if found is not None and found[1] in found[0].model.classes:
+                return Instance(found[0], found[0].model.classes[found[1]], {})
+        found = self.shared.side.lookup(call.func, self.names, self.path)
+        if found is not None:
+            return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
-            return base.child("return_value")
+            return _told(base)
         return self.instance(call)
+
+    def mock_subclass(self, cls: MockClass, call: ast.Call) -> MockNode:
+        node = MockNode(cls.kind, True, call.lineno, call.col_offset, spec=cls.spec, path=self.path,
+                        evidence=cls.where)
+        self.configure(node, call)
+        return node
+
+    def helper(self, helper: Helper, call: ast.Call) -> object:
+        """Evaluate a test-side function that builds doubles, with the test's values as arguments."""
+        if self.shared.depth >= 6:
+            return None
+        inner = Evaluator(self.shared, helper.names, helper.path)
+        params = [a.arg for a in helper.func.args.posonlyargs + helper.func.args.args]
+        for name, arg in zip(params, call.args):
+            inner.env[name] = self.eval(arg)
+        for kw in call.keywords:
+            if kw.arg:
+                inner.env[kw.arg] = self.eval(kw.value)
+        self.shared.depth += 1
+        inner.block(helper.func.body)
+        self.shared.depth -= 1
+        return inner.result
+
+    def stub(self, call: ast.Call) -> Instance | None:
+        """`stub_class(pkg.Cls, attr=double)`: a test helper that builds an object of a project class
+        with the given attributes; the keyword doubles become its fields."""
+        if not call.args or not call.keywords:
+            return None
+        callee = self.resolve(call.func)
+        if callee is not None and not is_test_side(callee[0].path, self.shared.side.root):
+            return None
+        found = self.resolve(call.args[0])
+        if found is None or found[1] not in found[0].model.classes:
+            return None
+        fields: dict[str, object] = {}
+        for kw in call.keywords:
+            if kw.arg:
+                fields[kw.arg] = value = self.eval(kw.value)
+                if isinstance(value, MockNode) and not value.label:
+                    value.label = kw.arg
+        return Instance(found[0], found[0].model.classes[found[1]], fields)
 
     def configure(self, node: MockNode, call: ast.Call) -> None:
         for kw in call.keywords:
@@ -301,199 +365,21 @@ class Evaluator:
             self.side_effect(node, expr)
         else:
             value = self.eval(expr)
-            node.set(last, value if isinstance(value, MockNode) else opaque(expr))
+            value = value if isinstance(value, MockNode) else opaque(expr)
+            value.text = value.text or ast.unparse(expr)
+            node.set(last, value)
 
     # --- patches ---------------------------------------------------------------------------
 
-    def _patch_style(self, call: ast.Call) -> str | None:
-        name = dotted(call.func) or ""
-        origin = self.names.qualify(call.func) or ""
-        if origin in PATCH_NAMES or name == "mocker.patch":
-            return "patch"
-        if origin in tuple(p + ".object" for p in PATCH_NAMES) or name == "mocker.patch.object":
-            return "object"
-        return None
-
-    def _has_new(self, call: ast.Call) -> bool:
-        positional = 2 if self._patch_style(call) == "patch" else 3
-        return len(call.args) >= positional or any(kw.arg == "new" for kw in call.keywords)
-
-    def patch(self, call: ast.Call, line: int) -> Patcher:
-        style = self._patch_style(call)
-        target = None
-        if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
-            target = call.args[0].value
-            new = call.args[1] if len(call.args) > 1 else None
-        elif style == "object" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant):
-            owner = self.names.qualify(call.args[0])
-            target = f"{owner}.{call.args[1].value}" if owner else None
-            new = call.args[2] if len(call.args) > 2 else None
-        else:
-            return Patcher(opaque(call))
-        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        new = keywords.get("new", new)
-        node = self.patched_node(call, target, new, keywords)
-        node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
-        if target is not None:
-            self.attach(node, target, call)
-        return Patcher(node)
-
-    def patched_node(self, call: ast.Call, target: str | None, new: ast.expr | None,
-                     keywords: dict[str, ast.expr]) -> MockNode:
-        if new is not None:
-            value = self.eval(new)
-            return value if isinstance(value, MockNode) else opaque(new)
-        if "new_callable" in keywords:
-            kind = self.names.mock_class(keywords["new_callable"])
-            if kind not in ("async", "magic", "mock"):
-                return opaque(call)
-        elif any(k in keywords for k in ("autospec", "spec", "spec_set", "wraps")):
-            return opaque(call)
-        else:
-            kind = self.default_patch_kind(target)
-            if kind is None:
-                return opaque(call)
-        node = MockNode(kind, True, call.lineno, call.col_offset, ctor=None, path=self.path)
-        self.configure(node, call)
-        return node
-
-    def default_patch_kind(self, target: str | None) -> str | None:
-        """patch() makes an AsyncMock for an async def target, else a MagicMock; None when unknown."""
-        if not target or "." not in target:
-            return None
-        module_name, name = target.rsplit(".", 1)
-        if name in SCHEDULERS and self._is_asyncio(module_name, name):
-            return "magic"
-        module = self.shared.index.module(module_name)
-        if module is None:
-            return None
-        module, name = self.shared.index.follow(module, name)
-        is_async = module.is_async_def(name)
-        if is_async is None:
-            return None
-        return "async" if is_async else "magic"
-
-    def attach(self, node: MockNode, target: str, call: ast.Call) -> None:
-        module_name, _, name = target.rpartition(".")
-        if name in SCHEDULERS and self._is_asyncio(module_name, name):
-            self.shared.schedulers.append((node, call, target, self.path))
-        module = self.shared.index.module(module_name)
-        if module is not None:
-            self.shared.patched.append((node, module, name))
-
-    def _is_asyncio(self, module_name: str, name: str) -> bool:
-        if module_name == "asyncio" or module_name.endswith(".asyncio"):
-            return True
-        module = self.shared.index.module(module_name)
-        return module is not None and module.model.imports.get(name) == ("asyncio", name)
-
-    def monkeypatch(self, call: ast.Call) -> None:
-        args = call.args
-        if len(args) == 3 and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
-            owner = self.names.qualify(args[0])
-            target, value_expr = (f"{owner}.{args[1].value}" if owner else None), args[2]
-        elif len(args) == 2 and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
-            target, value_expr = args[0].value, args[1]
-        else:
-            return
-        value = self.eval(value_expr)
-        if isinstance(value, MockNode) and target:
-            self.attach(value, target, call)
 
     # --- the code under test ---------------------------------------------------------------
 
-    def resolve(self, expr: ast.expr) -> tuple[IndexedModule, str] | None:
-        origin = self.names.qualify(expr)
-        found = self.shared.index.resolve(origin) if origin else None
-        if found is None:
-            return None
-        module, qualname = found
-        if "." not in qualname:
-            module, qualname = self.shared.index.follow(module, qualname)
-        return module, qualname
 
-    def instance(self, call: ast.Call) -> Instance | None:
-        found = self.resolve(call.func)
-        if found is None or found[1] not in found[0].model.classes:
-            return None
-        module, name = found
-        cls = module.model.classes[name]
-        init = module.model.methods(cls).get("__init__")
-        fields: dict[str, MockNode] = {}
-        if init is not None:
-            passed = self.bind_args(init, call, drop_self=True)
-            for stmt in ast.walk(init):
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
-                    for target in stmt.targets:
-                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
-                            fields[target.attr] = passed[stmt.value.id]
-            self.pair(module, init, cls, passed)
-            self.shared.called.append((module, init, cls))
-        else:
-            order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
-            for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
-                value = self.eval(arg)
-                if isinstance(value, MockNode) and value.is_double:
-                    fields[param] = value
-        return Instance(module, cls, fields)
-
-    def project_call(self, call: ast.Call) -> None:
-        func = call.func
-        if isinstance(func, ast.Attribute):
-            owner = self.eval(func.value)
-            if isinstance(owner, Instance):
-                method = owner.module.model.methods(owner.cls).get(func.attr)
-                if method is not None:
-                    self.shared.called.append((owner.module, method, owner.cls))
-                    passed = self.bind_args(method, call, drop_self=True)
-                    usage = owner.module.usage(method, owner.cls, ["self", *passed])
-                    for field_name, node in owner.fields.items():
-                        tree = usage["self"].attrs.get(field_name)
-                        if tree is not None:
-                            self.shared.pairs.append((node, tree))
-                    self.pair_usage(passed, usage)
-                return
-        found = self.resolve(func)
-        if found is None:
-            return
-        module, qualname = found
-        located = module.function(qualname)
-        if located is None:
-            return
-        function, cls = located
-        self.shared.called.append((module, function, cls))
-        passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
-        self.pair(module, function, cls, passed)
-
-    def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
-        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
-        if drop_self:
-            positional = positional[1:]
-        names = set(positional) | {a.arg for a in func.args.kwonlyargs}
-        passed: dict[str, MockNode] = {}
-        for param, arg in zip(positional, call.args):
-            if isinstance(arg, ast.Starred):
-                break
-            value = self.eval(arg)
-            if isinstance(value, MockNode) and value.is_double:
-                passed[param] = value
-        for kw in call.keywords:
-            if kw.arg in names:
-                value = self.eval(kw.value)
-                if isinstance(value, MockNode) and value.is_double:
-                    passed[kw.arg] = value
-        return passed
-
-    def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
-             passed: dict[str, MockNode]) -> None:
-        if passed:
-            self.pair_usage(passed, module.usage(func, cls, list(passed)))
-
-    def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree]) -> None:
-        for name, node in passed.items():
-            if name in usage:
-                self.shared.pairs.append((node, usage[name]))
+def _told(double: MockNode) -> MockNode | None:
+    """The result of the test calling a double itself: a configured return_value is marked `told`."""
+    result = double.child("return_value")
+    if result is not None and "return_value" in double.configured:
+        result.told = True
+    return result
 
 
-def _is_classmethod(func: FunctionNode) -> bool:
-    return any(dotted(d) == "classmethod" for d in func.decorator_list)

@@ -7,7 +7,6 @@ raises. Everything outside the edited nodes keeps its bytes: libcst round-trips 
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import libcst as cst
@@ -16,6 +15,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from gapfinder.core.diff import unified_diff
 from gapfinder.core.files import read_text_file, write_text_file
 from gapfinder.doctor.model import Edit, FileFix, Finding
 
@@ -98,8 +98,7 @@ def fix_files(findings: tuple[Finding, ...] | list[Finding], write: bool = False
         if code == source:
             results.append(FileFix(path, "", None, ()))
             continue
-        diff = "".join(difflib.unified_diff(source.splitlines(keepends=True), code.splitlines(keepends=True),
-                                            f"a/{path}", f"b/{path}"))
+        diff = unified_diff(source, code, path)
         if write:
             try:
                 write_text_file(Path(path), code, file)

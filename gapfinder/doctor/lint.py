@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gapfinder.doctor.compare import check
-from gapfinder.doctor.evaluate import Evaluator, Fixture, Shared
+from gapfinder.doctor.evaluate import SETUPS, Evaluator
+from gapfinder.doctor.values import Fixture, Shared
+from gapfinder.doctor.helpers import TestSide, shown as _shown
 from gapfinder.doctor.mocks import FileNames
-from gapfinder.doctor.model import Edit, Finding, LintResult
+from gapfinder.doctor.model import CONFIDENCE, Edit, Finding, LintResult
 from gapfinder.core.usage.index import ModuleIndex
 from gapfinder.errors import GapfinderError
 from gapfinder.core.files import inside
-from gapfinder.core.project import find_root
+from gapfinder.config import load_config
+from gapfinder.core.project import find_root, import_roots
 from gapfinder.core.source import parse, read_source
 from gapfinder.core.pytest_config import ini_options
 from gapfinder.core.symbols import dotted
@@ -59,11 +63,23 @@ def collect(paths: list[Path], outside: list[str] | None = None) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
+# Imports that never name the code under test: the standard library and the usual test tools.
+TEST_TOOLS = frozenset({"pytest", "pytest_asyncio", "pytest_mock", "mock", "asynctest", "hypothesis", "freezegun",
+                        "respx", "responses", "aioresponses", "pytest_httpx", "syrupy", "faker", "factory",
+                        "anyio", "trio", "typing_extensions", "attr", "attrs", "_pytest"})
+
+
 @dataclass
 class LintProject:
     root: Path
     index: ModuleIndex
     options: dict[str, str]
+    side: TestSide = field(init=False)
+    configured: tuple[str, ...] = ()
+    top: Path | None = None  # the repository's top folder: imports resolve from there too
+
+    def __post_init__(self) -> None:
+        self.side = TestSide(self.index, self.top or self.root)
 
     @property
     def asyncio_mode(self) -> str:
@@ -76,22 +92,37 @@ class Linter:
         self.projects: dict[Path, LintProject] = {}
         self.parsed: dict[Path, tuple[ast.Module, FileNames] | None] = {}
         self.loop_scope_reported: set[Path] = set()
+        self.unresolved: list[str] = []  # test files none of whose project imports resolved
 
     def project(self, path: Path) -> LintProject:
-        root = find_root(path.resolve().parent) or path.resolve().parent.parent
+        root = find_root(path.resolve().parent) or _above_packages(path)
         if root not in self.projects:
-            roots = [root, root / "src"]
-            self.projects[root] = LintProject(root, ModuleIndex(roots), ini_options(root))
+            try:
+                configured = tuple(load_config(root).source)
+            except GapfinderError:
+                configured = ()  # rank and scaffold report a broken [tool.gapfinder] table
+            options = ini_options(root)
+            top = _repository_top(root)
+            roots = import_roots(root, root, configured) + (import_roots(top, top) if top != root else [])
+            self.projects[root] = LintProject(root, ModuleIndex(roots), options, configured, top)
         project = self.projects[root]
-        extra = [p for p in path.resolve().parents if p == root or root in p.parents]
+        pythonpath = project.options.get("pythonpath", "").split()
+        extra = import_roots(root, path, project.configured, pythonpath)
         project.index.roots += [p for p in extra if p not in project.index.roots]
         return project
+
+    def resolves(self, names: FileNames, project: LintProject) -> bool:
+        """False when the file imports code that is neither stdlib nor a test tool and none of it is found."""
+        candidates = {origin for origin in names.imports.values()
+                      if origin.partition(".")[0] not in sys.stdlib_module_names
+                      and origin.partition(".")[0] not in TEST_TOOLS}
+        return not candidates or any(project.index.resolve(origin + ".x") for origin in candidates)
 
     def parse(self, path: Path) -> tuple[ast.Module, FileNames] | None:
         if path not in self.parsed:
             try:
                 tree = parse(read_source(path))
-                self.parsed[path] = (tree, FileNames(tree))
+                self.parsed[path] = (tree, FileNames(tree, _package(path)))
             except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
                 self.parsed[path] = None
         return self.parsed[path]
@@ -120,16 +151,23 @@ class Linter:
                 fixtures.update({f.name: Fixture(f, other[1], str(conftest)) for f in _fixtures(other[0])})
         own = _fixtures(tree)
         fixtures.update({f.name: Fixture(f, names, shown) for f in own})
+        if not self.resolves(names, project):
+            self.unresolved.append(shown)
         findings: list[Finding] = []
-        for func, in_class in [(f, False) for f in own] + _tests(tree):
-            shared = Shared(project.index, fixtures)
+        setups = _setups(tree)
+        entries = [(f, False, []) for f in own] + [(f, c, setups.get(id(f), [])) for f, c in _tests(tree)]
+        if not is_test_file(path):  # a helper module named explicitly: its functions are the entries
+            entries += [(f, False, []) for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and f not in own]
+        for func, in_class, setup in entries:
+            shared = Shared(project.index, fixtures, project.side, helper_entry=not is_test_file(path))
             evaluator = Evaluator(shared, names, shown)
-            evaluator.run(func, in_class)
+            evaluator.run(func, in_class, setup)
             findings += shared.findings + check(shared)
         findings += self.asyncio_rules(tree, names, path, shown, project, conftests)
         findings += _override_rules(tree, path, conftests)
         suppressed = _noqa(read_source(path))
-        return [f if f.path else Finding(f.code, shown, f.line, f.col, f.message, f.edit) for f in findings
+        return [f if f.path else replace(f, path=shown) for f in findings
                 if not _is_suppressed(f, suppressed)]
 
     def asyncio_rules(self, tree: ast.Module, names: FileNames, path: Path, shown: str, project: LintProject,
@@ -215,12 +253,74 @@ def _fixtures(tree: ast.Module) -> list[FunctionNode]:
     return found
 
 
+def _repository_top(root: Path) -> Path:
+    """The git work tree holding root (a tests/pyproject.toml or a service's own marker is not the
+    repository): root itself when it is not inside one."""
+    for folder in [root, *root.parents]:
+        if (folder / ".git").exists():
+            return folder
+    return root
+
+
+def _above_packages(path: Path) -> Path:
+    """Without a project marker: the folder above the test's `__init__.py` chain (tests/ is a package
+    in many suites), at least the test folder's parent."""
+    folder = path.resolve().parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder if folder != path.resolve().parent else folder.parent
+
+
+def _package(path: Path) -> str:
+    """The dotted package a file sits in, read from its `__init__.py` chain ("" outside a package)."""
+    parts: list[str] = []
+    folder = path.resolve().parent
+    while (folder / "__init__.py").is_file() and folder.name.isidentifier():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def _test_classes(tree: ast.Module) -> list[ast.ClassDef]:
+    """Classes pytest or unittest collect: Test*, TestCase subclasses, and subclasses of those here."""
+    found: list[ast.ClassDef] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or any(
+                (dotted(b) or "").endswith("TestCase") or (dotted(b) or "") in {c.name for c in found}
+                for b in node.bases)):
+            found.append(node)
+    return found
+
+
+def _setups(tree: ast.Module) -> dict[int, list[FunctionNode]]:
+    """Test method -> the setUp/asyncSetUp/setup_method that run before it (own class, or a base here)."""
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+    out: dict[int, list[FunctionNode]] = {}
+    for cls in _test_classes(tree):
+        chain, current = [], cls
+        while current is not None and len(chain) < 5:
+            chain.append(current)
+            current = next((classes[dotted(b) or ""] for b in current.bases if (dotted(b) or "") in classes), None)
+        setups: list[FunctionNode] = []
+        for name in SETUPS:
+            for owner in chain:
+                method = next((m for m in owner.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                               and m.name == name), None)
+                if method is not None:
+                    setups.append(method)
+                    break
+        for item in cls.body:
+            out[id(item)] = setups
+    return out
+
+
 def _tests_with_class(tree: ast.Module) -> list[tuple[FunctionNode, bool, bool]]:
     found: list[tuple[FunctionNode, bool, bool]] = []
+    classes = {id(c) for c in _test_classes(tree)}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             found.append((node, False, False))
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        elif isinstance(node, ast.ClassDef) and id(node) in classes:
             marked = _marked(node.decorator_list) or any(
                 isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in s.targets)
                 and _mentions_mark(s.value) for s in node.body)
@@ -273,7 +373,7 @@ def _override_rules(tree: ast.Module, path: Path, conftests: list[Path]) -> list
                     "leaks into later tests; call app.dependency_overrides.clear() in teardown")]
 
 
-def lint(paths: list[Path], codes: frozenset[str]) -> LintResult:
+def lint(paths: list[Path], codes: frozenset[str], min_confidence: str = "certain") -> LintResult:
     outside: list[str] = []
     files = collect(paths, outside)
     linter = Linter()
@@ -291,13 +391,9 @@ def lint(paths: list[Path], codes: frozenset[str]) -> LintResult:
             skipped.append(f"{shown}: {type(exc).__name__}: {exc}")
             continue
         findings += found
+    floor = CONFIDENCE.index(min_confidence)
     unique = {(f.code, f.path, f.line, f.col): f for f in findings if f.code in codes}
-    ordered = sorted(unique.values(), key=lambda f: (f.path, f.line, f.col, f.code))
-    return LintResult(tuple(ordered), tuple(_shown(p) for p in files), tuple(skipped))
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    shown = [f for f in unique.values() if CONFIDENCE.index(f.confidence) >= floor]
+    ordered = sorted(shown, key=lambda f: (f.path, f.line, f.col, f.code))
+    return LintResult(tuple(ordered), tuple(_shown(p) for p in files), tuple(skipped),
+                      unresolved=tuple(linter.unresolved), below_confidence=len(unique) - len(shown))

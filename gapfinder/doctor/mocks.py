@@ -5,7 +5,9 @@ keywords), attribute assignments (`s.execute.return_value.scalars.return_value.a
 `configure_mock`, `patch`/`patch.object`/`mocker.patch`/`monkeypatch.setattr`. Children the test did
 not set are the ones unittest.mock creates (see ../shared/mock-shapes.md): children and return values
 of an AsyncMock are AsyncMocks except sync magic methods; a MagicMock's __aenter__/__aexit__/__anext__
-are AsyncMocks. A spec, autospec or wraps makes the children unknown ("opaque"): no rule looks there.
+are AsyncMocks. A spec, autospec or wraps makes the children's kinds unknown ("spec"): they are still
+doubles (the code's use of them is recorded, an `assert_called*` on an awaited one is reported as likely),
+but no rule that needs the kind looks there. Anything else unknown is "opaque".
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ MOCK_API = ("assert_", "call_args", "call_count", "called", "mock_calls", "metho
 
 @dataclass(eq=False)
 class MockNode:
-    """One value in a test: a double (async | magic | mock), a literal ("value") or unknown ("opaque")."""
+    """One value in a test: a double (async | magic | mock | spec: a double of unknown kind), a literal
+    ("value") or unknown ("opaque")."""
 
     kind: str
     explicit: bool  # built here by a constructor or patch (not a default child)
@@ -41,21 +44,26 @@ class MockNode:
     ctor: ast.Call | None = None  # the constructor call, for fixes
     label: str = ""  # how the test names it: "session", "session.execute"
     items: list[MockNode] | None = None  # a list literal's elements (`__aiter__.return_value = [a, b]`)
+    entries: dict[object, MockNode] | None = None  # a dict literal's values by constant key (`{0: shard}`)
     configured: set[str] = field(default_factory=set)  # names the test assigned
     path: str = ""  # the test file that built it
     located: bool = False  # line/col point at the test line that configured it
+    evidence: str = ""  # how the double was linked to the code (a helper, a Mock subclass): "path:line"
+    weak: bool = False  # its kind was inferred from a name (a library class patched), not from code
+    text: str = ""  # the test's expression for a configured value (`return_value = rows` -> "rows")
+    told: bool = False  # the test got this value by calling the double it configured (not through the code)
 
     @property
     def is_double(self) -> bool:
-        return self.kind in ("async", "magic", "mock")
+        return self.kind in ("async", "magic", "mock", "spec")
 
     def child(self, name: str) -> MockNode | None:
         if name in self.attrs:
             return self.attrs[name]
         if not self.is_double or name.startswith(MOCK_API):
             return None
-        if self.spec:
-            kind = "opaque"
+        if self.spec or self.kind == "spec":
+            kind = "spec" if name != "return_value" and not name.startswith("__") else "opaque"
         elif self.kind == "async":
             kind = "magic" if name in SYNC_MAGIC else "async"
         elif self.kind == "magic":
@@ -63,11 +71,14 @@ class MockNode:
         else:
             kind = "opaque" if name.startswith("__") else "mock"
         label = f"{self.label}.{name}" if name != "return_value" else f"{self.label}()"
-        node = MockNode(kind, False, self.line, self.col, label=label, path=self.path)
+        node = MockNode(kind, False, self.line, self.col, label=label, path=self.path, evidence=self.evidence,
+                        weak=self.weak)
         self.attrs[name] = node
         return node
 
     def set(self, name: str, value: MockNode) -> None:
+        if not value.label:
+            value.label = f"{self.label}.{name}" if self.label else name
         self.attrs[name] = value
         self.configured.add(name)
 
@@ -79,13 +90,18 @@ def opaque(node: ast.AST) -> MockNode:
 class FileNames:
     """What the names of one test module refer to: imports and its own async/sync functions."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, package: str | None = None) -> None:
+        """package: the test module's own package, to read its relative imports (None: not known)."""
         self.imports: dict[str, str] = {}  # local name -> dotted origin
         self.async_defs: set[str] = set()
         self.sync_defs: dict[str, ast.FunctionDef] = {}
+        self.classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        self.functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and node.module and not node.level):
-                for name, module, attr in import_bindings(node, ""):
+            relative = isinstance(node, ast.ImportFrom) and node.level and package is not None
+            if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and node.module and not node.level) \
+                    or relative:
+                for name, module, attr in import_bindings(node, package or ""):
                     self.imports[name] = f"{module}.{attr}" if attr else module
             elif isinstance(node, ast.AsyncFunctionDef):
                 self.async_defs.add(node.name)

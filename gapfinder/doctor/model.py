@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 FORMAT_VERSION = 1
+CONFIDENCE = ("likely", "certain")  # weakest first: --min-confidence likely reports both
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Finding:
     col: int
     message: str
     edit: Edit | None = None
+    confidence: str = "certain"  # "certain": the double is linked to the code directly; "likely": through a weaker link
 
     @property
     def name(self) -> str:
@@ -45,6 +47,8 @@ class LintResult:
     files: tuple[str, ...]  # test files read
     skipped: tuple[str, ...] = ()  # per-file problems that did not stop the run
     repo_prefix: str = ""  # the working folder inside its git repository, for repository-relative SARIF URIs
+    unresolved: tuple[str, ...] = ()  # test files whose imports of the code under test resolved to no module
+    below_confidence: int = 0  # findings left out by --min-confidence
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,17 @@ RULES: tuple[Rule, ...] = (
          'patch("app.worker.asyncio.create_task")',
          "Do not patch wait_for/gather; for create_task close the coroutine: "
          "side_effect=lambda coro: (coro.close(), MagicMock())[1]."),
+    Rule("GF108", "unconfigured-mock-result-decides-branch",
+         "The code branches on the result of a double's call that the test never configured.",
+         "A MagicMock or AsyncMock result is always truthy: `if await repo.exists(x):` always takes the "
+         "'exists' branch, so the test passes for a reason it does not state and never sees the other branch.",
+         "repo = MagicMock(); repo.exists = AsyncMock()  # code: if await repo.exists(x): return",
+         "Set the result the test means: repo.exists = AsyncMock(return_value=False)."),
+    Rule("GF109", "assert-on-mock-configured-value",
+         "An assertion compares a double's own result with the value the test told it to return.",
+         "`m.get.return_value = 5; assert m.get() == 5` checks unittest.mock, not the code: it cannot fail.",
+         "client.fetch.return_value = data\nassert client.fetch() == data",
+         "Assert on what the code under test returned or did with the value."),
     Rule("GF201", "async-fixture-without-pytest-asyncio",
          "An async fixture declared with @pytest.fixture under pytest-asyncio strict mode.",
          "In strict mode pytest-asyncio only runs fixtures declared with @pytest_asyncio.fixture; "
@@ -101,7 +112,7 @@ BY_CODE = {rule.code: rule for rule in RULES}
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> frozenset[str]:
-    """Codes to report: prefixes allowed (GF1 selects GF101..GF107); unknown codes are an error."""
+    """Codes to report: prefixes allowed (GF1 selects GF101..GF109); unknown codes are an error."""
     from gapfinder.errors import GapfinderError
 
     def expand(codes: list[str]) -> set[str]:

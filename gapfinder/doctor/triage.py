@@ -2,8 +2,11 @@
 
 Evidence comes from the failure text pytest writes (exception line and traceback locations), in
 this order: collection problems, fixtures, event-loop configuration, mock shapes, timeouts, marker
-selection; then the deepest traceback frame decides between product code raising (likely product
-defect) and everything else (unknown). Failures with one root cause are grouped.
+selection; an exception raised by the test's own double (the traceback ends in unittest.mock calling
+a side_effect); then the deepest traceback frame decides between product code raising (likely product
+defect) and everything else (unknown). With several JUnit files, a test that failed in one run and
+passed in another is flaky; with a diff base, a failure whose traceback runs through product lines
+changed since that base leans to a product defect. Failures with one root cause are grouped.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from gapfinder.errors import GapfinderError
 TEST = "test defect"
 PRODUCT = "likely product defect"
 UNKNOWN = "unknown"
+FLAKY = "flaky"
 
 # (category, pattern over message + text, evidence)
 PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -46,6 +50,7 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
      "the selected tests or markers do not match the configuration"),
 )
 FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): (?P<exc>[A-Za-z_][\w.]*)", re.MULTILINE)
+MOCK_FRAME = re.compile(r"unittest/mock\.py|/mock/mock\.py")
 LIBRARY = re.compile(r"(site-packages|dist-packages|/lib/python3|unittest/mock\.py|^<)")
 
 
@@ -73,7 +78,33 @@ def read_junit(path: Path) -> list[tuple[str, str, str, str]]:
     return cases
 
 
-def classify(test: str, kind: str, message: str, text: str, source: str = "") -> Failure:
+def read_outcomes(path: Path) -> dict[str, str]:
+    """test id -> "passed" | "failed" | "skipped" for every case of one JUnit file."""
+    root = ET.parse(path).getroot()
+    outcomes = {}
+    for case in root.iter("testcase"):
+        classname, name = case.get("classname", ""), case.get("name", "")
+        test = f"{classname}::{name}" if classname else name
+        failed = case.find("failure") is not None or case.find("error") is not None
+        outcomes[test] = "failed" if failed else "skipped" if case.find("skipped") is not None else "passed"
+    return outcomes
+
+
+def raised_by_double(text: str) -> str | None:
+    """The frame of the test's side_effect when the traceback ends in unittest.mock raising it."""
+    frames = list(FRAME.finditer(text))
+    if not frames:
+        return None
+    last = frames[-1]
+    if MOCK_FRAME.search(last.group("path")):
+        return f"{last.group('path')}:{last.group('line')}"
+    if len(frames) > 1 and MOCK_FRAME.search(frames[-2].group("path")) and is_test_path(last.group("path")):
+        return f"{last.group('path')}:{last.group('line')}"
+    return None
+
+
+def classify(test: str, kind: str, message: str, text: str, source: str = "",
+             changed: dict[str, set[int]] | None = None) -> Failure:
     blob = f"{message}\n{text}"
     frames = [m for m in FRAME.finditer(text) if not LIBRARY.search(m.group("path"))]
     deepest = frames[-1] if frames else None
@@ -85,6 +116,17 @@ def classify(test: str, kind: str, message: str, text: str, source: str = "") ->
         if category == "test-infrastructure timeout" and deepest is not None and not is_test_path(deepest.group("path")):
             break  # product code raised TimeoutError: decided below
         return Failure(test, kind, TEST, category, headline, evidence, location, source=source)
+    touched = [f"{m.group('path')}:{m.group('line')}" for m in frames if not is_test_path(m.group("path"))
+               and int(m.group("line")) in _changed_in(changed or {}, m.group("path"))]
+    if touched:
+        return Failure(test, kind, PRODUCT, "changed product code in the traceback", headline,
+                       f"the traceback runs through product lines changed since the diff base: {', '.join(touched[:3])}",
+                       touched[0], source=source)
+    double = raised_by_double(text)
+    if double is not None:
+        return Failure(test, kind, TEST, "raised by the test's own double", headline,
+                       f"the traceback ends in unittest.mock raising a side_effect the test configured ({double}): "
+                       "the exception comes from the double, not from the product", location or double, source=source)
     if deepest is not None and not is_test_path(deepest.group("path")) and not re.search(r"Mock|coroutine", headline):
         return Failure(test, kind, PRODUCT, "product code raised", headline,
                        f"the deepest frame, {location}, is product code raising {deepest.group('exc')} "
@@ -136,12 +178,62 @@ def _function_span(path: Path, name: str) -> tuple[int, int] | None:
     return None
 
 
-def triage(paths: list[Path], findings: list[Finding] | tuple[Finding, ...] = ()) -> TriageResult:
-    failures = [explain(classify(*case, source=str(path)), list(findings)) for path in paths for case in read_junit(path)]
+def _changed_in(changed: dict[str, set[int]], path: str) -> set[int]:
+    """The changed lines of a traceback's file (paths differ in prefix: the repository top vs pytest's rootdir)."""
+    shown = Path(path).as_posix()
+    for name, lines in changed.items():
+        if shown == name or shown.endswith("/" + name) or name.endswith("/" + shown.lstrip("./")):
+            return lines
+    return set()
+
+
+def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
+    """Lines of the working tree changed since `base` (git diff -U0), by repository-relative path."""
+    from gapfinder.core.git import run_git
+
+    done = run_git(root, "diff", "-U0", "--no-color", "--no-ext-diff", base, "--")
+    if done.returncode:
+        raise GapfinderError(f"cannot diff against {base!r}: {done.stderr.strip() or 'git diff failed'}.")
+    changed: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for line in done.stdout.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:]
+            current = changed.setdefault(name[2:], set()) if name.startswith("b/") else None
+        elif line.startswith("@@") and current is not None:
+            match = re.search(r"\+(\d+)(?:,(\d+))?", line)
+            if match:
+                start, count = int(match.group(1)), int(match.group(2) or 1)
+                current.update(range(start, start + max(count, 1)))
+    return changed
+
+
+def flaky(failures: list[Failure], outcomes: dict[str, dict[str, str]]) -> list[Failure]:
+    """A failure whose test passed in another JUnit file is flaky; the evidence names both runs."""
+    from dataclasses import replace
+
+    out = []
+    for failure in failures:
+        passed = [source for source, tests in outcomes.items() if tests.get(failure.test) == "passed"]
+        if passed:
+            failure = replace(failure, verdict=FLAKY, category="flaky: fails in some runs only",
+                              evidence=f"failed in {failure.source}, passed in {', '.join(passed)}; "
+                                       f"the failure itself: {failure.evidence}")
+        out.append(failure)
+    return out
+
+
+def triage(paths: list[Path], findings: list[Finding] | tuple[Finding, ...] = (),
+           changed: dict[str, set[int]] | None = None) -> TriageResult:
+    """changed: product lines changed since a diff base, by repository-relative path."""
+    failures = [explain(classify(*case, source=str(path), changed=changed), list(findings))
+                for path in paths for case in read_junit(path)]
+    if len(paths) > 1:
+        failures = flaky(failures, {str(path): read_outcomes(path) for path in paths})
     groups: dict[tuple[str, str, str], list[Failure]] = {}
     for failure in failures:
         groups.setdefault((failure.verdict, failure.category, _cause(failure)), []).append(failure)
-    order = {TEST: 0, PRODUCT: 1, UNKNOWN: 2}
+    order = {TEST: 0, FLAKY: 1, PRODUCT: 2, UNKNOWN: 3}
     built = tuple(Group(v, c, cause, tuple(items)) for (v, c, cause), items in
                   sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], kv[0][2])))
     counts: dict[str, int] = {}

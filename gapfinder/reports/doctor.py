@@ -33,8 +33,11 @@ def _json(lint: LintResult | None, triage: TriageResult | None) -> dict[str, Any
     if lint is not None:
         out["files"] = len(lint.files)
         out["findings"] = [{"code": f.code, "name": f.name, "path": f.path, "line": f.line, "column": f.col + 1,
-                            "message": f.message, "fixable": f.edit is not None} for f in lint.findings]
+                            "message": f.message, "fixable": f.edit is not None, "confidence": f.confidence}
+                           for f in lint.findings]
         out["skipped"] = list(lint.skipped)
+        out["unresolved"] = list(lint.unresolved)
+        out["below_confidence"] = lint.below_confidence
     if triage is not None:
         out["triage"] = {"total": triage.total, "verdicts": triage.counts, "categories": triage.categories,
                          "groups": [{"verdict": g.verdict, "category": g.category, "cause": g.cause,
@@ -57,7 +60,8 @@ def _text(lint: LintResult | None, triage: TriageResult | None) -> str:
         lines.append("")
     if lint is not None:
         for f in lint.findings:
-            lines.append(f"{f.path}:{f.line}:{f.col + 1}: {f.code} {f.name}: {f.message}")
+            lines.append(f"{f.path}:{f.line}:{f.col + 1}: {f.code} {f.name}"
+                         f"{' (likely)' if f.confidence == 'likely' else ''}: {f.message}")
         fixable = sum(1 for f in lint.findings if f.edit is not None)
         lines.append(f"{len(lint.findings)} finding(s) in {len(lint.files)} test file(s)"
                      + (f"; {fixable} fixable with --fix" if fixable else ""))

@@ -8,7 +8,6 @@ Running it again with the same generated code changes nothing. The result is par
 from __future__ import annotations
 
 import ast
-import difflib
 from dataclasses import dataclass
 
 import libcst
@@ -62,13 +61,6 @@ def merge(existing: str | None, generated: str, path: str) -> Merged:
     except libcst.ParserSyntaxError as exc:  # pragma: no cover - both inputs parsed; a safety net
         raise MergeError(f"merging into {path} would not parse: {exc.message}.") from None
     return Merged(text, tuple(d.name for d in missing_defs), True)
-
-
-def unified_diff(old: str | None, new: str, path: str) -> str:
-    before = (old or "").splitlines(keepends=True)
-    after = new.splitlines(keepends=True)
-    fromfile = f"a/{path}" if old is not None else "/dev/null"
-    return "".join(difflib.unified_diff(before, after, fromfile, f"b/{path}"))
 
 
 def _parse(text: str, path: str, what: str) -> ast.Module:

@@ -13,7 +13,8 @@ from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.merge import merge, unified_diff
+from gapfinder.core.diff import unified_diff
+from gapfinder.scaffold.merge import merge
 from gapfinder.scaffold.integration import plan_integration
 from gapfinder.scaffold.plans import plan_target
 from gapfinder.core.usage.module import build_model

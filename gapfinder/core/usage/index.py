@@ -31,6 +31,8 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
         return
     dst.used = dst.used or src.used
     dst.returned = dst.returned or src.returned
+    dst.branched_on = dst.branched_on or src.branched_on
+    dst.awaited_always = dst.awaited_always or src.awaited_always
     dst.calls.extend(src.calls)
     dst.passed_to |= src.passed_to
     for name, child in src.attrs.items():
@@ -63,9 +65,12 @@ class IndexedModule:
                 return method, cls
         return None
 
-    def usage(self, func: FunctionNode, cls: ast.ClassDef | None, names: list[str]) -> dict[str, UsageTree]:
-        methods = self.model.methods(cls) if cls is not None else {}
-        return infer_usage(func, names, helper_lookup(self.model.functions, methods))
+    def usage(self, func: FunctionNode, cls: ast.ClassDef | None, names: list[str],
+              replaced: frozenset[str] = frozenset()) -> dict[str, UsageTree]:
+        """replaced: functions and methods a test swapped for doubles; calls to them are not walked into."""
+        methods = {n: m for n, m in (self.model.methods(cls) if cls is not None else {}).items() if n not in replaced}
+        functions = {n: f for n, f in self.model.functions.items() if n not in replaced}
+        return infer_usage(func, names, helper_lookup(functions, methods))
 
     def global_usage(self, name: str) -> UsageTree | None:
         """How every function and method of the module uses the module-level `name`."""
@@ -86,9 +91,11 @@ class IndexedModule:
         return found
 
     def is_async_def(self, name: str) -> bool | None:
-        """True for `async def name`, False for a def or class, None when not defined here."""
+        """True for an `async def name` coroutine function, False for a def, an async generator (patch()
+        makes a MagicMock for it, as inspect.iscoroutinefunction is false) or a class; None when not here."""
         if name in self.model.functions:
-            return isinstance(self.model.functions[name], ast.AsyncFunctionDef)
+            func = self.model.functions[name]
+            return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
         if name in self.model.classes:
             return False
         return None
@@ -136,3 +143,15 @@ class ModuleIndex:
             if target is not None:
                 return self.follow(target, origin[1], depth + 1)
         return module, name
+
+
+def _yields(func: FunctionNode) -> bool:
+    """The function's own body yields (nested functions and classes do not count)."""
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False

@@ -125,6 +125,9 @@ class Walker:
         tests = test.values if isinstance(test, ast.BoolOp) else [test]
         for part in tests:
             subject = part.operand if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) else part
+            truth = self.lookup(subject) if not isinstance(subject, (ast.Compare, ast.BoolOp)) else None
+            if truth is not None:
+                truth.branched_on = True
             if isinstance(part, ast.Compare) and len(part.ops) == 1:
                 right = part.comparators[0]
                 if isinstance(right, ast.Constant) and right.value is None and isinstance(part.ops[0], ast.Is):
@@ -208,6 +211,8 @@ class Walker:
             if isinstance(node.value, ast.Call):
                 return self.call(node.value, awaited=True)
             base = self.expr(node.value)
+            if base is not None:
+                base.awaited_always = base.awaited_always or self.certain
             return base.child("awaited") if base is not None else None
         if isinstance(node, ast.Call):
             return self.call(node, awaited=False)
@@ -266,7 +271,8 @@ class Walker:
         for arg in node.args:
             if short in AWAITING_CALLS and isinstance(arg, ast.Call):
                 arg_trees.append(self.call(arg, awaited=True))
-            elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, ast.GeneratorExp):
+            elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.GeneratorExp,
+                                                                                                   ast.ListComp)):
                 arg_trees.append(self.awaited_generator(arg.value))
             else:
                 arg_trees.append(self.expr(arg))
@@ -290,7 +296,7 @@ class Walker:
         callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers))
         return callee.child("awaited_call" if awaited else "call")
 
-    def awaited_generator(self, gen: ast.GeneratorExp) -> None:
+    def awaited_generator(self, gen: ast.GeneratorExp | ast.ListComp) -> None:
         """`gather(*(ws.send(m) for ws in targets))`: each generated call is awaited."""
         saved = dict(self.env)
         self.uncertain += 1
@@ -440,7 +446,8 @@ def helper_lookup(functions: Mapping[str, FunctionNode], methods: Mapping[str, F
             and expr.value.id == "self"
             and expr.attr in methods
         ):
-            return methods[expr.attr], True
+            method = methods[expr.attr]
+            return method, not any(dotted(d) == "staticmethod" for d in method.decorator_list)
         return None
 
     return lookup

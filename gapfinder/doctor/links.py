@@ -1,0 +1,161 @@
+"""How a test's doubles reach the code under test: calls of project functions and classes, objects the
+test built (their fields, inherited methods), and the usage of the arguments and fields that are doubles.
+
+A mixin of the Evaluator (evaluate.py): it uses the walk's eval and the shared state of one test.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import IndexedModule
+from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.doctor.mocks import MockNode
+from gapfinder.doctor.values import Holder, Instance, where
+
+
+class Linking:
+    """The linking half of the Evaluator."""
+
+    def resolve(self, expr: ast.expr) -> tuple[IndexedModule, str] | None:
+        origin = self.names.qualify(expr)
+        found = self.shared.index.resolve(origin) if origin else None
+        if found is None:
+            return None
+        module, qualname = found
+        if "." not in qualname:
+            module, qualname = self.shared.index.follow(module, qualname)
+        return module, qualname
+
+    def instance(self, call: ast.Call) -> Instance | None:
+        found = self.resolve(call.func)
+        if found is None or found[1] not in found[0].model.classes:
+            return None
+        module, name = found
+        cls = module.model.classes[name]
+        init = module.model.methods(cls).get("__init__")
+        fields: dict[str, object] = {}
+        if init is not None:
+            passed = self.bind_args(init, call, drop_self=True)
+            for stmt in ast.walk(init):
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
+                            fields[target.attr] = passed[stmt.value.id]
+            self.pair(module, init, cls, passed)
+            if not self.shared.raising:
+                self.shared.called.append((module, init, cls, self.replaced(module)))
+        else:
+            order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+            for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
+                value = self.eval(arg)
+                if isinstance(value, MockNode) and value.is_double:
+                    fields[param] = value
+        return Instance(module, cls, fields)
+
+    def project_call(self, call: ast.Call) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            owner = self.eval(func.value)
+            if isinstance(owner, Instance):
+                found_method = self.method(owner.module, owner.cls, func.attr)
+                if found_method is not None:
+                    module, cls, method = found_method
+                    if not self.shared.raising:
+                        self.shared.called.append((module, method, cls, self.replaced(module, owner)))
+                    passed = self.bind_args(method, call, drop_self=True)
+                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
+                    self.pair_fields(owner, usage["self"], where(module, method), 0)
+                    self.pair_usage(passed, usage, where(module, method))
+                return
+        found = self.resolve(func)
+        if found is None:
+            return
+        module, qualname = found
+        located = module.function(qualname)
+        if located is None:
+            return
+        function, cls = located
+        if not self.shared.raising:
+            self.shared.called.append((module, function, cls, self.replaced(module)))
+        passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
+        self.pair(module, function, cls, passed)
+
+    def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
+        """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""
+        names = {name for _, patched, name in self.shared.patched if patched is module}
+        if owner is not None:
+            names |= {name for name, value in owner.fields.items() if isinstance(value, MockNode) and value.is_double}
+        return frozenset(names)
+
+    def pair_fields(self, owner: Instance | Holder, tree: UsageTree, at: str, depth: int) -> None:
+        """Each double stored on the object (or on an object stored on it) with the code's use of that field."""
+        if self.shared.raising:
+            return
+        for field_name, value in owner.fields.items():
+            used = tree.attrs.get(field_name)
+            if used is None:
+                continue
+            if isinstance(value, MockNode) and value.is_double:
+                self.shared.pairs.append((value, used, at))
+            elif isinstance(value, (Instance, Holder)) and depth < 3:
+                self.pair_fields(value, used, at, depth + 1)
+
+    def method(self, module: IndexedModule, cls: ast.ClassDef, name: str,
+               depth: int = 0) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:
+        """A method of a project class, or the one it inherits from a project base class (depth first)."""
+        own = module.model.methods(cls).get(name)
+        if own is not None or depth > 5:
+            return (module, cls, own) if own is not None else None
+        for base in cls.bases:
+            base_name = dotted(base) or ""
+            head, _, rest = base_name.partition(".")
+            origin = module.model.import_for(head)
+            if origin is None:
+                continue
+            target = ".".join(p for p in (origin[0], origin[1], rest) if p)
+            found = self.shared.index.resolve(target)
+            if found is None:
+                continue
+            other, qualname = self.shared.index.follow(*found)
+            if qualname in other.model.classes:
+                inherited = self.method(other, other.model.classes[qualname], name, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
+
+    def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
+        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+        if drop_self:
+            positional = positional[1:]
+        names = set(positional) | {a.arg for a in func.args.kwonlyargs}
+        passed: dict[str, MockNode] = {}
+        for param, arg in zip(positional, call.args):
+            if isinstance(arg, ast.Starred):
+                break
+            value = self.eval(arg)
+            if isinstance(value, MockNode) and value.is_double:
+                passed[param] = value
+        for kw in call.keywords:
+            if kw.arg in names:
+                value = self.eval(kw.value)
+                if isinstance(value, MockNode) and value.is_double:
+                    passed[kw.arg] = value
+        return passed
+
+    def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
+             passed: dict[str, MockNode]) -> None:
+        if passed:
+            self.pair_usage(passed, module.usage(func, cls, list(passed), self.replaced(module)), where(module, func))
+
+    def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree], at: str) -> None:
+        if self.shared.raising:
+            return
+        for name, node in passed.items():
+            if name in usage:
+                self.shared.pairs.append((node, usage[name], at))
+
+
+def _is_classmethod(func: FunctionNode) -> bool:
+    return any(dotted(d) == "classmethod" for d in func.decorator_list)

@@ -1,0 +1,375 @@
+"""doctor follows a double to the code it stands in for: small projects written here, linted in place."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gapfinder.doctor.lint import lint
+from gapfinder.doctor.rules import RULES
+
+ALL = frozenset(r.code for r in RULES)
+
+SERVICE = """
+    class Service:
+        def __init__(self, client):
+            self.client = client
+
+        async def fetch(self, key):
+            return await self.client.get(key)
+
+        def sync_names(self):
+            return self.client.names().sorted()
+
+
+    class Child(Service):
+        pass
+
+
+    async def run(worker):
+        await worker.start()
+"""
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    for rel, text in {"app/__init__.py": "", "app/service.py": SERVICE, **files}.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def codes(tmp_path: Path, rel: str, min_confidence: str = "likely") -> list[tuple[str, int, str]]:
+    result = lint([tmp_path / rel], ALL, min_confidence)
+    return [(f.code, f.line, f.confidence) for f in result.findings]
+
+
+def test_setup_attributes_and_doubles_stored_by_the_constructor(tmp_path):
+    project(tmp_path, {"tests/test_s.py": """
+        import unittest
+        from unittest.mock import AsyncMock, MagicMock
+        from app.service import Service
+
+        class ServiceTests(unittest.IsolatedAsyncioTestCase):
+            def setUp(self):
+                self.client = MagicMock()
+                self.client.get = AsyncMock()
+                self.service = Service(self.client)
+
+            async def test_fetch(self):
+                await self.service.fetch("k")
+                self.client.get.assert_called_once_with("k")
+    """})
+    assert codes(tmp_path, "tests/test_s.py") == [("GF105", 14, "certain")]
+
+
+def test_inherited_method_and_patch_object_on_the_built_object(tmp_path):
+    project(tmp_path, {"tests/test_c.py": """
+        from unittest import mock
+        from app.service import Child
+
+        async def test_child():
+            child = Child(mock.MagicMock())
+            with mock.patch.object(child, "client", mock.AsyncMock()) as client:
+                child.sync_names()
+    """})
+    found = codes(tmp_path, "tests/test_c.py")
+    assert [c for c, _, _ in found] == ["GF101"]
+
+
+def test_helper_module_and_spec_mock_subclass(tmp_path):
+    project(tmp_path, {
+        "tests/__init__.py": "",
+        "tests/helpers.py": """
+            from unittest import mock
+
+            class MockClient(mock.MagicMock):
+                spec_set = object()
+
+            def make_client():
+                client = MockClient()
+                return client
+        """,
+        "tests/test_h.py": """
+            from app.service import Service
+            from tests.helpers import make_client
+
+            async def test_fetch():
+                client = make_client()
+                await Service(client).fetch("k")
+                client.get.assert_called_once_with("k")
+        """})
+    found = lint([tmp_path / "tests/test_h.py"], ALL, "likely").findings
+    assert [(f.code, f.line, f.confidence) for f in found] == [("GF105", 8, "likely")]
+    assert "tests/helpers.py:4" in found[0].message and "app/service.py" in found[0].message
+    assert codes(tmp_path, "tests/test_h.py", "certain") == []
+
+
+def test_exit_stack_and_asyncio_run_patches_drop_the_coroutine(tmp_path):
+    project(tmp_path, {"tests/test_r.py": """
+        import asyncio
+        import contextlib
+        from unittest import mock
+
+        def test_main():
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(mock.patch.object(asyncio, "create_task"))
+                mock.patch("asyncio.run").start()
+    """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_r.py")] == [("GF107", 8), ("GF107", 9)]
+
+
+def test_staticmethod_helpers_get_their_arguments(tmp_path):
+    project(tmp_path, {
+        "app/guild.py": """
+            class Cog:
+                async def sync(self, channel):
+                    await self._make(channel.guild)
+
+                @staticmethod
+                async def _make(guild):
+                    await guild.create_channel("x")
+        """,
+        "tests/test_g.py": """
+            from unittest.mock import AsyncMock, MagicMock
+            from app.guild import Cog
+
+            async def test_sync():
+                channel = MagicMock()
+                channel.guild.create_channel = AsyncMock()
+                await Cog().sync(channel)
+                channel.guild.create_channel.assert_called_once()
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_g.py")] == [("GF105", 9)]
+
+
+def test_a_pytest_ini_in_a_service_folder_does_not_hide_the_code(tmp_path):
+    project(tmp_path, {"svc/pytest.ini": "[pytest]\n", "svc/tests/test_svc.py": """
+        from unittest.mock import AsyncMock
+        from app.service import Service
+
+        def test_names():
+            Service(AsyncMock()).sync_names()
+    """})
+    result = lint([tmp_path / "svc/tests/test_svc.py"], ALL)
+    assert [f.code for f in result.findings] == ["GF101"]
+    assert result.unresolved == ()
+
+
+def test_unresolved_code_under_test_is_counted(tmp_path):
+    project(tmp_path, {"tests/test_x.py": """
+        from unittest.mock import AsyncMock
+        from missing_pkg.client import Client
+
+        def test_x():
+            Client(AsyncMock())
+    """})
+    result = lint([tmp_path / "tests/test_x.py"], ALL)
+    assert len(result.unresolved) == 1 and result.unresolved[0].endswith("tests/test_x.py")
+
+
+def test_bad_min_confidence_is_an_input_error():
+    from gapfinder.api import doctor
+    from gapfinder.errors import GapfinderError
+
+    with pytest.raises(GapfinderError):
+        doctor([Path("tests")], min_confidence="sure")
+
+
+def test_fix_diff_applies_to_a_file_without_a_final_newline(tmp_path):
+    import subprocess
+
+    from gapfinder.doctor.fix import fix_files
+
+    project(tmp_path, {"tests/test_n.py": """
+        from unittest.mock import AsyncMock
+        from app.service import Service
+
+        async def test_fetch():
+            client = AsyncMock()
+            await Service(client).fetch("k")
+            client.get.assert_called_once_with("k")"""})
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    result = lint([tmp_path / "tests/test_n.py"], ALL)
+    [fixed] = fix_files(list(result.findings), write=False)
+    assert "\\ No newline at end of file" in fixed.diff
+    diff = fixed.diff.replace(f"a/{result.findings[0].path}", "a/tests/test_n.py").replace(
+        f"b/{result.findings[0].path}", "b/tests/test_n.py")
+    applied = subprocess.run(["git", "apply", "-"], cwd=tmp_path, input=diff, text=True, capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert (tmp_path / "tests/test_n.py").read_text().endswith('assert_awaited_once_with("k")')
+
+
+def test_unconfigured_result_deciding_a_branch_and_tautologies(tmp_path):
+    project(tmp_path, {
+        "app/store.py": """
+            async def save(repo, item):
+                if await repo.exists(item):
+                    return False
+                await repo.add(item)
+                return True
+        """,
+        "tests/test_t.py": """
+            from unittest.mock import AsyncMock, MagicMock
+            from app.store import save
+
+            async def test_save_unconfigured():
+                repo = MagicMock()
+                repo.exists = AsyncMock()
+                repo.add = AsyncMock()
+                await save(repo, 1)
+
+            async def test_save_configured():
+                repo = MagicMock()
+                repo.exists = AsyncMock(return_value=False)
+                repo.add = AsyncMock()
+                await save(repo, 1)
+
+            def test_tautology():
+                client = MagicMock()
+                client.fetch.return_value = [1, 2]
+                assert client.fetch() == [1, 2]
+                rows = client.fetch()
+                assert rows == [1, 2]
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_t.py")] == [
+        ("GF108", 7), ("GF109", 20), ("GF109", 22)]
+
+
+def test_a_patched_project_loop_runner_drops_the_coroutine(tmp_path):
+    project(tmp_path, {
+        "app/cli.py": """
+            import asyncio
+
+            def run_async(coro):
+                return asyncio.get_event_loop().run_until_complete(coro)
+
+            def plain(value):
+                return value
+        """,
+        "tests/test_cli.py": """
+            from unittest.mock import patch
+
+            @patch("app.cli.run_async")
+            def test_returns(run):
+                run.return_value = []
+
+            @patch("app.cli.run_async")
+            def test_raises(run):
+                run.side_effect = TimeoutError()
+
+            @patch("app.cli.run_async")
+            def test_runs(run):
+                run.side_effect = lambda coro: coro.close()
+
+            @patch("app.cli.plain")
+            def test_plain(plain):
+                plain.return_value = 1
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_cli.py")] == [("GF107", 6), ("GF107", 10)]
+
+
+def test_a_coroutine_collected_for_later_is_not_called_synchronously(tmp_path):
+    project(tmp_path, {
+        "app/race.py": """
+            import asyncio
+
+            async def resolve(host):
+                return [host]
+
+            async def race(host):
+                coros = []
+                coros.append(resolve(host))
+                return await asyncio.gather(*coros)
+
+            def start(host):
+                resolve(host)
+        """,
+        "tests/test_race.py": """
+            from unittest.mock import patch
+            from app.race import race, start
+
+            @patch("app.race.resolve")
+            async def test_race(resolve):
+                await race("h")
+
+            @patch("app.race.resolve")
+            def test_start(resolve):
+                start("h")
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_race.py")] == [("GF101", 9)]
+
+
+def test_patching_an_async_generator_function_gives_a_magic_mock(tmp_path):
+    project(tmp_path, {
+        "app/stream.py": """
+            async def chunks(url):
+                yield url
+
+            async def collect(url):
+                return [c async for c in chunks(url)]
+        """,
+        "tests/test_stream.py": """
+            from unittest.mock import patch
+            from app.stream import collect
+
+            @patch("app.stream.chunks")
+            async def test_collect(chunks):
+                async def fake(url):
+                    yield url
+                chunks.return_value = fake("u")
+                await collect("u")
+        """})
+    assert codes(tmp_path, "tests/test_stream.py") == []
+
+
+def test_calls_expected_to_raise_are_not_compared(tmp_path):
+    project(tmp_path, {
+        "app/guard.py": """
+            async def login(cloud):
+                if cloud.token is None:
+                    raise ValueError("no token")
+                return await cloud.run(1)
+        """,
+        "tests/test_guard.py": """
+            from unittest.mock import MagicMock
+            import pytest
+            from app.guard import login
+
+            async def test_guard():
+                with pytest.raises(ValueError):
+                    await login(MagicMock(token=None))
+
+            async def test_login():
+                await login(MagicMock())
+        """})
+    assert [(c, line) for c, line, _ in codes(tmp_path, "tests/test_guard.py")] == [("GF104", 11)]
+
+
+def test_a_coroutine_awaited_through_a_name_is_awaited(tmp_path):
+    project(tmp_path, {
+        "app/pages.py": """
+            async def first(client):
+                pager = client.items.list()
+                page = await pager
+                return page.data
+        """,
+        "tests/test_pages.py": """
+            from unittest.mock import AsyncMock, MagicMock
+            from app.pages import first
+
+            async def test_first():
+                client = MagicMock()
+                client.items.list = AsyncMock()
+                await first(client)
+        """})
+    assert codes(tmp_path, "tests/test_pages.py") == []
+
+
+def test_likely_findings_are_left_out_by_default_and_counted(tmp_path):
+    test_helper_module_and_spec_mock_subclass(tmp_path)
+    result = lint([tmp_path / "tests/test_h.py"], ALL)
+    assert result.findings == () and result.below_confidence == 1
