@@ -180,3 +180,12 @@ def test_progress_shows_the_last_runs_counts(planted) -> None:
     root = planted[0]
     health = api.progress(root).suite_health
     assert health == {"tests": 15, "order_dependent": 6, "flaky": 0, "failing": 1}
+
+
+def test_every_second_run_is_the_shuffle_before_it_reversed() -> None:
+    tests = [f"f{i}.py::t{j}" for i in range(4) for j in range(3)]
+    assert health.plan(tests, 5, 0) == ("file", None, None)
+    kind, seed, first = health.plan(tests, 5, 1)
+    again_kind, again_seed, second = health.plan(tests, 5, 2)
+    assert (kind, again_kind, seed) == ("shuffled", "reversed", again_seed) and second == first[::-1]
+    assert health.plan(tests, 5, 3)[2] != first  # the next pair starts from a new shuffle

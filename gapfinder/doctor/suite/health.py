@@ -1,7 +1,8 @@
 """`doctor --run`: find the tests that pass alone and fail together, their polluters, and why.
 
 1. run the suite in file order, then N times shuffled (files, then tests within a file, as
-   pytest-randomly does; seeded, so a run can be repeated);
+   pytest-randomly does; seeded, so a run can be repeated), every second shuffle the reverse of the
+   one before it;
 2. the tests that failed in every run run once more, together and without the others: one that
    passes there joins the tests that failed in one run and passed in another. Each of those runs
    alone: passing alone makes it a victim of order (failing alone but passing after others makes it
@@ -96,10 +97,10 @@ def _check(session: Session, runs: int, seed: int, report: Progress, started: fl
             notes.append(f"stopped after {index} of {runs + 1} runs: the time limit was reached")
             break
         report("running the suite", index, runs + 1)
-        order = None if index == 0 else shuffled(tests, seed + index)
+        kind, run_seed, order = plan(tests, seed, index)
         outcome = session.run(order, label=f"run-{index}")
         outcomes.append(outcome)
-        summaries.append(_summary(index, None if index == 0 else seed + index, outcome))
+        summaries.append(_summary(index, kind, run_seed, outcome))
         if outcome.timed_out:
             notes.append(f"run {index} stopped at the time limit while {outcome.hung or 'pytest'} was running")
     report("running the suite", len(outcomes), runs + 1)
@@ -164,9 +165,19 @@ def _failed(seen: list[str]) -> bool:
     return any(_is_failure(o) for o in seen)
 
 
-def _summary(index: int, seed: int | None, outcome: RunOutcome) -> RunSummary:
+def plan(tests: Sequence[str], seed: int, index: int) -> tuple[str, int | None, list[str] | None]:
+    """Run 0 keeps the file order; odd runs shuffle; each even run reverses the shuffle before it, so
+    every two tests meet in both orders within one pair of runs (a polluter cannot stay behind its victim)."""
+    if index == 0:
+        return "file", None, None
+    pair_seed = seed + (index + 1) // 2
+    order = shuffled(tests, pair_seed)
+    return ("shuffled", pair_seed, order) if index % 2 else ("reversed", pair_seed, order[::-1])
+
+
+def _summary(index: int, kind: str, seed: int | None, outcome: RunOutcome) -> RunSummary:
     results = outcome.results.values()
-    return RunSummary(index, "file" if index == 0 else "shuffled", seed,
+    return RunSummary(index, kind, seed,
                       sum(r.outcome in PASSED for r in results), sum(r.failed for r in results),
                       round(outcome.seconds, 3), outcome.timed_out)
 

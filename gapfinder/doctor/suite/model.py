@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class RunSummary:
     index: int
-    order: str  # "file" | "shuffled"
+    order: str  # "file" | "shuffled" | "reversed" (the shuffle before it, backwards)
     seed: int | None
     passed: int
     failed: int

@@ -214,8 +214,13 @@ def _snapshot() -> dict:
             modules.update(_module_state(name, module, seen))
         except Exception:
             continue
-    return {"env": dict(os.environ), "modules": modules, "patches": _active_patches(), "loop": _loop_state(),
+    return {"env": dict(os.environ), "modules": modules, "names": {name for name, _ in project}, "patches": _active_patches(), "loop": _loop_state(),
             "path": list(sys.path), "cwd": os.getcwd()}
+
+
+def _owner_existed(name: str, modules: set) -> bool:
+    parts = name.split(".")
+    return any(".".join(parts[:n]) in modules for n in range(1, len(parts)))
 
 
 def _left_behind(before: dict, after: dict) -> list:
@@ -226,8 +231,12 @@ def _left_behind(before: dict, after: dict) -> list:
             changes.append({"kind": "env", "name": key, "how": how})
     for (name, kind), sig in after["modules"].items():
         old = before["modules"].get((name, kind))
+        kind = "singleton" if kind == "cache" else kind
         if old is not None and old != sig:
-            changes.append({"kind": "singleton" if kind == "cache" else kind, "name": name, "how": "changed"})
+            changes.append({"kind": kind, "name": name, "how": "changed"})
+        elif old is None and _owner_existed(name, before["names"]):
+            # a new attribute of a module or class that was already there (setup_class, a lazy singleton)
+            changes.append({"kind": kind, "name": name, "how": "set"})
     for patcher in after["patches"]:
         if not any(patcher is old for old in before["patches"]):
             changes.append({"kind": "patch", "name": _patch_name(patcher), "how": "still active"})
