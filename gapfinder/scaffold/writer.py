@@ -72,6 +72,7 @@ def plan_files(
     facts = support.detect(project, read_module)
     files: list[PlannedFile] = []
     warnings: list[str] = []
+    written_kinds: list[str] = []
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
@@ -96,21 +97,26 @@ def plan_files(
         folder = f"{tests_dir}/{kind}"
         files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
         files.append(_planned(root, f"{folder}/__init__.py", PACKAGE_MARKER))
+        written_kinds.append(kind)
     if tests:
         filters_in_config = False
         if configure_pytest:
-            pyproject = _existing(root, "pyproject.toml")
-            new = edit_text(pyproject, pytest_config.configure)  # None: it cannot be edited safely
-            if new is not None:
-                files.append(PlannedFile("pyproject.toml", pyproject.text if pyproject else None, new, (), pyproject))
+            edited = pytest_config.configured_file(root, _existing)
+            if edited is not None:
+                rel, existing, new = edited
+                files.append(PlannedFile(rel, existing.text if existing else None, new, (), existing))
                 filters_in_config = True
-        conftest = support.render_conftest(env, facts, model.package, filters_in_config)
-        planned = _planned(root, f"{tests_dir}/conftest.py", conftest)
-        files.append(planned)
-        if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
-            warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker and "
-                            "the filters error::RuntimeWarning and error::pytest.PytestUnraisableExceptionWarning "
-                            "there, or run with --configure-pytest")
+        shared = support.render_conftest(env, facts, model.package)
+        if shared:
+            files.append(_planned(root, f"{tests_dir}/conftest.py", shared))
+        for kind in written_kinds:
+            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config)
+            planned = _planned(root, f"{tests_dir}/{kind}/conftest.py", conftest)
+            files.append(planned)
+            if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
+                warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker "
+                                "and the filters error::RuntimeWarning and "
+                                "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
     return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings))
 
 
