@@ -65,10 +65,13 @@ def scaffold(
     templates: Path | None = None,
     top: int | None = None,
     configure_pytest: bool = False,
+    run: bool = True,
+    python: Path | None = None,
 ) -> tuple[ScaffoldResult, ...]:
-    """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`."""
+    """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`;
+    with run, the drafts are run in the project's interpreter and adapted to what they showed."""
     options: dict[str, Any] = dict(kinds=kinds, tests_dir=tests_dir, dry_run=dry_run, templates=templates,
-                                   configure_pytest=configure_pytest)
+                                   configure_pytest=configure_pytest, run=run, python=python)
     if top is None:
         return (_scaffold(module, **options),)
     root = project_for(Path(module).resolve())

@@ -190,13 +190,18 @@ def scaffold(
         "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
         "instead of the generated conftest.py.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")] = False,
+    no_run: Annotated[bool, typer.Option(
+        "--no-run", help="Static drafts: do not run them in the project's interpreter to adapt them.")] = False,
+    python: Annotated[Optional[Path], typer.Option(
+        "--python", metavar="PATH", help="The project's Python (default: its active or nearby virtualenv).")] = None,
 ) -> None:
     """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
     from gapfinder.reports.scaffold import summary_lines
 
     kinds = ("unit", "integration", "e2e") if kind is ScaffoldKind.all else (kind.value,)
     results = _run(lambda: api.scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
-                                        templates=templates, top=top, configure_pytest=configure_pytest))
+                                        templates=templates, top=top, configure_pytest=configure_pytest,
+                                        run=not no_run, python=python))
     sys.stdout.write(render("scaffold", fmt.value, results))
     if fmt.value == "json" or quiet:
         return

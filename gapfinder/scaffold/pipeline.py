@@ -17,6 +17,9 @@ from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.errors import ProjectError
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import writer
+from gapfinder.scaffold.adapt import Adjustment
+from gapfinder.scaffold.interpreter import find_python
+from gapfinder.scaffold.loop import run_and_adapt
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldResult
 
 
@@ -67,6 +70,8 @@ def scaffold(
     dry_run: bool = False,
     templates: Path | None = None,
     configure_pytest: bool = False,
+    run: bool = False,
+    python: Path | None = None,
 ) -> ScaffoldResult:
     """Draft the tests for one module; write them unless dry_run (the diff is in the result)."""
     if project_root is None:
@@ -91,11 +96,23 @@ def scaffold(
     except SyntaxError as exc:
         raise ScaffoldError(f"{source.path} cannot be scaffolded: syntax error at line {exc.lineno}: "
                             f"{exc.msg}.") from None
-    planned = writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest)
+    def replan(adjust: dict[str, Adjustment]) -> writer.Planned:
+        return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust)
+
+    planned = replan({})
     if planned.tests == 0:
         message = (f"{source.module} has nothing public to test." if not planned.targets
                    else f"no {' or '.join(kinds)} tests apply to {source.module}.")
         return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
+    summary = None
+    warnings = planned.warnings
+    if run and not dry_run:
+        interpreter = find_python(root, python)
+        if interpreter is None:
+            warnings += ("the drafts were not run: no Python with pytest found for the project (an active "
+                         "virtual environment, or .venv/venv in or above it); pass --python PATH",)
+        else:
+            planned, summary = run_and_adapt(root, interpreter, root / source.path, source.module, replan)
     files = writer.apply(root, planned.files, dry_run)
     return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run,
-                          warnings=planned.warnings)
+                          warnings=warnings, run=summary)

@@ -41,6 +41,8 @@ class TestCase:
     imports: frozenset[Import]
     fixtures: tuple[str, ...] = ()  # pytest fixtures the test takes
     target: str = ""  # qualname of the function or method under test
+    marks: tuple[str, ...] = ()  # decorators after @pytest.mark.scaffold, e.g. an xfail with its reason
+    observed_raise: bool = False  # `raises` was seen on a run, not inferred from the code
 
 
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:

@@ -6,16 +6,18 @@ import ast
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from gapfinder.core.files import NEW_FILE, TextFile, edit_text, inside, read_text_file, write_text_file
 from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.model import Project, SourceFile
+from gapfinder.scaffold.adapt import Adjustment
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.merge import merge, unified_diff
 from gapfinder.scaffold.integration import plan_integration
-from gapfinder.scaffold.plans import plan_target
+from gapfinder.scaffold.plans import TestCase, plan_target
 from gapfinder.core.usage.module import build_model
 from gapfinder.scaffold.target import public_targets
 
@@ -39,6 +41,7 @@ class Planned:
     tests: int
     targets: int  # public functions and methods found
     warnings: tuple[str, ...] = ()
+    cases: tuple[TestCase, ...] = ()  # the unit and integration tests drafted (added or not)
 
 
 def file_name_for(module: str) -> str:
@@ -50,8 +53,9 @@ def file_name_for(module: str) -> str:
 
 def plan_files(
     project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
-    templates: Path | None, configure_pytest: bool,
+    templates: Path | None, configure_pytest: bool, adjust: Mapping[str, Adjustment] | None = None,
 ) -> Planned:
+    """The files a run writes; adjust holds what running the drafts taught, per test name."""
     env = render.environment(templates)
     modules = {f.module: f.path for f in project.files}
     root = project.root
@@ -73,6 +77,7 @@ def plan_files(
     files: list[PlannedFile] = []
     warnings: list[str] = []
     written_kinds: list[str] = []
+    all_cases: list[TestCase] = []
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
@@ -84,6 +89,8 @@ def plan_files(
                 cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
             if not cases:
                 continue
+            cases = [adjust[c.name].apply(c) if adjust and c.name in adjust else c for c in cases]
+            all_cases += cases
             extra = set()
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange)
@@ -117,7 +124,7 @@ def plan_files(
                 warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker "
                                 "and the filters error::RuntimeWarning and "
                                 "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
-    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings))
+    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
 
 
 def _existing(root: Path, rel: str) -> TextFile | None:
@@ -169,3 +176,13 @@ def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
             unified_diff(planned.old, planned.new, planned.path),
         ))
     return tuple(results)
+
+
+def restore(root: Path, files: tuple[PlannedFile, ...]) -> None:
+    """Put back what apply changed: the old text of extended files, no trace of created ones."""
+    for planned in files:
+        path = root / planned.path
+        if planned.old is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_text_file(path, planned.old, planned.like or NEW_FILE)
