@@ -161,8 +161,13 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     if SETTINGS.get("select"):
         chosen = set(SETTINGS["select"])
         items[:] = [i for i in items if i.name.split("[", 1)[0] in chosen]
-    if SETTINGS.get("seed") is not None:
-        random.Random(SETTINGS["seed"]).shuffle(items)
+    if SETTINGS.get("seed") is not None:  # `repeat` passes, each in its own shuffled order
+        passes = []
+        for offset in range(max(1, SETTINGS.get("repeat", 1))):
+            order = list(items)
+            random.Random(SETTINGS["seed"] + offset).shuffle(order)
+            passes += order
+        items[:] = passes
 
 
 class _Timeout(BaseException):
@@ -417,7 +422,7 @@ def pytest_runtest_protocol(item, nextitem):
     targets = SETTINGS.get("mutate") or {}
     target = targets.get(item.name.split("[", 1)[0])
     entry = RESULTS["tests"].get(item.name)
-    if not target or entry is None or entry["outcome"] != "passed":
+    if not target or entry is None or entry["outcome"] != "passed" or item.name in RESULTS["mutants"]:
         return
     module = _target_module()
     function = _live_function(module, target) if module is not None else None

@@ -2,10 +2,11 @@
 runs showed, and keep a test as passing only when it passed every run, in shuffled orders.
 
 Run 1 observes; its results become assertions (values returned and awaited, exceptions raised by
-the code's own `raise`), or an xfail with the reason. Run 2 (shuffled) checks the adapted drafts and
-runs each passing test against mutants of the function it targets. Run 3 (another order) confirms.
-A test that fails on any run ends as an xfail whose reason says what a person must settle. Between
-runs the project's files are put back as they were; the caller writes the final drafts.
+the code's own `raise`), or an xfail with the reason. Then one pytest process runs the adapted
+drafts twice, each time in another shuffled order, and each passing test against mutants of the
+function it targets. A test that fails on any pass ends as an xfail whose reason says what a person
+must settle; assertions first observed there are confirmed by another such run. Between runs the
+project's files are put back as they were; the caller writes the final drafts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from gapfinder.scaffold.adapt import Adjustment, first_run, observed_asserts, re
 from gapfinder.scaffold.runner import Observed, run_drafts
 
 FAILED = ("failed", "error")
+STABLE_PASSES = 2  # shuffled passes per confirming run (one pytest process)
+MAX_RUNS = 5
 
 
 def run_and_adapt(
@@ -33,11 +36,12 @@ def run_and_adapt(
         return planned, None
     tests = [f.path for f in planned.files if Path(f.path).name.startswith("test_")]
 
-    def run(adjust: dict[str, Adjustment], seed: int | None, mutate: dict[str, str] | None = None):
+    def run(adjust: dict[str, Adjustment], seed: int | None, repeat: int = 1, mutate: dict[str, str] | None = None):
         current = replan(adjust)
         writer.apply(root, current.files, dry_run=False)
         try:
-            return run_drafts(python, root, tests, target_file, target_module, seed=seed, mutate=mutate)
+            return run_drafts(python, root, tests, target_file, target_module, seed=seed, repeat=repeat,
+                              mutate=mutate)
         finally:
             writer.restore(root, current.files)
 
@@ -46,32 +50,47 @@ def run_and_adapt(
         note = "the drafts did not run: " + (first.output.strip().splitlines() or ["no output"])[-1]
         return planned, RunSummary(str(python), 1, len(cases), 0, (), (), 0, note)
     adjust = {name: a for name, case in cases.items() if (a := first_run(case, first.tests.get(name)))}
-    second = run(adjust, 1, {name: case.target for name, case in cases.items() if case.target})
+    targets = {name: case.target for name, case in cases.items() if case.target}
+    second = run(adjust, 1, STABLE_PASSES, targets)
+    runs = 1 + STABLE_PASSES
+    unconfirmed = _settle(cases, adjust, second)
+    while unconfirmed and runs < MAX_RUNS:  # assertions added from the second run: confirm them too
+        again = run(adjust, runs, STABLE_PASSES)
+        runs += STABLE_PASSES
+        unconfirmed = _settle({n: cases[n] for n in unconfirmed}, adjust, again, observe=False)
+    return replan(adjust), _summary(python, runs, cases, adjust, second)
+
+
+def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, observe: bool = True) -> set[str]:
+    """Failing tests become xfails (in adjust); tests whose expected raise did not happen get the
+    assertions this run observed. Returns the tests changed in a way that needs another run."""
+    changed = set()
     for name, case in cases.items():
         settled = adjust.get(name, Adjustment())
         if settled.xfail:
             continue
-        seen = second.tests.get(name)
-        if seen is None or seen.get("outcome") in FAILED:
-            adjust[name] = Adjustment(xfail=reason(seen or {}) if seen else "needs a person: it did not run again")
-        elif settled.no_raise or (settled.raises is None and not settled.asserts):
+        seen = seen_run.tests.get(name)
+        unstable = settled.asserts and seen and seen.get("exc_type") == "builtins.AssertionError" and not seen.get(
+            "in_target")
+        if observe and unstable and seen.get("outcome") in FAILED:  # the value differs run to run: not asserted
+            adjust[name] = replace(settled, asserts=())
+            changed.add(name)
+        elif seen is None or seen.get("outcome") in FAILED:
+            why = reason(seen) if seen else "needs a person: it did not run again"
+            if name not in adjust or not observe:
+                why = why.replace("needs a person:", "needs a person: flaky,", 1)
+            adjust[name] = Adjustment(xfail=why)
+        elif observe and (settled.no_raise or (settled.raises is None and not settled.asserts)):
             more = observed_asserts(settled.apply(case), seen)
             if more:
                 adjust[name] = replace(settled, asserts=settled.asserts + more)
-    third = run(adjust, 2)
-    for name in cases:
-        if name in adjust and adjust[name].xfail:
-            continue
-        seen = third.tests.get(name)
-        if seen is None or seen.get("outcome") in FAILED:
-            why = reason(seen) if seen else "needs a person: it did not run again"
-            adjust[name] = Adjustment(xfail=why.replace("needs a person:", "needs a person: flaky,", 1))
-    return replan(adjust), _summary(python, cases, adjust, second)
+                changed.add(name)
+    return changed
 
 
-def _summary(python: Path, cases: dict, adjust: dict[str, Adjustment], second: Observed) -> RunSummary:
+def _summary(python: Path, runs: int, cases: dict, adjust: dict[str, Adjustment], second: Observed) -> RunSummary:
     needs = tuple((n, a.xfail) for n, a in sorted(adjust.items()) if a.xfail)
     passing = [n for n in cases if not (n in adjust and adjust[n].xfail)]
     checked = [n for n in passing if second.mutants.get(n, {}).get("total")]
     cannot = tuple(n for n in checked if not second.mutants[n].get("killed"))
-    return RunSummary(str(python), 3, len(cases), len(passing), needs, cannot, len(checked))
+    return RunSummary(str(python), runs, len(cases), len(passing), needs, cannot, len(checked))

@@ -96,8 +96,10 @@ def scaffold(
     except SyntaxError as exc:
         raise ScaffoldError(f"{source.path} cannot be scaffolded: syntax error at line {exc.lineno}: "
                             f"{exc.msg}.") from None
+    memo: dict = {}
+
     def replan(adjust: dict[str, Adjustment]) -> writer.Planned:
-        return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust)
+        return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust, memo)
 
     planned = replan({})
     if planned.tests == 0:

@@ -36,15 +36,16 @@ class Observed:
 
 def run_drafts(
     python: Path, root: Path, test_files: list[str], target_file: Path, target_module: str, *,
-    seed: int | None = None, mutate: dict[str, str] | None = None, timeout: float = 180.0,
+    seed: int | None = None, repeat: int = 1, mutate: dict[str, str] | None = None, timeout: float = 180.0,
 ) -> Observed:
-    """One pytest run of test_files (relative to root) under the probe."""
+    """One pytest process on test_files (relative to root) under the probe; with a seed, the tests
+    run `repeat` times, each pass in another shuffled order, and a failure on any pass counts."""
     with tempfile.TemporaryDirectory(prefix="gapfinder-probe-") as folder:
         probe = Path(folder)
         (probe / "scaffold_probe.py").write_text(
             files("gapfinder.templates").joinpath("scaffold_probe.py").read_text(encoding="utf-8"), encoding="utf-8")
         settings = {"out": str(probe / "observed.json"), "target_file": str(target_file),
-                    "target_module": target_module, "seed": seed, "mutate": mutate or {},
+                    "target_module": target_module, "seed": seed, "repeat": repeat, "mutate": mutate or {},
                     "timeout": TEST_TIMEOUT, "mutant_timeout": MUTANT_TIMEOUT}
         (probe / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_ADDOPTS", "COV_CORE"))}

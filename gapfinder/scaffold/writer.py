@@ -54,26 +54,34 @@ def file_name_for(module: str) -> str:
 def plan_files(
     project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
     templates: Path | None, configure_pytest: bool, adjust: Mapping[str, Adjustment] | None = None,
+    memo: dict | None = None,
 ) -> Planned:
-    """The files a run writes; adjust holds what running the drafts taught, per test name."""
-    env = render.environment(templates)
+    """The files a run writes; adjust holds what running the drafts taught, per test name. Calls that
+    share a memo (one scaffold run planning again) parse and detect the project once."""
+    memo = {} if memo is None else memo
+    env = memo.get("env") or memo.setdefault("env", render.environment(templates))
     modules = {f.module: f.path for f in project.files}
     root = project.root
+    trees: dict[str, ast.Module | None] = memo.setdefault("trees", {})
 
     def read_module(name: str) -> ast.Module | None:
+        if name in trees:
+            return trees[name]
         path = modules.get(name)
-        if path is None:
-            return None
-        try:
-            return parse(read_source(root / path))
-        except (OSError, SyntaxError, ValueError):
-            return None
+        tree = None
+        if path is not None:
+            try:
+                tree = parse(read_source(root / path))
+            except (OSError, SyntaxError, ValueError):
+                tree = None
+        trees[name] = tree
+        return tree
 
     model = build_model(tree, source.module, source.is_package)
     targets = public_targets(model)
     if not targets:
         return Planned((), 0, 0)
-    facts = support.detect(project, read_module)
+    facts = memo.get("facts") or memo.setdefault("facts", support.detect(project, read_module))
     files: list[PlannedFile] = []
     warnings: list[str] = []
     written_kinds: list[str] = []
