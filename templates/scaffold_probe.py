@@ -109,30 +109,86 @@ def _source_of(value, names: dict):
 
 def _describe(value, names: dict) -> dict:
     kind = type(value)
-    return {"literal": _literal(value), "type": f"{kind.__module__}.{kind.__qualname__}",
-            "local": next((n for n, v in names.items() if v is value and n != "result"), None),
-            "is_mock": "unittest.mock" in kind.__module__}
+    found = {"literal": _literal(value), "type": f"{kind.__module__}.{kind.__qualname__}",
+             "type_module": kind.__module__, "type_qualname": kind.__qualname__,
+             "local": next((n for n, v in names.items() if v is value and n != "result"), None),
+             "is_mock": "unittest.mock" in kind.__module__, "path": None, "attrs": {}}
+    if found["is_mock"]:
+        found["path"] = _mock_path(value, names)
+    elif found["literal"] is None:
+        found["attrs"] = _plain_attrs(value, names)
+    return found
+
+
+def _plain_attrs(value, names: dict) -> dict:
+    """Up to four public attributes of an object whose values are literals: {name: source}."""
+    try:
+        fields = vars(value)
+    except TypeError:
+        return {}
+    found = {}
+    for name, item in fields.items():
+        if name.startswith("_") or not name.isidentifier():
+            continue
+        source = _literal(item)
+        if source is not None and len(source) <= 80:
+            found[name] = source
+        if len(found) == 4:
+            break
+    return found
+
+
+def _mock_path(value, names: dict):
+    """`repo.get.return_value` when value is what a double in the test's locals returned."""
+    from unittest.mock import NonCallableMock
+
+    def visit(expr, mock, depth):
+        if depth > 3:
+            return None
+        if getattr(mock, "_mock_return_value", None) is value:
+            return f"{expr}.return_value"
+        for child_name, child in list(getattr(mock, "_mock_children", {}).items()):
+            if isinstance(child, NonCallableMock) and child_name.isidentifier() and not child_name.startswith("_"):
+                if child is value:
+                    return f"{expr}.{child_name}"
+                found = visit(f"{expr}.{child_name}", child, depth + 1)
+                if found:
+                    return found
+        return None
+
+    for name, local in names.items():
+        if name != "result" and isinstance(local, NonCallableMock) and name.isidentifier():
+            found = visit(name, local, 0)
+            if found:
+                return found
+    return None
 
 
 def _awaited(names: dict) -> list:
-    """Awaited calls of the doubles in the test's locals: [{"expr", "count", "args"}], args as source."""
+    """Calls on the doubles in the test's locals: [{"expr", "kind" (awaited|called), "count", "args",
+    "kwargs"}], arguments as source (None when one has none)."""
     try:
         from unittest.mock import AsyncMock, NonCallableMock
     except ImportError:  # pragma: no cover
         return []
     found, seen = [], set()
 
+    def record(expr, mock, kind, count, call):
+        args = [_source_of(a, names) for a in call.args]
+        kwargs = {k: _source_of(v, names) for k, v in call.kwargs.items()}
+        ok = all(a is not None for a in args) and all(v is not None for v in kwargs.values())
+        found.append({"expr": expr, "kind": kind, "count": count,
+                      "args": args if ok else None, "kwargs": kwargs if ok else None})
+
     def visit(expr: str, mock, depth: int) -> None:
         if id(mock) in seen or depth > 4:
             return
         seen.add(id(mock))
-        if isinstance(mock, AsyncMock) and mock.await_count:
-            call = mock.await_args
-            args = [_source_of(a, names) for a in call.args]
-            kwargs = {k: _source_of(v, names) for k, v in call.kwargs.items()}
-            ok = all(a is not None for a in args) and all(v is not None for v in kwargs.values())
-            found.append({"expr": expr, "count": mock.await_count,
-                          "args": args if ok else None, "kwargs": kwargs if ok else None})
+        if isinstance(mock, AsyncMock):
+            if mock.await_count:
+                record(expr, mock, "awaited", mock.await_count, mock.await_args)
+        elif depth and callable(mock) and getattr(mock, "call_count", 0):
+            record(expr, mock, "called", mock.call_count, mock.call_args)
         for child_name, child in list(getattr(mock, "_mock_children", {}).items()):
             if isinstance(child, NonCallableMock) and child_name.isidentifier() and not child_name.startswith("_"):
                 visit(f"{expr}.{child_name}", child, depth + 1)
@@ -143,6 +199,7 @@ def _awaited(names: dict) -> list:
     for name, value in names.items():
         if isinstance(value, NonCallableMock) and name.isidentifier():
             visit(name, value, 0)
+    found.sort(key=lambda c: c["kind"] != "awaited")  # awaited calls first: they are what async code is for
     return found
 
 

@@ -7,13 +7,14 @@ code does today, which is what a characterisation test is for, and a mutant of t
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass, replace
 
 from gapfinder.scaffold.plans import TestCase
 from gapfinder.scaffold.render import OBSERVED
 
-MAX_AWAIT_ASSERTS = 3
+MAX_CALL_ASSERTS = 3
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Adjustment:
     """What to change in one drafted test."""
 
     asserts: tuple[str, ...] = ()
+    imports: frozenset = frozenset()  # what the added assertions name
     raises: str | None = None  # the exception a raise statement of the code raised, as an expression
     raises_import: tuple[str, str] | None = None
     no_raise: bool = False  # the draft expected a raise the code did not make
@@ -35,7 +37,7 @@ class Adjustment:
         if self.raises is not None:  # the drafted assertions were about the path the code did not take
             imports = case.imports | ({self.raises_import} if self.raises_import else set())
             case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports), asserts=())
-        return replace(case, asserts=case.asserts + self.asserts)
+        return replace(case, asserts=case.asserts + self.asserts, imports=case.imports | self.imports)
 
 
 def first_run(case: TestCase, seen: dict | None) -> Adjustment | None:
@@ -44,8 +46,8 @@ def first_run(case: TestCase, seen: dict | None) -> Adjustment | None:
         return Adjustment(xfail="it did not run: its file or a fixture failed to import or collect")
     outcome = seen.get("outcome")
     if outcome == "passed":
-        asserts = observed_asserts(case, seen)
-        return Adjustment(asserts=asserts) if asserts else None
+        asserts, imports = observed_asserts(case, seen)
+        return Adjustment(asserts=asserts, imports=imports) if asserts else None
     if outcome not in ("failed", "error"):
         return None
     if case.raises and seen.get("message", "").startswith("DID NOT RAISE"):
@@ -75,31 +77,42 @@ def exception_expression(module: str, qualname: str) -> tuple[str, tuple[str, st
     """(`UserExists`, (`pkg.errors`, `UserExists`)); builtins need no import; local classes cannot be named."""
     if not module or not qualname or "<" in qualname or module.startswith(("_pytest", "__main__")):
         return None
-    if module == "builtins":
-        return qualname, None
+    if module == "builtins":  # `function`, `coroutine` ... are types without a builtin name
+        return (qualname, None) if isinstance(getattr(builtins, qualname, None), type) else None
     return qualname, (module, qualname.split(".", 1)[0])
 
 
-def observed_asserts(case: TestCase, seen: dict) -> tuple[str, ...]:
-    """Assertions of what a passing run returned and awaited, each marked as observed."""
+def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], frozenset]:
+    """Assertions of what a passing run returned, awaited and called, each marked as observed, and
+    the imports they need."""
     lines: list[str] = []
+    imports: set = set()
     result = seen.get("result")
     if result is not None and not case.raises and any(line.startswith("result = ") for line in case.act):
-        literal, local = result.get("literal"), result.get("local")
+        literal, local, path = result.get("literal"), result.get("local"), result.get("path")
         if literal in ("None", "True", "False"):
             lines.append(f"assert result is {literal}  {OBSERVED}")
         elif literal is not None:
             lines.append(f"assert result == {literal}  {OBSERVED}")
         elif local is not None:
             lines.append(f"assert result is {local}  {OBSERVED}")
+        elif path is not None:
+            lines.append(f"assert result is {path}  {OBSERVED}")
+        elif result.get("attrs"):
+            lines += [f"assert result.{name} == {value}  {OBSERVED}" for name, value in result["attrs"].items()]
+        elif not result.get("is_mock"):
+            kind = exception_expression(result.get("type_module", ""), result.get("type_qualname", ""))
+            if kind is not None:
+                lines.append(f"assert isinstance(result, {kind[0]})  {OBSERVED}")
+                imports |= {kind[1]} if kind[1] else set()
     existing = "\n".join(case.asserts)
-    for call in (seen.get("awaited") or [])[:MAX_AWAIT_ASSERTS]:
-        expr = call["expr"]
-        if f"{expr}.assert_" in existing or f"{expr}.await" in existing:
-            continue
+    for call in [c for c in seen.get("awaited") or [] if f"{c['expr']}.assert_" not in existing
+                 and f"{c['expr']}.await" not in existing][:MAX_CALL_ASSERTS]:
+        expr, verb = call["expr"], "awaited" if call.get("kind", "awaited") == "awaited" else "called"
         if call["count"] == 1 and call.get("args") is not None:
             arguments = [*call["args"], *(f"{k}={v}" for k, v in call["kwargs"].items())]
-            lines.append(f"{expr}.assert_awaited_once_with({', '.join(arguments)})  {OBSERVED}")
+            lines.append(f"{expr}.assert_{verb}_once_with({', '.join(arguments)})  {OBSERVED}")
         else:
-            lines.append(f"assert {expr}.await_count == {call['count']}  {OBSERVED}")
-    return tuple(lines)
+            counter = "await_count" if verb == "awaited" else "call_count"
+            lines.append(f"assert {expr}.{counter} == {call['count']}  {OBSERVED}")
+    return tuple(lines), frozenset(imports)

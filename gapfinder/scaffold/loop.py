@@ -73,7 +73,7 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
         unstable = settled.asserts and seen and seen.get("exc_type") == "builtins.AssertionError" and not seen.get(
             "in_target")
         if observe and unstable and seen.get("outcome") in FAILED:  # the value differs run to run: not asserted
-            adjust[name] = replace(settled, asserts=())
+            adjust[name] = replace(settled, asserts=(), imports=frozenset())
             changed.add(name)
         elif seen is None or seen.get("outcome") in FAILED:
             why = reason(seen) if seen else "needs a person: it did not run again"
@@ -81,9 +81,9 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
                 why = why.replace("needs a person:", "needs a person: flaky,", 1)
             adjust[name] = Adjustment(xfail=why)
         elif observe and (settled.no_raise or (settled.raises is None and not settled.asserts)):
-            more = observed_asserts(settled.apply(case), seen)
+            more, imports = observed_asserts(settled.apply(case), seen)
             if more:
-                adjust[name] = replace(settled, asserts=settled.asserts + more)
+                adjust[name] = replace(settled, asserts=settled.asserts + more, imports=settled.imports | imports)
                 changed.add(name)
     return changed
 

@@ -129,7 +129,7 @@ def test_awaited_calls_become_assert_awaited_once_with() -> None:
     seen = {"outcome": "passed", "result": {"literal": None, "local": "row"},
             "awaited": [{"expr": "repo.save", "count": 1, "args": ["user_id", "5"], "kwargs": {"flush": "True"}},
                         {"expr": "repo.log", "count": 2, "args": None, "kwargs": None}]}
-    lines = observed_asserts(_case(), seen)
+    lines, _ = observed_asserts(_case(), seen)
     assert lines[0].startswith("assert result is row  # observed")
     assert lines[1].startswith("repo.save.assert_awaited_once_with(user_id, 5, flush=True)")
     assert lines[2].startswith("assert repo.log.await_count == 2")
