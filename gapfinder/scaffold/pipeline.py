@@ -19,6 +19,7 @@ from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import writer
 from gapfinder.scaffold.adapt import Adjustment
 from gapfinder.scaffold.interpreter import find_python
+from gapfinder.scaffold.introspect import Introspector
 from gapfinder.scaffold.loop import run_and_adapt
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldResult
 
@@ -97,24 +98,29 @@ def scaffold(
         raise ScaffoldError(f"{source.path} cannot be scaffolded: syntax error at line {exc.lineno}: "
                             f"{exc.msg}.") from None
     memo: dict = {}
+    interpreter = find_python(root, python)
+    introspector = Introspector(interpreter, root)
 
     def replan(adjust: dict[str, Adjustment]) -> writer.Planned:
-        return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust, memo)
+        return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust, memo,
+                                 introspector)
 
-    planned = replan({})
-    if planned.tests == 0:
-        message = (f"{source.module} has nothing public to test." if not planned.targets
-                   else f"no {' or '.join(kinds)} tests apply to {source.module}.")
-        return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
-    summary = None
-    warnings = planned.warnings
-    if run and not dry_run:
-        interpreter = find_python(root, python)
-        if interpreter is None:
-            warnings += ("the drafts were not run: no Python with pytest found for the project (an active "
-                         "virtual environment, or .venv/venv in or above it); pass --python PATH",)
-        else:
-            planned, summary = run_and_adapt(root, interpreter, root / source.path, source.module, replan)
+    try:
+        planned = replan({})
+        if planned.tests == 0:
+            message = (f"{source.module} has nothing public to test." if not planned.targets
+                       else f"no {' or '.join(kinds)} tests apply to {source.module}.")
+            return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
+        summary = None
+        warnings = planned.warnings
+        if run and not dry_run:
+            if interpreter is None:
+                warnings += ("the drafts were not run: no Python with pytest found for the project (an active "
+                             "virtual environment, or .venv/venv in or above it); pass --python PATH",)
+            else:
+                planned, summary = run_and_adapt(root, interpreter, root / source.path, source.module, replan)
+    finally:
+        introspector.close()
     files = writer.apply(root, planned.files, dry_run)
     return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run,
                           warnings=warnings, run=summary)

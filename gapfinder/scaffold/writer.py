@@ -15,6 +15,7 @@ from gapfinder.scaffold.adapt import Adjustment
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.introspect import Introspector
 from gapfinder.scaffold.merge import merge, unified_diff
 from gapfinder.scaffold.integration import plan_integration
 from gapfinder.scaffold.plans import TestCase, plan_target
@@ -54,7 +55,7 @@ def file_name_for(module: str) -> str:
 def plan_files(
     project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
     templates: Path | None, configure_pytest: bool, adjust: Mapping[str, Adjustment] | None = None,
-    memo: dict | None = None,
+    memo: dict | None = None, introspector: Introspector | None = None,
 ) -> Planned:
     """The files a run writes; adjust holds what running the drafts taught, per test name. Calls that
     share a memo (one scaffold run planning again) parse and detect the project once."""
@@ -89,7 +90,7 @@ def plan_files(
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
-            resolver = Resolver(model, read_module)
+            resolver = Resolver(model, read_module, introspector)
             if kind == "unit":
                 cases = [case for target in targets for case in plan_target(model, target, resolver)]
                 cases = support.in_request_context(cases, targets, facts)
