@@ -575,6 +575,7 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
         "idempotent": not changed,
         "cannot_fail_reported": sum(len((r.run or {}).get("cannot_fail", [])) for r in results),
         "needs_person_reported": sum(len((r.run or {}).get("needs_person", [])) for r in results),
+        "mutant_checked_reported": sum((r.run or {}).get("mutant_checked", 0) for r in results),
         "changed_on_second_run": changed,
         "mutation": ({"passing_tests_checked": len(mutated),
                       "killing": sum(1 for t in mutated if t["kills_mutant"]),

@@ -30,8 +30,9 @@ def run_and_adapt(
     replan: Callable[[dict[str, Adjustment]], writer.Planned],
 ) -> tuple[writer.Planned, RunSummary | None]:
     planned = replan({})
-    added = {name for f in planned.files for name in f.added}
-    cases = {c.name: c for c in planned.cases if c.name in added}
+    added = {name for f in planned.files if Path(f.path).name.startswith("test_") for name in f.added}
+    drafted = {c.name: c for c in planned.cases}
+    cases = {name: drafted.get(name) for name in sorted(added)}  # None: a test rendered from a template
     if not cases:
         return planned, None
     tests = [f.path for f in planned.files if Path(f.path).name.startswith("test_")]
@@ -50,7 +51,7 @@ def run_and_adapt(
         note = "the drafts did not run: " + (first.output.strip().splitlines() or ["no output"])[-1]
         return planned, RunSummary(str(python), 1, len(cases), 0, (), (), 0, note)
     adjust = {name: a for name, case in cases.items() if (a := first_run(case, first.tests.get(name)))}
-    targets = {name: case.target for name, case in cases.items() if case.target}
+    targets = {name: case.target for name, case in cases.items() if case is not None and case.target}
     second = run(adjust, 1, STABLE_PASSES, targets)
     runs = 1 + STABLE_PASSES
     unconfirmed = _settle(cases, adjust, second)
@@ -80,7 +81,7 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
             if name not in adjust or not observe:
                 why = why.replace("needs a person:", "needs a person: flaky,", 1)
             adjust[name] = Adjustment(xfail=why)
-        elif observe and (settled.no_raise or (settled.raises is None and not settled.asserts)):
+        elif observe and case is not None and (settled.no_raise or (settled.raises is None and not settled.asserts)):
             more, imports = observed_asserts(settled.apply(case), seen)
             if more:
                 adjust[name] = replace(settled, asserts=settled.asserts + more, imports=settled.imports | imports)

@@ -11,7 +11,7 @@ from typing import Mapping
 from gapfinder.core.files import NEW_FILE, TextFile, edit_text, inside, read_text_file, write_text_file
 from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.model import Project, SourceFile
-from gapfinder.scaffold.adapt import Adjustment
+from gapfinder.scaffold.adapt import Adjustment, mark_rendered
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
@@ -109,6 +109,7 @@ def plan_files(
             code, count = support.render_kind(env, kind, model, targets, facts, source)
             if not count:
                 continue
+            code = mark_rendered(code, adjust or {})
         tests += code.count("@pytest.mark.scaffold\n")
         folder = f"{tests_dir}/{kind}"
         files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
