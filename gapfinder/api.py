@@ -14,7 +14,6 @@ from typing import Any, Sequence
 from gapfinder.config import load_config
 from gapfinder.core.git import git_location
 from gapfinder.core.project import discover
-from gapfinder.doctor.fix import fix_files
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.model import DoctorResult
 from gapfinder.doctor.rules import select_rules
@@ -95,5 +94,7 @@ def doctor(
     if result is not None:
         result = replace(result, repo_prefix=git_location(Path.cwd())[1])
     triaged = triage(list(junit), result.findings if result else ()) if junit else None
+    from gapfinder.doctor.fix import fix_files  # libcst's codemod machinery: ~1 s to import, only for --fix
+
     fixes = tuple(fix_files(result.findings, write=write)) if fix and result is not None else ()
     return DoctorResult(result, triaged, fix and result is not None, write and fix, fixes)
