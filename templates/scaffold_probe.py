@@ -236,7 +236,8 @@ def _alarm(signum, frame):
 
 
 class _Watcher:
-    """The test function's last locals (profile hook) and the target's executed lines (trace hook)."""
+    """The test function's last locals and the target's executed lines, from one trace function:
+    every other frame is left untraced, so the run costs little more than without it."""
 
     def __init__(self, item) -> None:
         self.name = getattr(item, "originalname", None) or item.name
@@ -245,21 +246,24 @@ class _Watcher:
         self.locals: dict = {}
         self.lines: set = set()
 
-    def profile(self, frame, event, arg):
-        code = frame.f_code
-        if event == "return" and code.co_name == self.name and code.co_filename == self.test_file:
-            self.locals = dict(frame.f_locals)
-
     def trace(self, frame, event, arg):
-        if frame.f_code.co_filename != self.target_file:
-            return None
-        self.lines.add(frame.f_lineno)
-        return self.local_trace
+        code = frame.f_code
+        if code.co_filename == self.target_file:
+            self.lines.add(frame.f_lineno)
+            return self.line_trace
+        if code.co_name == self.name and code.co_filename == self.test_file:
+            return self.test_trace
+        return None
 
-    def local_trace(self, frame, event, arg):
+    def line_trace(self, frame, event, arg):
         if event == "line":
             self.lines.add(frame.f_lineno)
-        return self.local_trace
+        return self.line_trace
+
+    def test_trace(self, frame, event, arg):
+        if event == "return":
+            self.locals = dict(frame.f_locals)
+        return self.test_trace
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -269,19 +273,18 @@ def pytest_runtest_call(item):
         return
     watcher = _Watcher(item)
     item._gapfinder_watcher = watcher
-    timeout = SETTINGS.get("mutant_timeout") if getattr(item, "_gapfinder_mutant", False) else SETTINGS.get("timeout")
+    mutant = getattr(item, "_gapfinder_mutant", False)
+    timeout = SETTINGS.get("mutant_timeout") if mutant else SETTINGS.get("timeout")
     use_alarm = bool(timeout) and hasattr(signal, "SIGALRM")
-    tracing = sys.gettrace() is None and not getattr(item, "_gapfinder_mutant", False)
+    tracing = sys.gettrace() is None and not mutant  # never on top of coverage's own tracer
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, float(timeout))
-    sys.setprofile(watcher.profile)
     if tracing:
         sys.settrace(watcher.trace)
     try:
         yield
     finally:
-        sys.setprofile(None)
         if tracing:
             sys.settrace(None)
         if use_alarm:
@@ -365,19 +368,19 @@ def _own_nodes(func):
 
 
 def _mutations(func):
-    """(label, edit) pairs; each edit changes the function's tree in place once."""
+    """(label, edit) pairs; each edit changes the function's tree in place once. Up to two of each
+    kind, so a test that checks the second awaited call is not judged by the first alone."""
     nodes = list(_own_nodes(func))
     found = []
-    compare = next((n for n in nodes if isinstance(n, ast.Compare) and type(n.ops[0]) in FLIPS), None)
-    if compare is not None:
+    for compare in [n for n in nodes if isinstance(n, ast.Compare) and type(n.ops[0]) in FLIPS][:2]:
         def flip(node=compare):
             node.ops[0] = FLIPS[type(node.ops[0])]()
         found.append(("flip a comparison", flip))
-    branch = next((n for n in nodes if isinstance(n, (ast.If, ast.While, ast.IfExp))), None)
-    if branch is not None and compare is None:
-        def negate(node=branch):
-            node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)
-        found.append(("negate a condition", negate))
+    if not found:
+        for branch in [n for n in nodes if isinstance(n, (ast.If, ast.While, ast.IfExp))][:2]:
+            def negate(node=branch):
+                node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)
+            found.append(("negate a condition", negate))
     returns = [n for n in nodes if isinstance(n, ast.Return) and n.value is not None
                and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
     if returns:
@@ -385,22 +388,21 @@ def _mutations(func):
             for node in nodes:
                 node.value = ast.Constant(value=None)
         found.append(("return None", none))
-    awaited = next((n for n in nodes if isinstance(n, ast.Expr) and isinstance(n.value, ast.Await)), None)
-    if awaited is not None:
+    for awaited in [n for n in nodes if isinstance(n, ast.Expr) and isinstance(n.value, ast.Await)][:3]:
         def drop(node=awaited):
             node.value = ast.Constant(value=None)
         found.append(("drop an awaited call", drop))
-    raising = next((n for n in nodes if isinstance(n, ast.Raise)), None)
-    if raising is not None:
+    for raising in [n for n in nodes if isinstance(n, ast.Raise)][:2]:
         def skip(node=raising):
             _replace(func, node, ast.Pass())
         found.append(("skip a raise", skip))
     calls = [n for n in nodes if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
-    if not found and calls:
-        def drop_call(node=calls[0]):
-            node.value = ast.Constant(value=None)
-        found.append(("drop a call", drop_call))
-    return found[:4]
+    if len(found) < 2:
+        for call in calls[:2]:
+            def drop_call(node=call):
+                node.value = ast.Constant(value=None)
+            found.append(("drop a call", drop_call))
+    return found[:8]
 
 
 def _replace(func, old, new) -> None:

@@ -69,7 +69,10 @@ def first_run(case: TestCase | None, seen: dict | None) -> Adjustment | None:
         return None
     if case.raises and seen.get("message", "").startswith("DID NOT RAISE"):
         return Adjustment(no_raise=True)
-    if seen.get("phase") == "call" and seen.get("in_target") == "raise" and not case.raises:
+    if seen.get("exc_type") == "builtins.NotImplementedError":
+        return Adjustment(xfail="needs a person: it reached a method left to subclasses (NotImplementedError); "
+                                "test it on a concrete subclass")
+    if seen.get("phase") == "call" and seen.get("in_target") == "raise":  # also a raise other than the expected
         expression = exception_expression(seen.get("exc_module", ""), seen.get("exc_qualname", ""))
         if expression is not None:
             message = seen.get("message", "")
