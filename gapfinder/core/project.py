@@ -146,6 +146,8 @@ def _source_roots(root: Path, configured: list[str]) -> tuple[str, ...]:
         # Longest first, so a nested root wins over its parent when naming modules.
         return tuple(sorted(roots, key=len, reverse=True))
     if (root / "src").is_dir() and any((root / "src").glob("**/*.py")):
+        if (root / "src" / "__init__.py").is_file():  # src is a package: `import src.app.x`
+            return (".",)
         return ("src", ".")
     return (".",)
 
