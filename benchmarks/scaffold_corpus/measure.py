@@ -633,7 +633,8 @@ def kinds_table(summaries: list[dict]) -> str:
 
 def table(summaries: list[dict]) -> str:
     head = ("| project | modules | tests | passed | failed | errors | xfail (needs a person) | pass rate | "
-            "mock-shape | never awaited | no assert (all/passing) | body cov | s/module (max) | idempotent | "
+            "mock-shape | never awaited | no assert (all/passing) | body cov | s/module (max) | CPU s/module (max) | "
+            "idempotent | "
             "mutant-killing passing |")
     lines = [head, "|" + "---|" * 16]
     tot = {"modules": 0, "tests": 0, "passed": 0, "failed": 0, "errors": 0, "mock": 0, "never": 0, "noa": 0,

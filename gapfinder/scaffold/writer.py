@@ -98,9 +98,13 @@ def plan_files(
                 cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
             if not cases:
                 continue
+            # The drafts' imports stay those of the unadjusted drafts too: a second run renders them
+            # unadjusted, and an import only they have would be merged in (the run would not be idempotent).
+            extra = set()
+            for case in cases:
+                extra |= resolver.imports_of(case.raises, *case.arrange) | case.imports
             cases = [adjust[c.name].apply(c) if adjust and c.name in adjust else c for c in cases]
             all_cases += cases
-            extra = set()
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange)
             head = render.header(env, source.path, source.module, kind)
