@@ -7,6 +7,7 @@ Detection reads the project's source with `ast`; nothing of the project is impor
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -148,8 +149,36 @@ def render_conftest(env: jinja2.Environment, facts: ProjectOffers, package: str)
     return render.check_parses(code, "conftest.py.j2")
 
 
+SERVICE_WORDS = re.compile(r"\b(Session|engine|connect|create_all|init_db|redis|Redis|database|psycopg|asyncpg)\b")
+
+
+def service_fixtures(conftests: list[ast.Module]) -> list[tuple[str, str]]:
+    """(name, scope) of the autouse fixtures in the conftest files above a tier's folder that open a
+    service (a database session, a connection): unit tests double their I/O and need none of them."""
+    found = []
+    for tree in conftests:
+        for stmt in tree.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for decorator in stmt.decorator_list:
+                if not (isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith("fixture")):
+                    continue
+                keywords = {k.arg: k.value for k in decorator.keywords}
+                autouse = keywords.get("autouse")
+                if not (isinstance(autouse, ast.Constant) and autouse.value is True):
+                    continue
+                scope = keywords.get("scope")
+                scope_name = scope.value if isinstance(scope, ast.Constant) and isinstance(scope.value, str) \
+                    else "function"
+                body = "\n".join(ast.unparse(s) for s in stmt.body)
+                if SERVICE_WORDS.search(body) and stmt.name not in {n for n, _ in found}:
+                    found.append((stmt.name, scope_name))
+    return found
+
+
 def render_tier_conftest(
     env: jinja2.Environment, kind: str, facts: ProjectOffers, package: str, configure_pytest: bool,
+    stand_ins: list[tuple[str, str]] = (),  # type: ignore[assignment]
 ) -> str:
     """The conftest.py of one tier's folder: the scaffold marker and warnings filters, and for e2e
     the app and client fixtures (so a broken app never stops the unit tests from collecting)."""
@@ -162,6 +191,7 @@ def render_tier_conftest(
     shown = facts if flask else replace(facts, flask_app=None)
     code = render.render(env, "tier_conftest.py.j2", version=__version__, kind=kind, facts=shown, web=web,
                          database=database, filters=not configure_pytest,
+                         stand_ins=list(stand_ins) if kind in ("unit", "integration") else [],
                          imports=render.format_imports(imports, package))
     return render.check_parses(code, "tier_conftest.py.j2")
 

@@ -130,8 +130,9 @@ def plan_files(
         shared = support.render_conftest(env, facts, model.package)
         if shared:
             files.append(_planned(root, f"{tests_dir}/conftest.py", shared))
+        stand_ins = support.service_fixtures(_conftests_above(root, tests_dir))
         for kind in written_kinds:
-            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config)
+            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config, stand_ins)
             planned = _planned(root, f"{tests_dir}/{kind}/conftest.py", conftest)
             files.append(planned)
             if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
@@ -139,6 +140,19 @@ def plan_files(
                                 "and the filters error::RuntimeWarning and "
                                 "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
     return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
+
+
+def _conftests_above(root: Path, tests_dir: str) -> list[ast.Module]:
+    """The project's conftest files whose fixtures reach tests_dir's tier folders."""
+    trees = []
+    for rel in ("conftest.py", f"{tests_dir}/conftest.py"):
+        existing = _existing(root, rel)
+        if existing is not None:
+            try:
+                trees.append(ast.parse(existing.text))
+            except (SyntaxError, ValueError):
+                continue
+    return trees
 
 
 def _existing(root: Path, rel: str) -> TextFile | None:
