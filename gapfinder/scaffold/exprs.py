@@ -219,6 +219,11 @@ class Resolver:
         origin = self._origin(name)
         return self.read_module(origin[0]) if origin else None
 
+    def project_class(self, name: str) -> ast.ClassDef | None:
+        """The project's class a name in the module refers to (another module's too)."""
+        local = next((s for s in self.model.tree.body if isinstance(s, ast.ClassDef) and s.name == name), None)
+        return local or self._project_class(name)
+
     def _project_class(self, name: str) -> ast.ClassDef | None:
         origin = self._origin(name)
         if origin is None or not (origin[0] == self.model.package or origin[0].startswith(self.model.package + ".")):
