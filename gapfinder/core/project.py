@@ -50,7 +50,8 @@ def find_root(start: Path) -> Path | None:
     """The nearest folder at or above start that holds a project marker, or None."""
     start = Path(start).resolve()
     for folder in [start, *start.parents]:
-        if any((folder / name).exists() for name in PROJECT_MARKERS):
+        package = (folder / "__init__.py").is_file()  # its setup.py is a module (an app's setup), not packaging
+        if any((folder / name).exists() for name in PROJECT_MARKERS if not (package and name == "setup.py")):
             return folder
     return None
 
