@@ -16,7 +16,6 @@ from gapfinder.core.files import CACHE_FOLDER, cache_folder
 from gapfinder.errors import GapfinderError
 from gapfinder.core.git import git_location
 from gapfinder.core.project import discover, find_root
-from gapfinder.doctor.fix import fix_files
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.model import CONFIDENCE, DoctorResult
 from gapfinder.doctor.rules import select_rules
@@ -94,10 +93,13 @@ def scaffold(
     templates: Path | None = None,
     top: int | None = None,
     configure_pytest: bool = False,
+    run: bool = True,
+    python: Path | None = None,
 ) -> tuple[ScaffoldResult, ...]:
-    """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`."""
+    """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`;
+    with run, the drafts are run in the project's interpreter and adapted to what they showed."""
     options: dict[str, Any] = dict(kinds=kinds, tests_dir=tests_dir, dry_run=dry_run, templates=templates,
-                                   configure_pytest=configure_pytest)
+                                   configure_pytest=configure_pytest, run=run, python=python)
     if top is None:
         return (_scaffold(module, **options),)
     root = project_for(Path(module).resolve())
@@ -126,6 +128,8 @@ def doctor(
         result = replace(result, repo_prefix=git_location(Path.cwd())[1])
     changed = changed_lines(Path.cwd(), diff) if diff and junit else None
     triaged = triage(list(junit), result.findings if result else (), changed) if junit else None
+    from gapfinder.doctor.fix import fix_files  # libcst's codemod machinery: ~1 s to import, only for --fix
+
     fixes = tuple(fix_files(result.findings, write=write)) if fix and result is not None else ()
     return DoctorResult(result, triaged, fix and result is not None, write and fix, fixes)
 

@@ -284,6 +284,11 @@ def scaffold(
         "--configure-pytest", help="Add the warnings filters to the project's pytest configuration "
         "instead of the generated conftest.py.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary or warnings on stderr.")] = False,
+    no_run: Annotated[bool, typer.Option(
+        "--no-run", help="Static drafts: do not run them in the project's interpreter to adapt them.")] = False,
+    python: Annotated[Optional[Path], typer.Option(
+        "--python", metavar="PATH", help="The project's Python (default: a virtualenv of the project that has "
+                                         "pytest).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
@@ -292,7 +297,8 @@ def scaffold(
     started = _voice(quiet, verbose)
     kinds = ("unit", "integration", "e2e") if kind is ScaffoldKind.all else (kind.value,)
     results = _run(lambda: api.scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
-                                        templates=templates, top=top, configure_pytest=configure_pytest), verbose)
+                                        templates=templates, top=top, configure_pytest=configure_pytest,
+                                        run=not no_run, python=python), verbose)
     sys.stdout.write(render("scaffold", fmt.value, results))
     if fmt.value != "json" and not quiet:
         for line in summary_lines(results):

@@ -18,6 +18,7 @@ Stdlib only, Python 3.10+. `--setup` lays each project's tree and venv from corp
 from __future__ import annotations
 
 import argparse
+import resource
 import ast
 import copy
 import hashlib
@@ -62,9 +63,22 @@ def nice_prefix() -> list[str]:
     return ["nice", "-n", "15"] if shutil.which("nice") else []
 
 
+LAST_CPU = [0.0]  # CPU seconds (user + system, the process and every descendant) of the last run()
+
+
 def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str, str, float, bool]:
-    """(returncode, stdout, stderr, seconds, timed_out)."""
+    """(returncode, stdout, stderr, seconds, timed_out); its CPU seconds go to LAST_CPU[0]: on a shared
+    machine wall time measures the load, CPU time what the command itself cost."""
     start = time.monotonic()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        return _run(cmd, cwd, env, timeout, start)
+    finally:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        LAST_CPU[0] = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, start: float):
     try:
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
@@ -172,8 +186,9 @@ def parse_junit(junit: Path, root: Path) -> tuple[list[Case], list[str]]:
             if tag in kinds:
                 child = kinds[tag]
                 text = (child.get("message") or "") + "\n" + (child.text or "")
+        xfail = "skipped" in kinds and (kinds["skipped"].get("type") == "pytest.xfail")
         outcome = ("failed" if "failure" in kinds else "error" if "error" in kinds
-                   else "skipped" if "skipped" in kinds else "passed")
+                   else "xfailed" if xfail else "skipped" if "skipped" in kinds else "passed")
         if not classname and "error" in kinds:  # a collection error: classname empty, name the module
             collection.append(f"{name}: {text.strip()}")
             continue
@@ -258,6 +273,8 @@ class ModuleResult:
     body_statements: int = 0
     body_covered: int = 0
     mutants: list[dict] = field(default_factory=list)
+    scaffold_cpu: float = 0.0  # CPU seconds of the scaffold call and its subprocesses (its pytest runs)
+    run: dict | None = None  # what scaffold's own run-and-adapt loop reported (its JSON "run")
     pytest_tail: str = ""
 
 
@@ -314,7 +331,10 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
     shutil.copytree(home / "tree", tree, ignore=IGNORE, symlinks=True)
     root = tree / project.get("root", ".")
     env = venv_env(project, root)
-    gf_env = {k: v for k, v in os.environ.items() if k != "GAPFINDER_DEBUG"}
+    # scaffold sees what a user's shell has (the project's PYTHONPATH and settings) and runs its drafts
+    # in the project's venv, unless --static
+    gf_env = {k: v for k, v in env.items() if k != "GAPFINDER_DEBUG"}
+    run_opts = ["--no-run"] if args.static else ["--python", str(python)]
     kind = args.kind
     results: list[ModuleResult] = []
     log(f"== {project['name']}: {len(project['modules'])} modules")
@@ -322,12 +342,14 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
     # 1. scaffold, timed
     for module in project["modules"]:
         res = ModuleResult(module=module)
-        cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json"]
+        cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json",
+               *run_opts]
         rc, stdout, stderr, seconds, timed_out = run(cmd, root, gf_env, args.scaffold_timeout)
-        res.scaffold_rc, res.scaffold_seconds = rc, round(seconds, 2)
+        res.scaffold_rc, res.scaffold_seconds, res.scaffold_cpu = rc, round(seconds, 2), round(LAST_CPU[0], 2)
         try:
             data = json.loads(stdout)
             for result in data.get("results", []):
+                res.run = result.get("run")
                 if result.get("message"):
                     res.scaffold_message = result["message"]
                 for f in result.get("files", []):
@@ -341,12 +363,13 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
         if timed_out:
             res.scaffold_message = f"scaffold timed out after {args.scaffold_timeout}s"
         results.append(res)
-        log(f"  scaffold {module}: rc={rc} {seconds:.1f}s files={res.files} {res.scaffold_message}")
+        log(f"  scaffold {module}: rc={rc} {seconds:.1f}s ({res.scaffold_cpu:.1f}s CPU) files={res.files} {res.scaffold_message}")
 
     # 2. idempotence: a second run of every module must change nothing
     before = snapshot(tree)
     for module in project["modules"]:
-        cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json"]
+        cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json",
+               *run_opts]
         run(cmd, root, gf_env, args.scaffold_timeout)
     after = snapshot(tree)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
@@ -354,7 +377,8 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
         shutil.rmtree(rundir / "tree")  # restart from the first-run state is not possible; re-scaffold once
         shutil.copytree(home / "tree", tree, ignore=IGNORE, symlinks=True)
         for module in project["modules"]:
-            cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json"]
+            cmd = [*nice_prefix(), *net, str(args.gapfinder), "scaffold", module, "--kind", kind, "--format", "json",
+               *run_opts]
             run(cmd, root, gf_env, args.scaffold_timeout)
 
     # 3. run each module's generated tests, under coverage of that module only
@@ -392,7 +416,7 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
                 key = next((k for k in res.tests if k.endswith("::" + case.name)), key)
             entry = res.tests.setdefault(key, {"kind": kind_of(file), "outcome": "not run", "asserts": True,
                                                "message": ""})
-            order = ["not run", "skipped", "passed", "failed", "error"]  # a parametrized test: worst case wins
+            order = ["not run", "skipped", "xfailed", "passed", "failed", "error"]  # a parametrized test: worst case wins
             if order.index(case.outcome) >= order.index(entry["outcome"]):
                 entry["outcome"] = case.outcome
                 if case.message:
@@ -518,6 +542,7 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
                 "failed": sum(1 for t in items if t["outcome"] == "failed"),
                 "errors": sum(1 for t in items if t["outcome"] == "error"),
                 "skipped": sum(1 for t in items if t["outcome"] == "skipped"),
+                "xfailed": sum(1 for t in items if t["outcome"] == "xfailed"),
                 "pass_rate": round(100.0 * passed / n, 1) if n else None}
 
     covs = [100.0 * r.body_covered / r.body_statements for r in results if r.body_statements and r.files]
@@ -545,7 +570,12 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
         "mean_body_coverage": round(sum(covs) / len(covs), 1) if covs else None,
         "seconds_per_module": round(sum(r.scaffold_seconds for r in results) / len(results), 2) if results else None,
         "max_seconds": max((r.scaffold_seconds for r in results), default=None),
+        "cpu_seconds_per_module": round(sum(r.scaffold_cpu for r in results) / len(results), 2) if results else None,
+        "max_cpu_seconds": max((r.scaffold_cpu for r in results), default=None),
         "idempotent": not changed,
+        "cannot_fail_reported": sum(len((r.run or {}).get("cannot_fail", [])) for r in results),
+        "needs_person_reported": sum(len((r.run or {}).get("needs_person", [])) for r in results),
+        "mutant_checked_reported": sum((r.run or {}).get("mutant_checked", 0) for r in results),
         "changed_on_second_run": changed,
         "mutation": ({"passing_tests_checked": len(mutated),
                       "killing": sum(1 for t in mutated if t["kills_mutant"]),
@@ -554,7 +584,7 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
                      if mutated else None),
         "per_module": [{
             "module": r.module, "scaffold_rc": r.scaffold_rc, "seconds": r.scaffold_seconds,
-            "message": r.scaffold_message, "files": r.files, "pytest_rc": r.pytest_rc,
+            "message": r.scaffold_message, "files": r.files, "run": r.run, "cpu_seconds": r.scaffold_cpu, "pytest_rc": r.pytest_rc,
             "pytest_seconds": r.pytest_seconds, "timed_out": r.timed_out, **counts(list(r.tests.values())),
             "body_statements": r.body_statements, "body_covered": r.body_covered,
             "body_coverage": round(100.0 * r.body_covered / r.body_statements, 1) if r.body_statements else None,
@@ -602,28 +632,33 @@ def kinds_table(summaries: list[dict]) -> str:
 
 
 def table(summaries: list[dict]) -> str:
-    head = ("| project | modules | tests | passed | failed | errors | pass rate | mock-shape | never awaited | "
-            "no assert (all/passing) | body cov | s/module (max) | idempotent | mutant-killing passing |")
-    lines = [head, "|" + "---|" * 14]
+    head = ("| project | modules | tests | passed | failed | errors | xfail (needs a person) | pass rate | "
+            "mock-shape | never awaited | no assert (all/passing) | body cov | s/module (max) | CPU s/module (max) | "
+            "idempotent | "
+            "mutant-killing passing |")
+    lines = [head, "|" + "---|" * 16]
     tot = {"modules": 0, "tests": 0, "passed": 0, "failed": 0, "errors": 0, "mock": 0, "never": 0, "noa": 0,
-           "noap": 0, "secs": 0.0, "covs": [], "idem": 0, "mk": 0, "mc": 0}
+           "noap": 0, "secs": 0.0, "cpu": 0.0, "cpumax": 0.0, "covs": [], "idem": 0, "mk": 0, "mc": 0, "xfailed": 0}
     for s in summaries:
         mut = s["mutation"]
         mut_text = f"{mut['killing']}/{mut['passing_tests_checked']}" if mut else "—"
         rate = f"{s['pass_rate']}%" if s["pass_rate"] is not None else "—"
         cov = f"{s['mean_body_coverage']}%" if s["mean_body_coverage"] is not None else "—"
         lines.append(f"| {s['project']} | {s['modules']} | {s['tests']} | {s['passed']} | {s['failed']} | "
-                     f"{s['errors']} | {rate} | {s['mock_shape_errors']} | {s['never_awaited_tests']} | "
+                     f"{s['errors']} | {s['xfailed']} | {rate} | {s['mock_shape_errors']} | {s['never_awaited_tests']} | "
                      f"{s['no_assertion']}/{s['passing_no_assertion']} | {cov} | {s['seconds_per_module']} "
-                     f"({s['max_seconds']}) | {'yes' if s['idempotent'] else 'NO'} | {mut_text} |")
+                     f"({s['max_seconds']}) | {s['cpu_seconds_per_module']} ({s['max_cpu_seconds']}) | "
+                     f"{'yes' if s['idempotent'] else 'NO'} | {mut_text} |")
         tot["modules"] += s["modules"]
-        for k in ("tests", "passed", "failed", "errors"):
+        for k in ("tests", "passed", "failed", "errors", "xfailed"):
             tot[k] += s[k]
         tot["mock"] += s["mock_shape_errors"]
         tot["never"] += s["never_awaited_tests"]
         tot["noa"] += s["no_assertion"]
         tot["noap"] += s["passing_no_assertion"]
         tot["secs"] += s["seconds_per_module"] * s["modules"] if s["seconds_per_module"] else 0
+        tot["cpu"] += s["cpu_seconds_per_module"] * s["modules"] if s["cpu_seconds_per_module"] else 0
+        tot["cpumax"] = max(tot["cpumax"], s["max_cpu_seconds"] or 0)
         tot["covs"] += [m["body_coverage"] for m in s["per_module"] if m["body_coverage"] is not None and m["files"]]
         tot["idem"] += 1 if s["idempotent"] else 0
         if mut:
@@ -633,8 +668,9 @@ def table(summaries: list[dict]) -> str:
     cov = f"{sum(tot['covs']) / len(tot['covs']):.1f}%" if tot["covs"] else "—"
     secs = f"{tot['secs'] / tot['modules']:.2f}" if tot["modules"] else "—"
     lines.append(f"| **all** | {tot['modules']} | {tot['tests']} | {tot['passed']} | {tot['failed']} | "
-                 f"{tot['errors']} | {rate} | {tot['mock']} | {tot['never']} | {tot['noa']}/{tot['noap']} | {cov} | "
-                 f"{secs} | {tot['idem']}/{len(summaries)} | "
+                 f"{tot['errors']} | {tot['xfailed']} | {rate} | {tot['mock']} | {tot['never']} | {tot['noa']}/{tot['noap']} | {cov} | "
+                 f"{secs} | {tot['cpu'] / tot['modules'] if tot['modules'] else 0:.2f} ({tot['cpumax']}) | "
+                 f"{tot['idem']}/{len(summaries)} | "
                  f"{(str(tot['mk']) + '/' + str(tot['mc'])) if tot['mc'] else '—'} |")
     return "\n".join(lines)
 
@@ -652,6 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutants", type=int, default=0, help="mutants per module (0: no mutation testing)")
     parser.add_argument("--pytest-arg", action="append", default=[], dest="pytest_extra",
                         help="extra argument for every pytest run, for diagnosis (e.g. --pytest-arg=--noconftest)")
+    parser.add_argument("--static", action="store_true",
+                        help="scaffold with --no-run (static drafts), as before the run-and-adapt loop")
     parser.add_argument("--setup", action="store_true", help="lay missing trees and venvs from corpus.json first")
     parser.add_argument("--setup-only", action="store_true", help="lay trees and venvs, measure nothing")
     parser.add_argument("--mirror", default="/work/.mirror", help="folder of git mirrors for --setup")

@@ -10,6 +10,7 @@ has the project's dependencies).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +54,20 @@ def project_python(root: Path, explicit: Path | str | None = None) -> Interprete
         if (folder / ".git").exists():  # the repository's top: a venv above it belongs to someone else
             break
     active = os.environ.get("VIRTUAL_ENV")
-    if active and Path(active).resolve() != Path(sys.prefix).resolve():
+    if active:  # activated for this project (also when gapfinder is installed in it)
         found = _in_environment(Path(active))
         if found is not None:
             return Interpreter(str(found), "$VIRTUAL_ENV")
     return Interpreter(sys.executable, "gapfinder's own")
+
+
+def has_module(interpreter: Interpreter, module: str, cwd: Path, timeout: float = 60.0) -> bool:
+    """Whether `module` imports in that interpreter (asked in a subprocess: it is the project's Python)."""
+    if not all(part.isidentifier() for part in module.split(".")):
+        return False
+    try:
+        done = subprocess.run([interpreter.path, "-c", f"import {module}"], cwd=cwd, capture_output=True,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

@@ -50,7 +50,8 @@ def find_root(start: Path) -> Path | None:
     """The nearest folder at or above start that holds a project marker, or None."""
     start = Path(start).resolve()
     for folder in [start, *start.parents]:
-        if any((folder / name).exists() for name in PROJECT_MARKERS):
+        package = (folder / "__init__.py").is_file()  # its setup.py is a module (an app's setup), not packaging
+        if any((folder / name).exists() for name in PROJECT_MARKERS if not (package and name == "setup.py")):
             return folder
     return None
 
@@ -146,6 +147,8 @@ def _source_roots(root: Path, configured: list[str]) -> tuple[str, ...]:
         # Longest first, so a nested root wins over its parent when naming modules.
         return tuple(sorted(roots, key=len, reverse=True))
     if (root / "src").is_dir() and any((root / "src").glob("**/*.py")):
+        if (root / "src" / "__init__.py").is_file():  # src is a package: `import src.app.x`
+            return (".",)
         return ("src", ".")
     return (".",)
 

@@ -39,6 +39,7 @@ class PytestSettings:
     ignore: tuple[str, ...] = ()  # --ignore paths from addopts, relative
     ignore_glob: tuple[str, ...] = ()  # --ignore-glob patterns from addopts
     doctest_modules: bool = False  # addopts has --doctest-modules (doctest items are not counted)
+    addopts: tuple[str, ...] = ()  # the options pytest adds to every run
 
 
 def read_settings(root: Path) -> PytestSettings:
@@ -59,6 +60,7 @@ def read_settings(root: Path) -> PytestSettings:
         ignore=tuple(ignore),
         ignore_glob=tuple(ignore_glob),
         doctest_modules="--doctest-modules" in addopts,
+        addopts=tuple(addopts),
     )
 
 

@@ -12,13 +12,13 @@ adding it at the end) and keeping every other byte of the file.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from gapfinder.config import parse_toml
+from gapfinder.core.diff import unified_diff
 from gapfinder.core.files import NEW_FILE, edit_text, read_text_file, write_text_file
 from gapfinder.errors import ConfigError
 from gapfinder.rank.fixes import FixCommit
@@ -107,7 +107,7 @@ def plan(root: Path, current: Mapping[str, float], weights: Mapping[str, float])
         raise ConfigError(f"cannot edit [tool.gapfinder.weights] in {path} safely (an inline or dotted table?); "
                           "set the weights by hand.")
     old = file.text if file else ""
-    diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "pyproject.toml", "pyproject.toml"))
+    diff = unified_diff(old, new, "pyproject.toml")
     return diff, new
 
 

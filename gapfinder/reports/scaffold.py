@@ -29,7 +29,32 @@ def summary_lines(results: tuple[ScaffoldResult, ...]) -> list[str]:
         for f in changed:
             added = f", {len(f.tests_added)} added" if f.tests_added else ""
             lines.append(f"  {f.action:<7} {f.path}{added}")
+        lines += run_lines(result)
     return lines
+
+
+def run_lines(result: ScaffoldResult) -> list[str]:
+    """What running the drafts settled: passing tests, those that need a person, those that cannot fail."""
+    run = result.run
+    if run is None:
+        return []
+    if run.note:
+        return [f"  {run.note}"]
+    lines = [f"  ran {run.runs} times with {run.python}: {run.passed} of {run.tests} new tests pass every run; "
+             f"{len(run.needs_person)} need a person (xfail); {len(run.cannot_fail)} cannot fail "
+             f"(no mutant of their target made them fail, of {run.mutant_checked} checked)"]
+    lines += [f"    needs a person: {name}: {why.removeprefix('needs a person: ')}" for name, why in run.needs_person]
+    lines += [f"    cannot fail: {name}" for name in run.cannot_fail]
+    return lines
+
+
+def run_json(result: ScaffoldResult) -> dict | None:
+    run = result.run
+    if run is None:
+        return None
+    return {"python": run.python, "runs": run.runs, "tests": run.tests, "passed": run.passed,
+            "needs_person": [{"test": name, "reason": why} for name, why in run.needs_person],
+            "cannot_fail": list(run.cannot_fail), "mutant_checked": run.mutant_checked, "note": run.note}
 
 
 def scaffold_json(results: tuple[ScaffoldResult, ...]) -> str:
@@ -38,7 +63,7 @@ def scaffold_json(results: tuple[ScaffoldResult, ...]) -> str:
         "results": [
             {
                 "module": r.module, "source": r.source, "tests": r.tests, "todos": r.todos,
-                "dry_run": r.dry_run, "message": r.message, "warnings": list(r.warnings),
+                "dry_run": r.dry_run, "message": r.message, "warnings": list(r.warnings), "run": run_json(r),
                 "files": [
                     {"path": f.path, "action": f.action, "tests_added": list(f.tests_added), "todos": f.todos,
                      **({"diff": f.diff} if r.dry_run else {})}

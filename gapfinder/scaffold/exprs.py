@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib
 import re
 from typing import Callable
 
 from gapfinder.core.usage.module import ModuleModel
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import UsageTree
+from gapfinder.scaffold.introspect import Introspector
 from gapfinder.scaffold.values import annotation_class, scalar_literal
 
 Import = tuple[str, "str | None"]
@@ -53,9 +53,10 @@ ModuleReader = Callable[[str], "ast.Module | None"]
 
 
 class Resolver:
-    def __init__(self, model: ModuleModel, read_module: ModuleReader) -> None:
+    def __init__(self, model: ModuleModel, read_module: ModuleReader, introspector: Introspector | None = None) -> None:
         self.model = model
         self.read_module = read_module
+        self.introspector = introspector  # the project's interpreter, for third-party classes
         self.imports: dict[str, set[Import]] = {}  # expression -> what it needs imported
 
     def expression(self, name: str) -> str | None:
@@ -98,12 +99,8 @@ class Resolver:
         if cls is not None:
             has_init = any(isinstance(s, ast.FunctionDef) and s.name == "__init__" for s in cls.body)
             return None if has_init else f'{expr}("boom")'
-        live = self._import(name)
-        if isinstance(live, type) and issubclass(live, BaseException):
-            try:
-                live("boom")
-            except Exception:  # a required argument we cannot invent
-                return None
+        origin = self._third_party(name)
+        if origin is not None and self.introspector is not None and self.introspector.takes_message(*origin):
             return f'{expr}("boom")'
         return None
 
@@ -120,8 +117,8 @@ class Resolver:
             if attrs is None or not used <= attrs:
                 return None
             return self.expression(name)
-        live = self._import(name)
-        if not isinstance(live, type) or not all(hasattr(live, a) for a in used):
+        origin = self._third_party(name)
+        if origin is None or self.introspector is None or not self.introspector.has_attrs(*origin, sorted(used)):
             return None
         return self.expression(name)
 
@@ -222,6 +219,11 @@ class Resolver:
         origin = self._origin(name)
         return self.read_module(origin[0]) if origin else None
 
+    def project_class(self, name: str) -> ast.ClassDef | None:
+        """The project's class a name in the module refers to (another module's too)."""
+        local = next((s for s in self.model.tree.body if isinstance(s, ast.ClassDef) and s.name == name), None)
+        return local or self._project_class(name)
+
     def _project_class(self, name: str) -> ast.ClassDef | None:
         origin = self._origin(name)
         if origin is None or not (origin[0] == self.model.package or origin[0].startswith(self.model.package + ".")):
@@ -252,16 +254,12 @@ class Resolver:
             names |= inherited
         return names
 
-    def _import(self, name: str) -> object | None:
+    def _third_party(self, name: str) -> tuple[str, str] | None:
+        """(module, attribute path) of a name imported from outside the project; None for the
+        project's own code (asking about it would run it) and for names we cannot place."""
         origin = self._origin(name)
         if origin is None or origin[0].split(".", 1)[0] == self.model.package:
             return None
         if self.read_module(origin[0]) is not None or self.read_module(origin[0].split(".", 1)[0]) is not None:
-            return None  # the project's own code: importing it would run it
-        try:
-            value: object = importlib.import_module(origin[0])
-            for part in origin[1].split("."):
-                value = getattr(value, part)
-        except Exception:  # not installed here, or not what the name suggested
             return None
-        return value
+        return origin[0], origin[1]

@@ -12,11 +12,15 @@ from pathlib import Path
 
 from gapfinder.config import load_config
 from gapfinder.core.files import inside
+from gapfinder.core.interpreter import has_module, project_python
 from gapfinder.core.project import discover, find_root
 from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.errors import ProjectError
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold import writer
+from gapfinder.scaffold.adapt import Adjustment
+from gapfinder.scaffold.introspect import Introspector
+from gapfinder.scaffold.loop import run_and_adapt
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldResult
 
 
@@ -67,6 +71,8 @@ def scaffold(
     dry_run: bool = False,
     templates: Path | None = None,
     configure_pytest: bool = False,
+    run: bool = False,
+    python: Path | None = None,
 ) -> ScaffoldResult:
     """Draft the tests for one module; write them unless dry_run (the diff is in the result)."""
     if project_root is None:
@@ -91,11 +97,41 @@ def scaffold(
     except SyntaxError as exc:
         raise ScaffoldError(f"{source.path} cannot be scaffolded: syntax error at line {exc.lineno}: "
                             f"{exc.msg}.") from None
-    planned = writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest)
-    if planned.tests == 0:
-        message = (f"{source.module} has nothing public to test." if not planned.targets
-                   else f"no {' or '.join(kinds)} tests apply to {source.module}.")
-        return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
+    memo: dict = {}
+    interpreter = _project_python(root, python)
+    introspector = Introspector(interpreter, root)
+
+    def replan(adjust: dict[str, Adjustment]) -> writer.Planned:
+        return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust, memo,
+                                 introspector)
+
+    try:
+        planned = replan({})
+        if planned.tests == 0:
+            message = (f"{source.module} has nothing public to test." if not planned.targets
+                       else f"no {' or '.join(kinds)} tests apply to {source.module}.")
+            return ScaffoldResult(source.module, source.path, str(root), (), 0, dry_run, message=message)
+        summary = None
+        warnings = planned.warnings
+        if run and not dry_run:
+            if interpreter is None:
+                warnings += ("the drafts were not run: no Python with pytest found for the project (an active "
+                             "virtual environment, or .venv/venv in or above it); pass --python PATH",)
+            else:
+                planned, summary = run_and_adapt(root, interpreter, root / source.path, source.module, replan)
+    finally:
+        introspector.close()
     files = writer.apply(root, planned.files, dry_run)
     return ScaffoldResult(source.module, source.path, str(root), files, planned.tests, dry_run,
-                          warnings=planned.warnings)
+                          warnings=warnings, run=summary)
+
+
+def _project_python(root: Path, python: Path | None) -> Path | None:
+    """The project's interpreter to run drafts with: --python, or a virtual environment that has
+    pytest; never gapfinder's own (None: the drafts stay static)."""
+    found = project_python(root, python)
+    if found.found_by == "--python":
+        return Path(found.path)
+    if found.found_by == "gapfinder's own" or not has_module(found, "pytest", root):
+        return None
+    return Path(found.path)

@@ -41,6 +41,8 @@ class TestCase:
     imports: frozenset[Import]
     fixtures: tuple[str, ...] = ()  # pytest fixtures the test takes
     target: str = ""  # qualname of the function or method under test
+    marks: tuple[str, ...] = ()  # decorators after @pytest.mark.scaffold, e.g. an xfail with its reason
+    observed_raise: bool = False  # `raises` was seen on a run, not inferred from the code
 
 
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
@@ -252,7 +254,7 @@ class Planner:
             obj = case.namer(snake(target.cls.name))
             case.lines.append(f"{obj} = {self.construct(case)}")
             for attr, tree in self.self_doubles().items():
-                case.lines.append(f"{obj}.{attr} = {builder.value(tree, attr, root=True)}")
+                case.lines.append(f"{obj}.{self.backing(attr)} = {builder.value(tree, attr, root=True)}")
             for attr, literal in self.fields.items():
                 case.lines.append(f"{obj}.{attr} = {literal}")
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
@@ -267,10 +269,40 @@ class Planner:
             lines.append("await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))  # let spawned tasks finish")
         return lines
 
+    def bases(self) -> list[ast.ClassDef]:
+        """The project's base classes of the target's class, nearest first (one module away at most)."""
+        found: list[ast.ClassDef] = []
+        queue = list(self.target.cls.bases) if self.target.cls is not None else []
+        while queue and len(found) < 4:
+            base = self.resolver.project_class(dotted(queue.pop(0)) or "")
+            if base is not None and base not in found:
+                found.append(base)
+                queue += base.bases
+        return found
+
+    def backing(self, attr: str) -> str:
+        """A read-only property `return self._x` inherited from a base: the double goes into `_x`."""
+        for base in self.bases():
+            prop = next((s for s in base.body if isinstance(s, ast.FunctionDef) and s.name == attr
+                         and any(dotted(d) == "property" for d in s.decorator_list)), None)
+            if prop is None:
+                continue
+            body = [s for s in prop.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            if (len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Attribute)
+                    and dotted(body[0].value.value) == "self"):
+                return body[0].value.attr
+            break
+        return attr
+
     def construct(self, case: CaseState) -> str:
         """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
         cls = self.target.cls
         init = self.methods.get("__init__")
+        if init is None and not any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass",
+                                                                                         "dataclasses.dataclass")
+                                    for d in cls.decorator_list):
+            init = next((m for base in self.bases() for m in base.body
+                         if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
         if init is not None:
             args = init.args
             positional = args.posonlyargs + args.args

@@ -20,6 +20,7 @@ from gapfinder.scaffold.plans import TestCase
 from gapfinder.scaffold.values import is_stdlib
 
 Import = tuple[str, "str | None"]
+OBSERVED = "# observed on first run: check this is what you want"
 
 
 class TemplateError(GapfinderError):
@@ -90,7 +91,8 @@ def case_body(case: TestCase) -> list[str]:
     lines = list(case.act)
     if case.raises:
         lines = [line.removeprefix("result = ") for line in lines]
-        lines = [f"with pytest.raises({case.raises}):"] + ["    " + line for line in lines]
+        note = f"  {OBSERVED}" if case.observed_raise else ""
+        lines = [f"with pytest.raises({case.raises}):{note}"] + ["    " + line for line in lines]
     if case.patches:
         patches = [f'patch("{target}", new={var})' for target, var in case.patches]
         if len(patches) == 1:
@@ -113,7 +115,7 @@ def render_tests(
             imports.add(("unittest.mock", "patch"))
     views = [
         {"name": c.name, "is_async": c.is_async, "arrange": c.arrange, "body": case_body(c), "fixtures": c.fixtures,
-         "asserts": c.asserts, "todos": c.todos}
+         "asserts": c.asserts, "todos": c.todos, "marks": c.marks}
         for c in cases
     ]
     code = render(env, template, header=head, imports=format_imports(imports, package), cases=views,

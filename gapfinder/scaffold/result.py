@@ -23,6 +23,20 @@ class ScaffoldFile:
 
 
 @dataclass(frozen=True)
+class RunSummary:
+    """What running the drafts settled, for the summary and the JSON."""
+
+    python: str
+    runs: int
+    tests: int  # drafted tests that were run and adapted
+    passed: int  # passed every run in their final form
+    needs_person: tuple[tuple[str, str], ...]  # (test, reason) kept as xfail
+    cannot_fail: tuple[str, ...]  # passing tests that no mutant of their target made fail
+    mutant_checked: int  # passing tests checked against mutants (their target had some)
+    note: str | None = None  # why nothing could be observed, when so
+
+
+@dataclass(frozen=True)
 class ScaffoldResult:
     module: str
     source: str
@@ -32,6 +46,7 @@ class ScaffoldResult:
     dry_run: bool
     message: str | None = None  # e.g. "nothing public to test"
     warnings: tuple[str, ...] = ()  # things the user must finish by hand
+    run: RunSummary | None = None  # what running the drafts settled; None with --no-run or --dry-run
 
     @property
     def todos(self) -> int:

@@ -7,6 +7,7 @@ Detection reads the project's source with `ast`; nothing of the project is impor
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -48,23 +49,43 @@ class ProjectOffers:
     user_model: Ref | None = None
 
 
+# Folders whose apps are demos or tooling, not the application the tests are for.
+NOT_THE_APP = frozenset({"examples", "example", "docs", "doc", "scripts", "tests", "test", "benchmarks"})
+
+
 def detect(project: Project, read_module: Callable[[str], ast.Module | None]) -> ProjectOffers:
     found: dict[str, object] = {}
     models: list[str] = []
     package = project.files[0].module.split(".", 1)[0] if project.files else ""
+    trees = []
     for source in project.files:
         tree = read_module(source.module)
-        if tree is None:
+        if tree is None or NOT_THE_APP & set(source.path.split("/")[:-1]):
             continue
-        module = source.module
+        trees.append((source.module, tree))
         for stmt in tree.body:
-            _detect_stmt(stmt, module, found, models)
+            _detect_stmt(stmt, source.module, found, models)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import) and any(a.name == "jwt" for a in node.names):
                 found["uses_jwt"] = True
             if isinstance(node, (ast.Import, ast.ImportFrom)) and "flask_login" in ast.unparse(node):
                 found["flask_login"] = True
+    if found.get("app_is_factory"):
+        built = _app_built_by_factory(trees, found["fastapi_app"][1])  # type: ignore[index]
+        if built is not None:
+            found["fastapi_app"], found["app_is_factory"] = built, False
     return ProjectOffers(package=package, models=tuple(models), **found)  # type: ignore[arg-type]
+
+
+def _app_built_by_factory(trees: list[tuple[str, ast.Module]], factory: str) -> Ref | None:
+    """`app = create_application(router=..., settings=...)` at module level: the app itself, which
+    needs none of the factory's arguments from the tests."""
+    for module, tree in trees:
+        for stmt in tree.body:
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and _called_name(stmt.value) == factory):
+                return module, stmt.targets[0].id
+    return None
 
 
 def _detect_stmt(stmt: ast.stmt, module: str, found: dict[str, object], models: list[str]) -> None:
@@ -75,10 +96,10 @@ def _detect_stmt(stmt: ast.stmt, module: str, found: dict[str, object], models: 
         elif name in ALGORITHM_NAMES:
             found.setdefault("algorithm", (module, name))
         called = _called_name(stmt.value)
-        if called == "FastAPI":
-            found.setdefault("fastapi_app", (module, name))
-        elif called == "Flask":
-            found.setdefault("flask_app", (module, name))
+        if called == "FastAPI" and (found.get("app_is_factory") or "fastapi_app" not in found):
+            found["fastapi_app"], found["app_is_factory"] = (module, name), False
+        elif called == "Flask" and (found.get("flask_is_factory") or "flask_app" not in found):
+            found["flask_app"], found["flask_is_factory"] = (module, name), False
         elif called == "declarative_base":
             found.setdefault("base", (module, name))
     elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -112,37 +133,67 @@ def _called_name(expr: ast.AST) -> str | None:
     return None
 
 
-def render_conftest(env: jinja2.Environment, facts: ProjectOffers, package: str, configure_pytest: bool) -> str:
-    """Fixtures shared by every generated test; merged into the tests folder's conftest.py."""
+def render_conftest(env: jinja2.Environment, facts: ProjectOffers, package: str) -> str:
+    """Fixtures every tier may use (tokens, the test database), for the tests folder's conftest.py;
+    "" when the project offers none. The project's code is imported inside the fixtures only."""
+    database = bool(facts.base is not None and facts.models)
+    if not (facts.uses_jwt or database):
+        return ""
     imports: set[tuple[str, str | None]] = {("pytest", None)}
     if facts.uses_jwt:
-        imports |= {("time", None), ("jwt", None)}
-        for ref in (facts.secret, facts.algorithm):
-            if ref:
-                imports.add(ref)
-    web = facts.fastapi_app is not None
-    if web:
-        imports |= {("httpx", None), ("pytest_asyncio", None), facts.fastapi_app}
-        if facts.current_user:
-            imports.add(facts.current_user)
-        if facts.user_model:
-            imports.add(facts.user_model)
-    if facts.flask_app is not None:
-        imports.add(facts.flask_app)
-        if facts.flask_login:
-            imports |= {("flask_login", "FlaskLoginClient"), ("flask_login", "UserMixin")}
-    database = facts.base is not None and facts.models
+        imports.add(("time", None))
     if database:
-        imports |= {("pytest_asyncio", None), ("sqlalchemy.ext.asyncio", "async_sessionmaker"),
-                    ("sqlalchemy.ext.asyncio", "create_async_engine"), facts.base}
-        imports |= {(m, None) for m in facts.models}
-        if web and facts.session_dependency:
-            imports.add(facts.session_dependency)
-    code = render.render(
-        env, "conftest.py.j2", version=__version__, facts=facts, web=web, database=database,
-        filters=not configure_pytest, imports=render.format_imports(imports, package),
-    )
+        imports.add(("pytest_asyncio", None))
+    code = render.render(env, "conftest.py.j2", version=__version__, facts=facts, database=database,
+                         imports=render.format_imports(imports, package))
     return render.check_parses(code, "conftest.py.j2")
+
+
+SERVICE_WORDS = re.compile(r"\b(Session|engine|connect|create_all|init_db|redis|Redis|database|psycopg|asyncpg)\b")
+
+
+def service_fixtures(conftests: list[ast.Module]) -> list[tuple[str, str]]:
+    """(name, scope) of the autouse fixtures in the conftest files above a tier's folder that open a
+    service (a database session, a connection): unit tests double their I/O and need none of them."""
+    found = []
+    for tree in conftests:
+        for stmt in tree.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for decorator in stmt.decorator_list:
+                if not (isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith("fixture")):
+                    continue
+                keywords = {k.arg: k.value for k in decorator.keywords}
+                autouse = keywords.get("autouse")
+                if not (isinstance(autouse, ast.Constant) and autouse.value is True):
+                    continue
+                scope = keywords.get("scope")
+                scope_name = scope.value if isinstance(scope, ast.Constant) and isinstance(scope.value, str) \
+                    else "function"
+                body = "\n".join(ast.unparse(s) for s in stmt.body)
+                if SERVICE_WORDS.search(body) and stmt.name not in {n for n, _ in found}:
+                    found.append((stmt.name, scope_name))
+    return found
+
+
+def render_tier_conftest(
+    env: jinja2.Environment, kind: str, facts: ProjectOffers, package: str, configure_pytest: bool,
+    stand_ins: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> str:
+    """The conftest.py of one tier's folder: the scaffold marker and warnings filters, and for e2e
+    the app and client fixtures (so a broken app never stops the unit tests from collecting)."""
+    web = kind == "e2e" and facts.fastapi_app is not None
+    flask = facts.flask_app is not None and kind == "e2e"
+    imports: set[tuple[str, str | None]] = {("pytest", None)}
+    if web:
+        imports.add(("pytest_asyncio", None))
+    database = bool(facts.base is not None and facts.models)
+    shown = facts if flask else replace(facts, flask_app=None)
+    code = render.render(env, "tier_conftest.py.j2", version=__version__, kind=kind, facts=shown, web=web,
+                         database=database, filters=not configure_pytest,
+                         stand_ins=list(stand_ins) if kind in ("unit", "integration") else [],
+                         imports=render.format_imports(imports, package))
+    return render.check_parses(code, "tier_conftest.py.j2")
 
 
 def render_kind(

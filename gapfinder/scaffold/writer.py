@@ -6,17 +6,20 @@ import ast
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from gapfinder.core.files import NEW_FILE, TextFile, edit_text, inside, read_text_file, write_text_file
 from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.model import Project, SourceFile
+from gapfinder.scaffold.adapt import Adjustment, mark_rendered
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
 from gapfinder.scaffold import pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.core.diff import unified_diff
+from gapfinder.scaffold.introspect import Introspector
 from gapfinder.scaffold.merge import merge
 from gapfinder.scaffold.integration import plan_integration
-from gapfinder.scaffold.plans import plan_target
+from gapfinder.scaffold.plans import TestCase, plan_target
 from gapfinder.core.usage.module import build_model
 from gapfinder.scaffold.target import public_targets
 
@@ -40,6 +43,7 @@ class Planned:
     tests: int
     targets: int  # public functions and methods found
     warnings: tuple[str, ...] = ()
+    cases: tuple[TestCase, ...] = ()  # the unit and integration tests drafted (added or not)
 
 
 def file_name_for(module: str) -> str:
@@ -51,32 +55,43 @@ def file_name_for(module: str) -> str:
 
 def plan_files(
     project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
-    templates: Path | None, configure_pytest: bool,
+    templates: Path | None, configure_pytest: bool, adjust: Mapping[str, Adjustment] | None = None,
+    memo: dict | None = None, introspector: Introspector | None = None,
 ) -> Planned:
-    env = render.environment(templates)
+    """The files a run writes; adjust holds what running the drafts taught, per test name. Calls that
+    share a memo (one scaffold run planning again) parse and detect the project once."""
+    memo = {} if memo is None else memo
+    env = memo.get("env") or memo.setdefault("env", render.environment(templates))
     modules = {f.module: f.path for f in project.files}
     root = project.root
+    trees: dict[str, ast.Module | None] = memo.setdefault("trees", {})
 
     def read_module(name: str) -> ast.Module | None:
+        if name in trees:
+            return trees[name]
         path = modules.get(name)
-        if path is None:
-            return None
-        try:
-            return parse(read_source(root / path))
-        except (OSError, SyntaxError, ValueError):
-            return None
+        tree = None
+        if path is not None:
+            try:
+                tree = parse(read_source(root / path))
+            except (OSError, SyntaxError, ValueError):
+                tree = None
+        trees[name] = tree
+        return tree
 
     model = build_model(tree, source.module, source.is_package)
     targets = public_targets(model)
     if not targets:
         return Planned((), 0, 0)
-    facts = support.detect(project, read_module)
+    facts = memo.get("facts") or memo.setdefault("facts", support.detect(project, read_module))
     files: list[PlannedFile] = []
     warnings: list[str] = []
+    written_kinds: list[str] = []
+    all_cases: list[TestCase] = []
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
-            resolver = Resolver(model, read_module)
+            resolver = Resolver(model, read_module, introspector)
             if kind == "unit":
                 cases = [case for target in targets for case in plan_target(model, target, resolver)]
                 cases = support.in_request_context(cases, targets, facts)
@@ -84,7 +99,13 @@ def plan_files(
                 cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
             if not cases:
                 continue
+            # The drafts' imports stay those of the unadjusted drafts too: a second run renders them
+            # unadjusted, and an import only they have would be merged in (the run would not be idempotent).
             extra = set()
+            for case in cases:
+                extra |= resolver.imports_of(case.raises, *case.arrange) | case.imports
+            cases = [adjust[c.name].apply(c) if adjust and c.name in adjust else c for c in cases]
+            all_cases += cases
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange)
             head = render.header(env, source.path, source.module, kind)
@@ -93,26 +114,46 @@ def plan_files(
             code, count = support.render_kind(env, kind, model, targets, facts, source)
             if not count:
                 continue
+            code = mark_rendered(code, adjust or {})
         tests += code.count("@pytest.mark.scaffold\n")
         folder = f"{tests_dir}/{kind}"
         files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
         files.append(_planned(root, f"{folder}/__init__.py", PACKAGE_MARKER))
+        written_kinds.append(kind)
     if tests:
         filters_in_config = False
         if configure_pytest:
-            pyproject = _existing(root, "pyproject.toml")
-            new = edit_text(pyproject, pytest_config.configure)  # None: it cannot be edited safely
-            if new is not None:
-                files.append(PlannedFile("pyproject.toml", pyproject.text if pyproject else None, new, (), pyproject))
+            edited = pytest_config.configured_file(root, _existing)
+            if edited is not None:
+                rel, existing, new = edited
+                files.append(PlannedFile(rel, existing.text if existing else None, new, (), existing))
                 filters_in_config = True
-        conftest = support.render_conftest(env, facts, model.package, filters_in_config)
-        planned = _planned(root, f"{tests_dir}/conftest.py", conftest)
-        files.append(planned)
-        if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
-            warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker and "
-                            "the filters error::RuntimeWarning and error::pytest.PytestUnraisableExceptionWarning "
-                            "there, or run with --configure-pytest")
-    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings))
+        shared = support.render_conftest(env, facts, model.package)
+        if shared:
+            files.append(_planned(root, f"{tests_dir}/conftest.py", shared))
+        stand_ins = support.service_fixtures(_conftests_above(root, tests_dir))
+        for kind in written_kinds:
+            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config, stand_ins)
+            planned = _planned(root, f"{tests_dir}/{kind}/conftest.py", conftest)
+            files.append(planned)
+            if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
+                warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker "
+                                "and the filters error::RuntimeWarning and "
+                                "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
+    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
+
+
+def _conftests_above(root: Path, tests_dir: str) -> list[ast.Module]:
+    """The project's conftest files whose fixtures reach tests_dir's tier folders."""
+    trees = []
+    for rel in ("conftest.py", f"{tests_dir}/conftest.py"):
+        existing = _existing(root, rel)
+        if existing is not None:
+            try:
+                trees.append(ast.parse(existing.text))
+            except (SyntaxError, ValueError):
+                continue
+    return trees
 
 
 def _existing(root: Path, rel: str) -> TextFile | None:
@@ -164,3 +205,13 @@ def apply(root: Path, files: tuple[PlannedFile, ...], dry_run: bool):
             unified_diff(planned.old, planned.new, planned.path),
         ))
     return tuple(results)
+
+
+def restore(root: Path, files: tuple[PlannedFile, ...]) -> None:
+    """Put back what apply changed: the old text of extended files, no trace of created ones."""
+    for planned in files:
+        path = root / planned.path
+        if planned.old is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_text_file(path, planned.old, planned.like or NEW_FILE)

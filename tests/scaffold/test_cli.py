@@ -40,7 +40,7 @@ def test_json_summary_on_stdout(shapes) -> None:
     assert data["format_version"] == 1
     entry = data["results"][0]
     assert entry["module"] == "shapes.rows" and entry["tests"] == 15 and entry["todos"] > 0
-    assert {f["path"] for f in entry["files"]} >= {"tests/unit/test_rows.py", "tests/conftest.py"}
+    assert {f["path"] for f in entry["files"]} >= {"tests/unit/test_rows.py", "tests/unit/conftest.py"}
 
 
 def test_dry_run_prints_diff_and_writes_nothing(shapes) -> None:
@@ -83,7 +83,7 @@ def test_configure_pytest_edits_pyproject_only_with_consent(shapes) -> None:
     original = (shapes / "pyproject.toml").read_text()
     runner.invoke(app, ["scaffold", "shapes/rows.py"])
     assert (shapes / "pyproject.toml").read_text() == original
-    assert "error::RuntimeWarning" in (shapes / "tests" / "conftest.py").read_text()
+    assert "error::RuntimeWarning" in (shapes / "tests" / "unit" / "conftest.py").read_text()
 
     result = runner.invoke(app, ["scaffold", "shapes/clients.py", "--configure-pytest"])
     assert result.exit_code == 0, result.output
@@ -104,8 +104,8 @@ def test_top_scaffolds_the_highest_priorities_of_rank(tmp_path, monkeypatch) -> 
 
 
 def test_existing_pytest_configure_is_left_alone_with_a_warning(shapes) -> None:
-    conftest = shapes / "tests" / "conftest.py"
-    conftest.parent.mkdir()
+    conftest = shapes / "tests" / "unit" / "conftest.py"
+    conftest.parent.mkdir(parents=True)
     mine = "def pytest_configure(config):\n    config.addinivalue_line('markers', 'slow: slow')\n"
     conftest.write_text(mine)
     result = runner.invoke(app, ["scaffold", "shapes/rows.py"])

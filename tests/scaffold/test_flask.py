@@ -44,7 +44,7 @@ def test_flask_project_scaffolds_and_passes(tmp_path) -> None:
     e2e = (tmp_path / "tests" / "e2e" / "test_app.py").read_text()
     assert "def test_me_rejects_anonymous(flask_client)" in e2e
     assert "def test_me_accepts_logged_in(logged_in_client)" in e2e
-    assert "FlaskLoginClient" in (tmp_path / "tests" / "conftest.py").read_text()
+    assert "FlaskLoginClient" in (tmp_path / "tests" / "e2e" / "conftest.py").read_text()
     run = run_pytest(tmp_path, "-p", "no:randomly", "tests")
     assert run.returncode == 0, run.output
     assert len(run.outcomes) == result.tests == 6

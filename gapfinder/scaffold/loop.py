@@ -1,0 +1,97 @@
+"""Run and adapt: write the drafts, run them in the project's interpreter, change them by what the
+runs showed, and keep a test as passing only when it passed every run, in shuffled orders.
+
+Run 1 observes; its results become assertions (values returned and awaited, exceptions raised by
+the code's own `raise`), or an xfail with the reason. Then one pytest process runs the adapted
+drafts twice, each time in another shuffled order, and each passing test against mutants of the
+function it targets. A test that fails on any pass ends as an xfail whose reason says what a person
+must settle; assertions first observed there are confirmed by another such run. Between runs the
+project's files are put back as they were; the caller writes the final drafts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from gapfinder.scaffold import writer
+from gapfinder.scaffold.result import RunSummary
+from gapfinder.scaffold.adapt import Adjustment, first_run, observed_asserts, reason
+from gapfinder.scaffold.runner import Observed, run_drafts
+
+FAILED = ("failed", "error")
+STABLE_PASSES = 2  # shuffled passes per confirming run (one pytest process)
+MAX_RUNS = 5
+
+
+def run_and_adapt(
+    root: Path, python: Path, target_file: Path, target_module: str,
+    replan: Callable[[dict[str, Adjustment]], writer.Planned],
+) -> tuple[writer.Planned, RunSummary | None]:
+    planned = replan({})
+    added = {name for f in planned.files if Path(f.path).name.startswith("test_") for name in f.added}
+    drafted = {c.name: c for c in planned.cases}
+    cases = {name: drafted.get(name) for name in sorted(added)}  # None: a test rendered from a template
+    if not cases:
+        return planned, None
+    tests = [f.path for f in planned.files if Path(f.path).name.startswith("test_")]
+
+    def run(adjust: dict[str, Adjustment], seed: int | None, repeat: int = 1, mutate: dict[str, str] | None = None):
+        current = replan(adjust)
+        writer.apply(root, current.files, dry_run=False)
+        try:
+            return run_drafts(python, root, tests, target_file, target_module, seed=seed, repeat=repeat,
+                              mutate=mutate)
+        finally:
+            writer.restore(root, current.files)
+
+    first = run({}, None)
+    if not first.tests:
+        note = "the drafts did not run: " + (first.output.strip().splitlines() or ["no output"])[-1]
+        return planned, RunSummary(str(python), 1, len(cases), 0, (), (), 0, note)
+    adjust = {name: a for name, case in cases.items() if (a := first_run(case, first.tests.get(name)))}
+    targets = {name: case.target for name, case in cases.items() if case is not None and case.target}
+    second = run(adjust, 1, STABLE_PASSES, targets)
+    runs = 1 + STABLE_PASSES
+    unconfirmed = _settle(cases, adjust, second)
+    while unconfirmed and runs < MAX_RUNS:  # assertions added from the second run: confirm them too
+        again = run(adjust, runs, STABLE_PASSES)
+        runs += STABLE_PASSES
+        unconfirmed = _settle({n: cases[n] for n in unconfirmed}, adjust, again, observe=False)
+    return replan(adjust), _summary(python, runs, cases, adjust, second)
+
+
+def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, observe: bool = True) -> set[str]:
+    """Failing tests become xfails (in adjust); tests whose expected raise did not happen get the
+    assertions this run observed. Returns the tests changed in a way that needs another run."""
+    changed = set()
+    for name, case in cases.items():
+        settled = adjust.get(name, Adjustment())
+        if settled.xfail:
+            continue
+        seen = seen_run.tests.get(name)
+        unstable = settled.asserts and seen and seen.get("exc_type") == "builtins.AssertionError" and not seen.get(
+            "in_target")
+        if observe and unstable and seen.get("outcome") in FAILED:  # the value differs run to run: not asserted
+            adjust[name] = replace(settled, asserts=(), imports=frozenset())
+            changed.add(name)
+        elif seen is None or seen.get("outcome") in FAILED:
+            why = reason(seen) if seen else "needs a person: it did not run again"
+            if name not in adjust or not observe:
+                why = why.replace("needs a person:", "needs a person: flaky,", 1)
+            adjust[name] = Adjustment(xfail=why)
+        elif observe and case is not None and settled.no_raise:  # the first run saw it raise: nothing observed
+            more, imports = observed_asserts(settled.apply(case), seen)
+            if more:
+                adjust[name] = replace(settled, asserts=settled.asserts + more, imports=settled.imports | imports)
+                changed.add(name)
+    return changed
+
+
+def _summary(python: Path, runs: int, cases: dict, adjust: dict[str, Adjustment], second: Observed) -> RunSummary:
+    needs = tuple((n, a.xfail) for n, a in sorted(adjust.items()) if a.xfail)
+    passing = [n for n in cases if not (n in adjust and adjust[n].xfail)]
+    checked = [n for n in passing if second.mutants.get(n, {}).get("total")]
+    cannot = tuple(n for n in checked if not second.mutants[n].get("killed"))
+    return RunSummary(str(python), runs, len(cases), len(passing), needs, cannot, len(checked))
