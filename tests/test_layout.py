@@ -75,3 +75,14 @@ def test_config_has_one_typed_field_per_option() -> None:
     fields = [f.name for f in dataclasses.fields(Config)]
     assert fields[: len(OPTIONS)] == [o.name for o in OPTIONS]
     assert fields[len(OPTIONS):] == ["source_file"]
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject.toml lists the packages by hand: a new subpackage missing there works in an editable
+    install and is absent from a real one."""
+    from gapfinder.config import parse_toml
+
+    root = PACKAGE.parent
+    listed = set(parse_toml((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
