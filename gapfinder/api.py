@@ -147,8 +147,8 @@ def doctor_run(
     """Run the suite in company and alone to find order-dependent and flaky tests (`doctor --run`)."""
     root = find_root(Path.cwd()) or Path.cwd().resolve()
     data = cache_folder(root / CACHE_FOLDER)
-    health = check_suite(root, [Path(p).absolute() for p in paths], python=python, runs=runs, seed=seed, test_timeout=test_timeout,
-                         timeout=timeout, junit_dir=data / "runs", progress=on_progress)
+    health = check_suite(root, [Path(p).absolute() for p in paths], python=python, runs=runs, seed=seed,
+                         test_timeout=test_timeout, timeout=timeout, junit_dir=data / "runs", progress=on_progress)
     health = replace(health, repo_prefix=git_location(root)[1])
     record_health(data, health)
     return health

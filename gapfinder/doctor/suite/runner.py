@@ -68,6 +68,10 @@ class Session:
 
     def __post_init__(self) -> None:
         shutil.copyfile(Path(__file__).with_name("plugin.py"), self.scratch / f"{PLUGIN_NAME}.py")
+        if self.junit_dir is not None and self.junit_dir.is_dir() and not self.junit_dir.is_symlink():
+            for old in self.junit_dir.glob("*.xml"):  # the last job's runs: this job's replace them all
+                if old.is_file() and not old.is_symlink():
+                    old.unlink()
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
