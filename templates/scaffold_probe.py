@@ -4,10 +4,10 @@ Loaded with `-p scaffold_probe` from a temporary folder; reads its settings from
 by GAPFINDER_PROBE and writes what it observed as JSON (gapfinder reads only that JSON back).
 Standard library and pytest only. Per test it records: outcome, the exception (type, message,
 whether the target's own code raised it), the value of `result`, the awaited calls of the test's
-doubles, and the lines of the target file that ran. It also cuts the network off (connections to
-anything but the local host fail), stops a test after a timeout, can shuffle the order, and can
-run each passing test against mutants of the function it targets (code objects swapped in memory;
-no file is edited).
+doubles, and the lines of the target file that ran. It also stops a test after a timeout, can
+shuffle the order, and can run each passing test against mutants of the function it targets (code
+objects swapped in memory; no file is edited). The network is cut off by gapfinder_offline.py,
+loaded beside it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import math
 import os
 import random
 import signal
-import socket
 import sys
 import types
 
@@ -27,38 +26,7 @@ import pytest
 
 SETTINGS: dict = {}
 RESULTS: dict = {"tests": {}, "mutants": {}}
-LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0", ""}
 MAX_REPR = 300
-
-
-# --- network cut off ---------------------------------------------------------------------------
-
-def _blocked(address) -> bool:
-    if not isinstance(address, tuple) or not address:
-        return False  # a Unix socket path
-    return str(address[0]) not in LOCAL_HOSTS
-
-
-def _cut_network() -> None:
-    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
-
-    def guarded_connect(self, address):
-        if _blocked(address):
-            raise ConnectionRefusedError(f"network access is cut off in drafted tests ({address[0]})")
-        return connect(self, address)
-
-    def guarded_connect_ex(self, address):
-        if _blocked(address):
-            raise ConnectionRefusedError(f"network access is cut off in drafted tests ({address[0]})")
-        return connect_ex(self, address)
-
-    def guarded_getaddrinfo(host, *args, **kwargs):
-        if host is not None and str(host) not in LOCAL_HOSTS:
-            raise socket.gaierror(f"network access is cut off in drafted tests ({host})")
-        return getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex
-    socket.getaddrinfo = guarded_getaddrinfo
 
 
 # --- what a value looks like as source ---------------------------------------------------------
@@ -211,7 +179,6 @@ def pytest_configure(config) -> None:
         return
     with open(path, encoding="utf-8") as handle:
         SETTINGS.update(json.load(handle))
-    _cut_network()
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:

@@ -1,21 +1,19 @@
 """Run drafted tests in the project's own interpreter and read back what gapfinder's probe saw.
 
 The probe (templates/scaffold_probe.py, a pytest plugin) is copied to a temporary folder and loaded
-with `-p`; it cuts the network off, times each test out, and writes JSON. gapfinder reads only that
+with `-p` beside gapfinder_offline (core/pytest_run.py); it times each test out and writes JSON. gapfinder reads only that
 JSON: nothing of the project is imported here.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 
-from gapfinder.core.pytest_config import read_settings
+from gapfinder.core.pytest_run import install_plugins, neutralising_options, run_environment
 
 STRICT = ("-W", "error::RuntimeWarning", "-W", "error::pytest.PytestUnraisableExceptionWarning")
 TEST_TIMEOUT = 10.0  # seconds per test
@@ -42,18 +40,14 @@ def run_drafts(
     run `repeat` times, each pass in another shuffled order, and a failure on any pass counts."""
     with tempfile.TemporaryDirectory(prefix="gapfinder-probe-") as folder:
         probe = Path(folder)
-        (probe / "scaffold_probe.py").write_text(
-            files("gapfinder.templates").joinpath("scaffold_probe.py").read_text(encoding="utf-8"), encoding="utf-8")
+        plugins = install_plugins(probe, "scaffold_probe")
         settings = {"out": str(probe / "observed.json"), "target_file": str(target_file),
                     "target_module": target_module, "seed": seed, "repeat": repeat, "mutate": mutate or {},
                     "timeout": TEST_TIMEOUT, "mutant_timeout": MUTANT_TIMEOUT}
         (probe / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_ADDOPTS", "COV_CORE"))}
-        env["PYTHONPATH"] = os.pathsep.join([folder, *filter(None, [env.get("PYTHONPATH")])])
-        env["GAPFINDER_PROBE"] = str(probe / "settings.json")
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        command = [str(python), "-m", "pytest", *test_files, "-p", "scaffold_probe", "-p", "no:cacheprovider",
-                   "-q", "--no-header", "-rN", *STRICT, *_neutralised(root)]
+        env = run_environment(probe, GAPFINDER_PROBE=str(probe / "settings.json"))
+        command = [str(python), "-m", "pytest", *test_files, *plugins, "-p", "no:cacheprovider",
+                   "-q", "--no-header", "-rN", *STRICT, *neutralising_options(root)]
         try:
             done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
             output = done.stdout + done.stderr
@@ -67,15 +61,3 @@ def run_drafts(
         except ValueError:
             return Observed(output=output[-2000:])
     return Observed(data.get("tests", {}), data.get("mutants", {}), output[-2000:])
-
-
-def _neutralised(root: Path) -> list[str]:
-    """Options that undo what the project's addopts would make of an internal run: parallel workers
-    (the probe reports from one process) and coverage thresholds."""
-    addopts = read_settings(root).addopts
-    extra = []
-    if any(a in ("-n", "--numprocesses", "--dist") or a.startswith(("-n", "--numprocesses=")) for a in addopts):
-        extra += ["-n", "0"]
-    if any(a.startswith("--cov") for a in addopts):
-        extra.append("--no-cov")
-    return extra

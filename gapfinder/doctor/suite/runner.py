@@ -1,7 +1,8 @@
 """One pytest run in the project's interpreter, in a given order, read back as data.
 
-gapfinder never imports the project: it starts `python -m pytest` with its plugin (plugin.py,
-copied to a temporary folder) and reads the JSON lines the plugin writes. The run cannot change the
+gapfinder never imports the project: it starts `python -m pytest` with its plugins
+(templates/gapfinder_suite.py and the network cut-off, core/pytest_run.py) and reads the JSON lines
+the suite plugin writes. The run cannot change the
 project: no cache folder, no bytecode; JUnit XML and results go to gapfinder's own folder.
 """
 
@@ -20,10 +21,10 @@ from pathlib import Path
 from typing import Sequence
 
 from gapfinder.core.interpreter import Interpreter
-from gapfinder.core.pytest_config import ini_options
+from gapfinder.core.pytest_run import install_plugins, neutralising_options, run_environment
 from gapfinder.errors import ProjectError
 
-PLUGIN_NAME = "gapfinder_suite_plugin"
+PLUGIN_NAME = "gapfinder_suite"  # templates/gapfinder_suite.py
 FAILED = frozenset({"failed", "error"})
 
 
@@ -64,10 +65,11 @@ class Session:
     junit_dir: Path | None = None
     runs: int = 0
     rootdir: Path = Path()
+    plugins: list[str] = field(default_factory=list)  # the -p options that load gapfinder's plugins
     scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="gapfinder-run-")))
 
     def __post_init__(self) -> None:
-        shutil.copyfile(Path(__file__).with_name("plugin.py"), self.scratch / f"{PLUGIN_NAME}.py")
+        self.plugins = install_plugins(self.scratch, PLUGIN_NAME)
         if self.junit_dir is not None and self.junit_dir.is_dir() and not self.junit_dir.is_symlink():
             for old in self.junit_dir.glob("*.xml"):  # the last job's runs: this job's replace them all
                 if old.is_file() and not old.is_symlink():
@@ -87,7 +89,7 @@ class Session:
 
     def _pytest(self) -> list[str]:
         args = [str(self.interpreter.path), "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        return args + (["-n", "0"] if _uses_xdist(self.root) else [])
+        return args + neutralising_options(self.root)
 
     def collect(self) -> list[str]:
         """The suite's test ids in pytest's own order (pytest's rootdir is kept to name files)."""
@@ -149,13 +151,9 @@ class Session:
         results.unlink(missing_ok=True)
         config = self.scratch / f"{label}.json"
         config.write_text(json.dumps({**settings, "results": str(results), "root": str(self.root),
-                                      "test_timeout": self.test_timeout, "cut_network": True}), encoding="utf-8")
-        env = dict(os.environ)
-        env.update({"GAPFINDER_SUITE": str(config), "PYTHONDONTWRITEBYTECODE": "1",
-                    "PYTHONPATH": os.pathsep.join(filter(None, [str(self.scratch), env.get("PYTHONPATH")])),
-                    "PY_COLORS": "0"})
-        env.pop("PYTEST_ADDOPTS", None)
-        command = [*self._pytest(), *(files or self.paths), "-p", PLUGIN_NAME, *extra]
+                                      "test_timeout": self.test_timeout}), encoding="utf-8")
+        env = run_environment(self.scratch, GAPFINDER_SUITE=str(config), PY_COLORS="0")
+        command = [*self._pytest(), *(files or self.paths), *self.plugins, *extra]
         timeout = max(1.0, self.left)
         process = subprocess.Popen(command, cwd=self.root, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
@@ -182,10 +180,3 @@ def _read_lines(path: Path) -> list[dict]:
         if isinstance(value, dict):
             lines.append(value)
     return lines
-
-
-def _uses_xdist(root: Path) -> bool:
-    """Whether the project's addopts turn on pytest-xdist, which would spread one order over workers."""
-    addopts = shlex.split(ini_options(root).get("addopts", "") or "")
-    return any(arg in ("-n", "--numprocesses") or arg.startswith("--numprocesses=")
-               or (arg.startswith("-n") and not arg.startswith("--") and len(arg) > 2) for arg in addopts)

@@ -1,10 +1,9 @@
 """pytest plugin that `doctor --run` loads into the PROJECT's interpreter (copied to a temporary folder).
 
-It imports nothing of gapfinder: the project's virtual environment does not have it. It reads its
-settings from the JSON file named by $GAPFINDER_SUITE and writes JSON lines back; gapfinder reads
-only that data. What it does in the test process:
+It imports nothing of gapfinder: the project's virtual environment does not have it (the network
+is cut off by gapfinder_offline.py, loaded beside it). It reads its settings from the JSON file
+named by $GAPFINDER_SUITE and writes JSON lines back; gapfinder reads only that data. What it does in the test process:
 - runs the tests in the order it is given (deselecting the others), or collects and lists them;
-- cuts the network: connections and name lookups beyond this machine raise OSError;
 - stops a test that runs past its timeout (SIGALRM, where the platform has it);
 - with "record_state", records what each test left behind: environment variables, module globals
   and class attributes of the project's own modules, started patches, the event loop, sys.path, cwd.
@@ -13,11 +12,9 @@ only that data. What it does in the test process:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import os
 import signal
-import socket
 import sys
 import time
 import types
@@ -28,53 +25,10 @@ _SETTINGS = json.load(open(os.environ["GAPFINDER_SUITE"], encoding="utf-8"))
 _OUT = open(_SETTINGS["results"], "a", encoding="utf-8", buffering=1)
 _ROOT = os.path.realpath(_SETTINGS["root"]) + os.sep
 _PREFIXES = tuple(os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
-_LOCAL_NAMES = {"localhost", "localhost.localdomain", "", None}
 
 
 def _emit(record: dict) -> None:
     _OUT.write(json.dumps(record, default=repr) + "\n")
-
-
-# -- network ------------------------------------------------------------------------------------
-
-def _local_host(host) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    if host in _LOCAL_NAMES:
-        return True
-    try:
-        address = ipaddress.ip_address(str(host).split("%")[0])
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
-
-
-def _refuse(what) -> None:
-    raise OSError(f"network access cut off by gapfinder doctor --run: {what}")
-
-
-_real_connect, _real_connect_ex, _real_getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
-
-
-def _guarded(real):
-    def connect(self, address, *args, **kwargs):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _local_host(address[0]):
-            _refuse(address)
-        return real(self, address, *args, **kwargs)
-
-    return connect
-
-
-def _getaddrinfo(host, *args, **kwargs):
-    if not _local_host(host):
-        _refuse(host)
-    return _real_getaddrinfo(host, *args, **kwargs)
-
-
-if _SETTINGS.get("cut_network", True):
-    socket.socket.connect = _guarded(_real_connect)
-    socket.socket.connect_ex = _guarded(_real_connect_ex)
-    socket.getaddrinfo = _getaddrinfo
 
 
 # -- order and collection -----------------------------------------------------------------------
