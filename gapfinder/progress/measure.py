@@ -8,10 +8,10 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from gapfinder.model import AreaCoverage, ProgressFn, RankResult, SkippedFile
 from gapfinder.core.git import head_commit
 from gapfinder.core.interpreter import Interpreter, project_python
 from gapfinder.core.project import project_root
+from gapfinder.core.pytest_run import install_plugins, run_environment
 from gapfinder.progress.count import TestCount, TestItem, count_tests
 
 DEFAULT_KIND = "unit"
@@ -329,13 +330,15 @@ def pytest_items(root: Path, python: str | None = None, timeout: float = 600
     """Items per test function node id (parameters stripped) from `pytest --collect-only`, an
     error (pytest could not collect at all), and the files whose collection failed."""
     python = python or sys.executable
-    command = [python, "-m", "pytest", "--collect-only", "--verbosity=-1", "-p", "no:cacheprovider"]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # collecting imports the tests: leave no .pyc
-    try:
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True, errors="replace",
-                              timeout=timeout, env=env)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return Counter(), f"could not run pytest with {python}: {exc}", ()
+    # Collecting imports the tests: offline, and no .pyc left in the project.
+    with tempfile.TemporaryDirectory(prefix="gapfinder-collect-") as folder:
+        command = [python, "-m", "pytest", "--collect-only", "--verbosity=-1", "-p", "no:cacheprovider",
+                   *install_plugins(Path(folder))]
+        try:
+            done = subprocess.run(command, cwd=root, capture_output=True, text=True, errors="replace",
+                                  timeout=timeout, env=run_environment(Path(folder)))
+        except (OSError, subprocess.SubprocessError) as exc:
+            return Counter(), f"could not run pytest with {python}: {exc}", ()
     if "No module named pytest" in done.stderr:
         return Counter(), f"pytest is not installed in {python} (pass --python with the project's interpreter)", ()
     items: Counter[str] = Counter()
