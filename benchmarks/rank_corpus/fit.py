@@ -87,7 +87,7 @@ class Snapshot:
     def history(self, window: int, half_life: int | None) -> dict[str, np.ndarray]:
         churn, fixes = np.zeros(len(self.paths)), np.zeros(len(self.paths))
         for i, evs in enumerate(self.events):
-            for age, fix, nfiles, _changed in evs:
+            for age, fix, nfiles, *_ in evs:
                 if age > window:
                     continue
                 w = 1.0 if half_life is None else 2.0 ** (-age / half_life)

@@ -191,19 +191,27 @@ def facts_of(gapfinder: str, tree: Path, coverage: Path | None, paths: list[str]
 def dated_history(git_dir: Path, commit: str, since, when, sources: set[str]) -> dict[str, list]:
     """Every non-merge commit in [since, C] touching a source file (no rename following, as
     gapfinder's history reads it): per file [age in days at C, fix subject (evaluate.py's rule),
-    source files the commit touched, lines changed or -1 when the blobs are missing]."""
-    args = ["log", "--no-merges", "--no-renames", "--format=%x1e%H%x1f%ct%x1f%s",
+    source files the commit touched, lines changed or -1 when the blobs are missing, author index
+    (the n-th distinct author e-mail of this snapshot's history), 1 when the commit created the
+    file]."""
+    args = ["log", "--no-merges", "--no-renames", "--format=%x1e%H%x1f%ct%x1f%ae%x1f%s", "--summary",
             f"--since={since.isoformat()}", commit]
     try:
         text, numstat = ev.git(git_dir, *args, "--numstat"), True
     except SystemExit:
         text, numstat = ev.git(git_dir, *args, "--name-only"), False
     events: dict[str, list] = {}
+    authors: dict[str, int] = {}
     for record in text.split("\x1e")[1:]:
         head, _, body = record.partition("\n")
-        _sha, ts, subject = head.split("\x1f", 2)
+        _sha, ts, author, subject = head.split("\x1f", 3)
+        who = authors.setdefault(author.lower(), len(authors))
+        created = {line.split(" ", 4)[-1] for line in body.splitlines()
+                   if line.startswith(" create mode ")}
         touched = {}
         for line in body.splitlines():
+            if line.startswith(" "):  # --summary lines (create/delete mode)
+                continue
             parts = line.split("\t")
             path = parts[-1] if parts else ""
             if path in sources:
@@ -214,7 +222,8 @@ def dated_history(git_dir: Path, commit: str, since, when, sources: set[str]) ->
         age = round((when.timestamp() - int(ts)) / 86400, 2)
         fix = ev.is_fix_subject(subject)
         for path, changed in touched.items():
-            events.setdefault(path, []).append([age, int(fix), len(touched), changed])
+            events.setdefault(path, []).append([age, int(fix), len(touched), changed, who,
+                                                int(path in created)])
     return events
 
 
