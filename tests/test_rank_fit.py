@@ -81,3 +81,28 @@ def test_cross_validation_reports_every_fold_and_keeps_the_part_that_predicts(mo
     # nested: parts are dropped inside each training fold, and every held-out project is scored
     assert [n["project"] for n in res["nested"]] == ["p0", "p1", "p2", "p3"]
     assert all("fixes" in n["kept"] for n in res["nested"]) and res["nested_cv"] > 0.5
+
+
+def test_holdout_scores_the_final_model_unchanged_and_leaves_out_snapshots_without_fixes(
+        monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(fit, "LEVELS", (0, 1))
+    monkeypatch.setattr(fit, "ALPHAS", (0.0,))
+    monkeypatch.setattr(fit, "HISTORIES", ((365, None),))
+    monkeypatch.setattr(fit, "STATIC_PARTS", ("size",))
+    corpus, unseen = tmp_path / "corpus.json", tmp_path / "unseen.json"
+    corpus.write_text(__import__("json").dumps([_snapshot(f"p{k}", k) for k in range(3)]))
+    quiet = {**_snapshot("q9", 9), "fixes": []}  # no later fix: cannot be scored
+    unseen.write_text(__import__("json").dumps([_snapshot("u7", 7), quiet]))
+    out = tmp_path / "fit.json"
+    assert fit.main([str(corpus), "--holdout", str(unseen), "--json", str(out), "--model", "history"]) == 0
+    res = __import__("json").loads(out.read_text())["with_history"]
+    assert list(res["holdout"]) == ["u7"]  # q9 left out
+    assert "q9" in capsys.readouterr().err
+    row = res["holdout"]["u7"]
+    assert {"gapfinder", "churn 12mo", "past fixes 12mo", "smallest", "random"} <= set(row)
+    # the final model is scored as chosen on the corpus: recomputing it on u7 gives the same figure
+    snap = fit.Snapshot(_snapshot("u7", 7))
+    expected = metrics.evaluate(snap.keys(res["final"] | {"history": tuple(res["final"]["history"])}),
+                                snap.labels, shuffles=100)["er_commits"]
+    assert row["gapfinder"]["er_commits"] == pytest.approx(expected)
+    assert row["gapfinder"]["er_commits"] > row["random"]["er_commits"]

@@ -47,16 +47,16 @@ HISTORY_MONTHS = 24  # dated history exported before C for fit.py
 
 ORDERINGS = [
     "gapfinder", "gapfinder --no-git", "churn 3mo", "churn 12mo", "past fixes 12mo", "CRAP",
-    "largest", "most missed", "lowest %", "random",
+    "largest", "smallest", "most missed", "lowest %", "random",
 ]
 DIAG_PARTS = ["coverage_gap", "size", "centrality", "complexity", "risk", "churn", "fixes"]
 SHORT = {
     "gapfinder": "gapf", "gapfinder --no-git": "gf-nogit", "churn 3mo": "churn3", "churn 12mo": "churn12",
-    "past fixes 12mo": "fixes", "CRAP": "CRAP", "largest": "largest", "most missed": "missed",
+    "past fixes 12mo": "fixes", "CRAP": "CRAP", "largest": "largest", "smallest": "smallest", "most missed": "missed",
     "lowest %": "low%", "random": "random",
 }
 # orderings that read no git history: compared with gapfinder --no-git
-NO_HISTORY = ["gapfinder --no-git", "CRAP", "largest", "most missed", "lowest %", "random"]
+NO_HISTORY = ["gapfinder --no-git", "CRAP", "largest", "smallest", "most missed", "lowest %", "random"]
 
 
 def log(msg: str) -> None:
@@ -298,6 +298,8 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
         # function) squared, times the share of its statements no test ran.
         "CRAP": {p: float(rows[p].get("complexity") or 0) ** 2 * uncovered(rows[p]) for p in paths},
         "largest": {p: lines[p] for p in paths},
+        # effort-aware: the fewest lines first reads the most files in the budget
+        "smallest": {p: -lines[p] for p in paths},
         "most missed": {p: rows[p]["missed"] for p in paths},
         "lowest %": {p: -cov_pct[p] for p in paths},
         "random": None,
