@@ -473,6 +473,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fit", metavar="FILE", nargs="?", const="-",
                     help="then choose the score by cross-validation on the exported features (fit.py), "
                          "printing every fold; FILE: also write fit.py's JSON (needs --features)")
+    ap.add_argument("--holdout", metavar="FEATURES",
+                    help="with --fit: also score the fitted models on these unseen projects' features "
+                         "(an earlier run of this script with --corpus holdout.json --features FEATURES)")
     args = ap.parse_args(argv)
     if args.fit and not args.features:
         ap.error("--fit needs --features FILE")
@@ -500,7 +503,8 @@ def main(argv=None) -> int:
         Path(features_file).write_text(json.dumps(args.features))
     if args.fit:
         import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
-        fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else [])])
+        fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else []),
+                  *(["--holdout", args.holdout] if args.holdout else [])])
     return 0
 
 
