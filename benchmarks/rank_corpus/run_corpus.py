@@ -492,6 +492,9 @@ def main(argv=None) -> int:
             res = evaluate_snapshot(project, snap, args)
             log(f"    {res['files']} files, {res['fix_commits']} fixes, "
                 f"gapfinder {fmt(res['recall']['gapfinder'])}, {time.time() - t0:.0f}s")
+            if not res["fix_commits"]:  # every ordering finds 0 of 0: it would drag every mean alike
+                log("    no fix commit in the window: left out of the tables (as fit.py does)")
+                continue
             results.append(res)
     print_table(results, args.budget)
     if results:
