@@ -81,3 +81,60 @@ def test_cross_validation_reports_every_fold_and_keeps_the_part_that_predicts(mo
     # nested: parts are dropped inside each training fold, and every held-out project is scored
     assert [n["project"] for n in res["nested"]] == ["p0", "p1", "p2", "p3"]
     assert all("fixes" in n["kept"] for n in res["nested"]) and res["nested_cv"] > 0.5
+
+
+def test_holdout_scores_the_final_model_unchanged_and_leaves_out_snapshots_without_fixes(
+        monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(fit, "LEVELS", (0, 1))
+    monkeypatch.setattr(fit, "ALPHAS", (0.0,))
+    monkeypatch.setattr(fit, "HISTORIES", ((365, None),))
+    monkeypatch.setattr(fit, "STATIC_PARTS", ("size",))
+    corpus, unseen = tmp_path / "corpus.json", tmp_path / "unseen.json"
+    corpus.write_text(__import__("json").dumps([_snapshot(f"p{k}", k) for k in range(3)]))
+    quiet = {**_snapshot("q9", 9), "fixes": []}  # no later fix: cannot be scored
+    unseen.write_text(__import__("json").dumps([_snapshot("u7", 7), quiet]))
+    out = tmp_path / "fit.json"
+    assert fit.main([str(corpus), "--holdout", str(unseen), "--json", str(out), "--model", "history"]) == 0
+    res = __import__("json").loads(out.read_text())["with_history"]
+    assert list(res["holdout"]) == ["u7"]  # q9 left out
+    assert "q9" in capsys.readouterr().err
+    row = res["holdout"]["u7"]
+    assert {"gapfinder", "churn 12mo", "past fixes 12mo", "smallest", "random"} <= set(row)
+    # the final model is scored as chosen on the corpus: recomputing it on u7 gives the same figure
+    snap = fit.Snapshot(_snapshot("u7", 7))
+    expected = metrics.evaluate(snap.keys(res["final"] | {"history": tuple(res["final"]["history"])}),
+                                snap.labels, shuffles=100)["er_commits"]
+    assert row["gapfinder"]["er_commits"] == pytest.approx(expected)
+    assert row["gapfinder"]["er_commits"] > row["random"]["er_commits"]
+
+
+def test_the_export_records_each_commits_author_and_the_files_it_created(tmp_path):
+    """run_corpus.py's dated history, from a real repository: authors are numbered per snapshot,
+    creation is flagged on the commit that added the file only."""
+    import subprocess
+    from datetime import datetime, timedelta, timezone
+
+    sys.modules.setdefault("evaluate", ev)  # run_corpus imports evaluate.py by that name
+    run_corpus = _load("gapfinder_benchmarks_run_corpus", _DIR / "rank_corpus" / "run_corpus.py")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    base = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+    def commit(who: str, day: int, subject: str, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            (repo / name).write_text(text)
+        stamp = (base + timedelta(days=day)).isoformat()
+        env = {"GIT_AUTHOR_NAME": who, "GIT_AUTHOR_EMAIL": f"{who}@x", "GIT_COMMITTER_NAME": who,
+               "GIT_COMMITTER_EMAIL": f"{who}@x", "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
+               "PATH": __import__("os").environ["PATH"], "HOME": str(tmp_path)}
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+        subprocess.run(["git", "commit", "-qm", subject], cwd=repo, check=True, env=env)
+
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    commit("ann", 0, "Add a and b", {"a.py": "x = 1\n", "b.py": "y = 1\n"})
+    commit("bob", 10, "Fix a crash in a", {"a.py": "x = 2\nz = 3\n"})
+    when = ev.commit_time(repo / ".git", "HEAD")
+    events = run_corpus.dated_history(repo / ".git", "HEAD", base - timedelta(days=1), when, {"a.py", "b.py"})
+    # newest first: [age days, fix, source files touched, lines changed, author, created]
+    assert events["a.py"] == [[0.0, 1, 1, 3, 0, 0], [10.0, 0, 2, 1, 1, 1]]
+    assert events["b.py"] == [[10.0, 0, 2, 1, 1, 1]]

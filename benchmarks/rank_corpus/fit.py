@@ -87,7 +87,7 @@ class Snapshot:
     def history(self, window: int, half_life: int | None) -> dict[str, np.ndarray]:
         churn, fixes = np.zeros(len(self.paths)), np.zeros(len(self.paths))
         for i, evs in enumerate(self.events):
-            for age, fix, nfiles, _changed in evs:
+            for age, fix, nfiles, *_ in evs:
                 if age > window:
                     continue
                 w = 1.0 if half_life is None else 2.0 ** (-age / half_life)
@@ -237,6 +237,7 @@ def baselines(s: Snapshot, with_history: bool) -> dict[str, np.ndarray | None]:
     out.update({
         "CRAP": s.raw["complexity_max"] ** 2 * gap,
         "largest": s.labels.lines.copy(),
+        "smallest": -s.labels.lines,  # effort-aware: the most files read in the budget
         "most missed": s.raw["size"],
         "lowest %": gap if s.coverage else np.zeros(len(s.paths)),
         "random": None,
@@ -244,12 +245,15 @@ def baselines(s: Snapshot, with_history: bool) -> dict[str, np.ndarray | None]:
     return out
 
 
-def held_out_table(snaps: list[Snapshot], res: dict, shuffles: int = 100) -> dict:
-    """Every metric per project: the fold's model on its held-out project, and the baselines."""
+def held_out_table(snaps: list[Snapshot], res: dict, shuffles: int = 100, final: bool = False) -> dict:
+    """Every metric per project: the fold's model on its held-out project (`final`: the model
+    chosen on the whole corpus, for projects outside it), and the baselines."""
     chosen = {f["project"]: f["model_spec"] for f in res["folds"]}
+    if final:
+        chosen = {s.project: res["final"] for s in snaps}
     rows: dict[str, dict[str, dict[str, list[float]]]] = {}
     for s in snaps:
-        orderings = {"gapfinder (CV)": s.keys(chosen[s.project]), **baselines(s, res["with_history"])}
+        orderings = {"gapfinder": s.keys(chosen[s.project]), **baselines(s, res["with_history"])}
         for name, keys in orderings.items():
             m = metrics.evaluate(keys, s.labels, shuffles=shuffles)
             for k, v in m.items():
@@ -257,17 +261,17 @@ def held_out_table(snaps: list[Snapshot], res: dict, shuffles: int = 100) -> dic
     return {p: {o: {k: float(np.mean(v)) for k, v in ms.items()} for o, ms in per.items()} for p, per in rows.items()}
 
 
-def print_table(table: dict, title: str) -> None:
+def print_table(table: dict, title: str, how: str = "held-out fold for gapfinder") -> None:
     orderings = list(next(iter(table.values())))
-    print(f"\n{title}: ER@20%LOC commit level per project (held-out fold for gapfinder)")
+    print(f"\n{title}: ER@20%LOC commit level per project ({how})")
     print(f"{'project':<15} " + " ".join(f"{o[:12]:>12}" for o in orderings))
     for p, per in table.items():
         print(f"{p:<15} " + " ".join(f"{per[o]['er_commits']:>12.3f}" for o in orderings))
     for metric in metrics.METRICS:
         means = [np.mean([per[o][metric] for per in table.values()]) for o in orderings]
         print(f"{'mean ' + metric:<15} " + " ".join(f"{v:>12.3f}" for v in means))
-    gf = np.mean([per["gapfinder (CV)"]["er_commits"] for per in table.values()])
-    best = max((o for o in orderings if o != "gapfinder (CV)"),
+    gf = np.mean([per["gapfinder"]["er_commits"] for per in table.values()])
+    best = max((o for o in orderings if o != "gapfinder"),
                key=lambda o: np.mean([per[o]["er_commits"] for per in table.values()]))
     print(f"ratio gapfinder / best baseline ({best}) ER@20% commits: "
           f"{gf / np.mean([per[best]['er_commits'] for per in table.values()]):.2f}")
@@ -276,13 +280,25 @@ def print_table(table: dict, title: str) -> None:
         print(f"  vs {o:<16} {gf / b if b else float('inf'):.2f}x")
 
 
+def load(features: str) -> list[Snapshot]:
+    """The snapshots of an export that have later fixes (with none, every ordering finds 0 of 0)."""
+    snaps = [Snapshot(r) for r in json.loads(Path(features).read_text())]
+    for s in snaps:
+        if not s.labels.incidence.shape[0]:
+            print(f"{s.project} {s.commit[:12]}: no fix commit in the window; left out", file=sys.stderr)
+    return [s for s in snaps if s.labels.incidence.shape[0]]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("features")
     ap.add_argument("--json", metavar="FILE")
     ap.add_argument("--model", choices=["both", "history", "no-history"], default="both")
+    ap.add_argument("--holdout", metavar="FEATURES",
+                    help="also score the final models, unchanged, on these projects' exported features "
+                         "(projects the fit never saw: run_corpus.py --corpus holdout.json --features)")
     args = ap.parse_args(argv)
-    snaps = [Snapshot(r) for r in json.loads(Path(args.features).read_text())]
+    snaps = load(args.features)
     out = {}
     for with_history in {"both": (True, False), "history": (True,), "no-history": (False,)}[args.model]:
         res = run(snaps, with_history, log=lambda m: print(m, file=sys.stderr, flush=True))
@@ -297,7 +313,12 @@ def main(argv=None) -> int:
             print(f"    nested {n['project']:<15} test {n['test']:.3f}  {n['model']}")
         print(f"  final (all 16 projects): {res['final_described']}  ({res['final_all_projects']:.3f} in-sample)")
         res["held_out"] = held_out_table(snaps, res)
-        print_table(res["held_out"], "with history" if with_history else "without history (git hidden)")
+        title = "with history" if with_history else "without history (git hidden)"
+        print_table(res["held_out"], title)
+        if args.holdout:
+            unseen = load(args.holdout)
+            res["holdout"] = held_out_table(unseen, res, final=True)
+            print_table(res["holdout"], f"hold-out, {title}", "final model, fitted on the corpus only")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, default=str))
     return 0

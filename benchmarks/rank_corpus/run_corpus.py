@@ -47,16 +47,16 @@ HISTORY_MONTHS = 24  # dated history exported before C for fit.py
 
 ORDERINGS = [
     "gapfinder", "gapfinder --no-git", "churn 3mo", "churn 12mo", "past fixes 12mo", "CRAP",
-    "largest", "most missed", "lowest %", "random",
+    "largest", "smallest", "most missed", "lowest %", "random",
 ]
 DIAG_PARTS = ["coverage_gap", "size", "centrality", "complexity", "risk", "churn", "fixes"]
 SHORT = {
     "gapfinder": "gapf", "gapfinder --no-git": "gf-nogit", "churn 3mo": "churn3", "churn 12mo": "churn12",
-    "past fixes 12mo": "fixes", "CRAP": "CRAP", "largest": "largest", "most missed": "missed",
+    "past fixes 12mo": "fixes", "CRAP": "CRAP", "largest": "largest", "smallest": "smallest", "most missed": "missed",
     "lowest %": "low%", "random": "random",
 }
 # orderings that read no git history: compared with gapfinder --no-git
-NO_HISTORY = ["gapfinder --no-git", "CRAP", "largest", "most missed", "lowest %", "random"]
+NO_HISTORY = ["gapfinder --no-git", "CRAP", "largest", "smallest", "most missed", "lowest %", "random"]
 
 
 def log(msg: str) -> None:
@@ -191,19 +191,27 @@ def facts_of(gapfinder: str, tree: Path, coverage: Path | None, paths: list[str]
 def dated_history(git_dir: Path, commit: str, since, when, sources: set[str]) -> dict[str, list]:
     """Every non-merge commit in [since, C] touching a source file (no rename following, as
     gapfinder's history reads it): per file [age in days at C, fix subject (evaluate.py's rule),
-    source files the commit touched, lines changed or -1 when the blobs are missing]."""
-    args = ["log", "--no-merges", "--no-renames", "--format=%x1e%H%x1f%ct%x1f%s",
+    source files the commit touched, lines changed or -1 when the blobs are missing, author index
+    (the n-th distinct author e-mail of this snapshot's history), 1 when the commit created the
+    file]."""
+    args = ["log", "--no-merges", "--no-renames", "--format=%x1e%H%x1f%ct%x1f%ae%x1f%s", "--summary",
             f"--since={since.isoformat()}", commit]
     try:
         text, numstat = ev.git(git_dir, *args, "--numstat"), True
     except SystemExit:
         text, numstat = ev.git(git_dir, *args, "--name-only"), False
     events: dict[str, list] = {}
+    authors: dict[str, int] = {}
     for record in text.split("\x1e")[1:]:
         head, _, body = record.partition("\n")
-        _sha, ts, subject = head.split("\x1f", 2)
+        _sha, ts, author, subject = head.split("\x1f", 3)
+        who = authors.setdefault(author.lower(), len(authors))
+        created = {line.split(" ", 4)[-1] for line in body.splitlines()
+                   if line.startswith(" create mode ")}
         touched = {}
         for line in body.splitlines():
+            if line.startswith(" "):  # --summary lines (create/delete mode)
+                continue
             parts = line.split("\t")
             path = parts[-1] if parts else ""
             if path in sources:
@@ -214,7 +222,8 @@ def dated_history(git_dir: Path, commit: str, since, when, sources: set[str]) ->
         age = round((when.timestamp() - int(ts)) / 86400, 2)
         fix = ev.is_fix_subject(subject)
         for path, changed in touched.items():
-            events.setdefault(path, []).append([age, int(fix), len(touched), changed])
+            events.setdefault(path, []).append([age, int(fix), len(touched), changed, who,
+                                                int(path in created)])
     return events
 
 
@@ -289,6 +298,8 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
         # function) squared, times the share of its statements no test ran.
         "CRAP": {p: float(rows[p].get("complexity") or 0) ** 2 * uncovered(rows[p]) for p in paths},
         "largest": {p: lines[p] for p in paths},
+        # effort-aware: the fewest lines first reads the most files in the budget
+        "smallest": {p: -lines[p] for p in paths},
         "most missed": {p: rows[p]["missed"] for p in paths},
         "lowest %": {p: -cov_pct[p] for p in paths},
         "random": None,
@@ -462,6 +473,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fit", metavar="FILE", nargs="?", const="-",
                     help="then choose the score by cross-validation on the exported features (fit.py), "
                          "printing every fold; FILE: also write fit.py's JSON (needs --features)")
+    ap.add_argument("--holdout", metavar="FEATURES",
+                    help="with --fit: also score the fitted models on these unseen projects' features "
+                         "(an earlier run of this script with --corpus holdout.json --features FEATURES)")
     args = ap.parse_args(argv)
     if args.fit and not args.features:
         ap.error("--fit needs --features FILE")
@@ -478,6 +492,9 @@ def main(argv=None) -> int:
             res = evaluate_snapshot(project, snap, args)
             log(f"    {res['files']} files, {res['fix_commits']} fixes, "
                 f"gapfinder {fmt(res['recall']['gapfinder'])}, {time.time() - t0:.0f}s")
+            if not res["fix_commits"]:  # every ordering finds 0 of 0: it would drag every mean alike
+                log("    no fix commit in the window: left out of the tables (as fit.py does)")
+                continue
             results.append(res)
     print_table(results, args.budget)
     if results:
@@ -489,7 +506,8 @@ def main(argv=None) -> int:
         Path(features_file).write_text(json.dumps(args.features))
     if args.fit:
         import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
-        fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else [])])
+        fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else []),
+                  *(["--holdout", args.holdout] if args.holdout else [])])
     return 0
 
 
