@@ -126,15 +126,21 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
         return null
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
-        fields = tuple((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(hint))
-        names = {name for name, _ in fields} | {"@"}
+        # A field of a plain type is checked in line (one call fewer per field of ~50,000 objects).
+        fields = tuple((f.name, hints[f.name] if hints[f.name] in (str, int, bool) else None, _decoder(hints[f.name]))
+                       for f in dataclasses.fields(hint))
+        names = {name for name, _, _ in fields} | {"@"}
 
         def value_object(data: Any) -> Any:
             if not isinstance(data, dict) or _CLASSES.get(data.get("@")) is not hint:
                 raise ValueError(f"expected a {hint.__name__}")
             if data.keys() != names:
                 raise ValueError(f"{hint.__name__} has other fields")
-            return hint(**{name: decode(data[name]) for name, decode in fields})
+            values = {}
+            for name, plain, decode in fields:
+                value = data[name]
+                values[name] = value if type(value) is plain else decode(value)
+            return hint(**values)
         return value_object
     if hint is float:
         def number(data: Any) -> float:
