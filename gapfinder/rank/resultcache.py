@@ -58,7 +58,7 @@ def load(cache_dir: Path, key: str, on_bad: Callable[[str], None] | None = None)
 
 
 def store(cache_dir: Path, key: str, result: RankResult) -> None:
-    cachefile.store(cache_dir / _FILE, key, _to_data(result))
+    cachefile.store(cache_dir / _FILE, key, result, _to_data)
 
 
 # The value objects a ranking is made of: the only classes a cache file can name.
@@ -66,14 +66,20 @@ _CLASSES = {cls.__name__: cls for cls in (RankResult, RankSummary, Ranked, Score
                                           FunctionDetail, AreaCoverage)}
 
 
-def _to_data(value: Any) -> Any:
-    """Plain JSON data: a value object becomes its fields plus its class name under "@"."""
-    if dataclasses.is_dataclass(value):
-        return {"@": type(value).__name__,
-                **{f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, (tuple, list)):
-        return [_to_data(v) for v in value]
-    return value
+# Each class's field names, looked up once: a ranking of 10,000 modules is ~80,000 value objects.
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
+
+
+def _to_data(value: Any) -> dict[str, Any]:
+    """A value object as plain JSON data: its fields plus its class name under "@". json's C
+    encoder calls this for each value object and does the rest (tuples become lists)."""
+    names = _FIELDS.get(type(value))
+    if names is None:
+        raise TypeError(f"{type(value).__name__} is not a value object of a ranking")
+    data = {"@": type(value).__name__}
+    for name in names:
+        data[name] = getattr(value, name)
+    return data
 
 
 def _from_data(data: Any) -> RankResult:
