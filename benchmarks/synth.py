@@ -4,9 +4,10 @@ N modules in packages of 10-40 modules; sizes mostly 50-400 lines with a long ta
 between modules with a power-law fan-in (a few modules are imported by very many); classes,
 sync and async functions with awaits, branches and try/except; risk markers (database, HTTP,
 Redis, tasks, locks, auth) in a share of the modules. Coverage data for about 30% of the files
-is written through coverage's own API.
+is written through coverage's own API. With --commits, the tree is a git repository whose history
+(written with `git fast-import`: no checkouts) grows it commit by commit over three years.
 
-    python benchmarks/synth.py OUT_DIR --modules 1000 [--seed 1] [--median-lines 150]
+    python benchmarks/synth.py OUT_DIR --modules 1000 [--seed 1] [--median-lines 150] [--commits 400]
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import subprocess
+import time
 from pathlib import Path
 
 ROOT_PACKAGE = "synthapp"
@@ -163,14 +166,75 @@ def _write_coverage(rng: random.Random, out: Path, files: list[Path], share: flo
     data.write()
 
 
+HISTORY_YEARS = 3
+_FIX_SUBJECTS = ("fix crash when {0} gets an empty value", "Fix off-by-one in {0}", "bugfix: {0} returned None")
+_OTHER_SUBJECTS = ("add {0} option", "refactor {0}", "tidy {0}", "docs for {0}")
+
+
+def generate_history(out: Path, commits: int, seed: int = 1) -> None:
+    """Make `out` (as generate() wrote it) a git repository whose last commit is the tree on disk.
+
+    The first commit holds every file without the functions later commits add; each later commit
+    adds a function to 1-6 files (a quarter of them named like bug fixes), dated evenly over the
+    last HISTORY_YEARS years, so `rank --backtest` has an old tree to replay and fixes to count.
+    """
+    rng = random.Random(seed)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.py"))
+    content = {rel: (out / rel).read_bytes() for rel in files}
+    popular = files[:]
+    rng.shuffle(popular)
+    weights = [1.0 / (k + 1) ** 0.8 for k in range(len(popular))]  # a few files change often
+    changes: list[tuple[str, list[tuple[str, bytes]]]] = []
+    for number in range(1, commits):
+        touched = sorted(set(rng.choices(popular, weights, k=rng.randint(1, 6))))
+        name = touched[0].rpartition("/")[2][:-3]
+        subject = rng.choice(_FIX_SUBJECTS if rng.random() < 0.25 else _OTHER_SUBJECTS).format(name)
+        changes.append((subject, [(rel, f"\n\ndef change_{number}(value):\n    if value:\n        return {number}\n"
+                                         f"    return -{number}\n".encode()) for rel in touched]))
+    # The first commit is each file without the functions the later commits add to it.
+    initial = dict(content)
+    for _, edits in changes:
+        for rel, text in edits:
+            content[rel] += text
+    now = int(time.time())
+    step = HISTORY_YEARS * 365 * 86400 // commits
+    stream: list[bytes] = []  # commits on one branch in one import follow each other
+
+
+    def commit(index: int, subject: str, edits: list[tuple[str, bytes]]) -> None:
+        when = now - (commits - 1 - index) * step
+        message = subject.encode()
+        stream.append(b"commit refs/heads/main\n" + f"author Dev <dev@example.com> {when} +0000\n"
+                      f"committer Dev <dev@example.com> {when} +0000\ndata {len(message)}\n".encode() + message + b"\n")
+        for rel, data in edits:
+            stream.append(f"M 100644 inline {rel}\ndata {len(data)}\n".encode() + data + b"\n")
+
+    commit(0, "initial import", sorted(initial.items()))
+    grown = dict(initial)
+    for index, (subject, edits) in enumerate(changes, 1):
+        for rel, text in edits:
+            grown[rel] += text
+        commit(index, subject, [(rel, grown[rel]) for rel, _ in edits])
+    for rel in files:
+        (out / rel).write_bytes(content[rel])
+    (out / ".gitignore").write_text(".coverage*\n.gapfinder/\n")
+    git = ["git", "-C", str(out)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "fast-import", "--quiet"], input=b"".join(stream), check=True)
+    subprocess.run([*git, "reset", "-q"], check=True)  # the index of HEAD; the files on disk already match
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--modules", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--median-lines", type=int, default=150, help="median module size (lognormal)")
+    parser.add_argument("--commits", type=int, default=0, help="make it a git repository with this many commits")
     args = parser.parse_args()
     files = generate(args.out, args.modules, args.seed, median_lines=args.median_lines)
+    if args.commits:
+        generate_history(args.out, args.commits, args.seed)
     total = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"{len(files)} modules, {total} lines under {args.out}")
 

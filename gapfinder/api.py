@@ -9,33 +9,42 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from gapfinder.config import load_config
 from gapfinder.core.files import CACHE_FOLDER, cache_folder
 from gapfinder.errors import GapfinderError
 from gapfinder.core.git import git_location
 from gapfinder.core.project import discover, find_root
-from gapfinder.doctor.lint import lint
-from gapfinder.doctor.model import CONFIDENCE, DoctorResult
-from gapfinder.doctor.rules import select_rules
-from gapfinder.doctor.suite.health import check_suite
-from gapfinder.doctor.suite.model import SuiteHealth
-from gapfinder.doctor.suite.record import record_health, recorded_health
-from gapfinder.doctor.triage import changed_lines, triage
 from gapfinder.model import ProgressFn
-from gapfinder.progress.measure import TOP_PRIORITIES, ProgressResult, RankedCoverage, measure, parse_target
 from gapfinder.model import RankResult
 from gapfinder.rank.backtest import Backtest, calibrate as _calibrate, replay
 from gapfinder.rank.coverage_data import load_coverage, stated_totals
 from gapfinder.rank.gate import goal_failures, ratchet_failures
 from gapfinder.rank.pipeline import coverage_path, rank
-from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
-from gapfinder.scaffold.result import ScaffoldResult
+
+# The other commands' pipelines are imported where they are called: `rank` answered from its cache
+# takes well under a second, and importing scaffold's (libcst, jinja2) alone would cost a quarter of it.
+if TYPE_CHECKING:
+    from gapfinder.doctor.model import DoctorResult
+    from gapfinder.doctor.suite.model import SuiteHealth
+    from gapfinder.progress.measure import ProgressResult, RankedCoverage
+    from gapfinder.scaffold.result import ScaffoldResult
 
 # rank is the pipeline's own entry point, re-exported as it is.
 __all__ = ["DoctorResult", "SuiteHealth", "backtest", "doctor", "doctor_run", "goal_gates", "progress", "rank",
            "scaffold"]
+
+
+def __getattr__(name: str) -> Any:
+    """DoctorResult and SuiteHealth, imported when asked for (see above)."""
+    if name == "DoctorResult":
+        from gapfinder.doctor.model import DoctorResult
+        return DoctorResult
+    if name == "SuiteHealth":
+        from gapfinder.doctor.suite.model import SuiteHealth
+        return SuiteHealth
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def goal_gates(result: RankResult, *, fail_under_goals: bool = False, ratchet: bool = False) -> tuple[str, ...]:
@@ -66,6 +75,9 @@ def progress(
 ) -> ProgressResult:
     """Count the project's tests by kind toward a target, joined with rank's top priorities and the
     flaky and order-dependent counts of the last `doctor --run`."""
+    from gapfinder.doctor.suite.record import recorded_health
+    from gapfinder.progress.measure import measure, parse_target
+
     result = measure(path, target=parse_target(target), record=record, collect=collect, on_progress=on_progress,
                      priorities=_priorities, baseline=baseline, python=python)
     return replace(result, suite_health=recorded_health(Path(result.root) / CACHE_FOLDER))
@@ -73,6 +85,8 @@ def progress(
 
 def _priorities(root: Path) -> RankedCoverage | None:
     """rank's top rows and the data's own totals, when the project has coverage data to rank by."""
+    from gapfinder.progress.measure import TOP_PRIORITIES, RankedCoverage
+
     config = load_config(root)
     path = coverage_path(root, config, None)
     if path is None or not path.exists():
@@ -98,6 +112,8 @@ def scaffold(
 ) -> tuple[ScaffoldResult, ...]:
     """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`;
     with run, the drafts are run in the project's interpreter and adapted to what they showed."""
+    from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
+
     options: dict[str, Any] = dict(kinds=kinds, tests_dir=tests_dir, dry_run=dry_run, templates=templates,
                                    configure_pytest=configure_pytest, run=run, python=python)
     if top is None:
@@ -119,6 +135,11 @@ def doctor(
     diff: str | None = None,
 ) -> DoctorResult:
     """Lint tests for mock-shape defects (default folder: tests), triage JUnit failures, fix on request."""
+    from gapfinder.doctor.lint import lint
+    from gapfinder.doctor.model import CONFIDENCE, DoctorResult
+    from gapfinder.doctor.rules import select_rules
+    from gapfinder.doctor.triage import changed_lines, triage
+
     codes = select_rules(list(select) if select else None, list(ignore) if ignore else None)
     if min_confidence not in CONFIDENCE:
         raise GapfinderError(f"--min-confidence must be one of {', '.join(CONFIDENCE)}, not {min_confidence!r}.")
@@ -145,6 +166,9 @@ def doctor_run(
     on_progress: ProgressFn | None = None,
 ) -> SuiteHealth:
     """Run the suite in company and alone to find order-dependent and flaky tests (`doctor --run`)."""
+    from gapfinder.doctor.suite.health import check_suite
+    from gapfinder.doctor.suite.record import record_health
+
     root = find_root(Path.cwd()) or Path.cwd().resolve()
     data = cache_folder(root / CACHE_FOLDER)
     health = check_suite(root, [Path(p).absolute() for p in paths], python=python, runs=runs, seed=seed,

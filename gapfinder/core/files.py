@@ -155,8 +155,10 @@ def load(path: Path | None, key: str, decode: Callable[[Any], Any] = lambda data
     try:
         if path.stat().st_size > _MAX_CACHE_BYTES:
             raise ValueError("too large")
-        with open(path, encoding="utf-8") as handle:
-            stored = json.load(handle)
+        raw = path.read_bytes()
+        if raw.startswith(b'{"key":"') and not raw.startswith(b'{"key":%s,' % json.dumps(key).encode()):
+            return None  # stored (by `store`, key first) under another key: a miss, without parsing megabytes
+        stored = json.loads(raw.decode("utf-8"))
         if not isinstance(stored, dict) or not isinstance(stored.get("key"), str) or "value" not in stored:
             raise ValueError("not a gapfinder cache file")
         if stored["key"] != key:
@@ -170,12 +172,14 @@ def load(path: Path | None, key: str, decode: Callable[[Any], Any] = lambda data
         return None
 
 
-def store(path: Path | None, key: str, value: Any) -> None:
-    """Keep value (plain JSON data) under key at path; nothing when path is None or not writable."""
+def store(path: Path | None, key: str, value: Any, encode: Callable[[Any], Any] | None = None) -> None:
+    """Keep value (plain JSON data) under key at path; nothing when path is None or not writable.
+
+    encode: turns an object JSON does not know into plain data (json.dumps' `default`)."""
     if path is None:
         return
     try:
         cache_folder(path.parent)
-        atomic_write(path, json.dumps({"key": key, "value": value}, separators=(",", ":")).encode())
+        atomic_write(path, json.dumps({"key": key, "value": value}, separators=(",", ":"), default=encode).encode())
     except (OSError, ValueError, TypeError):
         pass

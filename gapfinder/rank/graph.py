@@ -16,8 +16,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-import numpy as np
-
 from gapfinder.core import files as cachefile
 from gapfinder.model import ModuleInfo
 
@@ -144,7 +142,10 @@ def _centrality_from_data(data: object) -> Centrality:
 
 def _pagerank(graph) -> dict[str, float]:
     """networkx's PageRank (alpha 0.85, uniform teleport, dangling nodes spread evenly), by power
-    iteration in numpy: networkx's own version needs scipy, 143 MB of install for this one call."""
+    iteration in numpy: networkx's own version needs scipy, 143 MB of install for this one call.
+    numpy is imported here, as networkx is, so that a run answered from the caches never loads it."""
+    import numpy as np
+
     nodes = list(graph.nodes)
     count = len(nodes)
     if count == 0:

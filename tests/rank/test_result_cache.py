@@ -1,0 +1,102 @@
+"""The last ranking, answered whole when nothing changed, and recomputed when anything did."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gapfinder.rank import pipeline, resultcache
+
+FILES = {
+    "pkg/__init__.py": "",
+    "pkg/a.py": "import pkg.b\n\n\ndef a(x):\n    if x:\n        return pkg.b.b()\n    return 0\n",
+    "pkg/b.py": "def b():\n    return 1\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for rel, text in FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "start")
+    return tmp_path
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True)
+
+
+@pytest.fixture
+def analysed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the runs that analysed the project (a run answered from the last result does not)."""
+    calls: list[int] = []
+    real = pipeline.analyse
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "analyse", counting)
+    return calls
+
+
+def _rows(root: Path) -> dict[str, int]:
+    return {row.path: row.statements for row in pipeline.rank(root, overrides={"top": 0}).rows}
+
+
+def test_nothing_changed_is_answered_from_the_last_result(repo: Path, analysed: list[int]) -> None:
+    first = pipeline.rank(repo, overrides={"top": 0})
+    again = pipeline.rank(repo, overrides={"top": 0})
+    assert len(analysed) == 1
+    assert again.rows == first.rows and again.summary.warnings == first.summary.warnings
+
+
+def test_an_edit_a_config_change_and_a_new_commit_each_rank_again(repo: Path, analysed: list[int]) -> None:
+    before = _rows(repo)
+    target = repo / "pkg" / "b.py"
+    target.write_text("def b():\n    x = 1\n    return x\n")
+    os.utime(target, ns=(1, 1))  # a different stat even on a coarse clock
+    assert _rows(repo)["pkg/b.py"] == before["pkg/b.py"] + 1
+    assert len(analysed) == 2
+    (repo / "pyproject.toml").write_text("[project]\nname = 'pkg'\n\n[tool.gapfinder]\ntop = 1\n")
+    assert len(pipeline.rank(repo).rows) == 1
+    assert len(analysed) == 3
+    (repo / "notes.txt").write_text("not Python: only HEAD tells the ranking it changed\n")
+    _git(repo, "add", "notes.txt")
+    _git(repo, "commit", "-q", "-m", "fix: notes")
+    assert pipeline.rank(repo).summary.git_commits == 2
+    assert len(analysed) == 4
+    pipeline.rank(repo)
+    assert len(analysed) == 4  # and nothing changed since
+
+
+def test_the_key_follows_the_coverage_data_and_its_parallel_files(tmp_path: Path) -> None:
+    data = tmp_path / ".coverage"
+    data.write_bytes(b"one")
+
+    def key() -> str:
+        return resultcache.result_key(tmp_path, (), data, "head", {"by": "module"})
+
+    first = key()
+    assert key() == first
+    data.write_bytes(b"other")
+    edited = key()
+    assert edited != first
+    (tmp_path / ".coverage.host.1234").write_bytes(b"part")
+    assert key() not in (first, edited)
+    assert resultcache.result_key(tmp_path, (), data, "other head", {"by": "module"}) != key()
+
+
+def test_a_result_stored_under_another_key_is_a_miss(repo: Path) -> None:
+    result = pipeline.rank(repo, overrides={"top": 0})
+    folder = repo / ".gapfinder"
+    resultcache.store(folder, "k1", result)
+    assert resultcache.load(folder, "k2") is None
+    assert resultcache.load(folder, "k1") == result
