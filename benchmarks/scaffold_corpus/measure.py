@@ -119,8 +119,14 @@ def _is_assertion(node: ast.AST) -> bool:
     return False
 
 
+def _asserts_refusal(func: ast.AST) -> bool:
+    """An `assert` of the test's own body compares with 401 or 403 (not a comment, not a helper)."""
+    return any(isinstance(a, ast.Assert) and any(isinstance(n, ast.Constant) and n.value in (401, 403)
+                                                 for n in ast.walk(a.test)) for a in ast.walk(func))
+
+
 def auth_checks(path: Path) -> set[str]:
-    """Tests (Class::name) whose body expects 401 or 403: the unauthenticated/expired-token e2e checks."""
+    """Tests (Class::name) that assert a 401 or 403: the unauthenticated/expired-token e2e checks."""
     try:
         tree = ast.parse(path.read_text())
     except (SyntaxError, OSError, UnicodeDecodeError):
@@ -129,12 +135,10 @@ def auth_checks(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                        isinstance(n, ast.Constant) and n.value in (401, 403) for n in ast.walk(item)):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _asserts_refusal(item):
                     found.add(f"{node.name}::{item.name}")
     for item in tree.body:
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                isinstance(n, ast.Constant) and n.value in (401, 403) for n in ast.walk(item)):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _asserts_refusal(item):
             found.add(item.name)
     return found
 

@@ -34,6 +34,7 @@ class Chain:
     takes_token: bool = False
     user: tuple[Ref, Function] | None = None  # the dependency that turns the token into the user
     sessions: dict[Ref, bool] = field(default_factory=dict)  # session dependency -> is async
+    startup: set[Ref] = field(default_factory=set)  # dependencies that read what the app's startup set
 
 
 class DependencyReader:
@@ -75,11 +76,15 @@ class DependencyReader:
                 chain.sessions[ref] = isinstance(node, ast.AsyncFunctionDef) or "Async" in ast.unparse(
                     node.returns or ast.Constant(""))
                 continue
+            if "." not in ref[1] and any(".app.state." in (dotted(n) or "") for n in ast.walk(node)):
+                chain.startup.add(ref)
+                continue
             sub = self.memo.get(ref)
             if sub is None:
                 self.memo[ref] = Chain()  # a cycle ends here
                 sub = self.memo[ref] = self._chain(ref[0], node)
             chain.sessions.update(sub.sessions)
+            chain.startup |= sub.startup
             if sub.takes_token:
                 chain.takes_token = True
                 if chain.user is None:

@@ -39,6 +39,7 @@ class WebApp:
     user: Ref | None = None  # the dependency an authenticated test overrides
     user_value: str | None = None
     user_imports: tuple[Ref, ...] = ()
+    startup: tuple[Ref, ...] = ()  # dependencies that read app.state set at startup: doubled
     readers: dict = field(default_factory=dict)
 
     @property
@@ -51,6 +52,7 @@ def analyse(project: Project, read_module: Callable[[str], ast.Module | None], a
     index = ProjectIndex.build(project, read_module)
     reader = DependencyReader(index)
     sessions: dict[Ref, bool] = {}
+    startup: set[Ref] = set()
     users: dict[Ref, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     for module, model in index.models.items():
         for func in model.functions.values():
@@ -58,6 +60,7 @@ def analyse(project: Project, read_module: Callable[[str], ast.Module | None], a
                 continue
             chain = reader.route(module, func)
             sessions.update(chain.sessions)
+            startup |= chain.startup
             if chain.user is not None and "." not in chain.user[0][1]:
                 users.setdefault(chain.user[0], chain.user[1])
     metadata, session_class, tables = base, ("sqlalchemy.orm", "Session"), list(models)
@@ -73,7 +76,7 @@ def analyse(project: Project, read_module: Callable[[str], ast.Module | None], a
             value, imports = built[0], tuple(sorted(built[1]))
     return WebApp(index, RouteMap(index, app), tuple(sorted(sessions)), any(sessions.values()) or not sessions,
                   metadata, session_class, tuple(tables), user if value else None, value, imports,
-                  {"reader": reader})
+                  tuple(sorted(startup)), {"reader": reader})
 
 
 def _sqlmodel_tables(index: ProjectIndex) -> list[str]:
