@@ -74,7 +74,28 @@ def detect(project: Project, read_module: Callable[[str], ast.Module | None]) ->
         built = _app_built_by_factory(trees, found["fastapi_app"][1])  # type: ignore[index]
         if built is not None:
             found["fastapi_app"], found["app_is_factory"] = built, False
+    if found.get("fastapi_app") and not found.get("app_is_factory"):
+        found["fastapi_app"] = _unmounted(trees, found["fastapi_app"])  # type: ignore[arg-type]
     return ProjectOffers(package=package, models=tuple(models), **found)  # type: ignore[arg-type]
+
+
+def _unmounted(trees: list[tuple[str, ast.Module]], app: Ref) -> Ref:
+    """The app itself rather than a sub-app mounted into it (`app.mount("/admin", admin)`): another
+    module-level app built by FastAPI() or a factory that is mounted nowhere, else app."""
+    mounted = {n.args[1].id for _, tree in trees for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Attribute) and n.func.attr == "mount" and len(n.args) > 1
+               and isinstance(n.args[1], ast.Name)}
+    if app[1] not in mounted:
+        return app
+    factories = {s.name for _, tree in trees for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and any(_called_name(n) == "FastAPI" for n in ast.walk(s))}
+    for module, tree in trees:
+        for stmt in tree.body:
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and stmt.targets[0].id not in mounted
+                    and (_called_name(stmt.value) == "FastAPI" or _called_name(stmt.value) in factories)):
+                return module, stmt.targets[0].id
+    return app
 
 
 def _app_built_by_factory(trees: list[tuple[str, ast.Module]], factory: str) -> Ref | None:

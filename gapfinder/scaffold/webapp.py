@@ -132,8 +132,9 @@ class RouteMap:
         for module, model in index.models.items():
             for stmt in model.tree.body:
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                        and _is_call_to(stmt.value, "APIRouter", "Router"):
-                    self.own[(module, stmt.targets[0].id)] = index.string(module, _keyword(stmt.value, "prefix"))
+                        and _is_call_to(stmt.value, "APIRouter", "Router", "FastAPI", "Starlette"):
+                    own = index.string(module, _keyword(stmt.value, "prefix"))
+                    self.own[(module, stmt.targets[0].id)] = own if _is_call_to(stmt.value, "APIRouter") else ""
             for scope in [model.tree, *model.functions.values()]:
                 for node in ast.walk(scope) if scope is not model.tree else _module_level(model.tree):
                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
