@@ -64,7 +64,7 @@ def analyse(project: Project, read_module: Callable[[str], ast.Module | None], a
             if chain.user is not None and "." not in chain.user[0][1]:
                 users.setdefault(chain.user[0], chain.user[1])
     metadata, session_class, tables = base, ("sqlalchemy.orm", "Session"), list(models)
-    sqlmodel = _sqlmodel_tables(index)
+    sqlmodel = sqlmodel_tables(index.models)
     if sqlmodel:
         metadata, session_class, tables = ("sqlmodel", "SQLModel"), ("sqlmodel", "Session"), sqlmodel
     user = value = None
@@ -79,12 +79,14 @@ def analyse(project: Project, read_module: Callable[[str], ast.Module | None], a
                   tuple(sorted(startup)), {"reader": reader})
 
 
-def _sqlmodel_tables(index: ProjectIndex) -> list[str]:
-    """Modules with `class X(SQLModel, table=True)` models."""
+def sqlmodel_tables(models: dict) -> list[str]:
+    """Modules with `class X(SQLModel, table=True)` models ({module: ModuleModel or its ast.Module})."""
     found = []
-    for module, model in index.models.items():
-        if any(any(k.arg == "table" and isinstance(k.value, ast.Constant) and k.value.value is True
-                   for k in cls.keywords) for cls in model.classes.values()):
+    for module, model in models.items():
+        tree = getattr(model, "tree", model)
+        if tree is not None and any(isinstance(cls, ast.ClassDef) and any(
+                k.arg == "table" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in cls.keywords) for cls in tree.body):
             found.append(module)
     return found
 

@@ -200,7 +200,7 @@ def service_fixtures(conftests: list[ast.Module]) -> list[tuple[str, str]]:
 def render_tier_conftest(
     env: jinja2.Environment, kind: str, facts: ProjectOffers, package: str, configure_pytest: bool,
     stand_ins: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    web_app: e2e.WebApp | None = None,
+    web_app: e2e.WebApp | None = None, tables: tuple[str, ...] = (),
 ) -> str:
     """The conftest.py of one tier's folder: the scaffold marker and warnings filters, and for e2e
     the app and client fixtures (so a broken app never stops the unit tests from collecting)."""
@@ -212,7 +212,7 @@ def render_tier_conftest(
     database = bool(facts.base is not None and facts.models)
     shown = facts if flask else replace(facts, flask_app=None)
     code = render.render(env, "tier_conftest.py.j2", version=__version__, kind=kind, facts=shown, web=web,
-                         database=database, filters=not configure_pytest, app=web_app or e2e.WebApp(),
+                         database=database, filters=not configure_pytest, app=web_app or e2e.WebApp(), tables=tables,
                          stand_ins=list(stand_ins),
                          imports=render.format_imports(imports, package))
     return render.check_parses(code, "tier_conftest.py.j2")

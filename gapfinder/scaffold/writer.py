@@ -100,7 +100,8 @@ def plan_files(
                 cases = [case for target in targets for case in plan_target(model, target, resolver)]
                 cases = support.in_request_context(cases, targets, facts)
             else:
-                cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
+                cases = plan_integration(model, targets, resolver, read_module, _database(project, read_module, facts,
+                                                                                          memo))
             if not cases:
                 continue
             # The drafts' imports stay those of the unadjusted drafts too: a second run renders them
@@ -137,7 +138,10 @@ def plan_files(
             files.append(_planned(root, f"{tests_dir}/conftest.py", shared))
         stand_ins = support.service_fixtures(_conftests_above(root, tests_dir))
         for kind in written_kinds:
-            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config, stand_ins, web)
+            tables = tuple(e2e.sqlmodel_tables({m: read_module(m) for m in modules})) \
+                if kind == "integration" and _database(project, read_module, facts, memo) == "sync" else ()
+            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config, stand_ins, web,
+                                                    tables)
             planned = _planned(root, f"{tests_dir}/{kind}/conftest.py", conftest)
             files.append(planned)
             if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
@@ -145,6 +149,15 @@ def plan_files(
                                 "and the filters error::RuntimeWarning and "
                                 "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
     return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
+
+
+def _database(project: Project, read_module, facts: support.ProjectOffers, memo: dict) -> str | None:
+    """The test database integration tests get: "async" (declarative models, aiosqlite), "sync"
+    (SQLModel tables, sqlite), None."""
+    if "database" not in memo:
+        tables = e2e.sqlmodel_tables({f.module: read_module(f.module) for f in project.files})
+        memo["database"] = "async" if facts.base and facts.models else "sync" if tables else None
+    return memo["database"]
 
 
 def _conftests_above(root: Path, tests_dir: str) -> list[ast.Module]:
