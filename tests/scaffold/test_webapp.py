@@ -51,6 +51,10 @@ SessionDep = Annotated[Session, Depends(get_db)]
 class Item(SQLModel, table=True):
     id: int | None = None
     title: str
+
+
+def find_item(session: Session, title: str) -> Item | None:
+    return session.get(Item, title)
 ''',
     "shop/deps.py": '''from typing import Annotated, Optional
 
@@ -244,3 +248,13 @@ def test_an_observed_status_replaces_the_drafted_one() -> None:
             "async def test_b(c):\n    result = 1\n\n    assert result == 200\n")
     changed = e2e.apply_status(code, "test_b", line)
     assert changed.count("assert result == 200") == 1 and changed.endswith(line + "\n")
+
+
+def test_sqlmodel_functions_get_a_sync_sqlite_session(shop) -> None:
+    result = scaffold("shop/db.py", project_root=shop, kinds=("integration",), dry_run=True)
+    texts = {f.path: "".join(line[1:] for line in f.diff.splitlines(keepends=True)
+                             if line.startswith("+") and not line.startswith("+++")) for f in result.files}
+    assert "def test_find_item_on_database(db_session)" in texts["tests/integration/test_db.py"]
+    conftest = texts["tests/integration/conftest.py"]
+    assert "def db_session(tmp_path):" in conftest and "    import shop.db  # noqa: F401" in conftest
+    assert "SQLModel.metadata.create_all(engine)" in conftest
