@@ -65,10 +65,10 @@ def first_run(case: TestCase | None, seen: dict | None, name: str = "") -> Adjus
         return Adjustment(xfail="it did not run: its file or a fixture failed to import or collect")
     outcome = seen.get("outcome")
     if case is None:  # a test rendered from a template: kept as it is, its observed status, or explained
-        status = e2e.observed_status(name, seen)
+        status, why = e2e.observed_status(name, seen)
         if status is not None:
             return Adjustment(asserts=(status,))
-        return Adjustment(xfail=reason(seen)) if outcome in ("failed", "error") else None
+        return Adjustment(xfail=why or reason(seen)) if outcome in ("failed", "error") else None
     if outcome == "passed":
         asserts, imports = observed_asserts(case, seen)
         return Adjustment(asserts=asserts, imports=imports) if asserts else None

@@ -126,18 +126,20 @@ def _fill(path: str, func: ast.AST) -> str:
     return re.sub(r"\{([^}]+)\}", value, path)
 
 
-def observed_status(name: str, seen: dict) -> str | None:
-    """The assertion of the status a failing e2e test saw, when that status is the route's own
-    answer (not a server error, and not a refusal of the stand-in user); None otherwise."""
+def observed_status(name: str, seen: dict) -> tuple[str | None, str | None]:
+    """(the assertion of the status a failing e2e test saw, when that status is the route's own
+    answer; else the reason it needs a person, when the status says it), or (None, None)."""
     if seen.get("outcome") != "failed" or seen.get("exc_type") != "builtins.AssertionError":
-        return None
+        return None, None
     literal = (seen.get("result") or {}).get("literal")
     if literal is None or not literal.isdigit():
-        return None
+        return None, None
     status = int(literal)
-    if not 200 <= status < 500 or (name.endswith(AUTHENTICATED) and status in (401, 403)):
-        return None
-    return f"assert result == {status}  {OBSERVED}"
+    if status >= 500:
+        return None, f"needs a person: the route answered {status} (a server error)"
+    if name.endswith(AUTHENTICATED) and status in (401, 403):
+        return None, f"needs a person: the route refused the stand-in user ({status}); give current_user what it needs"
+    return f"assert result == {status}  {OBSERVED}", None
 
 
 def apply_status(code: str, name: str, line: str) -> str:

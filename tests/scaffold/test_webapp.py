@@ -239,11 +239,13 @@ def test_generated_e2e_conftest_imports_the_project_inside_fixtures(shop) -> Non
 
 def test_an_observed_status_replaces_the_drafted_one() -> None:
     seen = {"outcome": "failed", "exc_type": "builtins.AssertionError", "result": {"literal": "404"}}
-    line = e2e.observed_status("test_read_item_accepts_authenticated", seen)
-    assert line is not None and line.startswith("assert result == 404  # observed")
+    line, why = e2e.observed_status("test_read_item_accepts_authenticated", seen)
+    assert line is not None and line.startswith("assert result == 404  # observed") and why is None
     refused = {**seen, "result": {"literal": "403"}}
-    assert e2e.observed_status("test_read_item_accepts_authenticated", refused) is None
-    assert e2e.observed_status("test_read_item_responds", {**seen, "result": {"literal": "500"}}) is None
+    assert e2e.observed_status("test_read_item_accepts_authenticated", refused)[0] is None
+    assert "refused the stand-in user (403)" in e2e.observed_status("test_x_accepts_authenticated", refused)[1]
+    crashed = e2e.observed_status("test_read_item_responds", {**seen, "result": {"literal": "500"}})
+    assert crashed == (None, "needs a person: the route answered 500 (a server error)")
     code = ("async def test_a(c):\n    result = 1\n\n    assert result == 200\n\n\n"
             "async def test_b(c):\n    result = 1\n\n    assert result == 200\n")
     changed = e2e.apply_status(code, "test_b", line)
