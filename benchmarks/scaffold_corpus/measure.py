@@ -119,8 +119,31 @@ def _is_assertion(node: ast.AST) -> bool:
     return False
 
 
+def _asserts_refusal(func: ast.AST) -> bool:
+    """An `assert` of the test's own body compares with 401 or 403 (not a comment, not a helper)."""
+    return any(isinstance(a, ast.Assert) and any(isinstance(n, ast.Constant) and n.value in (401, 403)
+                                                 for n in ast.walk(a.test)) for a in ast.walk(func))
+
+
+def _sends_credentials(func: ast.AST) -> bool:
+    """The test passes headers or names an Authorization header or a token: not an unauthenticated call."""
+    return any((isinstance(n, ast.keyword) and n.arg in ("headers", "auth", "cookies"))
+               or (isinstance(n, ast.Constant) and isinstance(n.value, str) and "Authorization" in n.value)
+               or (isinstance(n, ast.arg) and "token" in n.arg) for n in ast.walk(func))
+
+
+def unauthenticated_checks(path: Path) -> set[str]:
+    """Of auth_checks, the tests that send no credentials at all (the route must refuse a bare call)."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (SyntaxError, OSError, UnicodeDecodeError):
+        return set()
+    return {f.name for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and _asserts_refusal(f) and not _sends_credentials(f)} & auth_checks(path)
+
+
 def auth_checks(path: Path) -> set[str]:
-    """Tests (Class::name) whose body expects 401 or 403: the unauthenticated/expired-token e2e checks."""
+    """Tests (Class::name) that assert a 401 or 403: the unauthenticated/expired-token e2e checks."""
     try:
         tree = ast.parse(path.read_text())
     except (SyntaxError, OSError, UnicodeDecodeError):
@@ -129,12 +152,10 @@ def auth_checks(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                        isinstance(n, ast.Constant) and n.value in (401, 403) for n in ast.walk(item)):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _asserts_refusal(item):
                     found.add(f"{node.name}::{item.name}")
     for item in tree.body:
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                isinstance(n, ast.Constant) and n.value in (401, 403) for n in ast.walk(item)):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _asserts_refusal(item):
             found.add(item.name)
     return found
 
@@ -387,10 +408,11 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
         if not files:
             continue
         for f in files:
-            auth = auth_checks(root / f)
+            auth, bare = auth_checks(root / f), unauthenticated_checks(root / f)
             for name, asserts in test_functions(root / f).items():
                 res.tests[f"{f}::{name}"] = {"kind": kind_of(f), "outcome": "not run", "asserts": asserts,
-                                             "message": "", "expects_401_403": name in auth}
+                                             "message": "", "expects_401_403": name in auth,
+                                             "unauthenticated": name in bare}
         stem = re.sub(r"\W", "_", res.module)
         target = (root / res.module).resolve()
         rc_file = out / f"{stem}.coveragerc"
@@ -565,6 +587,9 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
         "e2e_auth_tests": sum(1 for t in tests if t["kind"] == "e2e" and t.get("expects_401_403")),
         "e2e_auth_passed": sum(1 for t in tests if t["kind"] == "e2e" and t.get("expects_401_403")
                                and t["outcome"] == "passed"),
+        "e2e_unauthenticated_tests": sum(1 for t in tests if t["kind"] == "e2e" and t.get("unauthenticated")),
+        "e2e_unauthenticated_passed": sum(1 for t in tests if t["kind"] == "e2e" and t.get("unauthenticated")
+                                          and t["outcome"] == "passed"),
         "no_assertion": sum(1 for t in tests if not t["asserts"]),
         "passing_no_assertion": sum(1 for t in passing if not t["asserts"]),
         "mean_body_coverage": round(sum(covs) / len(covs), 1) if covs else None,
@@ -620,14 +645,19 @@ def causes_table(summaries: list[dict]) -> str:
 
 def kinds_table(summaries: list[dict]) -> str:
     """Tests, passes and pass rate per kind (unit, integration, e2e), and the e2e 401/403 checks."""
-    lines = ["| project | unit | integration | e2e | e2e tests expecting 401/403 (passed) |", "|---|---|---|---|---|"]
+    lines = ["| project | unit | integration | e2e | integration + e2e | e2e tests asserting 401/403 (passed) | "
+             "of which sent no credentials (passed) |", "|---|---|---|---|---|---|---|"]
     for s in summaries:
         cells = []
         for kind in ("unit", "integration", "e2e"):
             c = s["by_kind"].get(kind)
             cells.append(f"{c['passed']}/{c['tests']} ({c['pass_rate']}%)" if c else "—")
+        both = [s["by_kind"][k] for k in ("integration", "e2e") if k in s["by_kind"]]
+        passed, total = sum(c["passed"] for c in both), sum(c["tests"] for c in both)
+        cells.append(f"{passed}/{total} ({100.0 * passed / total:.1f}%)" if total else "—")
         lines.append(f"| {s['project']} | {' | '.join(cells)} | {s.get('e2e_auth_tests', 0)} "
-                     f"({s.get('e2e_auth_passed', 0)}) |")
+                     f"({s.get('e2e_auth_passed', 0)}) | {s.get('e2e_unauthenticated_tests', 0)} "
+                     f"({s.get('e2e_unauthenticated_passed', 0)}) |")
     return "\n".join(lines)
 
 

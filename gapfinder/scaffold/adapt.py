@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
+from gapfinder.scaffold import e2e
 from gapfinder.scaffold.plans import TestCase
 from gapfinder.scaffold.render import OBSERVED
 
@@ -47,6 +48,9 @@ def mark_rendered(code: str, adjust: Mapping[str, Adjustment]) -> str:
     for index in range(len(lines) - 1, -1, -1):
         match = re.match(r"(async )?def (test_\w+)\(", lines[index])
         settled = adjust.get(match.group(2)) if match else None
+        if settled is not None and settled.asserts and not settled.xfail:
+            lines[index:] = e2e.apply_status("".join(lines[index:]), match.group(2), settled.asserts[0]).splitlines(
+                keepends=True)
         if settled is not None and settled.xfail:
             at = index
             while at > 0 and lines[at - 1].startswith("@pytest.mark.asyncio"):
@@ -55,13 +59,16 @@ def mark_rendered(code: str, adjust: Mapping[str, Adjustment]) -> str:
     return "".join(lines)
 
 
-def first_run(case: TestCase | None, seen: dict | None) -> Adjustment | None:
+def first_run(case: TestCase | None, seen: dict | None, name: str = "") -> Adjustment | None:
     """The change a first run suggests for one test; None when it needs none."""
     if seen is None:
         return Adjustment(xfail="it did not run: its file or a fixture failed to import or collect")
     outcome = seen.get("outcome")
-    if case is None:  # a test rendered from a template: kept as it is, or explained
-        return Adjustment(xfail=reason(seen)) if outcome in ("failed", "error") else None
+    if case is None:  # a test rendered from a template: kept as it is, its observed status, or explained
+        status, why = e2e.observed_status(name, seen)
+        if status is not None:
+            return Adjustment(asserts=(status,))
+        return Adjustment(xfail=why or reason(seen)) if outcome in ("failed", "error") else None
     if outcome == "passed":
         asserts, imports = observed_asserts(case, seen)
         return Adjustment(asserts=asserts, imports=imports) if asserts else None

@@ -21,21 +21,23 @@ FACTORY_TYPES = ("async_sessionmaker", "sessionmaker")
 
 
 def plan_integration(
-    model: ModuleModel, targets: list[Target], resolver: Resolver, read_module, has_database: bool,
+    model: ModuleModel, targets: list[Target], resolver: Resolver, read_module, database: str | None,
 ) -> list[TestCase]:
-    if not has_database:
+    """database: "async" (the conftest's aiosqlite `db_session`), "sync" (a SQLModel project's
+    sqlite `db_session`) or None (no tables to build a database from)."""
+    if database is None:
         return []
     cases = []
     for target in targets:
         if target.kind != "function" or target.route is not None:
             continue
-        case = _case(model, target, resolver, read_module)
+        case = _case(model, target, resolver, read_module, database)
         if case is not None:
             cases.append(case)
     return cases
 
 
-def _case(model: ModuleModel, target: Target, resolver: Resolver, read_module) -> TestCase | None:
+def _case(model: ModuleModel, target: Target, resolver: Resolver, read_module, database: str) -> TestCase | None:
     planner = Planner(model, target, resolver)
     if planner.patched:
         return None  # it reaches something that is not local
@@ -47,7 +49,12 @@ def _case(model: ModuleModel, target: Target, resolver: Resolver, read_module) -
     for arg in planner.given_params():
         annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
         tree = planner.usage[arg.arg]
+        if (annotation.rsplit(".", 1)[-1] == "AsyncSession") != (database == "async") and any(
+                annotation.endswith(t) for t in SESSION_TYPES):
+            return None  # the test database's session is of the other kind
         if any(annotation.split("[", 1)[0].endswith(t) for t in FACTORY_TYPES):
+            if database != "async":
+                return None
             imports.add(("sqlalchemy.ext.asyncio", "async_sessionmaker"))
             lines.append(f"{arg.arg} = async_sessionmaker(db_engine, expire_on_commit=False)")
             fixtures.add("db_engine")

@@ -50,7 +50,7 @@ def run_and_adapt(
     if not first.tests:
         note = "the drafts did not run: " + (first.output.strip().splitlines() or ["no output"])[-1]
         return planned, RunSummary(str(python), 1, len(cases), 0, (), (), 0, note)
-    adjust = {name: a for name, case in cases.items() if (a := first_run(case, first.tests.get(name)))}
+    adjust = {name: a for name, case in cases.items() if (a := first_run(case, first.tests.get(name), name))}
     targets = {name: case.target for name, case in cases.items() if case is not None and case.target}
     second = run(adjust, 1, STABLE_PASSES, targets)
     runs = 1 + STABLE_PASSES

@@ -15,7 +15,7 @@ import jinja2
 
 from gapfinder import __version__
 from gapfinder.model import Project, SourceFile
-from gapfinder.scaffold import render
+from gapfinder.scaffold import e2e, render
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.plans import IO_MODULES, TestCase, dependency_double
 from gapfinder.core.usage.module import ModuleModel
@@ -74,7 +74,28 @@ def detect(project: Project, read_module: Callable[[str], ast.Module | None]) ->
         built = _app_built_by_factory(trees, found["fastapi_app"][1])  # type: ignore[index]
         if built is not None:
             found["fastapi_app"], found["app_is_factory"] = built, False
+    if found.get("fastapi_app") and not found.get("app_is_factory"):
+        found["fastapi_app"] = _unmounted(trees, found["fastapi_app"])  # type: ignore[arg-type]
     return ProjectOffers(package=package, models=tuple(models), **found)  # type: ignore[arg-type]
+
+
+def _unmounted(trees: list[tuple[str, ast.Module]], app: Ref) -> Ref:
+    """The app itself rather than a sub-app mounted into it (`app.mount("/admin", admin)`): another
+    module-level app built by FastAPI() or a factory that is mounted nowhere, else app."""
+    mounted = {n.args[1].id for _, tree in trees for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Attribute) and n.func.attr == "mount" and len(n.args) > 1
+               and isinstance(n.args[1], ast.Name)}
+    if app[1] not in mounted:
+        return app
+    factories = {s.name for _, tree in trees for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and any(_called_name(n) == "FastAPI" for n in ast.walk(s))}
+    for module, tree in trees:
+        for stmt in tree.body:
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and stmt.targets[0].id not in mounted
+                    and (_called_name(stmt.value) == "FastAPI" or _called_name(stmt.value) in factories)):
+                return module, stmt.targets[0].id
+    return app
 
 
 def _app_built_by_factory(trees: list[tuple[str, ast.Module]], factory: str) -> Ref | None:
@@ -179,6 +200,7 @@ def service_fixtures(conftests: list[ast.Module]) -> list[tuple[str, str]]:
 def render_tier_conftest(
     env: jinja2.Environment, kind: str, facts: ProjectOffers, package: str, configure_pytest: bool,
     stand_ins: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    web_app: e2e.WebApp | None = None, tables: tuple[str, ...] = (),
 ) -> str:
     """The conftest.py of one tier's folder: the scaffold marker and warnings filters, and for e2e
     the app and client fixtures (so a broken app never stops the unit tests from collecting)."""
@@ -190,14 +212,15 @@ def render_tier_conftest(
     database = bool(facts.base is not None and facts.models)
     shown = facts if flask else replace(facts, flask_app=None)
     code = render.render(env, "tier_conftest.py.j2", version=__version__, kind=kind, facts=shown, web=web,
-                         database=database, filters=not configure_pytest,
-                         stand_ins=list(stand_ins) if kind in ("unit", "integration") else [],
+                         database=database, filters=not configure_pytest, app=web_app or e2e.WebApp(), tables=tables,
+                         stand_ins=list(stand_ins),
                          imports=render.format_imports(imports, package))
     return render.check_parses(code, "tier_conftest.py.j2")
 
 
 def render_kind(
     env: jinja2.Environment, kind: str, model: ModuleModel, targets: list[Target], facts: ProjectOffers, source: SourceFile,
+    web: e2e.WebApp | None = None,
 ) -> tuple[str, int]:
     """e2e tests for the module's routes, and how many; ("", 0) when none apply."""
     if kind == "e2e" and facts.fastapi_app is None and facts.flask_app is not None:
@@ -209,22 +232,19 @@ def render_kind(
                              routes=views, has_login=facts.flask_login,
                              imports=render.format_imports({("pytest", None)}, model.package))
         return render.check_parses(code, "e2e_flask_test.py.j2"), len(routes)
-    if kind == "e2e":
-        routes = [t for t in targets if t.route is not None and t.route.method != "WEBSOCKET"]
-        if not routes or facts.fastapi_app is None:
+    if kind == "e2e" and facts.fastapi_app is not None and web is not None:
+        views = e2e.route_views(web, model.module, targets)
+        if not views:
             return "", 0
         head = render.header(env, source.path, source.module, kind)
         imports: set[tuple[str, str | None]] = {("pytest", None)}
         resolver = Resolver(model, lambda name: None)
-        views = []
-        for target in routes:
-            view = _route_view(target)
-            view["arrange"], view["overrides"] = _io_overrides(model, target, resolver, imports)
-            views.append(view)
-        code = render.render(env, "e2e_test.py.j2", header=head, routes=views,
-                             has_auth=facts.current_user is not None,
+        by_name = {t.name: t for t in targets}
+        for view in views:
+            view["arrange"], view["overrides"] = _io_overrides(model, by_name[str(view["name"])], resolver, imports)
+        code = render.render(env, "e2e_test.py.j2", header=head, routes=views, has_token=facts.uses_jwt,
                              imports=render.format_imports(imports, model.package))
-        return render.check_parses(code, "e2e_test.py.j2"), len(routes)
+        return render.check_parses(code, "e2e_test.py.j2"), code.count("@pytest.mark.scaffold\n")
     return "", 0
 
 

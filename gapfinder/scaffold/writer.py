@@ -13,7 +13,7 @@ from gapfinder.core.source import UndecodableSource, parse, read_source
 from gapfinder.model import Project, SourceFile
 from gapfinder.scaffold.adapt import Adjustment, mark_rendered
 from gapfinder.scaffold.result import ScaffoldError, ScaffoldFile
-from gapfinder.scaffold import pytest_config, render, support
+from gapfinder.scaffold import e2e, pytest_config, render, support
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.core.diff import unified_diff
 from gapfinder.scaffold.introspect import Introspector
@@ -84,6 +84,10 @@ def plan_files(
     if not targets:
         return Planned((), 0, 0)
     facts = memo.get("facts") or memo.setdefault("facts", support.detect(project, read_module))
+    web = None
+    if "e2e" in kinds and facts.fastapi_app is not None:
+        web = memo.get("web") or memo.setdefault("web", e2e.analyse(project, read_module, facts.fastapi_app,
+                                                                     facts.base, facts.models, facts.user_model))
     files: list[PlannedFile] = []
     warnings: list[str] = []
     written_kinds: list[str] = []
@@ -96,7 +100,8 @@ def plan_files(
                 cases = [case for target in targets for case in plan_target(model, target, resolver)]
                 cases = support.in_request_context(cases, targets, facts)
             else:
-                cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
+                cases = plan_integration(model, targets, resolver, read_module, _database(project, read_module, facts,
+                                                                                          memo))
             if not cases:
                 continue
             # The drafts' imports stay those of the unadjusted drafts too: a second run renders them
@@ -111,7 +116,7 @@ def plan_files(
             head = render.header(env, source.path, source.module, kind)
             code = render.render_tests(env, f"{kind}_test.py.j2", cases, extra, model.package, head)
         else:
-            code, count = support.render_kind(env, kind, model, targets, facts, source)
+            code, count = support.render_kind(env, kind, model, targets, facts, source, web)
             if not count:
                 continue
             code = mark_rendered(code, adjust or {})
@@ -133,7 +138,10 @@ def plan_files(
             files.append(_planned(root, f"{tests_dir}/conftest.py", shared))
         stand_ins = support.service_fixtures(_conftests_above(root, tests_dir))
         for kind in written_kinds:
-            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config, stand_ins)
+            tables = tuple(e2e.sqlmodel_tables({m: read_module(m) for m in modules})) \
+                if kind == "integration" and _database(project, read_module, facts, memo) == "sync" else ()
+            conftest = support.render_tier_conftest(env, kind, facts, model.package, filters_in_config, stand_ins, web,
+                                                    tables)
             planned = _planned(root, f"{tests_dir}/{kind}/conftest.py", conftest)
             files.append(planned)
             if planned.old is not None and "pytest_configure" in planned.old and "scaffold:" not in planned.old:
@@ -141,6 +149,15 @@ def plan_files(
                                 "and the filters error::RuntimeWarning and "
                                 "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
     return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
+
+
+def _database(project: Project, read_module, facts: support.ProjectOffers, memo: dict) -> str | None:
+    """The test database integration tests get: "async" (declarative models, aiosqlite), "sync"
+    (SQLModel tables, sqlite), None."""
+    if "database" not in memo:
+        tables = e2e.sqlmodel_tables({f.module: read_module(f.module) for f in project.files})
+        memo["database"] = "async" if facts.base and facts.models else "sync" if tables else None
+    return memo["database"]
 
 
 def _conftests_above(root: Path, tests_dir: str) -> list[ast.Module]:

@@ -12,8 +12,9 @@ from app.api.routes import order_service
 @pytest.mark.asyncio
 async def test_health_responds(api_client) -> None:
     response = await api_client.get("/health")
+    result = response.status_code
 
-    assert response.status_code < 500
+    assert result == 200
     # TODO(gapfinder): assert the response content
 
 
@@ -32,15 +33,16 @@ async def test_me_rejects_expired_token(api_client, expired_token) -> None:
 
     response = await api_client.get("/users/me", headers=headers)
 
-    assert response.status_code == 401
+    assert response.status_code in (401, 403)
 
 
 @pytest.mark.scaffold
 @pytest.mark.asyncio
 async def test_me_accepts_authenticated(authenticated_client) -> None:
     response = await authenticated_client.get("/users/me")
+    result = response.status_code
 
-    assert response.status_code not in (401, 403)
+    assert result == 200
     # TODO(gapfinder): assert the response content
 
 
@@ -59,15 +61,16 @@ async def test_list_users_rejects_expired_token(api_client, expired_token) -> No
 
     response = await api_client.get("/admin/users", headers=headers)
 
-    assert response.status_code == 401
+    assert response.status_code in (401, 403)
 
 
 @pytest.mark.scaffold
 @pytest.mark.asyncio
 async def test_list_users_accepts_authenticated(authenticated_client) -> None:
     response = await authenticated_client.get("/admin/users")
+    result = response.status_code
 
-    assert response.status_code not in (401, 403)
+    assert result == 200
     # TODO(gapfinder): assert the response content
 
 
@@ -94,7 +97,7 @@ async def test_list_orders_rejects_expired_token(scaffold_app, api_client, expir
 
     response = await api_client.get("/orders", headers=headers)
 
-    assert response.status_code == 401
+    assert response.status_code in (401, 403)
 
 
 @pytest.mark.scaffold
@@ -105,8 +108,9 @@ async def test_list_orders_accepts_authenticated(scaffold_app, authenticated_cli
     scaffold_app.dependency_overrides[order_service] = lambda: service
 
     response = await authenticated_client.get("/orders")
+    result = response.status_code
 
-    assert response.status_code not in (401, 403)
+    assert result == 200
     # TODO(gapfinder): assert the response content
 
 
@@ -137,19 +141,20 @@ async def test_create_order_rejects_expired_token(scaffold_app, api_client, expi
 
     response = await api_client.post("/orders", headers=headers, json={})
 
-    assert response.status_code == 401
+    assert response.status_code in (401, 403)
 
 
 @pytest.mark.scaffold
 @pytest.mark.asyncio
-async def test_create_order_accepts_authenticated(scaffold_app, authenticated_client) -> None:
+async def test_create_order_accepts_authenticated(scaffold_app, authenticated_client, request_body) -> None:
     service = MagicMock()
     place_order_result = MagicMock()
     place_order_result.to_dict.return_value = {}
     service.place_order = AsyncMock(return_value=place_order_result)
     scaffold_app.dependency_overrides[order_service] = lambda: service
 
-    response = await authenticated_client.post("/orders", json={})
+    response = await authenticated_client.post("/orders", json=request_body("post", "/orders"))
+    result = response.status_code
 
-    assert response.status_code not in (401, 403)
-    # TODO(gapfinder): send a valid request body and assert the response content
+    assert result == 201
+    # TODO(gapfinder): assert the response content
