@@ -51,7 +51,13 @@ def apply(tree: Path, seed: dict) -> None:
     path = tree / seed["file"]
     raw = path.read_bytes().decode("utf-8")
     lines = raw.splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if seed["line"] in line]
+    start = 0
+    if "near" in seed:  # the first line with `line` after the one line that holds `near`
+        anchors = [i for i, line in enumerate(lines) if seed["near"] in line]
+        if len(anchors) != 1:
+            raise SystemExit(f"seed {seed['id']}: {seed['near']!r} is on {len(anchors)} lines of {seed['file']}, not 1")
+        start = anchors[0]
+    hits = [i for i, line in enumerate(lines) if i >= start and seed["line"] in line][:1 if "near" in seed else None]
     if len(hits) != 1:
         raise SystemExit(f"seed {seed['id']}: {seed['line']!r} is on {len(hits)} lines of {seed['file']}, not 1")
     lines[hits[0]] = lines[hits[0]].replace(seed["line"], seed["replace"])
@@ -113,6 +119,8 @@ def project(spec: dict, work: Path, gapfinder: str, corpora: Path) -> dict:
                 outcome = "unattributed"
             elif len(expected) > 1:
                 outcome = "mixed seeds"
+            elif got == {"unknown"}:
+                outcome = "unknown"  # doctor declined to decide: not right, not a wrong verdict
             else:
                 outcome = "right" if got == expected else "wrong"
             score[outcome] += 1
@@ -141,11 +149,12 @@ def main() -> int:
         results.append(res)
         for mode in ("diff", "no diff"):
             score = res[mode]["score"]
-            scored = score.get("right", 0) + score.get("wrong", 0)
-            print(f"{res['project']:<14} {mode:<8} right {score.get('right', 0)}/{scored}  "
-                  f"(product {score.get('right:product', 0)}/{score.get('right:product', 0) + score.get('wrong:product', 0)}, "
-                  f"test {score.get('right:test', 0)}/{score.get('right:test', 0) + score.get('wrong:test', 0)}, "
-                  f"flaky {score.get('right:flaky', 0)}/{score.get('right:flaky', 0) + score.get('wrong:flaky', 0)})  "
+            scored = score.get("right", 0) + score.get("wrong", 0) + score.get("unknown", 0)
+            print(f"{res['project']:<14} {mode:<8} right {score.get('right', 0)}/{scored}, wrong "
+                  f"{score.get('wrong', 0)}, unknown {score.get('unknown', 0)}  "
+                  f"(product {score.get('right:product', 0)}/{score.get('right:product', 0) + score.get('wrong:product', 0) + score.get('unknown:product', 0)}, "
+                  f"test {score.get('right:test', 0)}/{score.get('right:test', 0) + score.get('wrong:test', 0) + score.get('unknown:test', 0)}, "
+                  f"flaky {score.get('right:flaky', 0)}/{score.get('right:flaky', 0) + score.get('wrong:flaky', 0) + score.get('unknown:flaky', 0)})  "
                   f"unattributed {score.get('unattributed', 0)}, mixed {score.get('mixed seeds', 0)}, "
                   f"base failures {res['base_failures']}")
             for row in res[mode]["failures"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from gapfinder.doctor.handover import hands_over_doubles
 from gapfinder.doctor.values import ASSERT_CALLED, Shared, where
 from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
@@ -284,7 +285,8 @@ def check(shared: Shared) -> list[Finding]:
         raises = _raises(node.side_effect) and id(node) in shared.runners
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
-        if node.is_double and (node.side_effect is None or raises) and not unused:
+        if node.is_double and (node.side_effect is None or raises) and not unused \
+                and not hands_over_doubles(shared, target):
             # a decorator's double is reported where the test body configures it, if it does
             result = node.attrs.get("return_value") if "return_value" in node.configured \
                 and id(node) in shared.decorated else None

@@ -3,10 +3,13 @@
 Evidence comes from the failure text pytest writes (exception line and traceback locations), in
 this order: collection problems, fixtures, event-loop configuration, mock shapes, timeouts, marker
 selection; an exception raised by the test's own double (the traceback ends in unittest.mock calling
-a side_effect); then the deepest traceback frame decides between product code raising (likely product
-defect) and everything else (unknown). With several JUnit files, a test that failed in one run and
-passed in another is flaky; with a diff base, a failure whose traceback runs through product lines
-changed since that base leans to a product defect. Failures with one root cause are grouped.
+a side_effect) or by a fixture during setup. With a diff base: a failure raised at test lines changed
+since that base is a test defect, one whose traceback runs through changed product lines leans to a
+product defect, and otherwise what the failing test runs (read statically, reach.py) decides: changed
+test code only, changed product code only, or both (unknown). Then the deepest traceback frame decides
+between product code raising (likely product defect) and everything else (unknown). With several JUnit
+files, a test that failed in one run and passed in another is flaky. Each verdict states its evidence;
+failures with one root cause are grouped.
 """
 
 from __future__ import annotations
@@ -130,8 +133,7 @@ def classify(test: str, kind: str, message: str, text: str, source: str = "",
     if kind == "error" and SETUP.search(message) and deepest is not None and is_test_path(deepest.group("path")) \
             and deepest.group("exc") != "AssertionError":
         return Failure(test, kind, TEST, "fixture raised", headline,
-                       f"the test's setup failed in test code: {location} raised {deepest.group('exc')} before the "
-                       "test ran", location, source=source)
+                       f"a fixture of the test raised during setup, in test code at {location}, before the test ran", location, source=source)
     changes = changed or {}
     mine = [f"{m.group('path')}:{m.group('line')}" for m in frames if is_test_path(m.group("path"))
             and int(m.group("line")) in _changed_in(changes, m.group("path"))]

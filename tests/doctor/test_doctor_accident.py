@@ -214,3 +214,120 @@ def test_fix_diff_applies_from_a_subfolder_of_the_repository(tmp_path, monkeypat
     assert "a/test_o.py" in diff
     checked = _git(root / "tests", "apply", "--check", "-", stdin=diff)
     assert checked.returncode == 0, checked.stderr + diff
+
+
+TRIAGE_PRODUCT = """
+    def add(a, b):
+        return a + b
+
+
+    def apply(f):
+        return f() + 0
+"""
+TRIAGE_TESTS = """
+    import os
+    from unittest.mock import Mock
+
+    import pytest
+
+    from app.calc import add, apply
+
+
+    @pytest.fixture
+    def two():
+        return 2
+
+
+    def test_add():
+        assert add(1, 2) == 3
+
+
+    def test_add_two(two):
+        assert add(two, 1) == 3
+
+
+    def test_apply():
+        assert apply(Mock(return_value=1)) == 1
+
+
+    def test_expectation():
+        assert apply(lambda: 4) == 4
+
+
+    def test_sometimes():
+        assert os.environ.get("RUN") != "a"
+"""
+
+
+def test_triage_with_a_diff_tells_seeded_product_and_test_defects_apart(tmp_path, monkeypatch):
+    """A real pytest run over seeded defects: product (a wrong value, no product frame in the traceback),
+    a fixture raising, the test's own double raising, a wrong expectation, a test failing in one run only."""
+    import sys
+
+    from gapfinder.doctor.triage import FLAKY, PRODUCT, TEST, changed_lines, triage
+
+    root = project(tmp_path, {"app/calc.py": TRIAGE_PRODUCT, "tests/test_calc.py": TRIAGE_TESTS})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
+    seeds = {"app/calc.py": [("return a + b", "return a - b")],
+             "tests/test_calc.py": [("return 2", "raise RuntimeError('fixture')"),
+                                    ("Mock(return_value=1)", "Mock(side_effect=RuntimeError('double'))"),
+                                    ("lambda: 4) == 4", "lambda: 4) == 5")]}
+    for rel, swaps in seeds.items():
+        text = (root / rel).read_text()
+        for old, new in swaps:
+            text = text.replace(old, new)
+        (root / rel).write_text(text)
+    junits = []
+    for run, tests in (("a", "tests"), ("b", "tests/test_calc.py::test_sometimes")):
+        junits.append(tmp_path / f"{run}.xml")
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                        "-p", "no:xdist", f"--junitxml={junits[-1]}", tests], cwd=root, capture_output=True,
+                       timeout=120, env={**__import__("os").environ, "RUN": run})
+    result = triage(junits, (), changed_lines(root, "HEAD"))
+    verdicts = {f.test.rsplit("::", 1)[-1]: (f.verdict, f.evidence) for g in result.groups for f in g.failures}
+    expected = {"test_add": PRODUCT, "test_add_two": TEST, "test_apply": TEST, "test_expectation": TEST,
+                "test_sometimes": FLAKY}
+    assert {test: verdict for test, (verdict, _) in verdicts.items()} == expected
+    assert "app/calc.py:2 (add)" in verdicts["test_add"][1]  # the evidence names the changed product line
+    assert "unittest.mock" in verdicts["test_apply"][1] and "fixture" in verdicts["test_add_two"][1]
+    without = {f.test.rsplit("::", 1)[-1]: f.verdict for g in triage(junits).groups for f in g.failures}
+    assert without["test_apply"] == TEST and without["test_add_two"] == TEST  # no diff needed for these
+
+
+def test_a_patched_create_task_handed_another_doubles_result_drops_nothing(tmp_path):
+    project(tmp_path, {
+        "app/worker.py": """
+            import asyncio
+
+
+            async def fetch(key):
+                return key
+
+
+            def start(key):
+                return asyncio.create_task(fetch(key))
+        """,
+        "tests/test_w.py": """
+            from unittest import mock
+            from app import worker
+
+
+            def test_start_with_fetch_replaced():
+                with mock.patch("asyncio.create_task") as create_task, mock.patch("app.worker.fetch", new=mock.Mock()) as fetch:
+                    worker.start("k")
+                create_task.assert_called_once_with(fetch.return_value)
+
+
+            def test_start_drops_the_coroutine():
+                with mock.patch("asyncio.create_task") as create_task:
+                    worker.start("k")
+                create_task.assert_called_once()
+
+
+            def test_start_with_an_async_fetch():
+                with mock.patch("asyncio.create_task"), mock.patch("app.worker.fetch", new_callable=mock.AsyncMock):
+                    worker.start("k")
+        """})
+    assert [(c, line) for c, line in found(tmp_path, "tests/test_w.py") if c == "GF107"] == [("GF107", 12), ("GF107", 18)]
