@@ -22,15 +22,21 @@ def hands_over_doubles(shared: Shared, target: str) -> bool:
     for node, _, _ in shared.pairs:
         if node.label:
             kinds.setdefault(node.label.rsplit(".", 1)[-1], set()).add(node.kind)
+    for node, _, scheduler, _ in shared.schedulers:  # `t = create_task(...)` patched too: `wait_for(t)` gets a mock
+        kinds.setdefault(scheduler.rsplit(".", 1)[-1], set()).add(node.kind)
+    others = {s.rsplit(".", 1)[-1] for _, _, s, _ in shared.schedulers} - {name}
     sites = 0
     for _, func, _, replaced in shared.called:
+        bound = {t.id: stmt.value for stmt in ast.walk(func) if isinstance(stmt, ast.Assign)
+                 and isinstance(stmt.value, ast.Call) for t in stmt.targets if isinstance(t, ast.Name)}
         for call in ast.walk(func):
             if not (isinstance(call, ast.Call) and call.args and (dotted(call.func) or "").rsplit(".", 1)[-1] == name):
                 continue
             sites += 1
             arg = call.args[0]
+            arg = bound.get(arg.id, arg) if isinstance(arg, ast.Name) else arg
             callee = (dotted(arg.func) or "").rsplit(".", 1)[-1] if isinstance(arg, ast.Call) else ""
-            if callee not in replaced or not kinds.get(callee) or kinds[callee] & {"async", "spec"}:
+            if callee not in replaced | others or not kinds.get(callee) or kinds[callee] & {"async", "spec"}:
                 return False
     if sites:
         return True

@@ -308,6 +308,11 @@ def test_a_patched_create_task_handed_another_doubles_result_drops_nothing(tmp_p
 
             def start(key):
                 return asyncio.create_task(fetch(key))
+
+
+            async def bounded(key):
+                task = asyncio.create_task(fetch(key))
+                return await asyncio.wait_for(task, 1)
         """,
         "tests/test_w.py": """
             from unittest import mock
@@ -329,5 +334,13 @@ def test_a_patched_create_task_handed_another_doubles_result_drops_nothing(tmp_p
             def test_start_with_an_async_fetch():
                 with mock.patch("asyncio.create_task"), mock.patch("app.worker.fetch", new_callable=mock.AsyncMock):
                     worker.start("k")
+
+
+            async def test_bounded():
+                with mock.patch("asyncio.create_task"), mock.patch("asyncio.wait_for") as wait_for:
+                    await worker.bounded("k")
+                wait_for.assert_awaited_once()
         """})
-    assert [(c, line) for c, line in found(tmp_path, "tests/test_w.py") if c == "GF107"] == [("GF107", 12), ("GF107", 18)]
+    # wait_for is handed create_task's mock result: it drops nothing; create_task drops fetch's coroutine
+    assert [(c, line) for c, line in found(tmp_path, "tests/test_w.py") if c == "GF107"] == [
+        ("GF107", 12), ("GF107", 18), ("GF107", 23)]
