@@ -54,7 +54,9 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
      r"no tests ran|file or directory not found",
      "the selected tests or markers do not match the configuration"),
 )
-FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): (?P<exc>[A-Za-z_][\w.]*)", re.MULTILINE)
+# pytest's long traceback names each frame "path:line: in func" or, for the raising frame, "path:line: Exc";
+# a frame whose call went on into a library it hides ends bare ("tests/test_a.py:22: ")
+FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: (?P<exc>[A-Za-z_][\w.]*)| *$)", re.MULTILINE)
 SETUP = re.compile(r"^failed on setup\b")
 MOCK_FRAME = re.compile(r"unittest/mock\.py|/mock/mock\.py")
 LIBRARY = re.compile(r"(site-packages|dist-packages|/lib/python3|unittest/mock\.py|^<)")
@@ -131,22 +133,23 @@ def classify(test: str, kind: str, message: str, text: str, source: str = "",
                        f"the traceback ends in unittest.mock raising a side_effect the test configured ({double}): "
                        "the exception comes from the double, not from the product", location or double, source=source)
     if kind == "error" and SETUP.search(message) and deepest is not None and is_test_path(deepest.group("path")) \
-            and deepest.group("exc") != "AssertionError":
+            and deepest.group("exc") != "AssertionError":  # a fixture's own assert may check product state
         return Failure(test, kind, TEST, "fixture raised", headline,
                        f"a fixture of the test raised during setup, in test code at {location}, before the test ran", location, source=source)
     changes = changed or {}
-    mine = [f"{m.group('path')}:{m.group('line')}" for m in frames if is_test_path(m.group("path"))
-            and int(m.group("line")) in _changed_in(changes, m.group("path"))]
-    if mine:
+    # the deepest changed frame decides: the exception starts from the changed code nearest to it
+    hits = [(f"{m.group('path')}:{m.group('line')}", is_test_path(m.group("path"))) for m in frames
+             if int(m.group("line")) in _changed_in(changes, m.group("path"))]
+    if hits and hits[-1][1]:
+        mine = [at for at, in_test in hits if in_test]
         return Failure(test, kind, TEST, "changed test code failed", headline,
-                       f"the failure is raised at test lines changed since the diff base: {', '.join(mine[:3])}",
+                       f"the failure is raised at test lines changed since the diff base: {', '.join(mine[-3:])}",
                        mine[-1], source=source)
-    touched = [f"{m.group('path')}:{m.group('line')}" for m in frames if not is_test_path(m.group("path"))
-               and int(m.group("line")) in _changed_in(changes, m.group("path"))]
-    if touched:
+    if hits:
+        touched = [at for at, in_test in hits if not in_test]
         return Failure(test, kind, PRODUCT, "changed product code in the traceback", headline,
                        f"the traceback runs through product lines changed since the diff base: {', '.join(touched[:3])}",
-                       touched[0], source=source)
+                       touched[-1], source=source)
     reached = reach(test) if reach is not None and changes else None
     if reached is not None:
         ran = [hit for hit in (_changed_span(changes, s) for s in reached.test_side) if hit]
@@ -165,7 +168,7 @@ def classify(test: str, kind: str, message: str, text: str, source: str = "",
                            f"({', '.join(product[:2])})", location, source=source)
     if deepest is not None and not is_test_path(deepest.group("path")) and not re.search(r"Mock|coroutine", headline):
         return Failure(test, kind, PRODUCT, "product code raised", headline,
-                       f"the deepest frame, {location}, is product code raising {deepest.group('exc')} "
+                       f"the deepest frame, {location}, is product code raising {deepest.group('exc') or 'an exception'} "
                        "on the test's inputs", location, source=source)
     if deepest is not None and deepest.group("exc") == "AssertionError":
         return Failure(test, kind, UNKNOWN, "assertion in the test", headline,
