@@ -50,11 +50,11 @@ def only_check_findings(func: FunctionNode, shared: Shared, findings: list[Findi
             continue
         attr = next(a for n, a, p in shared.asserts if n is node and (p, a.lineno, a.col_offset) ==
                     (finding.path, finding.line, finding.col))
-        label = node.label or "mock"
+        label = ast.unparse(attr.value)  # as the test writes it (a fixture's double has no name of its own)
         built = f"{node.path}:{node.line}" if node.path and node.line else "the test"
         evidence = re.search(r" \[[^\[\]]*\]$", finding.message)
         out.append(replace(finding, code="GF110", message=(
-            f"`{label}.{attr.attr}` is this test's only check, and the code awaits `{label}` (double at {built}): "
-            f"the test passes even if the code never awaits it; use `{ASSERT_CALLED[attr.attr]}`"
-            + (evidence.group(0) if evidence else ""))))
+            f"this test checks nothing but `assert_called*`, and the code awaits `{label}` (double at {built}): "
+            f"`{attr.attr}` passes even if the code never awaits it, so the test would stay green; use "
+            f"`{ASSERT_CALLED[attr.attr]}`" + (evidence.group(0) if evidence else ""))))
     return out

@@ -15,6 +15,7 @@ failures with one root cause are grouped.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -277,7 +278,8 @@ def flaky(failures: list[Failure], outcomes: dict[str, dict[str, str]]) -> list[
 def triage(paths: list[Path], findings: list[Finding] | tuple[Finding, ...] = (),
            changed: dict[str, set[int]] | None = None) -> TriageResult:
     """changed: product lines changed since a diff base, by repository-relative path."""
-    reach = Reach(Path.cwd()).reach if changed else None  # what each failing test runs, read from its code
+    # what each failing test runs, read from its code once per test (it fails in several JUnit files)
+    reach = functools.lru_cache(maxsize=None)(Reach(Path.cwd()).reach) if changed else None
     failures = [explain(classify(*case, source=str(path), changed=changed, reach=reach), list(findings))
                 for path in paths for case in read_junit(path)]
     if len(paths) > 1:

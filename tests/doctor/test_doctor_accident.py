@@ -75,7 +75,7 @@ def test_only_assert_called_on_an_awaited_mock_is_reported_at_the_assert(tmp_pat
     result = lint([tmp_path / "tests/test_o.py"], ALL)
     assert [(f.code, f.line, f.confidence) for f in result.findings] == [("GF110", 9, "certain"), ("GF105", 16, "certain")]
     message = result.findings[0].message
-    assert "assert_awaited_once_with" in message and "only check" in message
+    assert "assert_awaited_once_with" in message and "checks nothing but" in message
     assert "tests/test_o.py:7" in message and "app/store.py:5" in message  # the double and the usage
     assert result.findings[0].edit is not None  # --fix renames it like GF105
 
