@@ -30,13 +30,19 @@ GIT = {"GIT_AUTHOR_NAME": "triage", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GI
        "GIT_COMMITTER_EMAIL": "t@example.invalid"}
 
 
+def test_key(test: str) -> str:
+    """A test id without its parameters: some suites draw parameter ids at random (secrets, keys), so
+    the same test has another id in each run; a seed's truth and doctor's verdicts join on this key."""
+    return test.split("[", 1)[0]
+
+
 def failed(junit: Path) -> set[str]:
-    """Failed or errored test ids, as doctor names them (classname::name)."""
+    """Failed or errored tests (doctor's classname::name), parameters left out."""
     out = set()
     for case in ET.parse(junit).getroot().iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             classname, name = case.get("classname", ""), case.get("name", "")
-            out.add(f"{classname}::{name}" if classname else name)
+            out.add(test_key(f"{classname}::{name}" if classname else name))
     return out
 
 
@@ -107,8 +113,8 @@ def project(spec: dict, work: Path, gapfinder: str, corpora: Path) -> dict:
         verdicts: dict[str, set[str]] = {}
         evidence: dict[str, str] = {}
         for failure in doctor(gapfinder, tree, tests, [out / "a.xml", out / "b.xml"], mode == "diff"):
-            verdicts.setdefault(failure["test"], set()).add(failure["verdict"])
-            evidence[failure["test"]] = failure["evidence"]
+            verdicts.setdefault(test_key(failure["test"]), set()).add(failure["verdict"])
+            evidence[test_key(failure["test"])] = failure["evidence"]
         score: Counter = Counter()
         rows = []
         for test in sorted((a | b) - base):
