@@ -38,15 +38,20 @@ def main() -> int:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--json", dest="json_out", type=Path, help="write every finding here")
     ap.add_argument("--judged", type=Path, help="hand judgments to compute precision with")
+    ap.add_argument("--min-confidence", default="likely", choices=("likely", "certain"),
+                    help="passed to doctor: likely (default) reports every finding with its confidence")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    # doctor runs inside each checkout: a relative path to the executable must not depend on that
+    gapfinder = str(Path(args.gapfinder).resolve()) if "/" in args.gapfinder else args.gapfinder
     everything = []
     for suite in json.loads((HERE / "suites.json").read_text()):
         tree = checkout(args.mirrors, args.work, suite)
         if tree is None:
             print(f"{suite['name']:<18} not runnable: no mirror or commit (fetch github:{suite['repo']})")
             continue
-        proc = subprocess.run([args.gapfinder, "doctor", "tests", "--format", "json"], cwd=tree,
+        proc = subprocess.run([gapfinder, "doctor", "tests", "--format", "json", "--min-confidence",
+                               args.min_confidence], cwd=tree,
                               capture_output=True, text=True)
         try:
             data = json.loads(proc.stdout)

@@ -138,6 +138,7 @@ class Evaluator(Patching, Linking):
                     if not node.label:
                         node.label = dotted(target) or target.attr
                     node.text = node.text or ast.unparse(expr)
+                    node.path = node.path or self.path
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
@@ -256,8 +257,9 @@ class Evaluator(Patching, Linking):
             value = self.eval(side)
             if isinstance(value, MockNode) and value.told and value.text and (
                     ast.unparse(other) == value.text or self.eval(other) is value):
+                at = f" at {value.path}:{value.line}" if value.path and value.line else ""
                 self.finding("GF109", test, f"`{ast.unparse(side)}` is the double's own result, which the test set "
-                             f"to `{value.text}`: this assertion checks unittest.mock, not the code under test")
+                             f"to `{value.text}`{at}: this assertion checks unittest.mock, not the code under test")
                 return
 
     def eval_call(self, call: ast.Call) -> object:
@@ -367,6 +369,7 @@ class Evaluator(Patching, Linking):
             value = self.eval(expr)
             value = value if isinstance(value, MockNode) else opaque(expr)
             value.text = value.text or ast.unparse(expr)
+            value.path = value.path or self.path
             node.set(last, value)
 
     # --- patches ---------------------------------------------------------------------------

@@ -7,11 +7,14 @@ on the command line (not a test file, a test that does not parse) is a Gapfinder
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gapfinder.doctor.accident import only_check_findings
 from gapfinder.doctor.compare import check
 from gapfinder.doctor.evaluate import SETUPS, Evaluator
 from gapfinder.doctor.values import Fixture, Shared
@@ -148,7 +151,7 @@ class Linter:
         for conftest in conftests:
             other = self.parse(conftest)
             if other is not None:
-                fixtures.update({f.name: Fixture(f, other[1], str(conftest)) for f in _fixtures(other[0])})
+                fixtures.update({f.name: Fixture(f, other[1], _shown(conftest)) for f in _fixtures(other[0])})
         own = _fixtures(tree)
         fixtures.update({f.name: Fixture(f, names, shown) for f in own})
         if not self.resolves(names, project):
@@ -163,12 +166,22 @@ class Linter:
             shared = Shared(project.index, fixtures, project.side, helper_entry=not is_test_file(path))
             evaluator = Evaluator(shared, names, shown)
             evaluator.run(func, in_class, setup)
-            findings += shared.findings + check(shared)
+            found = shared.findings + check(shared)
+            findings += only_check_findings(func, shared, found, shown) if func not in own else found
         findings += self.asyncio_rules(tree, names, path, shown, project, conftests)
         findings += _override_rules(tree, path, conftests)
-        suppressed = _noqa(read_source(path))
-        return [f if f.path else replace(f, path=shown) for f in findings
-                if not _is_suppressed(f, suppressed)]
+        # a finding may sit in another file (a conftest's double): its own file's `# noqa` decides
+        noqa = {shown: _noqa(read_source(path))}
+        kept = []
+        for finding in (f if f.path else replace(f, path=shown) for f in findings):
+            if finding.path not in noqa:
+                try:
+                    noqa[finding.path] = _noqa(read_source(Path(finding.path)))
+                except (OSError, UnicodeDecodeError, ValueError):
+                    noqa[finding.path] = {}
+            if not _is_suppressed(finding, noqa[finding.path]):
+                kept.append(finding)
+        return kept
 
     def asyncio_rules(self, tree: ast.Module, names: FileNames, path: Path, shown: str, project: LintProject,
                       conftests: list[Path]) -> list[Finding]:
@@ -218,10 +231,18 @@ _NOQA = re.compile(r"#\s*noqa\b(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9
 
 
 def _noqa(text: str) -> dict[int, tuple[str, ...]]:
-    """Line -> the rule codes (or prefixes) its `# noqa` comment names; () for a bare `# noqa` (all)."""
+    """Line -> the rule codes (or prefixes) its `# noqa` comment names; () for a bare `# noqa` (all).
+
+    Only comments count (a "# noqa" inside a string does not); a file tokenize rejects is read line by line.
+    """
+    try:
+        comments = [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                    if tok.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):
+        comments = list(enumerate(text.splitlines(), 1))
     found = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _NOQA.search(line)
+    for number, comment in comments:
+        match = _NOQA.search(comment)
         if match:
             codes = match.group("codes")
             found[number] = tuple(c.strip().upper() for c in codes.split(",")) if codes else ()

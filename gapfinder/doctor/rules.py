@@ -77,6 +77,13 @@ RULES: tuple[Rule, ...] = (
          "`m.get.return_value = 5; assert m.get() == 5` checks unittest.mock, not the code: it cannot fail.",
          "client.fetch.return_value = data\nassert client.fetch() == data",
          "Assert on what the code under test returned or did with the value."),
+    Rule("GF110", "only-check-is-assert-called-on-awaited-mock",
+         "A test whose only check is assert_called* on a mock the code awaits.",
+         "assert_called* passes when the code calls the AsyncMock without awaiting it; with no other check the "
+         "test stays green if the code drops the await: it passes by accident.",
+         "await service.save(item)\nrepo.add.assert_called_once_with(item)  # the test's only check",
+         "Use the awaited variant: repo.add.assert_awaited_once_with(item), and assert on the result.",
+         fixable=True),
     Rule("GF201", "async-fixture-without-pytest-asyncio",
          "An async fixture declared with @pytest.fixture under pytest-asyncio strict mode.",
          "In strict mode pytest-asyncio only runs fixtures declared with @pytest_asyncio.fixture; "
@@ -112,7 +119,7 @@ BY_CODE = {rule.code: rule for rule in RULES}
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> frozenset[str]:
-    """Codes to report: prefixes allowed (GF1 selects GF101..GF109); unknown codes are an error."""
+    """Codes to report: prefixes allowed (GF1 selects GF101..GF110); unknown codes are an error."""
     from gapfinder.errors import GapfinderError
 
     def expand(codes: list[str]) -> set[str]:

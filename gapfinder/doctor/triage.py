@@ -3,21 +3,27 @@
 Evidence comes from the failure text pytest writes (exception line and traceback locations), in
 this order: collection problems, fixtures, event-loop configuration, mock shapes, timeouts, marker
 selection; an exception raised by the test's own double (the traceback ends in unittest.mock calling
-a side_effect); then the deepest traceback frame decides between product code raising (likely product
-defect) and everything else (unknown). With several JUnit files, a test that failed in one run and
-passed in another is flaky; with a diff base, a failure whose traceback runs through product lines
-changed since that base leans to a product defect. Failures with one root cause are grouped.
+a side_effect) or by a fixture during setup. With a diff base: a failure raised at test lines changed
+since that base is a test defect, one whose traceback runs through changed product lines leans to a
+product defect, and otherwise what the failing test runs (read statically, reach.py) decides: changed
+test code only, changed product code only, or both (unknown). Then the deepest traceback frame decides
+between product code raising (likely product defect) and everything else (unknown). With several JUnit
+files, a test that failed in one run and passed in another is flaky. Each verdict states its evidence;
+failures with one root cause are grouped.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Callable
 
 from gapfinder.core.source import parse, read_source
 from gapfinder.doctor.model import Failure, Finding, Group, TriageResult
+from gapfinder.doctor.reach import Reach, Reached, Span
 from gapfinder.errors import GapfinderError
 
 TEST = "test defect"
@@ -49,7 +55,10 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
      r"no tests ran|file or directory not found",
      "the selected tests or markers do not match the configuration"),
 )
-FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): (?P<exc>[A-Za-z_][\w.]*)", re.MULTILINE)
+# pytest's long traceback names each frame "path:line: in func" or, for the raising frame, "path:line: Exc";
+# a frame whose call went on into a library it hides ends bare ("tests/test_a.py:22: ")
+FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: (?P<exc>[A-Za-z_][\w.]*)| *$)", re.MULTILINE)
+SETUP = re.compile(r"^failed on setup\b")
 MOCK_FRAME = re.compile(r"unittest/mock\.py|/mock/mock\.py")
 LIBRARY = re.compile(r"(site-packages|dist-packages|/lib/python3|unittest/mock\.py|^<)")
 
@@ -104,7 +113,10 @@ def raised_by_double(text: str) -> str | None:
 
 
 def classify(test: str, kind: str, message: str, text: str, source: str = "",
-             changed: dict[str, set[int]] | None = None) -> Failure:
+             changed: dict[str, set[int]] | None = None, reach: Callable[[str], Reached | None] | None = None) -> Failure:
+    """Evidence in order: known patterns, the test's own double or fixture raising, the failing test line
+    or product lines changed since the diff base (in the traceback, then in what the test runs), product
+    code raising, an assertion in the test."""
     blob = f"{message}\n{text}"
     frames = [m for m in FRAME.finditer(text) if not LIBRARY.search(m.group("path"))]
     deepest = frames[-1] if frames else None
@@ -116,26 +128,66 @@ def classify(test: str, kind: str, message: str, text: str, source: str = "",
         if category == "test-infrastructure timeout" and deepest is not None and not is_test_path(deepest.group("path")):
             break  # product code raised TimeoutError: decided below
         return Failure(test, kind, TEST, category, headline, evidence, location, source=source)
-    touched = [f"{m.group('path')}:{m.group('line')}" for m in frames if not is_test_path(m.group("path"))
-               and int(m.group("line")) in _changed_in(changed or {}, m.group("path"))]
-    if touched:
-        return Failure(test, kind, PRODUCT, "changed product code in the traceback", headline,
-                       f"the traceback runs through product lines changed since the diff base: {', '.join(touched[:3])}",
-                       touched[0], source=source)
     double = raised_by_double(text)
     if double is not None:
         return Failure(test, kind, TEST, "raised by the test's own double", headline,
                        f"the traceback ends in unittest.mock raising a side_effect the test configured ({double}): "
                        "the exception comes from the double, not from the product", location or double, source=source)
+    if kind == "error" and SETUP.search(message) and deepest is not None and is_test_path(deepest.group("path")) \
+            and deepest.group("exc") != "AssertionError":  # a fixture's own assert may check product state
+        return Failure(test, kind, TEST, "fixture raised", headline,
+                       f"a fixture of the test raised during setup, in test code at {location}, before the test ran", location, source=source)
+    changes = changed or {}
+    # the deepest changed frame decides: the exception starts from the changed code nearest to it
+    hits = [(f"{m.group('path')}:{m.group('line')}", is_test_path(m.group("path"))) for m in frames
+             if int(m.group("line")) in _changed_in(changes, m.group("path"))]
+    if hits and hits[-1][1]:
+        mine = [at for at, in_test in hits if in_test]
+        return Failure(test, kind, TEST, "changed test code failed", headline,
+                       f"the failure is raised at test lines changed since the diff base: {', '.join(mine[-3:])}",
+                       mine[-1], source=source)
+    if hits:
+        touched = [at for at, in_test in hits if not in_test]
+        return Failure(test, kind, PRODUCT, "changed product code in the traceback", headline,
+                       f"the traceback runs through product lines changed since the diff base: {', '.join(touched[:3])}",
+                       touched[-1], source=source)
+    reached = reach(test) if reach is not None and changes else None
+    if reached is not None:
+        ran = [hit for hit in (_changed_span(changes, s) for s in reached.test_side) if hit]
+        product = [hit for hit in (_changed_span(changes, s) for s in reached.product) if hit]
+        if ran and not product:
+            return Failure(test, kind, TEST, "changed test code ran", headline,
+                           f"the test runs test code changed since the diff base ({', '.join(ran[:3])}) and no "
+                           "changed product code", ran[0].split(" ", 1)[0], source=source)
+        if product and not ran:
+            return Failure(test, kind, PRODUCT, "changed product code ran", headline,
+                           f"the test calls product code changed since the diff base: {', '.join(product[:3])}; "
+                           f"it failed at {location or 'an unknown line'}", product[0].split(" ", 1)[0], source=source)
+        if product and ran:
+            return Failure(test, kind, UNKNOWN, "changed test and product code ran", headline,
+                           f"the test runs changed test code ({', '.join(ran[:2])}) and changed product code "
+                           f"({', '.join(product[:2])})", location, source=source)
     if deepest is not None and not is_test_path(deepest.group("path")) and not re.search(r"Mock|coroutine", headline):
         return Failure(test, kind, PRODUCT, "product code raised", headline,
-                       f"the deepest frame, {location}, is product code raising {deepest.group('exc')} "
+                       f"the deepest frame, {location}, is product code raising {deepest.group('exc') or 'an exception'} "
                        "on the test's inputs", location, source=source)
     if deepest is not None and deepest.group("exc") == "AssertionError":
         return Failure(test, kind, UNKNOWN, "assertion in the test", headline,
                        f"an assertion in the test failed at {location}: the product's value or the test's "
                        "expectation is wrong", location, source=source)
     return Failure(test, kind, UNKNOWN, "unexplained", headline, "no known pattern matched", location, source=source)
+
+
+def _changed_span(changed: dict[str, set[int]], span: Span) -> str:
+    """`path:line (name)` of the first changed line inside a function, "" when none changed."""
+    lines = sorted(n for n in _changed_in(changed, span.path.as_posix()) if span.start <= n <= span.end)
+    if not lines:
+        return ""
+    try:
+        shown = span.path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        shown = span.path.as_posix()
+    return f"{shown}:{lines[0]} ({span.name})"
 
 
 def _headline(message: str, text: str) -> str:
@@ -226,7 +278,9 @@ def flaky(failures: list[Failure], outcomes: dict[str, dict[str, str]]) -> list[
 def triage(paths: list[Path], findings: list[Finding] | tuple[Finding, ...] = (),
            changed: dict[str, set[int]] | None = None) -> TriageResult:
     """changed: product lines changed since a diff base, by repository-relative path."""
-    failures = [explain(classify(*case, source=str(path), changed=changed), list(findings))
+    # what each failing test runs, read from its code once per test (it fails in several JUnit files)
+    reach = functools.lru_cache(maxsize=None)(Reach(Path.cwd()).reach) if changed else None
+    failures = [explain(classify(*case, source=str(path), changed=changed, reach=reach), list(findings))
                 for path in paths for case in read_junit(path)]
     if len(paths) > 1:
         failures = flaky(failures, {str(path): read_outcomes(path) for path in paths})

@@ -11,7 +11,9 @@ import sys
 from urllib.parse import quote
 
 # C0 and C1 control characters but newline and tab, DEL, and lone surrogates (undecodable file names).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# A carriage return right before a newline stays: it ends a line of a CRLF file in a --fix diff, which
+# `git apply` must see as it is, and it cannot move the cursor anywhere a newline does not.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
 
 
 def terminal_safe(text: str) -> str:
