@@ -15,7 +15,7 @@ from functools import cached_property
 from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
-from gapfinder.scaffold.target import Target
+from gapfinder.scaffold.target import Target, is_abstract, raises_not_implemented
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import CallSite, UsageTree
 from gapfinder.core.usage.walker import helper_lookup, infer_usage
@@ -67,6 +67,8 @@ class Planner:
             defaults = defaults[1:]
         self.defaults = dict(zip([a.arg for a in self.params], defaults + list(node.args.kw_defaults)))
         self.methods = model.methods(target.cls) if target.cls is not None else {}
+        # hooks left to subclasses are doubled on the instance, not followed into their `raise`
+        self.hooks = {n for n, m in self.methods.items() if is_abstract(m) or raises_not_implemented(m)}
         module_names = set(model.imports) | model.assigned
         self.patchable_functions = {
             name for name, func in model.functions.items()
@@ -75,7 +77,8 @@ class Planner:
         roots = {a.arg for a in self.params} | module_names | self.patchable_functions | {"self"}
         helpers = {name: f for name, f in model.functions.items()
                    if name not in self.patchable_functions and name != target.name}
-        self.usage = infer_usage(node, roots, helper_lookup(helpers, self.methods), model.constants())
+        methods = {n: m for n, m in self.methods.items() if n not in self.hooks}
+        self.usage = infer_usage(node, roots, helper_lookup(helpers, methods), model.constants())
         self.passed = _passed_names(self.usage.values())
         self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
@@ -104,8 +107,9 @@ class Planner:
         if self.target.kind != "method" and self.target.kind != "property":
             return {}
         cls = self.target.cls
-        skip = set(self.model.class_attributes(cls)) | self.data_attrs | set(self.fields) if cls else set()
-        return {name: tree for name, tree in self.usage["self"].attrs.items() if name not in skip}
+        skip = (set(self.model.class_attributes(cls)) - self.hooks) | self.data_attrs | set(self.fields) if cls else set()
+        return {name: tree for name, tree in self.usage["self"].attrs.items()
+                if name not in skip and not (name.startswith("__") and name.endswith("__"))}
 
     @property
     def fields(self) -> dict[str, str]:
@@ -252,11 +256,25 @@ class Planner:
             call = f"{target.cls.name}.{target.name}({args})"
         else:
             obj = case.namer(snake(target.cls.name))
-            case.lines.append(f"{obj} = {self.construct(case)}")
-            for attr, tree in self.self_doubles().items():
-                case.lines.append(f"{obj}.{self.backing(attr)} = {builder.value(tree, attr, root=True)}")
-            for attr, literal in self.fields.items():
-                case.lines.append(f"{obj}.{attr} = {literal}")
+            frozen = _frozen_dataclass(target.cls)
+            if frozen:  # its fields cannot be assigned: they go to the constructor
+                given = {attr: builder.value(tree, attr, root=True) for attr, tree in self.self_doubles().items()
+                         if attr in frozen}
+                given |= {attr: literal for attr, literal in self.fields.items() if attr in frozen}
+                made = self.construct(case, given)
+            else:
+                made = self.construct(case)
+            if self.abstract_bases():  # an ABC's own methods, tested without a subclass
+                case.imports.add(("unittest.mock", "patch"))
+                case.lines += [f"with patch.object({target.cls.name}, '__abstractmethods__', frozenset()):",
+                               f"    {obj} = {made}"]
+            else:
+                case.lines.append(f"{obj} = {made}")
+            if not frozen:
+                for attr, tree in self.self_doubles().items():
+                    case.lines.append(f"{obj}.{self.backing(attr)} = {builder.value(tree, attr, root=True)}")
+                for attr, literal in self.fields.items():
+                    case.lines.append(f"{obj}.{attr} = {literal}")
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
@@ -294,8 +312,15 @@ class Planner:
             break
         return attr
 
-    def construct(self, case: CaseState) -> str:
-        """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
+    def abstract_bases(self) -> bool:
+        """The class or one of the project's bases declares abstract methods."""
+        classes = [self.target.cls, *self.bases()] if self.target.cls is not None else []
+        return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_abstract(s)
+                   for cls in classes for s in cls.body)
+
+    def construct(self, case: CaseState, given: dict[str, str] | None = None) -> str:
+        """`Cls(required args)`; the collaborators are replaced on the instance afterwards, or, for a
+        frozen dataclass, passed here in `given` (field -> expression)."""
         cls = self.target.cls
         init = self.methods.get("__init__")
         if init is None and not any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass",
@@ -324,7 +349,11 @@ class Planner:
             else:
                 case.imports.add(("unittest.mock", "MagicMock"))
             value = literal[0] if literal else "MagicMock()"
+            if given and name in given:
+                value = given[name]
             parts.append(value if positional_only else f"{name}={value}")
+        named = {name for name, _, _ in fields}
+        parts += [f"{name}={value}" for name, value in (given or {}).items() if name not in named]
         return f"{cls.name}({', '.join(parts)})"
 
     def asserts(self, case: CaseState, builder: Doubles) -> list[str]:
@@ -373,6 +402,19 @@ def unwrap_mapped(annotation: ast.expr) -> ast.expr:
     return annotation
 
 
+def _frozen_dataclass(cls: ast.ClassDef) -> set[str]:
+    """The init fields of a `@dataclass(frozen=True)` class (empty for any other class)."""
+    frozen = any(isinstance(d, ast.Call) and (dotted(d.func) or "").endswith("dataclass") and any(
+        k.arg == "frozen" and isinstance(k.value, ast.Constant) and k.value.value is True for k in d.keywords)
+        for d in cls.decorator_list)
+    if not frozen:
+        return set()
+    return {s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+            and "ClassVar" not in ast.unparse(s.annotation)
+            and not (isinstance(s.value, ast.Call) and dotted(s.value.func) in ("field", "dataclasses.field")
+                     and any(k.arg == "init" for k in s.value.keywords))}
+
+
 def _guarded(tree: UsageTree) -> bool:
     """Called inside a try whose handlers turn its failures into the function's own outcome."""
     return any(site.handlers for site in tree.calls)
@@ -390,6 +432,11 @@ def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model:
     if init is None:
         return set()
     scalar = {a.arg for a in init.args.args + init.args.kwonlyargs if scalar_literal(a.annotation, a.arg)}
+    positional = init.args.posonlyargs + init.args.args
+    defaults = list(zip(positional[len(positional) - len(init.args.defaults):], init.args.defaults))
+    defaults += [(a, d) for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d is not None]
+    # a parameter whose default is a literal: the instance already holds a real value of the kind the code wants
+    scalar |= {a.arg for a, d in defaults if isinstance(d, ast.Constant) and d.value is not None}
     found = set()
     for stmt in ast.walk(init):
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
