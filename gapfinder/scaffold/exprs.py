@@ -24,8 +24,16 @@ PURE_STDLIB = frozenset({"re", "math", "string", "collections", "itertools", "fu
                          "textwrap", "operator", "statistics", "decimal", "fractions", "enum", "typing",
                          "dataclasses", "hashlib", "hmac", "base64", "datetime", "bisect", "heapq", "keyword"})
 UNSAFE_BUILTINS = frozenset({"open", "print", "input", "exec", "eval", "compile", "__import__", "exit", "quit"})
+SECRET_FIELD = re.compile(r"secret|(^|_)key$", re.IGNORECASE)
+NOT_THE_SECRET = re.compile(r"public|private|previous|old|api", re.IGNORECASE)  # other keys: left unset
+TEST_SECRET = "gapfinder-test-secret-key-0123456789abcdef"  # >= 32 bytes: PyJWT warns for shorter HMAC keys
 DATA_MARKERS = frozenset({"dataclass", "dataclasses.dataclass", "BaseModel", "pydantic.BaseModel", "NamedTuple",
                           "typing.NamedTuple", "TypedDict"})
+
+
+def secret_field(name: str) -> bool:
+    """The setting a project signs or hashes with (`SECRET_KEY`, `JWT_SECRET_KEY`, `key`)."""
+    return bool(SECRET_FIELD.search(name)) and not NOT_THE_SECRET.search(name)
 
 
 class ModuleModelView:
@@ -144,6 +152,34 @@ class Resolver:
                 fields.append(f"{stmt.target.id}={literal[0]}")
                 imports |= set(literal[1])
         expr = self.expression(name)
+        if expr is None:
+            return None
+        return f"{expr}({', '.join(fields)})", imports | self.imports.get(expr, set())
+
+    def settings_instance(self, name: str | None) -> tuple[str, set[Import]] | None:
+        """`Settings(SECRET_KEY="...")` for a project settings class (pydantic-settings `BaseSettings`)
+        with secret or key fields that have no value: what its own validation needs to sign tokens.
+
+        None for any other class, or when a required field takes no plain value.
+        """
+        cls = self.project_class(name) if name else None
+        if cls is None or not any((dotted(b) or "").endswith("BaseSettings") for b in cls.bases):
+            return None
+        fields, imports = [], set()
+        for stmt in cls.body:
+            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+                continue
+            field = stmt.target.id
+            unset = stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
+            if unset and "str" in ast.unparse(stmt.annotation) and secret_field(field):
+                fields.append(f"{field}={TEST_SECRET!r}")
+            elif stmt.value is None:  # required: a plain value or nothing
+                literal = scalar_literal(stmt.annotation, field)
+                if literal is None:
+                    return None
+                fields.append(f"{field}={literal[0]}")
+                imports |= set(literal[1])
+        expr = self.expression(name) if fields else None
         if expr is None:
             return None
         return f"{expr}({', '.join(fields)})", imports | self.imports.get(expr, set())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,7 +20,7 @@ from gapfinder.scaffold.target import Target, is_abstract, raises_not_implemente
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import CallSite, UsageTree
 from gapfinder.core.usage.walker import helper_lookup, infer_usage
-from gapfinder.scaffold.values import Namer, is_stdlib, regex_example, scalar_literal, snake
+from gapfinder.scaffold.values import Namer, annotation_class, is_stdlib, regex_example, scalar_literal, snake
 
 # Third-party modules whose clients reach the network or a service: patched even when used sync.
 IO_MODULES = frozenset({"httpx", "requests", "aiohttp", "redis", "boto3", "smtplib", "websockets", "urllib"})
@@ -174,6 +175,46 @@ class Planner:
                         return json.dumps(example), ()
         return None
 
+    def made_by_module(self, arg: ast.arg) -> tuple[str, tuple] | None:
+        """A token or password hash made by the module's own function (`create_access_token(...)`,
+        `get_password_hash(...)`): a placeholder string fails the code's own decoding or checking."""
+        names = scalar_literal(arg.annotation, arg.arg)
+        if names is None or not names[0].startswith('"') or arg.arg == "token_type":
+            return None
+        name = arg.arg.lower()
+        if "hash" in name:
+            wanted, avoid = re.compile(r"hash"), re.compile(r"verify|check|needs|rehash")
+            given = '"correct-horse-battery-staple"'  # what a parameter named like a password gets, to match
+        elif re.search(r"(^|_)(access_|refresh_)?token$", name) or name == "jwt":
+            wanted = re.compile(r"(create|encode|make|generate).*(token|jwt)|(token|jwt).*(create|encode)")
+            avoid = re.compile("refresh" if "refresh" not in name else "access")
+            given = None
+        else:
+            return None
+        for fname, func in sorted(self.model.functions.items(), key=lambda f: avoid.search(f[0]) is not None):
+            if (fname == self.target.name or fname.startswith("_") or not wanted.search(fname) or avoid.search(fname)
+                    or f"{self.model.module}.{fname}" in self.patched):  # a double in this test: no real value
+                continue
+            if isinstance(func, ast.AsyncFunctionDef) and not self.target.is_async:
+                continue
+            args = func.args
+            positional = args.posonlyargs + args.args
+            required = positional[: len(positional) - len(args.defaults)]
+            required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+            parts, imports = [], set()
+            for needed in required:
+                value = scalar_literal(needed.annotation, needed.arg) or (
+                    ('"user@example.com"', ()) if needed.annotation is None else None)
+                if value is None:
+                    break
+                value = (given if given and len(required) == 1 else value[0]), value[1]
+                parts.append(value[0] if needed in args.posonlyargs else f"{needed.arg}={value[0]}")
+                imports |= set(value[1])
+            else:
+                call = f"{'await ' if isinstance(func, ast.AsyncFunctionDef) else ''}{fname}({', '.join(parts)})"
+                return call, tuple(imports | {(self.model.module, fname)})
+        return None
+
     # --- branch outcomes ------------------------------------------------------------------------
 
     def branches(self) -> list[tuple[Override, str, str | None]]:
@@ -212,7 +253,11 @@ class Planner:
         call_args: list[str] = []
         for arg in self.given_params():
             tree = self.usage[arg.arg]
-            literal = self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree)
+            made = self.made_by_module(arg)
+            if made is not None:  # the function's name stays free in the test
+                case.namer.taken.add(made[0].removeprefix("await ").split("(", 1)[0])
+            literal = (made or self.matching_string(tree)
+                       or scalar_literal(arg.annotation, arg.arg, tree))
             if literal is None and is_scalar(tree):
                 literal = (str(scalar_value(tree)), ())
             data = None if literal is not None or tree.is_async else self.resolver.data_instance(arg.annotation)
@@ -334,6 +379,15 @@ class Planner:
             required = positional[1 : len(positional) - len(args.defaults)]
             required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
             fields = [(a.arg, a.annotation, a in args.posonlyargs) for a in required]
+            optional = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            optional += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            given = dict(given or {})
+            for arg, default in optional:  # a default settings object that lacks its secret: give it one
+                made = (self.resolver.settings_instance(dotted(default.func) or annotation_class(arg.annotation))
+                        if isinstance(default, ast.Call) and not default.args and not default.keywords else None)
+                if made is not None and arg.arg not in given and arg not in args.posonlyargs:
+                    given[arg.arg] = made[0]
+                    case.imports.update(made[1])
         elif any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
                  for d in cls.decorator_list):
             fields = [(s.target.id, s.annotation, False) for s in cls.body
@@ -343,7 +397,7 @@ class Planner:
             fields = []
         parts = []
         for name, annotation, positional_only in fields:
-            literal = scalar_literal(annotation, name)
+            literal = scalar_literal(annotation, name) or self.resolver.settings_instance(annotation_class(annotation))
             if literal is not None:
                 case.imports.update(literal[1])
             else:

@@ -1,0 +1,150 @@
+"""Drafts that give the code the values it validates instead of a MagicMock: ABCs and Protocols,
+frozen dataclasses, hooks left to subclasses, dunder attributes, literal defaults and settings
+objects that need a secret. The drafts are written statically and run for real in a subprocess."""
+
+from __future__ import annotations
+
+import pytest
+
+from gapfinder.scaffold.pipeline import scaffold
+from scaffold_runner import run_pytest
+
+BASE = '''class BaseSettings:
+    """A stand-in for pydantic-settings: keyword arguments become attributes."""
+
+    def __init__(self, **values):
+        for name, value in values.items():
+            setattr(self, name, value)
+'''
+
+CODE = '''import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal, Optional, Protocol
+
+from vault.base import BaseSettings
+
+
+class Settings(BaseSettings):
+    ALGORITHM: str = "HS256"
+    SECRET_KEY: Optional[str] = None
+    PUBLIC_KEY: Optional[str] = None
+
+    def key(self) -> str:
+        if self.SECRET_KEY is None:
+            raise ValueError("HS256 requires a key")
+        return self.SECRET_KEY
+
+
+class Signer:
+    def __init__(self, settings: Settings = Settings()):
+        self.settings = settings
+
+    def sign(self, text: str) -> str:
+        return text + "." + self.settings.key()[:4]
+
+
+class Checker(ABC):
+    @abstractmethod
+    def lookup(self, email: str) -> bool:
+        ...
+
+    def describe(self) -> str:
+        return f"checker {self.__class__.__name__}"
+
+
+class Store(Protocol):
+    def get(self, key: str) -> str:
+        ...
+
+
+@dataclass(frozen=True)
+class Rule:
+    actions: tuple
+
+    def allows(self, action: str) -> bool:
+        return action in self.actions or "*" in self.actions
+
+
+class Manager:
+    def parse_id(self, value):
+        raise NotImplementedError()
+
+    def find(self, value) -> str:
+        return f"user {self.parse_id(value)}"
+
+
+def get_password_hash(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def verify_password(plain_password: str, hashed_password: str) -> bool:
+    if hashlib.sha256(plain_password.encode()).hexdigest() != hashed_password:
+        raise ValueError("Invalid salt")
+    return True
+
+
+def create_access_token(subject: str) -> str:
+    return "v1." + subject
+
+
+def read_token(token: str) -> str:
+    if not token.startswith("v1."):
+        raise ValueError("Not enough segments")
+    return token[3:]
+
+
+class Cookie:
+    def __init__(self, samesite: Literal["lax", "strict", "none"] = "lax"):
+        self.samesite = samesite
+
+    def header(self) -> str:
+        assert self.samesite in ("lax", "strict", "none"), "bad samesite"
+        return f"SameSite={self.samesite}"
+'''
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vault")
+    (root / "pyproject.toml").write_text('[project]\nname = "vault"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    (root / "vault").mkdir()
+    (root / "vault" / "__init__.py").write_text("")
+    (root / "vault" / "base.py").write_text(BASE)
+    (root / "vault" / "code.py").write_text(CODE)
+    result = scaffold("vault/code.py", project_root=root)
+    return root, result, (root / "tests" / "unit" / "test_code.py").read_text()
+
+
+def test_every_draft_passes_when_run(drafted) -> None:
+    root, result, _ = drafted
+    run = run_pytest(root, "-p", "no:randomly", "tests")
+    assert run.returncode == 0, run.output
+    assert set(run.outcomes.values()) == {"passed"} and len(run.outcomes) == result.tests >= 6
+
+
+def test_abstract_methods_and_protocols_get_no_test_but_an_abcs_own_methods_do(drafted) -> None:
+    _, _, text = drafted
+    assert "def test_checker_lookup" not in text and "def test_store_get" not in text
+    assert "with patch.object(Checker, '__abstractmethods__', frozenset()):" in text
+    assert "__class__ =" not in text
+
+
+def test_a_settings_default_without_its_secret_gets_a_test_secret(drafted) -> None:
+    _, _, text = drafted
+    assert "Signer(settings=Settings(SECRET_KEY='gapfinder-test-secret-key-0123456789abcdef'))" in text
+    assert "PUBLIC_KEY=" not in text
+
+
+def test_frozen_fields_go_to_the_constructor_and_hooks_are_doubled(drafted) -> None:
+    _, _, text = drafted
+    assert "rule = Rule(actions=" in text and "rule.actions =" not in text
+    assert "manager.parse_id = parse_id" in text
+    assert "cookie.samesite =" not in text
+
+
+def test_tokens_and_password_hashes_are_made_by_the_modules_own_functions(drafted) -> None:
+    _, _, text = drafted
+    assert 'hashed_password = get_password_hash(password="correct-horse-battery-staple")' in text
+    assert 'plain_password = "correct-horse-battery-staple"' in text
+    assert 'token = create_access_token(subject="subject")' in text
