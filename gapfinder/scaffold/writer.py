@@ -44,6 +44,7 @@ class Planned:
     targets: int  # public functions and methods found
     warnings: tuple[str, ...] = ()
     cases: tuple[TestCase, ...] = ()  # the unit and integration tests drafted (added or not)
+    dropped: tuple[str, ...] = ()  # drafted tests left out because they need a person
 
 
 def file_name_for(module: str) -> str:
@@ -56,7 +57,7 @@ def file_name_for(module: str) -> str:
 def plan_files(
     project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
     templates: Path | None, configure_pytest: bool, adjust: Mapping[str, Adjustment] | None = None,
-    memo: dict | None = None, introspector: Introspector | None = None,
+    memo: dict | None = None, introspector: Introspector | None = None, drop_xfail: bool = False,
 ) -> Planned:
     """The files a run writes; adjust holds what running the drafts taught, per test name. Calls that
     share a memo (one scaffold run planning again) parse and detect the project once."""
@@ -88,6 +89,7 @@ def plan_files(
     warnings: list[str] = []
     written_kinds: list[str] = []
     all_cases: list[TestCase] = []
+    dropped: list[str] = []
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
@@ -104,6 +106,11 @@ def plan_files(
             extra = set()
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange) | case.imports
+            if drop_xfail and adjust:  # a test that needs a person is listed in the summary, not written
+                dropped += [c.name for c in cases if c.name in adjust and adjust[c.name].xfail]
+                cases = [c for c in cases if not (c.name in adjust and adjust[c.name].xfail)]
+                if not cases:
+                    continue
             cases = [adjust[c.name].apply(c) if adjust and c.name in adjust else c for c in cases]
             all_cases += cases
             for case in cases:
@@ -140,7 +147,8 @@ def plan_files(
                 warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker "
                                 "and the filters error::RuntimeWarning and "
                                 "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
-    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
+    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases),
+                   tuple(dropped))
 
 
 def _conftests_above(root: Path, tests_dir: str) -> list[ast.Module]:
