@@ -24,11 +24,43 @@ PURE_STDLIB = frozenset({"re", "math", "string", "collections", "itertools", "fu
                          "textwrap", "operator", "statistics", "decimal", "fractions", "enum", "typing",
                          "dataclasses", "hashlib", "hmac", "base64", "datetime", "bisect", "heapq", "keyword"})
 UNSAFE_BUILTINS = frozenset({"open", "print", "input", "exec", "eval", "compile", "__import__", "exit", "quit"})
+MODEL_BASES = frozenset({"BaseModel", "SQLModel"})
 SECRET_FIELD = re.compile(r"secret|(^|_)key$", re.IGNORECASE)
 NOT_THE_SECRET = re.compile(r"public|private|previous|old|api", re.IGNORECASE)  # other keys: left unset
 TEST_SECRET = "gapfinder-test-secret-key-0123456789abcdef"  # >= 32 bytes: PyJWT warns for shorter HMAC keys
 DATA_MARKERS = frozenset({"dataclass", "dataclasses.dataclass", "BaseModel", "pydantic.BaseModel", "NamedTuple",
                           "typing.NamedTuple", "TypedDict"})
+
+
+def _model_fields(cls: ast.ClassDef, source: ast.Module, depth: int) -> dict[str, tuple[ast.expr, bool]] | None:
+    """{field: (annotation, required)} of a pydantic BaseModel/SQLModel class, bases in the same file
+    first; None when it is not such a model or a base cannot be seen."""
+    if depth > 5:
+        return None
+    fields: dict[str, tuple[ast.expr, bool]] = {}
+    model = False
+    for base in cls.bases:
+        name = dotted(base) or ""
+        if name.rsplit(".", 1)[-1] in MODEL_BASES:
+            model = True
+            continue
+        parent = next((s for s in source.body if isinstance(s, ast.ClassDef) and s.name == name), None)
+        inherited = _model_fields(parent, source, depth + 1) if parent is not None else None
+        if inherited is None:
+            return None
+        model = True
+        fields.update(inherited)
+    if not model:
+        return None
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            value = stmt.value
+            required = value is None or (
+                isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "Field"
+                and not any(k.arg in ("default", "default_factory") for k in value.keywords)
+                and (not value.args or (isinstance(value.args[0], ast.Constant) and value.args[0].value is ...)))
+            fields[stmt.target.id] = (stmt.annotation, required)
+    return fields
 
 
 def secret_field(name: str) -> bool:
@@ -131,26 +163,35 @@ class Resolver:
         return self.expression(name)
 
     def data_instance(self, annotation: ast.expr | None) -> tuple[str, set[Import]] | None:
-        """`Point(x=10, y=10)` for a project dataclass whose required fields take plain values.
+        """`Point(x=10, y=10)` for a project dataclass or pydantic/SQLModel model whose required
+        fields take plain values.
 
         Real data beats a MagicMock for data: code that walks it (recursion, loops until None)
-        terminates, and its own methods run.
+        terminates, its own methods run, and a `str` field that reaches a hasher or a validator is
+        a `str`.
         """
         name = annotation_class(annotation)
         cls = self._project_class(name) if name else None
-        if cls is None or not any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
-                                  for d in cls.decorator_list):
+        source = self._class_source(name) if cls is not None else None
+        if cls is None or source is None:
             return None
+        if any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
+               for d in cls.decorator_list):
+            declared = {s.target.id: (s.annotation, s.value is None) for s in cls.body
+                        if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        else:
+            declared = _model_fields(cls, source, 0)
+            if declared is None:
+                return None
         fields, imports = [], set()
-        for stmt in cls.body:
-            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is None:
-                if "ClassVar" in ast.unparse(stmt.annotation):
-                    continue
-                literal = scalar_literal(stmt.annotation, stmt.target.id)
-                if literal is None:
-                    return None
-                fields.append(f"{stmt.target.id}={literal[0]}")
-                imports |= set(literal[1])
+        for field, (annotation_of, required) in declared.items():
+            if not required or "ClassVar" in ast.unparse(annotation_of):
+                continue
+            literal = scalar_literal(annotation_of, field)
+            if literal is None:
+                return None
+            fields.append(f"{field}={literal[0]}")
+            imports |= set(literal[1])
         expr = self.expression(name)
         if expr is None:
             return None

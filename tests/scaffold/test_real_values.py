@@ -22,6 +22,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Literal, Optional, Protocol
 
+from pydantic import BaseModel, Field
+
 from vault.base import BaseSettings
 
 
@@ -94,6 +96,20 @@ def read_token(token: str) -> str:
     return token[3:]
 
 
+class UserBase(BaseModel):
+    email: str = Field(max_length=255)
+    active: bool = True
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8)
+    nickname: Optional[str] = None
+
+
+def register(user: UserCreate) -> str:
+    return hashlib.sha256(user.password.encode()).hexdigest()[:8] + user.email
+
+
 class Cookie:
     def __init__(self, samesite: Literal["lax", "strict", "none"] = "lax"):
         self.samesite = samesite
@@ -148,3 +164,8 @@ def test_tokens_and_password_hashes_are_made_by_the_modules_own_functions(drafte
     assert 'hashed_password = get_password_hash(password="correct-horse-battery-staple")' in text
     assert 'plain_password = "correct-horse-battery-staple"' in text
     assert 'token = create_access_token(subject="subject")' in text
+
+
+def test_a_pydantic_model_parameter_is_a_real_instance_with_its_required_fields(drafted) -> None:
+    _, _, text = drafted
+    assert 'user = UserCreate(email="user@example.com", password="correct-horse-battery-staple")' in text
