@@ -266,6 +266,20 @@ class Resolver:
             return False
         return True
 
+    def is_built_object(self, name: str) -> bool:
+        """A project module's top-level `name = Something(...)`: an object made at import whose
+        methods reach its state (a scoped session, a client), never a function, class or literal."""
+        origin = self._origin(name)
+        source = self.read_module(origin[0]) if origin and "." not in origin[1] else None
+        if source is None:
+            return False
+        for stmt in source.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                stmt, ast.AnnAssign) else []
+            if any(isinstance(t, ast.Name) and t.id == origin[1] for t in targets):
+                return isinstance(stmt.value, ast.Call)
+        return False
+
     def is_module(self, name: str) -> bool:
         """True when a dotted name is one of the project's modules."""
         return self.read_module(name) is not None

@@ -156,6 +156,9 @@ class Planner:
             elif (self.model.is_project(name) and tree.call is not None and name not in self.exceptions
                   and not self.resolver.is_pure(name)):
                 found[target] = tree  # another module's function or class: a collaborator
+            elif (origin is not None and any(c.call is not None for c in tree.attrs.values())
+                  and self.resolver.is_built_object(name)):
+                found[target] = tree  # an object another module builds at import (a session, a client)
         return found
 
     @cached_property
@@ -358,10 +361,14 @@ class Planner:
         return attr
 
     def abstract_bases(self) -> bool:
-        """The class or one of the project's bases declares abstract methods."""
+        """An abstract method of the class or one of the project's bases is left without an implementation."""
         classes = [self.target.cls, *self.bases()] if self.target.cls is not None else []
-        return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_abstract(s)
-                   for cls in classes for s in cls.body)
+        first: dict[str, bool] = {}  # method name -> abstract where it is first found, nearest class first
+        for cls in classes:
+            for s in cls.body:
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    first.setdefault(s.name, is_abstract(s))
+        return any(first.values())
 
     def construct(self, case: CaseState, given: dict[str, str] | None = None) -> str:
         """`Cls(required args)`; the collaborators are replaced on the instance afterwards, or, for a

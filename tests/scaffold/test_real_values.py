@@ -15,6 +15,14 @@ BASE = '''class BaseSettings:
     def __init__(self, **values):
         for name, value in values.items():
             setattr(self, name, value)
+
+
+class Session:
+    def add(self, item):
+        raise RuntimeError("no database in unit tests")
+
+
+session = Session()
 '''
 
 CODE = '''import hashlib
@@ -24,7 +32,7 @@ from typing import Literal, Optional, Protocol
 
 from pydantic import BaseModel, Field
 
-from vault.base import BaseSettings
+from vault.base import BaseSettings, session
 
 
 class Settings(BaseSettings):
@@ -110,6 +118,10 @@ def register(user: UserCreate) -> str:
     return hashlib.sha256(user.password.encode()).hexdigest()[:8] + user.email
 
 
+def save(item: str) -> None:
+    session.add(item)
+
+
 class Cookie:
     def __init__(self, samesite: Literal["lax", "strict", "none"] = "lax"):
         self.samesite = samesite
@@ -169,3 +181,8 @@ def test_tokens_and_password_hashes_are_made_by_the_modules_own_functions(drafte
 def test_a_pydantic_model_parameter_is_a_real_instance_with_its_required_fields(drafted) -> None:
     _, _, text = drafted
     assert 'user = UserCreate(email="user@example.com", password="correct-horse-battery-staple")' in text
+
+
+def test_an_object_another_module_builds_at_import_is_patched(drafted) -> None:
+    _, _, text = drafted
+    assert 'with patch("vault.code.session", new=session):' in text
