@@ -32,37 +32,6 @@ DATA_MARKERS = frozenset({"dataclass", "dataclasses.dataclass", "BaseModel", "py
                           "typing.NamedTuple", "TypedDict"})
 
 
-def _model_fields(cls: ast.ClassDef, source: ast.Module, depth: int) -> dict[str, tuple[ast.expr, bool]] | None:
-    """{field: (annotation, required)} of a pydantic BaseModel/SQLModel class, bases in the same file
-    first; None when it is not such a model or a base cannot be seen."""
-    if depth > 5:
-        return None
-    fields: dict[str, tuple[ast.expr, bool]] = {}
-    model = False
-    for base in cls.bases:
-        name = dotted(base) or ""
-        if name.rsplit(".", 1)[-1] in MODEL_BASES:
-            model = True
-            continue
-        parent = next((s for s in source.body if isinstance(s, ast.ClassDef) and s.name == name), None)
-        inherited = _model_fields(parent, source, depth + 1) if parent is not None else None
-        if inherited is None:
-            return None
-        model = True
-        fields.update(inherited)
-    if not model:
-        return None
-    for stmt in cls.body:
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            value = stmt.value
-            required = value is None or (
-                isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "Field"
-                and not any(k.arg in ("default", "default_factory") for k in value.keywords)
-                and (not value.args or (isinstance(value.args[0], ast.Constant) and value.args[0].value is ...)))
-            fields[stmt.target.id] = (stmt.annotation, required)
-    return fields
-
-
 def secret_field(name: str) -> bool:
     """The setting a project signs or hashes with (`SECRET_KEY`, `JWT_SECRET_KEY`, `key`)."""
     return bool(SECRET_FIELD.search(name)) and not NOT_THE_SECRET.search(name)
@@ -180,7 +149,7 @@ class Resolver:
             declared = {s.target.id: (s.annotation, s.value is None) for s in cls.body
                         if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
         else:
-            declared = _model_fields(cls, source, 0)
+            declared = self._model_fields(cls, source, 0)
             if declared is None:
                 return None
         fields, imports = [], set()
@@ -323,6 +292,39 @@ class Resolver:
         if tree is None:
             return None
         return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == origin[1]), None)
+
+    def _model_fields(self, cls: ast.ClassDef, source: ast.Module, depth: int) -> dict[str, tuple[ast.expr, bool]] | None:
+        """{field: (annotation, required)} of a pydantic BaseModel/SQLModel class, its bases' first
+        (in the same file or imported from another project module); None when it is not such a model
+        or a base cannot be seen."""
+        if depth > 5:
+            return None
+        fields: dict[str, tuple[ast.expr, bool]] = {}
+        model = False
+        imports = ModuleModelView(source).imports
+        for base in cls.bases:
+            name = dotted(base) or ""
+            if name.rsplit(".", 1)[-1] in MODEL_BASES:
+                model = True
+                continue
+            home = source if name not in imports else self.read_module(imports[name])
+            parent = next((s for s in home.body if isinstance(s, ast.ClassDef) and s.name == name), None) if home else None
+            inherited = self._model_fields(parent, home, depth + 1) if parent is not None and home else None
+            if inherited is None:
+                return None
+            model = True
+            fields.update(inherited)
+        if not model:
+            return None
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = stmt.value
+                required = value is None or (
+                    isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "Field"
+                    and not any(k.arg in ("default", "default_factory") for k in value.keywords)
+                    and (not value.args or (isinstance(value.args[0], ast.Constant) and value.args[0].value is ...)))
+                fields[stmt.target.id] = (stmt.annotation, required)
+        return fields
 
     def _class_attrs(self, cls: ast.ClassDef, source: ast.Module) -> set[str] | None:
         """Attributes a class defines with a value, following bases in the same file."""

@@ -28,7 +28,7 @@ session = Session()
 CODE = '''import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Literal, Optional, Protocol
+from typing import Dict, Literal, Optional, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -94,12 +94,14 @@ def verify_password(plain_password: str, hashed_password: str) -> bool:
     return True
 
 
-def create_access_token(subject: str) -> str:
-    return "v1." + subject
+def create_access_token(subject: str, claims: Dict[str, str]) -> str:
+    claims = claims.copy()
+    claims["sub"] = subject
+    return "v1." + ",".join(f"{k}={v}" for k, v in sorted(claims.items()))
 
 
 def read_token(token: str) -> str:
-    if not token.startswith("v1."):
+    if not token.startswith("v1.") or "sub=" not in token:
         raise ValueError("Not enough segments")
     return token[3:]
 
@@ -175,7 +177,7 @@ def test_tokens_and_password_hashes_are_made_by_the_modules_own_functions(drafte
     _, _, text = drafted
     assert 'hashed_password = get_password_hash(password="correct-horse-battery-staple")' in text
     assert 'plain_password = "correct-horse-battery-staple"' in text
-    assert 'token = create_access_token(subject="subject")' in text
+    assert 'token = create_access_token(subject="subject", claims={})' in text
 
 
 def test_a_pydantic_model_parameter_is_a_real_instance_with_its_required_fields(drafted) -> None:
