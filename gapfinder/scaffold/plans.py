@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.guards import needed_options
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
 from gapfinder.scaffold.target import Target, is_abstract, raises_not_implemented
@@ -395,6 +396,13 @@ class Planner:
                 if made is not None and arg.arg not in given and arg not in args.posonlyargs:
                     given[arg.arg] = made[0]
                     case.imports.update(made[1])
+            nones = {a.arg: a for a, d in optional if isinstance(d, ast.Constant) and d.value is None
+                     and a not in args.posonlyargs}
+            for name in needed_options(init, list(nones)):  # e.g. "either route_name or redirect_url"
+                literal = scalar_literal(nones[name].annotation, name)
+                if literal is not None and name not in given:
+                    given[name] = literal[0]
+                    case.imports.update(literal[1])
         elif any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
                  for d in cls.decorator_list):
             fields = [(s.target.id, s.annotation, False) for s in cls.body

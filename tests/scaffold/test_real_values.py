@@ -124,6 +124,16 @@ def save(item: str) -> None:
     session.add(item)
 
 
+class Callback:
+    def __init__(self, route_name: Optional[str] = None, redirect_url: Optional[str] = None):
+        assert (route_name is not None and redirect_url is None) or (
+            route_name is None and redirect_url is not None), "You should either set route_name or redirect_url"
+        self.route_name = route_name
+
+    def where(self) -> str:
+        return f"-> {self.route_name}"
+
+
 class Cookie:
     def __init__(self, samesite: Literal["lax", "strict", "none"] = "lax"):
         self.samesite = samesite
@@ -188,3 +198,8 @@ def test_a_pydantic_model_parameter_is_a_real_instance_with_its_required_fields(
 def test_an_object_another_module_builds_at_import_is_patched(drafted) -> None:
     _, _, text = drafted
     assert 'with patch("vault.code.session", new=session):' in text
+
+
+def test_a_constructor_guard_over_optional_arguments_is_satisfied(drafted) -> None:
+    _, _, text = drafted
+    assert 'callback = Callback(route_name="route_name")' in text
