@@ -23,6 +23,7 @@ def summary_lines(results: tuple[ScaffoldResult, ...]) -> list[str]:
         changed = result.files
         if not changed:
             lines.append(f"{result.module}: {result.tests} tests already scaffolded; nothing to add.")
+            lines += run_lines(result)  # the drafts it ran and left out, when every new one needs a person
             continue
         lines.append(f"{result.module}: {result.tests} tests; {verb} {len(changed)} files, "
                      f"{result.todos} TODO(gapfinder) lines to finish.")

@@ -313,10 +313,12 @@ class Planner:
                 made = self.construct(case, given)
             else:
                 made = self.construct(case)
-            if self.abstract_bases():  # an ABC's own methods, tested without a subclass
+            around = [f"patch.object({target.cls.name}, '__abstractmethods__', frozenset())"] \
+                if self.abstract_bases() else []  # an ABC's own methods, tested without a subclass
+            around += [f'patch("{self.model.module}.{name}")' for name in self.constructor_io()]
+            if around:
                 case.imports.add(("unittest.mock", "patch"))
-                case.lines += [f"with patch.object({target.cls.name}, '__abstractmethods__', frozenset()):",
-                               f"    {obj} = {made}"]
+                case.lines += [f"with {', '.join(around)}:", f"    {obj} = {made}"]
             else:
                 case.lines.append(f"{obj} = {made}")
             if not frozen:
@@ -360,6 +362,17 @@ class Planner:
                 return body[0].value.attr
             break
         return attr
+
+    def constructor_io(self) -> list[str]:
+        """Module-level names of network or service clients (httpx, redis ...) the class's own
+        __init__ uses: patched while the instance is built (an OpenID client fetches its discovery
+        document in its constructor)."""
+        init = self.methods.get("__init__")
+        if init is None:
+            return []
+        used = {n.id for n in ast.walk(init) if isinstance(n, ast.Name)}
+        return sorted(name for name in used if (self.model.imports.get(name) or ("",))[0].split(".", 1)[0]
+                      in IO_MODULES)
 
     def abstract_bases(self) -> bool:
         """An abstract method of the class or one of the project's bases is left without an implementation."""

@@ -26,6 +26,7 @@ session = Session()
 '''
 
 CODE = '''import hashlib
+import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Dict, Literal, Optional, Protocol
@@ -134,6 +135,15 @@ class Callback:
         return f"-> {self.route_name}"
 
 
+class Discovery:
+    def __init__(self, endpoint: str):
+        with urllib.request.urlopen(endpoint, timeout=0.01) as response:
+            self.document = response.read()
+
+    def size(self) -> int:
+        return len(self.document)
+
+
 class Cookie:
     def __init__(self, samesite: Literal["lax", "strict", "none"] = "lax"):
         self.samesite = samesite
@@ -203,3 +213,8 @@ def test_an_object_another_module_builds_at_import_is_patched(drafted) -> None:
 def test_a_constructor_guard_over_optional_arguments_is_satisfied(drafted) -> None:
     _, _, text = drafted
     assert 'callback = Callback(route_name="route_name")' in text
+
+
+def test_a_client_the_constructor_opens_is_patched_while_the_instance_is_built(drafted) -> None:
+    _, _, text = drafted
+    assert 'with patch("vault.code.urllib"):\n        discovery = Discovery(endpoint=' in text
