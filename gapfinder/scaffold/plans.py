@@ -370,7 +370,8 @@ class Planner:
         init = self.methods.get("__init__")
         if init is None:
             return []
-        used = {n.id for n in ast.walk(init) if isinstance(n, ast.Name)}
+        code = [s.value if isinstance(s, ast.AnnAssign) else s for s in init.body]  # annotations name types
+        used = {n.id for part in code if part is not None for n in ast.walk(part) if isinstance(n, ast.Name)}
         return sorted(name for name in used if (self.model.imports.get(name) or ("",))[0].split(".", 1)[0]
                       in IO_MODULES)
 
