@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +25,9 @@ from gapfinder.core.usage.module import build_model
 from gapfinder.scaffold.target import public_targets
 
 TODO = "TODO(gapfinder)"
+# A drafted test that needs a person is left out and named on such a line; later runs leave it out too
+# (delete the line to have scaffold draft and try it again).
+LEFT_OUT = "# gapfinder scaffold left out, needs a person:"
 # Makes each kind's folder a package, so a generated test file may share its name with another.
 PACKAGE_MARKER = "# Created by gapfinder scaffold: test files here may share names with other test folders.\n"
 
@@ -99,6 +103,9 @@ def plan_files(
                 cases = support.in_request_context(cases, targets, facts)
             else:
                 cases = plan_integration(model, targets, resolver, read_module, bool(facts.base and facts.models))
+            rel = f"{tests_dir}/{kind}/{file_name_for(source.module)}"
+            marked = _left_out(root, rel)  # left out by an earlier run: not drafted again
+            cases = [c for c in cases if c.name not in marked]
             if not cases:
                 continue
             # The drafts' imports stay those of the unadjusted drafts too: a second run renders them
@@ -106,9 +113,12 @@ def plan_files(
             extra = set()
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange) | case.imports
+            notes = ()
             if drop_xfail and adjust:  # a test that needs a person is listed in the summary, not written
-                dropped += [c.name for c in cases if c.name in adjust and adjust[c.name].xfail]
-                cases = [c for c in cases if not (c.name in adjust and adjust[c.name].xfail)]
+                left = [c.name for c in cases if c.name in adjust and adjust[c.name].xfail]
+                dropped += left
+                notes = tuple(f"{LEFT_OUT} {name} ({' '.join(adjust[name].xfail.split())[:150]})" for name in left)
+                cases = [c for c in cases if c.name not in left]
                 if not cases:
                     continue
             cases = [adjust[c.name].apply(c) if adjust and c.name in adjust else c for c in cases]
@@ -124,7 +134,8 @@ def plan_files(
             code = mark_rendered(code, adjust or {})
         tests += code.count("@pytest.mark.scaffold\n")
         folder = f"{tests_dir}/{kind}"
-        files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
+        files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code,
+                              notes if kind in ("unit", "integration") else ()))
         files.append(_planned(root, f"{folder}/__init__.py", PACKAGE_MARKER))
         written_kinds.append(kind)
     if tests:
@@ -177,7 +188,14 @@ def _existing(root: Path, rel: str) -> TextFile | None:
         raise ScaffoldError(f"cannot read {rel}: {exc}; nothing was written.") from None
 
 
-def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
+def _left_out(root: Path, rel: str) -> set[str]:
+    """The tests an earlier run left out of the file at rel (its LEFT_OUT comment lines)."""
+    existing = _existing(root, rel)
+    return set(re.findall(rf"^{re.escape(LEFT_OUT)} (test_\w+)", existing.text, re.M)) if existing else set()
+
+
+def _planned(root: Path, rel: str, generated: str, notes: tuple[str, ...] = ()) -> PlannedFile:
+    """notes: comment lines the file must end with (appended when missing, old bytes kept)."""
     existing = _existing(root, rel)
     old = existing.text if existing else None
     if rel.endswith("__init__.py") and existing is not None:
@@ -187,7 +205,10 @@ def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
     def fold(text: str | None) -> str:
         merged = merge(text, generated, rel)
         added.append(merged.added)
-        return merged.text
+        missing = [note for note in notes if note not in merged.text]
+        if not missing:
+            return merged.text
+        return merged.text.rstrip("\n") + "\n\n\n" + "".join(f"{note}\n" for note in missing)
 
     return PlannedFile(rel, old, edit_text(existing, fold) or "", added[0], existing)
 
