@@ -288,7 +288,7 @@ class Planner:
         name = snake(self.target.qualname.replace(".", "_"))
         return TestCase(
             name=f"test_{name}" + (f"_when_{label}" if label else ""),
-            is_async=self.target.is_async or _starts_tasks(self.target.node)
+            is_async=self.target.is_async or _starts_tasks(self.target.node) or self.constructor_needs_loop()
             or any("asyncio.get_running_loop" in line for line in case.lines),
             arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
             asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
@@ -362,6 +362,14 @@ class Planner:
                 return body[0].value.attr
             break
         return attr
+
+    def constructor_needs_loop(self) -> bool:
+        """Building the instance asks asyncio for the loop (its own or a project base's __init__): the
+        test runs inside one, or it depends on a loop an earlier test left behind."""
+        if self.target.cls is None or self.target.kind not in ("method", "property"):
+            return False
+        return any(isinstance(s, ast.FunctionDef) and s.name == "__init__" and _starts_tasks(s)
+                   for cls in [self.target.cls, *self.bases()] for s in cls.body)
 
     def constructor_io(self) -> list[str]:
         """Module-level names of network or service clients (httpx, redis ...) the class's own

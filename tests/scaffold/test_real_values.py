@@ -25,7 +25,8 @@ class Session:
 session = Session()
 '''
 
-CODE = '''import hashlib
+CODE = '''import asyncio
+import hashlib
 import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -144,6 +145,14 @@ class Discovery:
         return len(self.document)
 
 
+class Waiter:
+    def __init__(self):
+        self._loop = asyncio.get_running_loop()
+
+    def ready(self) -> bool:
+        return self._loop.is_running()
+
+
 class Cookie:
     def __init__(self, samesite: Literal["lax", "strict", "none"] = "lax"):
         self.samesite = samesite
@@ -218,3 +227,8 @@ def test_a_constructor_guard_over_optional_arguments_is_satisfied(drafted) -> No
 def test_a_client_the_constructor_opens_is_patched_while_the_instance_is_built(drafted) -> None:
     _, _, text = drafted
     assert 'with patch("vault.code.urllib"):\n        discovery = Discovery(endpoint=' in text
+
+
+def test_an_instance_whose_constructor_asks_for_the_loop_is_built_in_an_async_test(drafted) -> None:
+    _, _, text = drafted
+    assert "@pytest.mark.asyncio\nasync def test_waiter_ready() -> None:" in text
