@@ -109,13 +109,14 @@ def scaffold(
     configure_pytest: bool = False,
     run: bool = True,
     python: Path | None = None,
+    keep_xfail: bool = False,
 ) -> tuple[ScaffoldResult, ...]:
     """Scaffold one module, or the `top` highest priorities of `rank` on the project at `module`;
     with run, the drafts are run in the project's interpreter and adapted to what they showed."""
     from gapfinder.scaffold.pipeline import project_for, scaffold as _scaffold
 
     options: dict[str, Any] = dict(kinds=kinds, tests_dir=tests_dir, dry_run=dry_run, templates=templates,
-                                   configure_pytest=configure_pytest, run=run, python=python)
+                                   configure_pytest=configure_pytest, run=run, python=python, keep_xfail=keep_xfail)
     if top is None:
         return (_scaffold(module, **options),)
     root = project_for(Path(module).resolve())

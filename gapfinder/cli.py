@@ -289,6 +289,9 @@ def scaffold(
     python: Annotated[Optional[Path], typer.Option(
         "--python", metavar="PATH", help="The project's Python (default: a virtualenv of the project that has "
                                          "pytest).")] = None,
+    keep_xfail: Annotated[bool, typer.Option(
+        "--keep-xfail", help="Write the drafts that still fail after adapting as xfail(strict=False) with their "
+                             "reason (default: leave them out and list them in the summary).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
 ) -> None:
     """Draft runnable tests for a module: mocks shaped by how the code uses them, auth fixtures, TODOs."""
@@ -298,7 +301,7 @@ def scaffold(
     kinds = ("unit", "integration", "e2e") if kind is ScaffoldKind.all else (kind.value,)
     results = _run(lambda: api.scaffold(module, kinds=kinds, tests_dir=tests_dir, dry_run=dry_run,
                                         templates=templates, top=top, configure_pytest=configure_pytest,
-                                        run=not no_run, python=python), verbose)
+                                        run=not no_run, python=python, keep_xfail=keep_xfail), verbose)
     sys.stdout.write(render("scaffold", fmt.value, results))
     if fmt.value != "json" and not quiet:
         for line in summary_lines(results):

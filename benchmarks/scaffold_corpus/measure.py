@@ -600,6 +600,8 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
         "idempotent": not changed,
         "cannot_fail_reported": sum(len((r.run or {}).get("cannot_fail", [])) for r in results),
         "needs_person_reported": sum(len((r.run or {}).get("needs_person", [])) for r in results),
+        # drafted tests scaffold left out of the files as "needs a person" (its default; --keep-xfail writes them)
+        "dropped": sum(len((r.run or {}).get("dropped", [])) for r in results),
         "mutant_checked_reported": sum((r.run or {}).get("mutant_checked", 0) for r in results),
         "changed_on_second_run": changed,
         "mutation": ({"passing_tests_checked": len(mutated),
@@ -661,27 +663,36 @@ def kinds_table(summaries: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _rate(passed: int, n: int) -> str:
+    return f"{100.0 * passed / n:.1f}%" if n else "—"
+
+
 def table(summaries: list[dict]) -> str:
     head = ("| project | modules | tests | passed | failed | errors | xfail (needs a person) | pass rate | "
+            "left out (needs a person) | pass rate counting left-out as failing | "
             "mock-shape | never awaited | no assert (all/passing) | body cov | s/module (max) | CPU s/module (max) | "
             "idempotent | "
             "mutant-killing passing |")
-    lines = [head, "|" + "---|" * 16]
+    lines = [head, "|" + "---|" * 18]
     tot = {"modules": 0, "tests": 0, "passed": 0, "failed": 0, "errors": 0, "mock": 0, "never": 0, "noa": 0,
-           "noap": 0, "secs": 0.0, "cpu": 0.0, "cpumax": 0.0, "covs": [], "idem": 0, "mk": 0, "mc": 0, "xfailed": 0}
+           "noap": 0, "secs": 0.0, "cpu": 0.0, "cpumax": 0.0, "covs": [], "idem": 0, "mk": 0, "mc": 0, "xfailed": 0,
+           "dropped": 0}
     for s in summaries:
         mut = s["mutation"]
         mut_text = f"{mut['killing']}/{mut['passing_tests_checked']}" if mut else "—"
         rate = f"{s['pass_rate']}%" if s["pass_rate"] is not None else "—"
         cov = f"{s['mean_body_coverage']}%" if s["mean_body_coverage"] is not None else "—"
         lines.append(f"| {s['project']} | {s['modules']} | {s['tests']} | {s['passed']} | {s['failed']} | "
-                     f"{s['errors']} | {s['xfailed']} | {rate} | {s['mock_shape_errors']} | {s['never_awaited_tests']} | "
+                     f"{s['errors']} | {s['xfailed']} | {rate} | {s.get('dropped', 0)} | "
+                     f"{_rate(s['passed'], s['tests'] + s.get('dropped', 0))} | "
+                     f"{s['mock_shape_errors']} | {s['never_awaited_tests']} | "
                      f"{s['no_assertion']}/{s['passing_no_assertion']} | {cov} | {s['seconds_per_module']} "
                      f"({s['max_seconds']}) | {s['cpu_seconds_per_module']} ({s['max_cpu_seconds']}) | "
                      f"{'yes' if s['idempotent'] else 'NO'} | {mut_text} |")
         tot["modules"] += s["modules"]
         for k in ("tests", "passed", "failed", "errors", "xfailed"):
             tot[k] += s[k]
+        tot["dropped"] += s.get("dropped", 0)
         tot["mock"] += s["mock_shape_errors"]
         tot["never"] += s["never_awaited_tests"]
         tot["noa"] += s["no_assertion"]
@@ -698,7 +709,8 @@ def table(summaries: list[dict]) -> str:
     cov = f"{sum(tot['covs']) / len(tot['covs']):.1f}%" if tot["covs"] else "—"
     secs = f"{tot['secs'] / tot['modules']:.2f}" if tot["modules"] else "—"
     lines.append(f"| **all** | {tot['modules']} | {tot['tests']} | {tot['passed']} | {tot['failed']} | "
-                 f"{tot['errors']} | {tot['xfailed']} | {rate} | {tot['mock']} | {tot['never']} | {tot['noa']}/{tot['noap']} | {cov} | "
+                 f"{tot['errors']} | {tot['xfailed']} | {rate} | {tot['dropped']} | "
+                 f"{_rate(tot['passed'], tot['tests'] + tot['dropped'])} | {tot['mock']} | {tot['never']} | {tot['noa']}/{tot['noap']} | {cov} | "
                  f"{secs} | {tot['cpu'] / tot['modules'] if tot['modules'] else 0:.2f} ({tot['cpumax']}) | "
                  f"{tot['idem']}/{len(summaries)} | "
                  f"{(str(tot['mk']) + '/' + str(tot['mc'])) if tot['mc'] else '—'} |")

@@ -23,6 +23,7 @@ def summary_lines(results: tuple[ScaffoldResult, ...]) -> list[str]:
         changed = result.files
         if not changed:
             lines.append(f"{result.module}: {result.tests} tests already scaffolded; nothing to add.")
+            lines += run_lines(result)  # the drafts it ran and left out, when every new one needs a person
             continue
         lines.append(f"{result.module}: {result.tests} tests; {verb} {len(changed)} files, "
                      f"{result.todos} TODO(gapfinder) lines to finish.")
@@ -40,10 +41,17 @@ def run_lines(result: ScaffoldResult) -> list[str]:
         return []
     if run.note:
         return [f"  {run.note}"]
+    kept = len(run.needs_person) - len(run.dropped)
+    written = ", ".join(part for part in (f"{len(run.dropped)} left out of the files" if run.dropped else "",
+                                          f"{kept} written as xfail" if kept else "") if part)
     lines = [f"  ran {run.runs} times with {run.python}: {run.passed} of {run.tests} new tests pass every run; "
-             f"{len(run.needs_person)} need a person (xfail); {len(run.cannot_fail)} cannot fail "
-             f"(no mutant of their target made them fail, of {run.mutant_checked} checked)"]
-    lines += [f"    needs a person: {name}: {why.removeprefix('needs a person: ')}" for name, why in run.needs_person]
+             f"{len(run.needs_person)} need a person" + (f" ({written})" if written else "") + "; "
+             f"{len(run.cannot_fail)} cannot fail (no mutant of their target made them fail, of "
+             f"{run.mutant_checked} checked)"]
+    lines += [f"    needs a person{' (left out)' if name in run.dropped else ' (xfail)'}: {name}: "
+              f"{why.removeprefix('needs a person: ')}" for name, why in run.needs_person]
+    if run.dropped:
+        lines.append("    (rerun with --keep-xfail to write the tests that need a person as xfail drafts)")
     lines += [f"    cannot fail: {name}" for name in run.cannot_fail]
     return lines
 
@@ -53,7 +61,9 @@ def run_json(result: ScaffoldResult) -> dict | None:
     if run is None:
         return None
     return {"python": run.python, "runs": run.runs, "tests": run.tests, "passed": run.passed,
-            "needs_person": [{"test": name, "reason": why} for name, why in run.needs_person],
+            "needs_person": [{"test": name, "reason": why, "written": "dropped" if name in run.dropped else "xfail"}
+                             for name, why in run.needs_person],
+            "dropped": list(run.dropped),
             "cannot_fail": list(run.cannot_fail), "mutant_checked": run.mutant_checked, "note": run.note}
 
 

@@ -24,8 +24,17 @@ PURE_STDLIB = frozenset({"re", "math", "string", "collections", "itertools", "fu
                          "textwrap", "operator", "statistics", "decimal", "fractions", "enum", "typing",
                          "dataclasses", "hashlib", "hmac", "base64", "datetime", "bisect", "heapq", "keyword"})
 UNSAFE_BUILTINS = frozenset({"open", "print", "input", "exec", "eval", "compile", "__import__", "exit", "quit"})
+MODEL_BASES = frozenset({"BaseModel", "SQLModel"})
+SECRET_FIELD = re.compile(r"secret|(^|_)key$", re.IGNORECASE)
+NOT_THE_SECRET = re.compile(r"public|private|previous|old|api", re.IGNORECASE)  # other keys: left unset
+TEST_SECRET = "gapfinder-test-secret-key-0123456789abcdef"  # >= 32 bytes: PyJWT warns for shorter HMAC keys
 DATA_MARKERS = frozenset({"dataclass", "dataclasses.dataclass", "BaseModel", "pydantic.BaseModel", "NamedTuple",
                           "typing.NamedTuple", "TypedDict"})
+
+
+def secret_field(name: str) -> bool:
+    """The setting a project signs or hashes with (`SECRET_KEY`, `JWT_SECRET_KEY`, `key`)."""
+    return bool(SECRET_FIELD.search(name)) and not NOT_THE_SECRET.search(name)
 
 
 class ModuleModelView:
@@ -123,27 +132,64 @@ class Resolver:
         return self.expression(name)
 
     def data_instance(self, annotation: ast.expr | None) -> tuple[str, set[Import]] | None:
-        """`Point(x=10, y=10)` for a project dataclass whose required fields take plain values.
+        """`Point(x=10, y=10)` for a project dataclass or pydantic/SQLModel model whose required
+        fields take plain values.
 
         Real data beats a MagicMock for data: code that walks it (recursion, loops until None)
-        terminates, and its own methods run.
+        terminates, its own methods run, and a `str` field that reaches a hasher or a validator is
+        a `str`.
         """
         name = annotation_class(annotation)
         cls = self._project_class(name) if name else None
-        if cls is None or not any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
-                                  for d in cls.decorator_list):
+        source = self._class_source(name) if cls is not None else None
+        if cls is None or source is None:
+            return None
+        if any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
+               for d in cls.decorator_list):
+            declared = {s.target.id: (s.annotation, s.value is None) for s in cls.body
+                        if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        else:
+            declared = self._model_fields(cls, source, 0)
+            if declared is None:
+                return None
+        fields, imports = [], set()
+        for field, (annotation_of, required) in declared.items():
+            if not required or "ClassVar" in ast.unparse(annotation_of):
+                continue
+            literal = scalar_literal(annotation_of, field)
+            if literal is None:
+                return None
+            fields.append(f"{field}={literal[0]}")
+            imports |= set(literal[1])
+        expr = self.expression(name)
+        if expr is None:
+            return None
+        return f"{expr}({', '.join(fields)})", imports | self.imports.get(expr, set())
+
+    def settings_instance(self, name: str | None) -> tuple[str, set[Import]] | None:
+        """`Settings(SECRET_KEY="...")` for a project settings class (pydantic-settings `BaseSettings`)
+        with secret or key fields that have no value: what its own validation needs to sign tokens.
+
+        None for any other class, or when a required field takes no plain value.
+        """
+        cls = self.project_class(name) if name else None
+        if cls is None or not any((dotted(b) or "").endswith("BaseSettings") for b in cls.bases):
             return None
         fields, imports = [], set()
         for stmt in cls.body:
-            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is None:
-                if "ClassVar" in ast.unparse(stmt.annotation):
-                    continue
-                literal = scalar_literal(stmt.annotation, stmt.target.id)
+            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+                continue
+            field = stmt.target.id
+            unset = stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
+            if unset and "str" in ast.unparse(stmt.annotation) and secret_field(field):
+                fields.append(f"{field}={TEST_SECRET!r}")
+            elif stmt.value is None:  # required: a plain value or nothing
+                literal = scalar_literal(stmt.annotation, field)
                 if literal is None:
                     return None
-                fields.append(f"{stmt.target.id}={literal[0]}")
+                fields.append(f"{field}={literal[0]}")
                 imports |= set(literal[1])
-        expr = self.expression(name)
+        expr = self.expression(name) if fields else None
         if expr is None:
             return None
         return f"{expr}({', '.join(fields)})", imports | self.imports.get(expr, set())
@@ -189,6 +235,20 @@ class Resolver:
             return False
         return True
 
+    def is_built_object(self, name: str) -> bool:
+        """A project module's top-level `name = Something(...)`: an object made at import whose
+        methods reach its state (a scoped session, a client), never a function, class or literal."""
+        origin = self._origin(name)
+        source = self.read_module(origin[0]) if origin and "." not in origin[1] else None
+        if source is None:
+            return False
+        for stmt in source.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                stmt, ast.AnnAssign) else []
+            if any(isinstance(t, ast.Name) and t.id == origin[1] for t in targets):
+                return isinstance(stmt.value, ast.Call)
+        return False
+
     def is_module(self, name: str) -> bool:
         """True when a dotted name is one of the project's modules."""
         return self.read_module(name) is not None
@@ -232,6 +292,39 @@ class Resolver:
         if tree is None:
             return None
         return next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == origin[1]), None)
+
+    def _model_fields(self, cls: ast.ClassDef, source: ast.Module, depth: int) -> dict[str, tuple[ast.expr, bool]] | None:
+        """{field: (annotation, required)} of a pydantic BaseModel/SQLModel class, its bases' first
+        (in the same file or imported from another project module); None when it is not such a model
+        or a base cannot be seen."""
+        if depth > 5:
+            return None
+        fields: dict[str, tuple[ast.expr, bool]] = {}
+        model = False
+        imports = ModuleModelView(source).imports
+        for base in cls.bases:
+            name = dotted(base) or ""
+            if name.rsplit(".", 1)[-1] in MODEL_BASES:
+                model = True
+                continue
+            home = source if name not in imports else self.read_module(imports[name])
+            parent = next((s for s in home.body if isinstance(s, ast.ClassDef) and s.name == name), None) if home else None
+            inherited = self._model_fields(parent, home, depth + 1) if parent is not None and home else None
+            if inherited is None:
+                return None
+            model = True
+            fields.update(inherited)
+        if not model:
+            return None
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = stmt.value
+                required = value is None or (
+                    isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "Field"
+                    and not any(k.arg in ("default", "default_factory") for k in value.keywords)
+                    and (not value.args or (isinstance(value.args[0], ast.Constant) and value.args[0].value is ...)))
+                fields[stmt.target.id] = (stmt.annotation, required)
+        return fields
 
     def _class_attrs(self, cls: ast.ClassDef, source: ast.Module) -> set[str] | None:
         """Attributes a class defines with a value, following bases in the same file."""

@@ -27,7 +27,7 @@ MAX_RUNS = 5
 
 def run_and_adapt(
     root: Path, python: Path, target_file: Path, target_module: str,
-    replan: Callable[[dict[str, Adjustment]], writer.Planned],
+    replan: Callable[..., writer.Planned],
 ) -> tuple[writer.Planned, RunSummary | None]:
     planned = replan({})
     added = {name for f in planned.files if Path(f.path).name.startswith("test_") for name in f.added}
@@ -59,7 +59,7 @@ def run_and_adapt(
         again = run(adjust, runs, STABLE_PASSES)
         runs += STABLE_PASSES
         unconfirmed = _settle({n: cases[n] for n in unconfirmed}, adjust, again, observe=False)
-    return replan(adjust), _summary(python, runs, cases, adjust, second)
+    return replan(adjust, True), _summary(python, runs, cases, adjust, second)
 
 
 def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, observe: bool = True) -> set[str]:

@@ -8,6 +8,7 @@ cleanly (or not at all with dry_run) and never prints.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from gapfinder.config import load_config
@@ -73,6 +74,7 @@ def scaffold(
     configure_pytest: bool = False,
     run: bool = False,
     python: Path | None = None,
+    keep_xfail: bool = False,
 ) -> ScaffoldResult:
     """Draft the tests for one module; write them unless dry_run (the diff is in the result)."""
     if project_root is None:
@@ -101,9 +103,10 @@ def scaffold(
     interpreter = _project_python(root, python)
     introspector = Introspector(interpreter, root)
 
-    def replan(adjust: dict[str, Adjustment]) -> writer.Planned:
+    def replan(adjust: dict[str, Adjustment], final: bool = False) -> writer.Planned:
+        """final: the drafts to write; the tests that need a person are left out unless keep_xfail."""
         return writer.plan_files(project, source, tree, kinds, tests_dir, templates, configure_pytest, adjust, memo,
-                                 introspector)
+                                 introspector, drop_xfail=final and not keep_xfail)
 
     try:
         planned = replan({})
@@ -119,6 +122,9 @@ def scaffold(
                              "virtual environment, or .venv/venv in or above it); pass --python PATH",)
             else:
                 planned, summary = run_and_adapt(root, interpreter, root / source.path, source.module, replan)
+                if summary is not None and not keep_xfail:
+                    summary = replace(summary, dropped=tuple(n for n, _ in summary.needs_person
+                                                            if n in planned.dropped))
     finally:
         introspector.close()
     files = writer.apply(root, planned.files, dry_run)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from gapfinder.scaffold.exprs import Resolver
+from gapfinder.scaffold.guards import needed_options
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
-from gapfinder.scaffold.target import Target
+from gapfinder.scaffold.target import Target, is_abstract, raises_not_implemented
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import CallSite, UsageTree
 from gapfinder.core.usage.walker import helper_lookup, infer_usage
-from gapfinder.scaffold.values import Namer, is_stdlib, regex_example, scalar_literal, snake
+from gapfinder.scaffold.values import Namer, annotation_class, is_stdlib, regex_example, scalar_literal, snake
 
 # Third-party modules whose clients reach the network or a service: patched even when used sync.
 IO_MODULES = frozenset({"httpx", "requests", "aiohttp", "redis", "boto3", "smtplib", "websockets", "urllib"})
@@ -67,6 +69,8 @@ class Planner:
             defaults = defaults[1:]
         self.defaults = dict(zip([a.arg for a in self.params], defaults + list(node.args.kw_defaults)))
         self.methods = model.methods(target.cls) if target.cls is not None else {}
+        # hooks left to subclasses are doubled on the instance, not followed into their `raise`
+        self.hooks = {n for n, m in self.methods.items() if is_abstract(m) or raises_not_implemented(m)}
         module_names = set(model.imports) | model.assigned
         self.patchable_functions = {
             name for name, func in model.functions.items()
@@ -75,7 +79,8 @@ class Planner:
         roots = {a.arg for a in self.params} | module_names | self.patchable_functions | {"self"}
         helpers = {name: f for name, f in model.functions.items()
                    if name not in self.patchable_functions and name != target.name}
-        self.usage = infer_usage(node, roots, helper_lookup(helpers, self.methods), model.constants())
+        methods = {n: m for n, m in self.methods.items() if n not in self.hooks}
+        self.usage = infer_usage(node, roots, helper_lookup(helpers, methods), model.constants())
         self.passed = _passed_names(self.usage.values())
         self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
@@ -104,8 +109,9 @@ class Planner:
         if self.target.kind != "method" and self.target.kind != "property":
             return {}
         cls = self.target.cls
-        skip = set(self.model.class_attributes(cls)) | self.data_attrs | set(self.fields) if cls else set()
-        return {name: tree for name, tree in self.usage["self"].attrs.items() if name not in skip}
+        skip = (set(self.model.class_attributes(cls)) - self.hooks) | self.data_attrs | set(self.fields) if cls else set()
+        return {name: tree for name, tree in self.usage["self"].attrs.items()
+                if name not in skip and not (name.startswith("__") and name.endswith("__"))}
 
     @property
     def fields(self) -> dict[str, str]:
@@ -151,6 +157,9 @@ class Planner:
             elif (self.model.is_project(name) and tree.call is not None and name not in self.exceptions
                   and not self.resolver.is_pure(name)):
                 found[target] = tree  # another module's function or class: a collaborator
+            elif (origin is not None and any(c.call is not None for c in tree.attrs.values())
+                  and self.resolver.is_built_object(name)):
+                found[target] = tree  # an object another module builds at import (a session, a client)
         return found
 
     @cached_property
@@ -168,6 +177,46 @@ class Planner:
                     example = regex_example(regexes[name])
                     if example is not None:
                         return json.dumps(example), ()
+        return None
+
+    def made_by_module(self, arg: ast.arg) -> tuple[str, tuple] | None:
+        """A token or password hash made by the module's own function (`create_access_token(...)`,
+        `get_password_hash(...)`): a placeholder string fails the code's own decoding or checking."""
+        names = scalar_literal(arg.annotation, arg.arg)
+        if names is None or not names[0].startswith('"') or arg.arg == "token_type":
+            return None
+        name = arg.arg.lower()
+        if "hash" in name:
+            wanted, avoid = re.compile(r"hash"), re.compile(r"verify|check|needs|rehash")
+            given = '"correct-horse-battery-staple"'  # what a parameter named like a password gets, to match
+        elif re.search(r"(^|_)(access_|refresh_)?token$", name) or name == "jwt":
+            wanted = re.compile(r"(create|encode|make|generate).*(token|jwt)|(token|jwt).*(create|encode)")
+            avoid = re.compile("refresh" if "refresh" not in name else "access")
+            given = None
+        else:
+            return None
+        for fname, func in sorted(self.model.functions.items(), key=lambda f: avoid.search(f[0]) is not None):
+            if (fname == self.target.name or fname.startswith("_") or not wanted.search(fname) or avoid.search(fname)
+                    or f"{self.model.module}.{fname}" in self.patched):  # a double in this test: no real value
+                continue
+            if isinstance(func, ast.AsyncFunctionDef) and not self.target.is_async:
+                continue
+            args = func.args
+            positional = args.posonlyargs + args.args
+            required = positional[: len(positional) - len(args.defaults)]
+            required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+            parts, imports = [], set()
+            for needed in required:
+                value = scalar_literal(needed.annotation, needed.arg) or (
+                    ('"user@example.com"', ()) if needed.annotation is None else None)
+                if value is None:
+                    break
+                value = (given if given and len(required) == 1 else value[0]), value[1]
+                parts.append(value[0] if needed in args.posonlyargs else f"{needed.arg}={value[0]}")
+                imports |= set(value[1])
+            else:
+                call = f"{'await ' if isinstance(func, ast.AsyncFunctionDef) else ''}{fname}({', '.join(parts)})"
+                return call, tuple(imports | {(self.model.module, fname)})
         return None
 
     # --- branch outcomes ------------------------------------------------------------------------
@@ -208,7 +257,11 @@ class Planner:
         call_args: list[str] = []
         for arg in self.given_params():
             tree = self.usage[arg.arg]
-            literal = self.matching_string(tree) or scalar_literal(arg.annotation, arg.arg, tree)
+            made = self.made_by_module(arg)
+            if made is not None:  # the function's name stays free in the test
+                case.namer.taken.add(made[0].removeprefix("await ").split("(", 1)[0])
+            literal = (made or self.matching_string(tree)
+                       or scalar_literal(arg.annotation, arg.arg, tree))
             if literal is None and is_scalar(tree):
                 literal = (str(scalar_value(tree)), ())
             data = None if literal is not None or tree.is_async else self.resolver.data_instance(arg.annotation)
@@ -235,7 +288,7 @@ class Planner:
         name = snake(self.target.qualname.replace(".", "_"))
         return TestCase(
             name=f"test_{name}" + (f"_when_{label}" if label else ""),
-            is_async=self.target.is_async or _starts_tasks(self.target.node)
+            is_async=self.target.is_async or _starts_tasks(self.target.node) or self.constructor_needs_loop()
             or any("asyncio.get_running_loop" in line for line in case.lines),
             arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
             asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
@@ -252,11 +305,27 @@ class Planner:
             call = f"{target.cls.name}.{target.name}({args})"
         else:
             obj = case.namer(snake(target.cls.name))
-            case.lines.append(f"{obj} = {self.construct(case)}")
-            for attr, tree in self.self_doubles().items():
-                case.lines.append(f"{obj}.{self.backing(attr)} = {builder.value(tree, attr, root=True)}")
-            for attr, literal in self.fields.items():
-                case.lines.append(f"{obj}.{attr} = {literal}")
+            frozen = _frozen_dataclass(target.cls)
+            if frozen:  # its fields cannot be assigned: they go to the constructor
+                given = {attr: builder.value(tree, attr, root=True) for attr, tree in self.self_doubles().items()
+                         if attr in frozen}
+                given |= {attr: literal for attr, literal in self.fields.items() if attr in frozen}
+                made = self.construct(case, given)
+            else:
+                made = self.construct(case)
+            around = [f"patch.object({target.cls.name}, '__abstractmethods__', frozenset())"] \
+                if self.abstract_bases() else []  # an ABC's own methods, tested without a subclass
+            around += [f'patch("{self.model.module}.{name}")' for name in self.constructor_io()]
+            if around:
+                case.imports.add(("unittest.mock", "patch"))
+                case.lines += [f"with {', '.join(around)}:", f"    {obj} = {made}"]
+            else:
+                case.lines.append(f"{obj} = {made}")
+            if not frozen:
+                for attr, tree in self.self_doubles().items():
+                    case.lines.append(f"{obj}.{self.backing(attr)} = {builder.value(tree, attr, root=True)}")
+                for attr, literal in self.fields.items():
+                    case.lines.append(f"{obj}.{attr} = {literal}")
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
@@ -294,8 +363,39 @@ class Planner:
             break
         return attr
 
-    def construct(self, case: CaseState) -> str:
-        """`Cls(required args)`; the collaborators are replaced on the instance afterwards."""
+    def constructor_needs_loop(self) -> bool:
+        """Building the instance asks asyncio for the loop (its own or a project base's __init__): the
+        test runs inside one, or it depends on a loop an earlier test left behind."""
+        if self.target.cls is None or self.target.kind not in ("method", "property"):
+            return False
+        return any(isinstance(s, ast.FunctionDef) and s.name == "__init__" and _starts_tasks(s)
+                   for cls in [self.target.cls, *self.bases()] for s in cls.body)
+
+    def constructor_io(self) -> list[str]:
+        """Module-level names of network or service clients (httpx, redis ...) the class's own
+        __init__ uses: patched while the instance is built (an OpenID client fetches its discovery
+        document in its constructor)."""
+        init = self.methods.get("__init__")
+        if init is None:
+            return []
+        code = [s.value if isinstance(s, ast.AnnAssign) else s for s in init.body]  # annotations name types
+        used = {n.id for part in code if part is not None for n in ast.walk(part) if isinstance(n, ast.Name)}
+        return sorted(name for name in used if (self.model.imports.get(name) or ("",))[0].split(".", 1)[0]
+                      in IO_MODULES)
+
+    def abstract_bases(self) -> bool:
+        """An abstract method of the class or one of the project's bases is left without an implementation."""
+        classes = [self.target.cls, *self.bases()] if self.target.cls is not None else []
+        first: dict[str, bool] = {}  # method name -> abstract where it is first found, nearest class first
+        for cls in classes:
+            for s in cls.body:
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    first.setdefault(s.name, is_abstract(s))
+        return any(first.values())
+
+    def construct(self, case: CaseState, given: dict[str, str] | None = None) -> str:
+        """`Cls(required args)`; the collaborators are replaced on the instance afterwards, or, for a
+        frozen dataclass, passed here in `given` (field -> expression)."""
         cls = self.target.cls
         init = self.methods.get("__init__")
         if init is None and not any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass",
@@ -309,6 +409,22 @@ class Planner:
             required = positional[1 : len(positional) - len(args.defaults)]
             required += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
             fields = [(a.arg, a.annotation, a in args.posonlyargs) for a in required]
+            optional = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            optional += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            given = dict(given or {})
+            for arg, default in optional:  # a default settings object that lacks its secret: give it one
+                made = (self.resolver.settings_instance(dotted(default.func) or annotation_class(arg.annotation))
+                        if isinstance(default, ast.Call) and not default.args and not default.keywords else None)
+                if made is not None and arg.arg not in given and arg not in args.posonlyargs:
+                    given[arg.arg] = made[0]
+                    case.imports.update(made[1])
+            nones = {a.arg: a for a, d in optional if isinstance(d, ast.Constant) and d.value is None
+                     and a not in args.posonlyargs}
+            for name in needed_options(init, list(nones)):  # e.g. "either route_name or redirect_url"
+                literal = scalar_literal(nones[name].annotation, name)
+                if literal is not None and name not in given:
+                    given[name] = literal[0]
+                    case.imports.update(literal[1])
         elif any(dotted(d.func if isinstance(d, ast.Call) else d) in ("dataclass", "dataclasses.dataclass")
                  for d in cls.decorator_list):
             fields = [(s.target.id, s.annotation, False) for s in cls.body
@@ -318,13 +434,17 @@ class Planner:
             fields = []
         parts = []
         for name, annotation, positional_only in fields:
-            literal = scalar_literal(annotation, name)
+            literal = scalar_literal(annotation, name) or self.resolver.settings_instance(annotation_class(annotation))
             if literal is not None:
                 case.imports.update(literal[1])
             else:
                 case.imports.add(("unittest.mock", "MagicMock"))
             value = literal[0] if literal else "MagicMock()"
+            if given and name in given:
+                value = given[name]
             parts.append(value if positional_only else f"{name}={value}")
+        named = {name for name, _, _ in fields}
+        parts += [f"{name}={value}" for name, value in (given or {}).items() if name not in named]
         return f"{cls.name}({', '.join(parts)})"
 
     def asserts(self, case: CaseState, builder: Doubles) -> list[str]:
@@ -373,6 +493,19 @@ def unwrap_mapped(annotation: ast.expr) -> ast.expr:
     return annotation
 
 
+def _frozen_dataclass(cls: ast.ClassDef) -> set[str]:
+    """The init fields of a `@dataclass(frozen=True)` class (empty for any other class)."""
+    frozen = any(isinstance(d, ast.Call) and (dotted(d.func) or "").endswith("dataclass") and any(
+        k.arg == "frozen" and isinstance(k.value, ast.Constant) and k.value.value is True for k in d.keywords)
+        for d in cls.decorator_list)
+    if not frozen:
+        return set()
+    return {s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+            and "ClassVar" not in ast.unparse(s.annotation)
+            and not (isinstance(s.value, ast.Call) and dotted(s.value.func) in ("field", "dataclasses.field")
+                     and any(k.arg == "init" for k in s.value.keywords))}
+
+
 def _guarded(tree: UsageTree) -> bool:
     """Called inside a try whose handlers turn its failures into the function's own outcome."""
     return any(site.handlers for site in tree.calls)
@@ -390,6 +523,11 @@ def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model:
     if init is None:
         return set()
     scalar = {a.arg for a in init.args.args + init.args.kwonlyargs if scalar_literal(a.annotation, a.arg)}
+    positional = init.args.posonlyargs + init.args.args
+    defaults = list(zip(positional[len(positional) - len(init.args.defaults):], init.args.defaults))
+    defaults += [(a, d) for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d is not None]
+    # a parameter whose default is a literal: the instance already holds a real value of the kind the code wants
+    scalar |= {a.arg for a, d in defaults if isinstance(d, ast.Constant) and d.value is not None}
     found = set()
     for stmt in ast.walk(init):
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):

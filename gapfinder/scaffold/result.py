@@ -30,10 +30,11 @@ class RunSummary:
     runs: int
     tests: int  # drafted tests that were run and adapted
     passed: int  # passed every run in their final form
-    needs_person: tuple[tuple[str, str], ...]  # (test, reason) kept as xfail
+    needs_person: tuple[tuple[str, str], ...]  # (test, reason): failed for a reason a draft cannot fix
     cannot_fail: tuple[str, ...]  # passing tests that no mutant of their target made fail
     mutant_checked: int  # passing tests checked against mutants (their target had some)
     note: str | None = None  # why nothing could be observed, when so
+    dropped: tuple[str, ...] = ()  # of needs_person: left out of the files (the rest are written as xfail)
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,10 @@ def public_targets(model: ModuleModel) -> list[Target]:
     for stmt in model.tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(stmt.name):
             found.append(Target(stmt.name, stmt, None, "function", _route(stmt)))
-        elif isinstance(stmt, ast.ClassDef) and _public(stmt.name):
+        elif isinstance(stmt, ast.ClassDef) and _public(stmt.name) and not is_protocol(stmt):
             for method in model.methods(stmt).values():
-                if not _public(method.name) and method.name != "__call__":
-                    continue
+                if (not _public(method.name) and method.name != "__call__") or is_abstract(method):
+                    continue  # no behaviour of its own: what subclasses do is tested on them
                 decorators = {dotted(d) for d in method.decorator_list}
                 if "property" in decorators or any(d and d.endswith((".setter", ".deleter")) for d in decorators):
                     kind = "property"
@@ -59,6 +59,26 @@ def public_targets(model: ModuleModel) -> list[Target]:
                     kind = "method"
                 found.append(Target(f"{stmt.name}.{method.name}", method, stmt, kind))
     return found
+
+
+def is_protocol(cls: ast.ClassDef) -> bool:
+    """A typing.Protocol: an interface that cannot be instantiated; its methods have no behaviour."""
+    return any((dotted(b.value if isinstance(b, ast.Subscript) else b) or "").rsplit(".", 1)[-1] == "Protocol"
+               for b in cls.bases)
+
+
+def is_abstract(method: FunctionNode) -> bool:
+    """Declared `@abstractmethod`: left to subclasses."""
+    return any((dotted(d) or "").endswith("abstractmethod") for d in method.decorator_list)
+
+
+def raises_not_implemented(method: FunctionNode) -> bool:
+    """A body that only raises NotImplementedError: a hook a subclass must fill in."""
+    body = [s for s in method.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return dotted(exc) == "NotImplementedError"
 
 
 def _public(name: str) -> bool:

@@ -28,15 +28,23 @@ SCALARS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
     "bytes": ('b"data"', ()),
     "dict": ("{}", ()),
     "Mapping": ("{}", ()),
+    "Dict": ("{}", ()),
+    "MutableMapping": ("{}", ()),
     "list": ("[]", ()),
+    "List": ("[]", ()),
     "Sequence": ("[]", ()),
     "tuple": ("()", ()),
+    "Tuple": ("()", ()),
     "set": ("set()", ()),
+    "Set": ("set()", ()),
     "datetime": ("datetime(2024, 1, 1, tzinfo=timezone.utc)", (("datetime", "datetime"), ("datetime", "timezone"))),
     "date": ("date(2024, 1, 1)", (("datetime", "date"),)),
     "timedelta": ("timedelta(minutes=5)", (("datetime", "timedelta"),)),
     "UUID": ("UUID(int=1)", (("uuid", "UUID"),)),
     "Decimal": ('Decimal("1.00")', (("decimal", "Decimal"),)),
+    "EmailStr": ('"user@example.com"', ()),  # pydantic's validated types take these strings
+    "HttpUrl": ('"http://test.invalid/resource"', ()),
+    "AnyHttpUrl": ('"http://test.invalid/resource"', ()),
 }
 # A str parameter's name says more than its type about a value the code will accept.
 STRING_BY_NAME = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +25,9 @@ from gapfinder.core.usage.module import build_model
 from gapfinder.scaffold.target import public_targets
 
 TODO = "TODO(gapfinder)"
+# A drafted test that needs a person is left out and named on such a line; later runs leave it out too
+# (delete the line to have scaffold draft and try it again).
+LEFT_OUT = "# gapfinder scaffold left out, needs a person:"
 # Makes each kind's folder a package, so a generated test file may share its name with another.
 PACKAGE_MARKER = "# Created by gapfinder scaffold: test files here may share names with other test folders.\n"
 
@@ -44,6 +48,7 @@ class Planned:
     targets: int  # public functions and methods found
     warnings: tuple[str, ...] = ()
     cases: tuple[TestCase, ...] = ()  # the unit and integration tests drafted (added or not)
+    dropped: tuple[str, ...] = ()  # drafted tests left out because they need a person
 
 
 def file_name_for(module: str) -> str:
@@ -56,7 +61,7 @@ def file_name_for(module: str) -> str:
 def plan_files(
     project: Project, source: SourceFile, tree: ast.Module, kinds: tuple[str, ...], tests_dir: str,
     templates: Path | None, configure_pytest: bool, adjust: Mapping[str, Adjustment] | None = None,
-    memo: dict | None = None, introspector: Introspector | None = None,
+    memo: dict | None = None, introspector: Introspector | None = None, drop_xfail: bool = False,
 ) -> Planned:
     """The files a run writes; adjust holds what running the drafts taught, per test name. Calls that
     share a memo (one scaffold run planning again) parse and detect the project once."""
@@ -92,6 +97,7 @@ def plan_files(
     warnings: list[str] = []
     written_kinds: list[str] = []
     all_cases: list[TestCase] = []
+    dropped: list[str] = []
     tests = 0
     for kind in kinds:
         if kind in ("unit", "integration"):
@@ -102,6 +108,9 @@ def plan_files(
             else:
                 cases = plan_integration(model, targets, resolver, read_module, _database(project, read_module, facts,
                                                                                           memo))
+            rel = f"{tests_dir}/{kind}/{file_name_for(source.module)}"
+            marked = _left_out(root, rel)  # left out by an earlier run: not drafted again
+            cases = [c for c in cases if c.name not in marked]
             if not cases:
                 continue
             # The drafts' imports stay those of the unadjusted drafts too: a second run renders them
@@ -109,6 +118,14 @@ def plan_files(
             extra = set()
             for case in cases:
                 extra |= resolver.imports_of(case.raises, *case.arrange) | case.imports
+            notes = ()
+            if drop_xfail and adjust:  # a test that needs a person is listed in the summary, not written
+                left = [c.name for c in cases if c.name in adjust and adjust[c.name].xfail]
+                dropped += left
+                notes = tuple(f"{LEFT_OUT} {name} ({' '.join(adjust[name].xfail.split())[:150]})" for name in left)
+                cases = [c for c in cases if c.name not in left]
+                if not cases:
+                    continue
             cases = [adjust[c.name].apply(c) if adjust and c.name in adjust else c for c in cases]
             all_cases += cases
             for case in cases:
@@ -122,7 +139,8 @@ def plan_files(
             code = mark_rendered(code, adjust or {})
         tests += code.count("@pytest.mark.scaffold\n")
         folder = f"{tests_dir}/{kind}"
-        files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code))
+        files.append(_planned(root, f"{folder}/{file_name_for(source.module)}", code,
+                              notes if kind in ("unit", "integration") else ()))
         files.append(_planned(root, f"{folder}/__init__.py", PACKAGE_MARKER))
         written_kinds.append(kind)
     if tests:
@@ -148,7 +166,8 @@ def plan_files(
                 warnings.append(f"{planned.path} already has a pytest_configure: register the `scaffold` marker "
                                 "and the filters error::RuntimeWarning and "
                                 "error::pytest.PytestUnraisableExceptionWarning there, or run with --configure-pytest")
-    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases))
+    return Planned(tuple(f for f in files if f.old != f.new), tests, len(targets), tuple(warnings), tuple(all_cases),
+                   tuple(dropped))
 
 
 def _database(project: Project, read_module, facts: support.ProjectOffers, memo: dict) -> str | None:
@@ -186,7 +205,14 @@ def _existing(root: Path, rel: str) -> TextFile | None:
         raise ScaffoldError(f"cannot read {rel}: {exc}; nothing was written.") from None
 
 
-def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
+def _left_out(root: Path, rel: str) -> set[str]:
+    """The tests an earlier run left out of the file at rel (its LEFT_OUT comment lines)."""
+    existing = _existing(root, rel)
+    return set(re.findall(rf"^{re.escape(LEFT_OUT)} (test_\w+)", existing.text, re.M)) if existing else set()
+
+
+def _planned(root: Path, rel: str, generated: str, notes: tuple[str, ...] = ()) -> PlannedFile:
+    """notes: comment lines the file must end with (appended when missing, old bytes kept)."""
     existing = _existing(root, rel)
     old = existing.text if existing else None
     if rel.endswith("__init__.py") and existing is not None:
@@ -196,7 +222,10 @@ def _planned(root: Path, rel: str, generated: str) -> PlannedFile:
     def fold(text: str | None) -> str:
         merged = merge(text, generated, rel)
         added.append(merged.added)
-        return merged.text
+        missing = [note for note in notes if note not in merged.text]
+        if not missing:
+            return merged.text
+        return merged.text.rstrip("\n") + "\n\n\n" + "".join(f"{note}\n" for note in missing)
 
     return PlannedFile(rel, old, edit_text(existing, fold) or "", added[0], existing)
 
