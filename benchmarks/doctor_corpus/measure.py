@@ -137,14 +137,14 @@ def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path, keep: boo
         if note:
             res["notes"].append(f"{label}: {note}")
         if label == "parent":
-            res["parent_findings"] = [(f.get("line"), f.get("code")) for f in findings]
+            res["parent_findings"] = [(f.get("line"), f.get("code"), f.get("confidence")) for f in findings]
             for ln in lines:
                 codes = near(findings, ln)
                 if codes:
                     res["found"] += 1
                     res["found_lines"][str(ln)] = codes
         else:
-            res["fix_findings"] = [(f.get("line"), f.get("code")) for f in findings]
+            res["fix_findings"] = [(f.get("line"), f.get("code"), f.get("confidence")) for f in findings]
             for ln in lines:
                 codes = near(findings, ln)
                 if codes:

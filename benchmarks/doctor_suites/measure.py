@@ -38,6 +38,8 @@ def main() -> int:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--json", dest="json_out", type=Path, help="write every finding here")
     ap.add_argument("--judged", type=Path, help="hand judgments to compute precision with")
+    ap.add_argument("--min-confidence", choices=("likely", "certain"), default="likely",
+                    help="passed to doctor (likely: every finding, each with its confidence)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     everything = []
@@ -46,7 +48,8 @@ def main() -> int:
         if tree is None:
             print(f"{suite['name']:<18} not runnable: no mirror or commit (fetch github:{suite['repo']})")
             continue
-        proc = subprocess.run([args.gapfinder, "doctor", "tests", "--format", "json"], cwd=tree,
+        proc = subprocess.run([args.gapfinder, "doctor", "tests", "--format", "json",
+                               "--min-confidence", args.min_confidence], cwd=tree,
                               capture_output=True, text=True)
         try:
             data = json.loads(proc.stdout)

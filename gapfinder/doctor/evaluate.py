@@ -8,6 +8,7 @@ by the Patching mixin (patches.py), calls into the code under test by the Linkin
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking
@@ -48,6 +49,7 @@ class Evaluator(Patching, Linking):
             if name in self.shared.fixtures:
                 self.env[name] = self.fixture(name)
         self.block(func.body)
+        self.shared.closes = self.shared.closes or _closes_handed_coroutine(func)
         return self.result
 
     def fixture(self, name: str) -> object:
@@ -117,6 +119,10 @@ class Evaluator(Patching, Linking):
                 self.block(case.body)
 
     def assign(self, target: ast.expr, value: object, expr: ast.expr) -> None:
+        if isinstance(value, MockNode) and value.items and isinstance(target, (ast.Name, ast.Attribute)):
+            for index, item in enumerate(value.items):  # `channels = [...]`: the items are `channels[i]`
+                if item.is_double and not item.label:
+                    item.label = f"{dotted(target) or 'items'}[{index}]"
         if isinstance(target, ast.Name):
             if isinstance(value, MockNode) and not value.label:
                 value.label = target.id
@@ -225,7 +231,12 @@ class Evaluator(Patching, Linking):
             return node
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
             base = self.eval(expr.value)
-            return base.entries.get(expr.slice.value) if isinstance(base, MockNode) and base.entries else None
+            key = expr.slice.value
+            if isinstance(base, MockNode) and base.items and isinstance(key, int) and -len(base.items) <= key < len(base.items):
+                return base.items[key]  # `channels[0]` of a list the test built
+            return base.entries.get(key) if isinstance(base, MockNode) and base.entries else None
+        if isinstance(expr, ast.ListComp) and len(expr.generators) == 1:
+            return self.repeated(expr)
         if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
             return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
         if isinstance(expr, (ast.List, ast.Tuple)):
@@ -246,6 +257,25 @@ class Evaluator(Patching, Linking):
             base = self.eval(expr.value.func)
             return _told(base) if isinstance(base, MockNode) and base.kind == "async" else None
         return None
+
+    def repeated(self, expr: ast.ListComp) -> MockNode | None:
+        """`[MockChannel() for _ in range(2)]`: a list of doubles built alike (one node stands for each)."""
+        target, source = expr.generators[0].target, expr.generators[0].iter
+        saved = dict(self.env)
+        if isinstance(target, ast.Name):
+            self.env[target.id] = None
+        element = self.eval(expr.elt)
+        self.env = saved
+        if not isinstance(element, MockNode) or not element.is_double:
+            return None
+        count = 1
+        if isinstance(source, ast.Call) and dotted(source.func) == "range" and len(source.args) == 1 \
+                and isinstance(source.args[0], ast.Constant) and isinstance(source.args[0].value, int):
+            count = max(1, min(source.args[0].value, 10))
+        # one double per item, alike: the children the test configured are shared, the rest are each item's own
+        items = [element] + [replace(element, attrs=dict(element.attrs), configured=set(element.configured))
+                             for _ in range(count - 1)]
+        return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, items=items)
 
     def tautology(self, test: ast.expr) -> None:
         """GF109: `assert m.get() == rows` right after `m.get.return_value = rows`."""
@@ -383,3 +413,10 @@ def _told(double: MockNode) -> MockNode | None:
     return result
 
 
+def _closes_handed_coroutine(func: FunctionNode) -> bool:
+    """The test takes what a double was called with (`m.call_args[0][0]`) and closes it: a patched
+    scheduler's coroutine is then not left un-awaited."""
+    nodes = list(ast.walk(func))
+    return any(isinstance(n, ast.Attribute) and n.attr in ("call_args", "call_args_list", "await_args") for n in nodes) \
+        and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "close"
+                and not n.args for n in nodes)

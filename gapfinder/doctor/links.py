@@ -15,6 +15,9 @@ from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.values import Holder, Instance, where
 
 
+UNWRAPPED = frozenset({"callback", "__wrapped__"})
+
+
 class Linking:
     """The linking half of the Evaluator."""
 
@@ -56,6 +59,14 @@ class Linking:
 
     def project_call(self, call: ast.Call) -> None:
         func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in UNWRAPPED and isinstance(func.value, ast.Attribute) \
+                and call.args:
+            # `cog.command.callback(cog, ctx)`: a decorated method's own function, given the object
+            # as its first argument (discord.py commands, functools.wraps' __wrapped__)
+            owner = self.eval(func.value.value)
+            if isinstance(owner, Instance) and self.eval(call.args[0]) is owner:
+                bound = ast.copy_location(ast.Call(func.value, call.args[1:], call.keywords), call)
+                return self.project_call(bound)
         if isinstance(func, ast.Attribute):
             owner = self.eval(func.value)
             if isinstance(owner, Instance):
@@ -131,10 +142,16 @@ class Linking:
             positional = positional[1:]
         names = set(positional) | {a.arg for a in func.args.kwonlyargs}
         passed: dict[str, MockNode] = {}
-        for param, arg in zip(positional, call.args):
+        values: list[object] = []
+        for arg in call.args:
             if isinstance(arg, ast.Starred):
-                break
-            value = self.eval(arg)
+                spread = self.eval(arg.value)  # `f(*channels)` with a list the test built: its items in order
+                if not (isinstance(spread, MockNode) and spread.items):
+                    break
+                values += spread.items
+            else:
+                values.append(self.eval(arg))
+        for param, value in zip(positional, values):
             if isinstance(value, MockNode) and value.is_double:
                 passed[param] = value
         for kw in call.keywords:
