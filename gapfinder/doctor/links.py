@@ -12,6 +12,8 @@ from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.mocks import MockNode
+from gapfinder.doctor.model import Finding
+from gapfinder.doctor.producers import handed_to_doubles
 from gapfinder.doctor.values import Holder, Instance, where
 
 
@@ -47,6 +49,7 @@ class Linking:
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
                             fields[target.attr] = passed[stmt.value.id]
             self.pair(module, init, cls, passed)
+            self.handoffs(module, init, {**passed, **{f"self.{k}": v for k, v in fields.items()}}, call)
             if not self.shared.raising:
                 self.shared.called.append((module, init, cls, self.replaced(module)))
         else:
@@ -79,6 +82,7 @@ class Linking:
                     usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
+                    self.handoffs(module, method, {**passed, **{f"self.{k}": v for k, v in owner.fields.items()}}, call)
                 return
         found = self.resolve(func)
         if found is None:
@@ -92,6 +96,31 @@ class Linking:
             self.shared.called.append((module, function, cls, self.replaced(module)))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
+        self.handoffs(module, function, dict(passed), call)
+
+    def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call) -> None:
+        """GF107 for a coroutine the code hands to a scheduler that is a double (`hass.async_create_task`,
+        `create_task(coro, event_loop=self.bot.loop)` with a mock bot): the double drops it, never run."""
+        doubles = {k: v for k, v in roots.items() if isinstance(v, MockNode) and v.is_double}
+        if self.shared.raising or not doubles:
+            return
+        patched = self.shared.patch_names
+        for site, chain, straight in handed_to_doubles(func, doubles):
+            if set((dotted(site.func) or "").split(".")) & patched:
+                continue  # the test patched the scheduler itself (or its module): GF107's patch check owns it
+            node: MockNode | None = doubles[chain[0]]
+            for part in chain[1:]:
+                node = node.child(part) if node is not None else None
+            if node is None or not node.is_double or node.side_effect is not None:
+                continue
+            line, col, path = (node.line, node.col, node.path) if node.explicit and node.path else \
+                (call.lineno, call.col_offset, self.path)
+            self.shared.findings.append(Finding(
+                "GF107", path, line, col,
+                f"the code hands a coroutine to `{'.'.join(chain)}`, which is a double here: it drops the "
+                f"coroutine (never awaited, never run) [{where(module, func)} line {site.lineno}]; give the "
+                "double a side_effect that closes or runs the coroutine",
+                None, "certain" if straight else "likely"))
 
     def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
         """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""

@@ -57,6 +57,8 @@ class Patching:
             return Patcher(opaque(call))
         keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         new = keywords.get("new", new)
+        if target:
+            self.shared.patch_names.add(target.rpartition(".")[2])
         node = self.patched_node(call, target, new, keywords)
         node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
         if target is not None:

@@ -67,3 +67,72 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
 
 def _callee(func: ast.expr) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+# Methods that take a coroutine and schedule it: on a double (`hass.async_create_task`, `bot.loop.create_task`)
+# the coroutine is dropped, never run.
+STARTERS = frozenset({"create_task", "async_create_task", "ensure_future", "async_create_background_task",
+                      "create_background_task", "run_coroutine_threadsafe"})
+LOOP_KEYWORDS = ("loop", "event_loop")
+
+
+def handed_to_doubles(func: FunctionNode, roots: dict[str, object]) -> list[tuple[ast.Call, list[str], bool]]:
+    """Calls in func that hand a freshly made coroutine to a scheduler reached from one of `roots`
+    (the names bound to doubles: a parameter, `self.field` as "self.field"): (the call, the path from
+    the root to the scheduler, whether the call is on the function's straight path)."""
+    found: list[tuple[ast.Call, list[str], bool]] = []
+    made = _coroutine_names(func)
+    for statement in func.body:
+        straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
+        for node in _walk_here(statement):
+            if not isinstance(node, ast.Call) or not node.args or not _made(node.args[0], made):
+                continue
+            callee = node.func
+            chain = _chain(callee.value, roots) if isinstance(callee, ast.Attribute) and callee.attr in STARTERS \
+                else None
+            if chain is not None:
+                found.append((node, chain + [callee.attr], straight))
+                continue
+            if _callee(callee) in STARTERS:
+                for kw in node.keywords:
+                    loop = _chain(kw.value, roots) if kw.arg in LOOP_KEYWORDS else None
+                    if loop is not None:
+                        found.append((node, loop + ["create_task"], straight))
+    return found
+
+
+def _chain(expr: ast.expr, roots: dict[str, object]) -> list[str] | None:
+    """["self.bot", "loop"] for `self.bot.loop` when "self.bot" is a root; None when no root starts it."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        key = dotted(expr)
+        if key in roots:
+            return [key, *reversed(parts)]
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name) and expr.id in roots:
+        return [expr.id, *reversed(parts)]
+    return None
+
+
+def _made(arg: ast.expr, made: set[str]) -> bool:
+    """A coroutine made for this call: `f(...)` right there or a local name bound to such a call."""
+    return isinstance(arg, ast.Call) or (isinstance(arg, ast.Name) and arg.id in made)
+
+
+def _coroutine_names(func: FunctionNode) -> set[str]:
+    return {t.id for s in _walk_here(func) if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+            for t in s.targets if isinstance(t, ast.Name)}
+
+
+def _walk_here(node: ast.AST) -> list[ast.AST]:
+    """The nodes of `node` outside nested functions, classes and lambdas (they run later, if at all)."""
+    out: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+    return out

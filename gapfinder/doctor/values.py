@@ -75,6 +75,7 @@ class Shared:
     # with a double after that point is not what the test runs; such calls are not compared
     raising: int = 0
     patches: int = 0  # patch()/patch.object() calls in the test and its fixtures
+    patch_names: set[str] = field(default_factory=set)  # the last name of every patch target (`create_task`)
     closes: bool = False  # the test closes a coroutine it took from a double's call_args
 
 

@@ -472,3 +472,44 @@ def test_a_decorated_method_called_through_its_callback(tmp_path):
                 ctx.send.assert_called_once_with("hi")
         """})
     assert codes(tmp_path, "tests/test_c.py") == [("GF105", 9, "certain")]
+
+
+def test_a_coroutine_handed_to_a_double_s_scheduler_is_dropped(tmp_path):
+    project(tmp_path, {
+        "app/cog.py": """
+            from app import scheduling
+
+            class Cog:
+                def __init__(self, bot):
+                    self.bot = bot
+                    scheduling.create_task(self.greet(), event_loop=self.bot.loop)
+
+                def later(self):
+                    self.bot.loop.create_task(self.greet())
+
+                async def greet(self):
+                    pass
+        """,
+        "app/scheduling.py": """
+            def create_task(coro, event_loop=None):
+                return event_loop.create_task(coro)
+        """,
+        "tests/test_c.py": """
+            from unittest import mock
+            from unittest.mock import MagicMock
+            from app.cog import Cog
+
+            def test_init():
+                cog = Cog(MagicMock())
+
+            def test_closing_loop():
+                bot = MagicMock()
+                bot.loop.create_task.side_effect = lambda coro: coro.close()
+                cog = Cog(bot)
+                cog.later()
+
+            def test_patched_scheduler():
+                with mock.patch("app.cog.scheduling.create_task"):
+                    Cog(MagicMock())
+        """})
+    assert codes(tmp_path, "tests/test_c.py") == [("GF107", 7, "certain")]
