@@ -271,10 +271,11 @@ def check(shared: Shared) -> list[Finding]:
         use = merge(uses)
         if use.awaited_call is not None and use.call is None:
             new = ASSERT_CALLED[attr.attr]
-            # certain when the code awaits it on its straight path, whatever built the double (a helper,
-            # a spec'd Mock subclass): the assertion is weaker than the use either way; the rename is
-            # offered only for a plain AsyncMock (a spec'd child may not have assert_awaited*)
-            certain = id(node) not in comparer.weak and any(c.certain for c in use.calls)
+            # the test's own assertion proves the call happened, and every call the linked code makes
+            # is awaited (on a branch or not): certain whatever built the double (a helper, a spec'd Mock
+            # subclass), unless the link is weak; the rename is offered only for a plain AsyncMock (a
+            # spec'd child may not have assert_awaited*)
+            certain = id(node) not in comparer.weak
             renamable = certain and node.kind == "async" and not node.evidence
             findings.append(Finding(
                 "GF105", path, attr.lineno, attr.col_offset,

@@ -376,6 +376,26 @@ def test_likely_findings_are_left_out_by_default_and_counted(tmp_path):
         "app/maybe.py": """
             async def maybe(client, flag):
                 if flag:
+                    client.close()
+        """,
+        "tests/test_m.py": """
+            from unittest.mock import AsyncMock
+            from app.maybe import maybe
+
+            async def test_maybe():
+                client = AsyncMock()
+                await maybe(client, False)
+        """})
+    result = lint([tmp_path / "tests/test_m.py"], ALL)
+    assert result.findings == () and result.below_confidence == 1
+    assert codes(tmp_path, "tests/test_m.py") == [("GF101", 6, "likely")]
+
+
+def test_an_assert_called_proves_the_call_so_an_awaited_branch_is_certain(tmp_path):
+    project(tmp_path, {
+        "app/maybe.py": """
+            async def maybe(client, flag):
+                if flag:
                     await client.get("k")
         """,
         "tests/test_m.py": """
@@ -387,9 +407,7 @@ def test_likely_findings_are_left_out_by_default_and_counted(tmp_path):
                 await maybe(client, True)
                 client.get.assert_called_once_with("k")
         """})
-    result = lint([tmp_path / "tests/test_m.py"], ALL)
-    assert result.findings == () and result.below_confidence == 1
-    assert codes(tmp_path, "tests/test_m.py") == [("GF105", 8, "likely")]
+    assert codes(tmp_path, "tests/test_m.py", "certain") == [("GF105", 8, "certain")]
 
 
 def test_a_list_of_doubles_built_by_a_comprehension_and_spread_into_the_call(tmp_path):
