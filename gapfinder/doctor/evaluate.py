@@ -93,6 +93,11 @@ class Evaluator(Patching, Linking):
             self.shared.raising += raising
             self.block(node.body)
             self.shared.raising -= raising
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:  # `del radio.routing`: the double has no such attribute any more
+                base = self.eval(target.value) if isinstance(target, ast.Attribute) else None
+                if isinstance(base, MockNode) and base.is_double:
+                    base.attrs[target.attr] = opaque(target)
         elif isinstance(node, (ast.Return, ast.Expr)):
             value = node.value
             if value is None:

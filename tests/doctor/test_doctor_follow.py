@@ -531,3 +531,33 @@ def test_a_coroutine_handed_to_a_double_s_scheduler_is_dropped(tmp_path):
                     Cog(MagicMock())
         """})
     assert codes(tmp_path, "tests/test_c.py") == [("GF107", 7, "certain")]
+
+
+def test_a_double_handed_on_to_a_function_of_another_module(tmp_path):
+    project(tmp_path, {
+        "app/routing.py": """
+            def make_routing(radio):
+                return radio.routing()
+        """,
+        "app/handler.py": """
+            from app.routing import make_routing
+
+            class Handler:
+                def __init__(self, radio):
+                    self.radio = radio
+                    self.routing = make_routing(radio)
+        """,
+        "tests/test_h.py": """
+            from unittest.mock import AsyncMock
+            from app.handler import Handler
+
+            def test_bare():
+                radio = AsyncMock()
+                Handler(radio)
+
+            def test_deleted():
+                radio = AsyncMock()
+                del radio.routing
+                Handler(radio)
+        """})
+    assert codes(tmp_path, "tests/test_h.py") == [("GF101", 6, "certain")]
