@@ -562,3 +562,20 @@ def test_a_double_handed_on_to_a_function_of_another_module(tmp_path):
         """})
     # calls inside helpers are walked as uncertain (the walker never asserts them one by one): likely
     assert codes(tmp_path, "tests/test_h.py") == [("GF101", 6, "likely")]
+
+
+def test_a_mock_subclass_s_scheduler_is_not_known_to_drop(tmp_path):
+    test_a_coroutine_handed_to_a_double_s_scheduler_is_dropped(tmp_path)
+    (tmp_path / "tests/test_sub.py").write_text(textwrap.dedent("""
+        from unittest.mock import MagicMock
+        from app.cog import Cog
+
+        class MockBot(MagicMock):
+            def __init__(self):
+                super().__init__()
+                self.loop.create_task.side_effect = lambda coro: coro.close()
+
+        def test_init():
+            Cog(MockBot())
+    """))
+    assert codes(tmp_path, "tests/test_sub.py") == []
