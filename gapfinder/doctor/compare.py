@@ -56,6 +56,10 @@ class Comparer:
             for item, element in zip(node.items, use.elements):  # `a, b = await f()` with f returning a tuple
                 self.walk(item, element, False, f"{text}[{use.elements.index(element)}]", depth + 1, anchor)
             return
+        if node is not None and node.kind == "value" and node.items and use.iter_item is not None and depth <= 30:
+            for index, item in enumerate(node.items):  # `for m in channel.members` with members = [m0, m1]
+                self.walk(item, use.iter_item, via_await, f"(item of {text})", depth + 1, anchor)
+            return
         if node is None or not node.is_double or depth > 30 or (id(node), id(use)) in self.seen:
             return
         self.seen.add((id(node), id(use)))

@@ -37,7 +37,9 @@ class Evaluator(Patching, Linking):
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
-            self.env["self"] = Holder()
+            owner = next((c for c in self.names.classes.values() if func in c.body), None)
+            self.env["self"] = Holder(methods={m.name: m for m in owner.body if isinstance(
+                m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.name.startswith("test")} if owner else {})
             for setup in setups or []:
                 self.block(setup.body)
         injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
@@ -110,6 +112,12 @@ class Evaluator(Patching, Linking):
                 self.eval(value)  # `patch(...).start()`, `stack.enter_context(patch(...))`
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name) \
+                and isinstance(looped := self.eval(node.iter), MockNode) and looped.items and not node.orelse:
+            self.scan(node.iter)
+            for item in looped.items[:10]:  # `for member in members:` over doubles the test built: each in turn
+                self.env[node.target.id] = item
+                self.block(node.body)
         else:
             if isinstance(node, ast.Assert):
                 self.tautology(node.test)
@@ -157,9 +165,11 @@ class Evaluator(Patching, Linking):
                              "as query parameters and answers 422; override with `lambda: <mock>`",
                              Edit("lambda", expr.lineno, expr.col_offset, ""))
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
+            items = value.items if isinstance(value, MockNode) and value.items is not None \
+                and len(value.items) == len(target.elts) else None
+            for index, element in enumerate(target.elts):  # `a, b = helper()` returning (double, [doubles])
                 if isinstance(element, ast.Name):
-                    self.env[element.id] = None
+                    self.env[element.id] = items[index] if items is not None else None
 
     def _locate(self, expr: ast.expr, line: int, col: int) -> None:
         """Default children along `a.b.return_value.c` now point at the line that configures them."""
@@ -322,6 +332,11 @@ class Evaluator(Patching, Linking):
         stub = self.stub(call)
         if stub is not None:
             return stub
+        holder = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
+        if isinstance(holder, Holder) and call.func.attr in holder.methods:  # `self.make_members()` of the test class
+            method = holder.methods[call.func.attr]
+            static = any(dotted(d) == "staticmethod" for d in method.decorator_list)
+            return self.helper(Helper(method, self.names, self.path), call, None if static else holder)
         if isinstance(call.func, ast.Attribute) and call.func.attr == "__new__":  # `Pool.__new__(Pool)`
             found = self.resolve(call.func.value)
             if found is not None and found[1] in found[0].model.classes:
@@ -340,12 +355,15 @@ class Evaluator(Patching, Linking):
         self.configure(node, call)
         return node
 
-    def helper(self, helper: Helper, call: ast.Call) -> object:
-        """Evaluate a test-side function that builds doubles, with the test's values as arguments."""
+    def helper(self, helper: Helper, call: ast.Call, bound: Holder | None = None) -> object:
+        """Evaluate a test-side function that builds doubles, with the test's values as arguments
+        (bound: the test's `self` for a method of the test class)."""
         if self.shared.depth >= 6:
             return None
         inner = Evaluator(self.shared, helper.names, helper.path)
         params = [a.arg for a in helper.func.args.posonlyargs + helper.func.args.args]
+        if bound is not None and params:
+            inner.env[params.pop(0)] = bound
         for name, arg in zip(params, call.args):
             inner.env[name] = self.eval(arg)
         for kw in call.keywords:

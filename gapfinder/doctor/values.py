@@ -32,6 +32,7 @@ class Holder:
     """A test class's `self`: what setUp/asyncSetUp stored on it, read by the test methods."""
 
     fields: dict[str, object] = field(default_factory=dict)
+    methods: dict[str, FunctionNode] = field(default_factory=dict)  # the test class's own helper methods
 
 
 @dataclass

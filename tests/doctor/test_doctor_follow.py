@@ -579,3 +579,35 @@ def test_a_mock_subclass_s_scheduler_is_not_known_to_drop(tmp_path):
             Cog(MockBot())
     """))
     assert codes(tmp_path, "tests/test_sub.py") == []
+
+
+def test_a_list_of_doubles_iterated_by_the_code_and_by_the_test(tmp_path):
+    project(tmp_path, {
+        "app/voice.py": """
+            class Voice:
+                @staticmethod
+                async def kick(channel):
+                    for member in channel.members:
+                        try:
+                            await member.move_to(None)
+                        except Exception:
+                            continue
+        """,
+        "tests/test_v.py": """
+            import unittest
+            from unittest.mock import AsyncMock, MagicMock
+            from app.voice import Voice
+
+            class VoiceTests(unittest.IsolatedAsyncioTestCase):
+                @staticmethod
+                def members():
+                    failing = MagicMock(move_to=AsyncMock(side_effect=Exception()))
+                    return failing, [MagicMock(move_to=AsyncMock()), failing]
+
+                async def test_kick(self):
+                    _, members = self.members()
+                    await Voice().kick(MagicMock(members=members))
+                    for member in members:
+                        member.move_to.assert_called_once()
+        """})
+    assert codes(tmp_path, "tests/test_v.py") == [("GF105", 16, "certain")]
