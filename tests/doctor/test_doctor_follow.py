@@ -611,3 +611,18 @@ def test_a_list_of_doubles_iterated_by_the_code_and_by_the_test(tmp_path):
                         member.move_to.assert_called_once()
         """})
     assert codes(tmp_path, "tests/test_v.py") == [("GF105", 16, "certain")]
+
+
+def test_an_assert_called_expected_to_fail_is_not_reported(tmp_path):
+    project(tmp_path, {"tests/test_s.py": """
+        import pytest
+        from unittest.mock import AsyncMock
+        from app.service import Service
+
+        async def test_fetch():
+            client = AsyncMock()
+            await Service(client).fetch("k")
+            with pytest.raises(AssertionError):
+                client.get.assert_called_once_with("other")
+    """})
+    assert codes(tmp_path, "tests/test_s.py") == []
