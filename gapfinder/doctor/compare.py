@@ -287,6 +287,7 @@ def check(shared: Shared) -> list[Finding]:
                 f"awaited: use `{new}`" + comparer.cite(node, comparer.where_of.get(id(node), "")),
                 Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if renamable else None,
                 "certain" if certain else "likely"))
+    findings += [finding for node, finding in shared.handoffs if id(node) not in shared.not_called]
     asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
         # raising drops the argument too, but only a project runner is always handed a coroutine

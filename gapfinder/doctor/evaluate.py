@@ -208,6 +208,11 @@ class Evaluator(Patching, Linking):
                     and node.left.attr in ("call_count", "await_count") and \
                     isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value == 0:
                 self._not_called(node.left.value)
+            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Call) and dotted(node.left.func) == "len" \
+                    and len(node.left.args) == 1 and isinstance(node.left.args[0], ast.Attribute) \
+                    and node.left.args[0].attr in ("mock_calls", "call_args_list", "await_args_list") \
+                    and isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value == 0:
+                self._not_called(node.left.args[0].value)  # `len(m.mock_calls) == 0`
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
                     isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
                 self._not_called(node.operand.value)
@@ -404,6 +409,7 @@ class Evaluator(Patching, Linking):
                 continue
             if kw.arg in ("spec", "spec_set", "wraps", "autospec"):
                 node.spec = True
+                node.wraps = node.wraps or kw.arg == "wraps"
             elif kw.arg in ("name", "unsafe", "new_callable", "new", "create", "instance", "_new_name"):
                 continue
             else:

@@ -77,6 +77,7 @@ class Shared:
     raising: int = 0
     patches: int = 0  # patch()/patch.object() calls in the test and its fixtures
     patch_names: set[str] = field(default_factory=set)  # the last name of every patch target (`create_task`)
+    handoffs: list[tuple[MockNode, Finding]] = field(default_factory=list)  # coroutines handed to doubles
     closes: bool = False  # the test closes a coroutine it took from a double's call_args
 
 

@@ -529,6 +529,14 @@ def test_a_coroutine_handed_to_a_double_s_scheduler_is_dropped(tmp_path):
             def test_patched_scheduler():
                 with mock.patch("app.cog.scheduling.create_task"):
                     Cog(MagicMock())
+
+            def test_wrapped_loop():
+                Cog(MagicMock(loop=MagicMock(wraps=object())))
+
+            def test_never_scheduled():
+                bot = MagicMock()
+                Cog(bot).later()
+                assert len(bot.loop.create_task.mock_calls) == 0
         """})
     assert codes(tmp_path, "tests/test_c.py") == [("GF107", 7, "certain")]
 
