@@ -11,7 +11,7 @@ import ast
 from dataclasses import replace
 
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
-from gapfinder.doctor.links import Linking
+from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
@@ -341,8 +341,8 @@ class Evaluator(Patching, Linking):
         holder = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
         if isinstance(holder, Holder) and call.func.attr in holder.methods:  # `self.make_members()` of the test class
             method = holder.methods[call.func.attr]
-            static = any(dotted(d) == "staticmethod" for d in method.decorator_list)
-            return self.helper(Helper(method, self.names, self.path), call, None if static else holder)
+            return self.helper(Helper(method, self.names, self.path), call,
+                               None if decorated(method, "staticmethod") else holder)
         if isinstance(call.func, ast.Attribute) and call.func.attr == "__new__":  # `Pool.__new__(Pool)`
             found = self.resolve(call.func.value)
             if found is not None and found[1] in found[0].model.classes:

@@ -78,7 +78,7 @@ class Linking:
                     module, cls, method = found_method
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-                    passed = self.bind_args(method, call, drop_self=not _decorated(method, "staticmethod"))
+                    passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
                     usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
@@ -206,8 +206,8 @@ class Linking:
 
 
 def _is_classmethod(func: FunctionNode) -> bool:
-    return _decorated(func, "classmethod")
+    return decorated(func, "classmethod")
 
 
-def _decorated(func: FunctionNode, name: str) -> bool:
+def decorated(func: FunctionNode, name: str) -> bool:
     return any(dotted(d) == name for d in func.decorator_list)

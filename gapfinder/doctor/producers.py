@@ -12,6 +12,7 @@ import ast
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode
+from gapfinder.doctor.patches import callee_name
 
 Called = tuple[IndexedModule, FunctionNode, "ast.ClassDef | None", frozenset[str]]
 
@@ -24,7 +25,7 @@ def real_producers(called: list[Called], scheduler: str) -> bool | None:
     for module, func, cls, replaced in called:
         for body in _bodies(module, func, cls):
             for node in ast.walk(body):
-                if isinstance(node, ast.Call) and _callee(node.func) == scheduler and node.args:
+                if isinstance(node, ast.Call) and callee_name(node.func) == scheduler and node.args:
                     verdict = _producer(module, cls, replaced, node.args[0])
                     if verdict is not None:
                         verdicts.append(verdict)
@@ -65,10 +66,6 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
     return None
 
 
-def _callee(func: ast.expr) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-
-
 # Methods that take a coroutine and schedule it: on a double (`hass.async_create_task`, `bot.loop.create_task`)
 # the coroutine is dropped, never run.
 STARTERS = frozenset({"create_task", "async_create_task", "ensure_future", "async_create_background_task",
@@ -93,7 +90,7 @@ def handed_to_doubles(func: FunctionNode, roots: dict[str, object]) -> list[tupl
             if chain is not None:
                 found.append((node, chain + [callee.attr], straight))
                 continue
-            if _callee(callee) in STARTERS:
+            if callee_name(callee) in STARTERS:
                 for kw in node.keywords:
                     loop = _chain(kw.value, roots) if kw.arg in LOOP_KEYWORDS else None
                     if loop is not None:
