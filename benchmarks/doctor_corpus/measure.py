@@ -113,10 +113,15 @@ def near(findings: list[dict], line: int) -> list[str]:
     return sorted({f.get("code", "?") for f in findings if abs(int(f.get("line", -99)) - line) <= TOLERANCE})
 
 
+def certain(findings: list[dict]) -> list[dict]:
+    """The findings doctor reports at its default confidence (a run with likely shows both)."""
+    return [f for f in findings if f.get("confidence", "certain") == "certain"]
+
+
 def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path, keep: bool = False) -> dict:
     res = {"id": case["id"], "repo": case["repo"], "kind": case.get("kind"), "test_file": case["test_file"],
            "labelled": len(case["wrong_lines"]), "found": 0, "found_lines": {}, "fix_lines": len(case["fix_lines"]),
-           "fix_line_findings": {}, "status": "ok", "notes": []}
+           "fix_line_findings": {}, "status": "ok", "notes": [], "found_certain": 0, "fix_line_findings_certain": 0}
     gitdir = find_gitdir(mirrors, case["repo"])
     if gitdir is None:
         res["status"] = f"not runnable: no mirror of {case['repo']} in {mirrors} (run the fetch tool: fetch github:{case['repo']})"
@@ -137,18 +142,20 @@ def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path, keep: boo
         if note:
             res["notes"].append(f"{label}: {note}")
         if label == "parent":
-            res["parent_findings"] = [(f.get("line"), f.get("code")) for f in findings]
+            res["parent_findings"] = [(f.get("line"), f.get("code"), f.get("confidence")) for f in findings]
             for ln in lines:
                 codes = near(findings, ln)
                 if codes:
                     res["found"] += 1
                     res["found_lines"][str(ln)] = codes
+                res["found_certain"] += bool(near(certain(findings), ln))
         else:
-            res["fix_findings"] = [(f.get("line"), f.get("code")) for f in findings]
+            res["fix_findings"] = [(f.get("line"), f.get("code"), f.get("confidence")) for f in findings]
             for ln in lines:
                 codes = near(findings, ln)
                 if codes:
                     res["fix_line_findings"][str(ln)] = codes
+                res["fix_line_findings_certain"] += bool(near(certain(findings), ln))
     return res
 
 
@@ -206,6 +213,12 @@ def main() -> int:
     f, l, c, h, x = tot
     rec = f / l if l else 0.0
     print(f"{'TOTAL':<44} {f:>5}/{l:<6} {h:>4}/{c:<5} {x:>18}   line recall {rec:.1%}")
+    ok = [r for r in results if r["status"].startswith("ok")]
+    fc = sum(r.get("found_certain", 0) for r in ok)
+    xc = sum(r.get("fix_line_findings_certain", 0) for r in ok)
+    hc = sum(bool(r.get("found_certain")) for r in ok)
+    if MIN_CONFIDENCE == "likely":
+        print(f"{'TOTAL at certain (the default)':<44} {fc:>5}/{l:<6} {hc:>4}/{c:<5} {xc:>18}   line recall {fc / l if l else 0:.1%}")
     nr = [r for r in results if not r["status"].startswith("ok")]
     if nr:
         print(f"\n{len(nr)} case(s) not runnable:")
@@ -216,7 +229,9 @@ def main() -> int:
                                              "per_repo": {k: dict(zip(("found", "labelled", "cases", "cases_hit",
                                                                        "fix_line_findings"), v)) for k, v in per_repo.items()},
                                              "total": {"found": f, "labelled": l, "cases": c, "cases_hit": h,
-                                                       "fix_line_findings": x, "recall": rec}}, indent=1))
+                                                       "fix_line_findings": x, "recall": rec,
+                                                       "found_certain": fc, "cases_hit_certain": hc,
+                                                       "fix_line_findings_certain": xc}}, indent=1))
     return 0
 
 

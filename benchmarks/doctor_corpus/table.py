@@ -26,13 +26,18 @@ def main(path: str) -> int:
     runs = sum(1 for c in cases if str(c.get("status", "")).startswith("ok"))
     print(f"Line recall **{found}/{labelled} ({found / labelled:.1%})**; cases with at least one hit: **{hit}/{len(cases)}**; "
           f"findings on fix lines: **{fix_hits}**; cases that ran: **{runs}/{len(cases)}**.\n")
-    print("| case | repo | fix | kind | found/labelled | fix-line findings | codes at the parent |")
-    print("|---|---|---|---|---|---|---|")
+    if all("found_certain" in c for c in cases):
+        certain = sum(c["found_certain"] for c in cases)
+        print(f"At the default confidence (`certain`): line recall **{certain}/{labelled} ({certain / labelled:.1%})**; "
+              f"cases with at least one hit: **{sum(1 for c in cases if c['found_certain'])}/{len(cases)}**; findings on "
+              f"fix lines: **{sum(c['fix_line_findings_certain'] for c in cases)}**.\n")
+    print("| case | repo | fix | kind | found/labelled | found at certain | fix-line findings | codes at the parent |")
+    print("|---|---|---|---|---|---|---|---|")
     for c in cases:
         codes = ", ".join(sorted({code for lines in c["found_lines"].values() for code in lines}))
         note = "" if str(c.get("status", "ok")).startswith("ok") else c["status"][:80]
         print(f"| {c['id']} | {c['repo']} | {fixes.get(c['id'], '')} | {c.get('kind', '')} | {c['found']}/{c['labelled']} "
-              f"| {len(c['fix_line_findings'])} | {codes or note} |")
+              f"| {c.get('found_certain', '')} | {len(c['fix_line_findings'])} | {codes or note} |")
     for title, key in (("kind", "kind"), ("repository", "repo")):
         groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         for c in cases:

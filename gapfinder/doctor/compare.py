@@ -13,6 +13,7 @@ from gapfinder.doctor.values import ASSERT_CALLED, Shared, where
 from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
+from gapfinder.doctor.producers import real_producers
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, merge
 from gapfinder.core.usage.tree import FunctionNode
@@ -31,6 +32,7 @@ class Comparer:
         self.where_of: dict[int, str] = {}
         self.not_called: set[int] = set()  # doubles the test asserts were never called
         self.sure = True
+        self.weak: set[int] = set()  # doubles linked to the code by a weak link only (every use of a name)
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
         confidence = "likely" if self.likely or node.evidence or node.weak or not self.sure else "certain"
@@ -55,9 +57,15 @@ class Comparer:
             for item, element in zip(node.items, use.elements):  # `a, b = await f()` with f returning a tuple
                 self.walk(item, element, False, f"{text}[{use.elements.index(element)}]", depth + 1, anchor)
             return
+        if node is not None and node.kind == "value" and node.items and use.iter_item is not None and depth <= 30:
+            for index, item in enumerate(node.items):  # `for m in channel.members` with members = [m0, m1]
+                self.walk(item, use.iter_item, via_await, f"(item of {text})", depth + 1, anchor)
+            return
         if node is None or not node.is_double or depth > 30 or (id(node), id(use)) in self.seen:
             return
         self.seen.add((id(node), id(use)))
+        if self.likely:
+            self.weak.add(id(node))
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
         outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
@@ -272,20 +280,26 @@ def check(shared: Shared) -> list[Finding]:
         use = merge(uses)
         if use.awaited_call is not None and use.call is None:
             new = ASSERT_CALLED[attr.attr]
-            certain = node.kind == "async" and not node.evidence and any(c.certain for c in use.calls)
+            # the test's own assertion proves the call happened, and every call the linked code makes
+            # is awaited (on a branch or not): certain whatever built the double (a helper, a spec'd Mock
+            # subclass), unless the link is weak; the rename is offered only for a plain AsyncMock (a
+            # spec'd child may not have assert_awaited*)
+            certain = id(node) not in comparer.weak
+            renamable = certain and node.kind == "async" and not node.evidence
             findings.append(Finding(
                 "GF105", path, attr.lineno, attr.col_offset,
                 f"`{node.label or 'mock'}` is awaited by the code; `{attr.attr}` passes even if it was never "
                 f"awaited: use `{new}`" + comparer.cite(node, comparer.where_of.get(id(node), "")),
-                Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if certain else None,
+                Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if renamable else None,
                 "certain" if certain else "likely"))
+    findings += [finding for node, finding in shared.handoffs if id(node) not in shared.not_called]
     asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
         # raising drops the argument too, but only a project runner is always handed a coroutine
         raises = _raises(node.side_effect) and id(node) in shared.runners
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
-        if node.is_double and (node.side_effect is None or raises) and not unused \
+        if node.is_double and (node.side_effect is None or raises) and not unused and not shared.closes \
                 and not hands_over_doubles(shared, target):
             # a decorator's double is reported where the test body configures it, if it does
             result = node.attrs.get("return_value") if "return_value" in node.configured \
@@ -294,8 +308,14 @@ def check(shared: Shared) -> list[Finding]:
             if raises and node.side_effect is not None:
                 line, col = node.side_effect.lineno, node.side_effect.col_offset
             # when the test replaced other functions too, the coroutine the code hands over may itself
-            # come from one of those doubles (then nothing is dropped): likely, not certain
+            # come from one of those doubles (then nothing is dropped): likely, not certain, unless the
+            # code under test shows every coroutine it hands over is made by a function left alone
             others = shared.patches > len(shared.schedulers)
+            if others:
+                patched = {name.rpartition(".")[2] for _, _, name in shared.patched} | \
+                    {t.rpartition(".")[2] for _, t in shared.library_patched}
+                called = [(m, f, c, r | patched) for m, f, c, r in shared.called]
+                others = real_producers(called, target.rpartition(".")[2]) is not True
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "

@@ -8,9 +8,10 @@ by the Patching mixin (patches.py), calls into the code under test by the Linkin
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
-from gapfinder.doctor.links import Linking
+from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
@@ -36,7 +37,9 @@ class Evaluator(Patching, Linking):
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
-            self.env["self"] = Holder()
+            owner = next((c for c in self.names.classes.values() if func in c.body), None)
+            self.env["self"] = Holder(methods={m.name: m for m in owner.body if isinstance(
+                m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.name.startswith("test")} if owner else {})
             for setup in setups or []:
                 self.block(setup.body)
         injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
@@ -48,6 +51,7 @@ class Evaluator(Patching, Linking):
             if name in self.shared.fixtures:
                 self.env[name] = self.fixture(name)
         self.block(func.body)
+        self.shared.closes = self.shared.closes or _closes_handed_coroutine(func)
         return self.result
 
     def fixture(self, name: str) -> object:
@@ -91,6 +95,11 @@ class Evaluator(Patching, Linking):
             self.shared.raising += raising
             self.block(node.body)
             self.shared.raising -= raising
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:  # `del radio.routing`: the double has no such attribute any more
+                base = self.eval(target.value) if isinstance(target, ast.Attribute) else None
+                if isinstance(base, MockNode) and base.is_double:
+                    base.attrs[target.attr] = opaque(target)
         elif isinstance(node, (ast.Return, ast.Expr)):
             value = node.value
             if value is None:
@@ -103,6 +112,12 @@ class Evaluator(Patching, Linking):
                 self.eval(value)  # `patch(...).start()`, `stack.enter_context(patch(...))`
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name) \
+                and isinstance(looped := self.eval(node.iter), MockNode) and looped.items and not node.orelse:
+            self.scan(node.iter)
+            for item in looped.items[:10]:  # `for member in members:` over doubles the test built: each in turn
+                self.env[node.target.id] = item
+                self.block(node.body)
         else:
             if isinstance(node, ast.Assert):
                 self.tautology(node.test)
@@ -117,6 +132,10 @@ class Evaluator(Patching, Linking):
                 self.block(case.body)
 
     def assign(self, target: ast.expr, value: object, expr: ast.expr) -> None:
+        if isinstance(value, MockNode) and value.items and isinstance(target, (ast.Name, ast.Attribute)):
+            for index, item in enumerate(value.items):  # `channels = [...]`: the items are `channels[i]`
+                if item.is_double and not item.label:
+                    item.label = f"{dotted(target) or 'items'}[{index}]"
         if isinstance(target, ast.Name):
             if isinstance(value, MockNode) and not value.label:
                 value.label = target.id
@@ -147,9 +166,11 @@ class Evaluator(Patching, Linking):
                              "as query parameters and answers 422; override with `lambda: <mock>`",
                              Edit("lambda", expr.lineno, expr.col_offset, ""))
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
+            items = value.items if isinstance(value, MockNode) and value.items is not None \
+                and len(value.items) == len(target.elts) else None
+            for index, element in enumerate(target.elts):  # `a, b = helper()` returning (double, [doubles])
                 if isinstance(element, ast.Name):
-                    self.env[element.id] = None
+                    self.env[element.id] = items[index] if items is not None else None
 
     def _locate(self, expr: ast.expr, line: int, col: int) -> None:
         """Default children along `a.b.return_value.c` now point at the line that configures them."""
@@ -188,6 +209,11 @@ class Evaluator(Patching, Linking):
                     and node.left.attr in ("call_count", "await_count") and \
                     isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value == 0:
                 self._not_called(node.left.value)
+            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Call) and dotted(node.left.func) == "len" \
+                    and len(node.left.args) == 1 and isinstance(node.left.args[0], ast.Attribute) \
+                    and node.left.args[0].attr in ("mock_calls", "call_args_list", "await_args_list") \
+                    and isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value == 0:
+                self._not_called(node.left.args[0].value)  # `len(m.mock_calls) == 0`
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
                     isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
                 self._not_called(node.operand.value)
@@ -198,7 +224,8 @@ class Evaluator(Patching, Linking):
                 self._not_called(func.value)
             elif isinstance(func, ast.Attribute) and func.attr in ASSERT_CALLED:
                 base = self.eval(func.value)
-                if isinstance(base, MockNode) and base.is_double:
+                # inside `pytest.raises(AssertionError)` the test asserts the call did NOT happen
+                if isinstance(base, MockNode) and base.is_double and not self.shared.raising:
                     self.shared.asserts.append((base, func, self.path))
             elif name.endswith("monkeypatch.setattr") or name == "monkeypatch.setattr":
                 self.monkeypatch(call)
@@ -226,7 +253,12 @@ class Evaluator(Patching, Linking):
             return node
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
             base = self.eval(expr.value)
-            return base.entries.get(expr.slice.value) if isinstance(base, MockNode) and base.entries else None
+            key = expr.slice.value
+            if isinstance(base, MockNode) and base.items and isinstance(key, int) and -len(base.items) <= key < len(base.items):
+                return base.items[key]  # `channels[0]` of a list the test built
+            return base.entries.get(key) if isinstance(base, MockNode) and base.entries else None
+        if isinstance(expr, ast.ListComp) and len(expr.generators) == 1:
+            return self.repeated(expr)
         if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
             return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
         if isinstance(expr, (ast.List, ast.Tuple)):
@@ -247,6 +279,25 @@ class Evaluator(Patching, Linking):
             base = self.eval(expr.value.func)
             return _told(base) if isinstance(base, MockNode) and base.kind == "async" else None
         return None
+
+    def repeated(self, expr: ast.ListComp) -> MockNode | None:
+        """`[MockChannel() for _ in range(2)]`: a list of doubles built alike (one node stands for each)."""
+        target, source = expr.generators[0].target, expr.generators[0].iter
+        saved = dict(self.env)
+        if isinstance(target, ast.Name):
+            self.env[target.id] = None
+        element = self.eval(expr.elt)
+        self.env = saved
+        if not isinstance(element, MockNode) or not element.is_double:
+            return None
+        count = 1
+        if isinstance(source, ast.Call) and dotted(source.func) == "range" and len(source.args) == 1 \
+                and isinstance(source.args[0], ast.Constant) and isinstance(source.args[0].value, int):
+            count = max(1, min(source.args[0].value, 10))
+        # one double per item, alike: the children the test configured are shared, the rest are each item's own
+        items = [element] + [replace(element, attrs=dict(element.attrs), configured=set(element.configured))
+                             for _ in range(count - 1)]
+        return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, items=items)
 
     def tautology(self, test: ast.expr) -> None:
         """GF109: `assert m.get() == rows` right after `m.get.return_value = rows`."""
@@ -289,6 +340,11 @@ class Evaluator(Patching, Linking):
         stub = self.stub(call)
         if stub is not None:
             return stub
+        holder = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
+        if isinstance(holder, Holder) and call.func.attr in holder.methods:  # `self.make_members()` of the test class
+            method = holder.methods[call.func.attr]
+            return self.helper(Helper(method, self.names, self.path), call,
+                               None if decorated(method, "staticmethod") else holder)
         if isinstance(call.func, ast.Attribute) and call.func.attr == "__new__":  # `Pool.__new__(Pool)`
             found = self.resolve(call.func.value)
             if found is not None and found[1] in found[0].model.classes:
@@ -307,12 +363,15 @@ class Evaluator(Patching, Linking):
         self.configure(node, call)
         return node
 
-    def helper(self, helper: Helper, call: ast.Call) -> object:
-        """Evaluate a test-side function that builds doubles, with the test's values as arguments."""
+    def helper(self, helper: Helper, call: ast.Call, bound: Holder | None = None) -> object:
+        """Evaluate a test-side function that builds doubles, with the test's values as arguments
+        (bound: the test's `self` for a method of the test class)."""
         if self.shared.depth >= 6:
             return None
         inner = Evaluator(self.shared, helper.names, helper.path)
         params = [a.arg for a in helper.func.args.posonlyargs + helper.func.args.args]
+        if bound is not None and params:
+            inner.env[params.pop(0)] = bound
         for name, arg in zip(params, call.args):
             inner.env[name] = self.eval(arg)
         for kw in call.keywords:
@@ -352,6 +411,7 @@ class Evaluator(Patching, Linking):
                 continue
             if kw.arg in ("spec", "spec_set", "wraps", "autospec"):
                 node.spec = True
+                node.wraps = node.wraps or kw.arg == "wraps"
             elif kw.arg in ("name", "unsafe", "new_callable", "new", "create", "instance", "_new_name"):
                 continue
             else:
@@ -386,3 +446,10 @@ def _told(double: MockNode) -> MockNode | None:
     return result
 
 
+def _closes_handed_coroutine(func: FunctionNode) -> bool:
+    """The test takes what a double was called with (`m.call_args[0][0]`) and closes it: a patched
+    scheduler's coroutine is then not left un-awaited."""
+    nodes = list(ast.walk(func))
+    return any(isinstance(n, ast.Attribute) and n.attr in ("call_args", "call_args_list", "await_args") for n in nodes) \
+        and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "close"
+                and not n.args for n in nodes)

@@ -12,7 +12,12 @@ from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.mocks import MockNode
+from gapfinder.doctor.model import Finding
+from gapfinder.doctor.producers import handed_to_doubles
 from gapfinder.doctor.values import Holder, Instance, where
+
+
+UNWRAPPED = frozenset({"callback", "__wrapped__"})
 
 
 class Linking:
@@ -44,6 +49,7 @@ class Linking:
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
                             fields[target.attr] = passed[stmt.value.id]
             self.pair(module, init, cls, passed)
+            self.handoffs(module, init, {**passed, **{f"self.{k}": v for k, v in fields.items()}}, call)
             if not self.shared.raising:
                 self.shared.called.append((module, init, cls, self.replaced(module)))
         else:
@@ -56,6 +62,14 @@ class Linking:
 
     def project_call(self, call: ast.Call) -> None:
         func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in UNWRAPPED and isinstance(func.value, ast.Attribute) \
+                and call.args:
+            # `cog.command.callback(cog, ctx)`: a decorated method's own function, given the object
+            # as its first argument (discord.py commands, functools.wraps' __wrapped__)
+            owner = self.eval(func.value.value)
+            if isinstance(owner, Instance) and self.eval(call.args[0]) is owner:
+                bound = ast.copy_location(ast.Call(func.value, call.args[1:], call.keywords), call)
+                return self.project_call(bound)
         if isinstance(func, ast.Attribute):
             owner = self.eval(func.value)
             if isinstance(owner, Instance):
@@ -64,10 +78,11 @@ class Linking:
                     module, cls, method = found_method
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-                    passed = self.bind_args(method, call, drop_self=True)
+                    passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
                     usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
+                    self.handoffs(module, method, {**passed, **{f"self.{k}": v for k, v in owner.fields.items()}}, call)
                 return
         found = self.resolve(func)
         if found is None:
@@ -81,6 +96,33 @@ class Linking:
             self.shared.called.append((module, function, cls, self.replaced(module)))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
+        self.handoffs(module, function, dict(passed), call)
+
+    def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call) -> None:
+        """GF107 for a coroutine the code hands to a scheduler that is a double (`hass.async_create_task`,
+        `create_task(coro, event_loop=self.bot.loop)` with a mock bot): the double drops it, never run."""
+        doubles = {k: v for k, v in roots.items() if isinstance(v, MockNode) and v.is_double}
+        if self.shared.raising or not doubles:
+            return
+        patched = self.shared.patch_names
+        for site, chain, straight in handed_to_doubles(func, doubles):
+            if set((dotted(site.func) or "").split(".")) & patched:
+                continue  # the test patched the scheduler itself (or its module): GF107's patch check owns it
+            node: MockNode | None = doubles[chain[0]]
+            for part in chain[1:]:
+                node = node.child(part) if node is not None and not node.wraps else None
+            # a project Mock subclass (evidence) may set the scheduler up in its own __init__ (a loop whose
+            # create_task closes the coroutine), which is not read: only doubles built in view count
+            if node is None or not node.is_double or node.side_effect is not None or node.evidence or node.wraps:
+                continue
+            line, col, path = (node.line, node.col, node.path) if node.explicit and node.path else \
+                (call.lineno, call.col_offset, self.path)
+            self.shared.handoffs.append((node, Finding(  # kept unless the test asserts it was never called
+                "GF107", path, line, col,
+                f"the code hands a coroutine to `{'.'.join(chain)}`, which is a double here: it drops the "
+                f"coroutine (never awaited, never run) [{where(module, func)} line {site.lineno}]; give the "
+                "double a side_effect that closes or runs the coroutine",
+                None, "certain" if straight else "likely")))
 
     def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
         """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""
@@ -131,10 +173,16 @@ class Linking:
             positional = positional[1:]
         names = set(positional) | {a.arg for a in func.args.kwonlyargs}
         passed: dict[str, MockNode] = {}
-        for param, arg in zip(positional, call.args):
+        values: list[object] = []
+        for arg in call.args:
             if isinstance(arg, ast.Starred):
-                break
-            value = self.eval(arg)
+                spread = self.eval(arg.value)  # `f(*channels)` with a list the test built: its items in order
+                if not (isinstance(spread, MockNode) and spread.items):
+                    break
+                values += spread.items
+            else:
+                values.append(self.eval(arg))
+        for param, value in zip(positional, values):
             if isinstance(value, MockNode) and value.is_double:
                 passed[param] = value
         for kw in call.keywords:
@@ -158,4 +206,8 @@ class Linking:
 
 
 def _is_classmethod(func: FunctionNode) -> bool:
-    return any(dotted(d) == "classmethod" for d in func.decorator_list)
+    return decorated(func, "classmethod")
+
+
+def decorated(func: FunctionNode, name: str) -> bool:
+    return any(dotted(d) == name for d in func.decorator_list)

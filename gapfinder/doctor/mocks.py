@@ -52,6 +52,7 @@ class MockNode:
     weak: bool = False  # its kind was inferred from a name (a library class patched), not from code
     text: str = ""  # the test's expression for a configured value (`return_value = rows` -> "rows")
     told: bool = False  # the test got this value by calling the double it configured (not through the code)
+    wraps: bool = False  # built with wraps=: calls go through to the real object (so do its children's)
 
     @property
     def is_double(self) -> bool:
@@ -72,7 +73,7 @@ class MockNode:
             kind = "opaque" if name.startswith("__") else "mock"
         label = f"{self.label}.{name}" if name != "return_value" else f"{self.label}()"
         node = MockNode(kind, False, self.line, self.col, label=label, path=self.path, evidence=self.evidence,
-                        weak=self.weak)
+                        weak=self.weak, wraps=self.wraps)
         self.attrs[name] = node
         return node
 

@@ -57,6 +57,8 @@ class Patching:
             return Patcher(opaque(call))
         keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         new = keywords.get("new", new)
+        if target:
+            self.shared.patch_names.add(target.rpartition(".")[2])
         node = self.patched_node(call, target, new, keywords)
         node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
         if target is not None:
@@ -165,7 +167,7 @@ class Patching:
 def expects_raise(expr: ast.expr) -> bool:
     """`pytest.raises(...)`, `self.assertRaises(...)`, `assertRaisesRegex`: the body is expected to raise."""
     func = expr.func if isinstance(expr, ast.Call) else expr
-    return _callee_name(func) in ("raises", "assertRaises", "assertRaisesRegex")
+    return callee_name(func) in ("raises", "assertRaises", "assertRaisesRegex")
 
 
 def runs_coroutine(func: FunctionNode) -> bool:
@@ -181,12 +183,12 @@ def runs_coroutine(func: FunctionNode) -> bool:
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Name) and node.value.id == first:
             return True
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
-                and node.args[0].id == first and (_callee_name(node.func) in RUNNER_CALLS
+                and node.args[0].id == first and (callee_name(node.func) in RUNNER_CALLS
                                                   or dotted(node.func) == "asyncio.run"):
             return True
     return False
 
 
-def _callee_name(func: ast.expr) -> str:
+def callee_name(func: ast.expr) -> str:
     """The called name itself: `run_until_complete` in `asyncio.get_event_loop().run_until_complete(c)`."""
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""

@@ -32,6 +32,7 @@ class Holder:
     """A test class's `self`: what setUp/asyncSetUp stored on it, read by the test methods."""
 
     fields: dict[str, object] = field(default_factory=dict)
+    methods: dict[str, FunctionNode] = field(default_factory=dict)  # the test class's own helper methods
 
 
 @dataclass
@@ -75,6 +76,9 @@ class Shared:
     # with a double after that point is not what the test runs; such calls are not compared
     raising: int = 0
     patches: int = 0  # patch()/patch.object() calls in the test and its fixtures
+    patch_names: set[str] = field(default_factory=set)  # the last name of every patch target (`create_task`)
+    handoffs: list[tuple[MockNode, Finding]] = field(default_factory=list)  # coroutines handed to doubles
+    closes: bool = False  # the test closes a coroutine it took from a double's call_args
 
 
 def where(module: IndexedModule, func: FunctionNode) -> str:

@@ -53,6 +53,7 @@ class IndexedModule:
     path: Path
     model: ModuleModel
     _globals: dict[str, UsageTree | None] = field(default_factory=dict)
+    index: ModuleIndex | None = None  # to walk into project functions this module imports
 
     def function(self, qualname: str) -> tuple[FunctionNode, ast.ClassDef | None] | None:
         head, _, rest = qualname.partition(".")
@@ -70,7 +71,18 @@ class IndexedModule:
         """replaced: functions and methods a test swapped for doubles; calls to them are not walked into."""
         methods = {n: m for n, m in (self.model.methods(cls) if cls is not None else {}).items() if n not in replaced}
         functions = {n: f for n, f in self.model.functions.items() if n not in replaced}
-        return infer_usage(func, names, helper_lookup(functions, methods))
+        local = helper_lookup(functions, methods)
+
+        def lookup(expr: ast.expr) -> tuple[FunctionNode, bool] | None:
+            """Same-module helpers first, then project functions imported by name (`from .routing import
+            create_routing`): a double handed on to them is used there."""
+            found = local(expr)
+            if found is None and isinstance(expr, ast.Name) and expr.id not in replaced and self.index is not None:
+                imported = self.index.imported_function(self, expr.id)
+                return (imported, False) if imported is not None else None
+            return found
+
+        return infer_usage(func, names, lookup)
 
     def global_usage(self, name: str) -> UsageTree | None:
         """How every function and method of the module uses the module-level `name`."""
@@ -123,7 +135,7 @@ class ModuleIndex:
                         tree = parse(read_source(candidate))
                     except (SyntaxError, ValueError, OSError):
                         return None
-                    return IndexedModule(name, candidate, build_model(tree, name, is_package))
+                    return IndexedModule(name, candidate, build_model(tree, name, is_package), index=self)
         return None
 
     def resolve(self, dotted_name: str) -> tuple[IndexedModule, str] | None:
@@ -134,6 +146,17 @@ class ModuleIndex:
             if module is not None:
                 return module, ".".join(parts[cut:])
         return None
+
+    def imported_function(self, module: IndexedModule, name: str) -> FunctionNode | None:
+        """The project function a module-level import of `module` binds to `name`, if any."""
+        origin = module.model.imports.get(name)
+        if origin is None or origin[1] is None:
+            return None
+        target = self.module(origin[0])
+        if target is None:
+            return None
+        defined, local = self.follow(target, origin[1])
+        return defined.model.functions.get(local)
 
     def follow(self, module: IndexedModule, name: str, depth: int = 0) -> tuple[IndexedModule, str]:
         """Where a module-level name is defined, following `from x import name` re-exports."""

@@ -1,0 +1,135 @@
+"""Where the coroutine a patched scheduler receives comes from, read in the code the test calls.
+
+A bare patch of `create_task` drops real work only when the coroutine handed to it is made by the
+project's own code: `create_task(self._sync())` with `_sync` a method the test left alone. When the
+producer is itself a double (`self._sync` patched, a mock collaborator's method), nothing real is lost.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import IndexedModule
+from gapfinder.core.usage.tree import FunctionNode
+from gapfinder.doctor.patches import callee_name
+
+Called = tuple[IndexedModule, FunctionNode, "ast.ClassDef | None", frozenset[str]]
+
+
+def real_producers(called: list[Called], scheduler: str) -> bool | None:
+    """True when the called code hands `scheduler` (its last name: create_task, run, ...) coroutines
+    made by project functions the test did not replace, at every site found; False when one site's
+    producer was replaced by a double; None when no site (or no producer) can be read."""
+    verdicts: list[bool] = []
+    for module, func, cls, replaced in called:
+        for body in _bodies(module, func, cls):
+            for node in ast.walk(body):
+                if isinstance(node, ast.Call) and callee_name(node.func) == scheduler and node.args:
+                    verdict = _producer(module, cls, replaced, node.args[0])
+                    if verdict is not None:
+                        verdicts.append(verdict)
+    if not verdicts:
+        return None
+    return all(verdicts)
+
+
+def _bodies(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None) -> list[FunctionNode]:
+    """The function and the methods of its class it calls as `self.name(...)` (one level down)."""
+    found = [func]
+    if cls is not None:
+        methods = module.model.methods(cls)
+        for node in ast.walk(func):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and dotted(node.func.value) == "self" and node.func.attr in methods:
+                method = methods[node.func.attr]
+                if method not in found:
+                    found.append(method)
+    return found
+
+
+def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozenset[str],
+              arg: ast.expr) -> bool | None:
+    """True: a project function or method not replaced; False: replaced by a double; None: unknown."""
+    if not isinstance(arg, ast.Call):
+        return None
+    name = dotted(arg.func) or ""
+    head, _, rest = name.partition(".")
+    if head == "self" and rest and "." not in rest and cls is not None:
+        if rest in replaced:
+            return False
+        return True if rest in module.model.methods(cls) else None
+    if name and "." not in name:
+        if name in replaced:
+            return False
+        return True if name in module.model.functions or name in module.model.imports else None
+    return None
+
+
+# Methods that take a coroutine and schedule it: on a double (`hass.async_create_task`, `bot.loop.create_task`)
+# the coroutine is dropped, never run.
+STARTERS = frozenset({"create_task", "async_create_task", "ensure_future", "async_create_background_task",
+                      "create_background_task", "run_coroutine_threadsafe"})
+LOOP_KEYWORDS = ("loop", "event_loop")
+
+
+def handed_to_doubles(func: FunctionNode, roots: dict[str, object]) -> list[tuple[ast.Call, list[str], bool]]:
+    """Calls in func that hand a freshly made coroutine to a scheduler reached from one of `roots`
+    (the names bound to doubles: a parameter, `self.field` as "self.field"): (the call, the path from
+    the root to the scheduler, whether the call is on the function's straight path)."""
+    found: list[tuple[ast.Call, list[str], bool]] = []
+    made = _coroutine_names(func)
+    for statement in func.body:
+        straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
+        for node in _walk_here(statement):
+            if not isinstance(node, ast.Call) or not node.args or not _made(node.args[0], made):
+                continue
+            callee = node.func
+            chain = _chain(callee.value, roots) if isinstance(callee, ast.Attribute) and callee.attr in STARTERS \
+                else None
+            if chain is not None:
+                found.append((node, chain + [callee.attr], straight))
+                continue
+            if callee_name(callee) in STARTERS:
+                for kw in node.keywords:
+                    loop = _chain(kw.value, roots) if kw.arg in LOOP_KEYWORDS else None
+                    if loop is not None:
+                        found.append((node, loop + ["create_task"], straight))
+    return found
+
+
+def _chain(expr: ast.expr, roots: dict[str, object]) -> list[str] | None:
+    """["self.bot", "loop"] for `self.bot.loop` when "self.bot" is a root; None when no root starts it."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        key = dotted(expr)
+        if key in roots:
+            return [key, *reversed(parts)]
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name) and expr.id in roots:
+        return [expr.id, *reversed(parts)]
+    return None
+
+
+def _made(arg: ast.expr, made: set[str]) -> bool:
+    """A coroutine made for this call: `f(...)` right there or a local name bound to such a call."""
+    return isinstance(arg, ast.Call) or (isinstance(arg, ast.Name) and arg.id in made)
+
+
+def _coroutine_names(func: FunctionNode) -> set[str]:
+    return {t.id for s in _walk_here(func) if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+            for t in s.targets if isinstance(t, ast.Name)}
+
+
+def _walk_here(node: ast.AST) -> list[ast.AST]:
+    """The nodes of `node` outside nested functions, classes and lambdas (they run later, if at all)."""
+    out: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+    return out
