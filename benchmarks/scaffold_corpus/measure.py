@@ -325,25 +325,107 @@ def function_mutations(func: ast.AST) -> list[tuple[str, object]]:
     return firsts + seconds
 
 
-def mutants_by_function(source: str, executed: set[int], limit: int) -> dict[str, list[tuple[str, str]]]:
-    """{qualname: [(label, mutated module source)]} for every function whose body ran, at most
-    `limit` mutants each."""
+SWITCH = "__import__('builtins').__dict__.get('_judge_mutant')"
+
+
+def schemata(source: str, executed: set[int], limit: int) -> tuple[str, dict[str, list[tuple[str, str]]]]:
+    """One file that holds every mutant (mutant schemata): each function whose body ran gets, ahead
+    of its own body, `if <switch> == "<id>": <mutated body>` per mutant, at most `limit`; the switch
+    is a builtins entry the judge's pytest plugin sets. Returns (source, {qualname: [(id, label)]})."""
     tree = ast.parse(source)
     found: dict[str, list[tuple[str, str]]] = {}
-    for position, (qualname, func) in enumerate(functions(tree)):
+    for qualname, func in reversed(functions(tree)):  # nested functions first: a parent copies them as they are
         body = set(range(func.body[0].lineno, (func.end_lineno or func.lineno) + 1))
         if not body & executed:
             continue
-        for label, edit in function_mutations(func)[:limit]:
-            mutated = copy.deepcopy(tree)
-            edit(functions(mutated)[position][1])
-            ast.fix_missing_locations(mutated)
-            try:
-                text = ast.unparse(mutated)
-            except Exception:  # noqa: BLE001 - unparse of odd syntax: skip that mutant
-                continue
-            found.setdefault(qualname, []).append((label, text))
-    return found
+        head = func.body[:1] if (isinstance(func.body[0], ast.Expr) and isinstance(func.body[0].value, ast.Constant)
+                                  and isinstance(func.body[0].value.value, str)) else []
+        chain: list[ast.stmt] = list(func.body[len(head):])
+        for number, (label, edit) in reversed(list(enumerate(function_mutations(func)[:limit]))):
+            copied = copy.deepcopy(func)
+            edit(copied)
+            ident = f"{qualname}#{number}"
+            test = ast.parse(f"{SWITCH} == {ident!r}", mode="eval").body
+            mutated = list(copied.body[len(head):]) or [ast.Pass()]
+            chain = [ast.If(test=test, body=mutated, orelse=chain)]
+            found.setdefault(qualname, []).insert(0, (ident, label))
+        func.body = head + chain
+    ast.fix_missing_locations(tree)
+    return ast.unparse(tree), found
+
+
+JUDGE_PLUGIN = '''"""The benchmark's mutant judge, loaded into the project's pytest with -p (stdlib and pytest only).
+
+After a test ran (the control), it runs again once per mutant listed for it in $JUDGE_PLAN, with the
+builtins switch set to that mutant, until one run fails; $JUDGE_PLAN's "out" gets {test: mutant id
+| "" (none killed) | "failed-control"}."""
+
+import builtins
+import json
+import os
+import re
+import signal
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+PLAN = json.load(open(os.environ["JUDGE_PLAN"], encoding="utf-8"))
+RESULTS = {}
+FAILED = set()
+
+
+def _key(item):
+    name = re.sub(r"\\[.*\\]$", "", item.name)
+    cls = item.cls.__name__ + "::" if getattr(item, "cls", None) is not None else ""
+    return cls + name
+
+
+class _Hung(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hung("the test ran longer than the judge allows on a mutant")
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        FAILED.add(report.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    yield
+    key = _key(item)
+    mutants = PLAN["tests"].get(key)
+    if mutants is None or RESULTS.get(key):
+        return
+    if item.nodeid in FAILED:
+        RESULTS[key] = "failed-control"
+        return
+    RESULTS[key] = ""
+    for ident in mutants:
+        builtins._judge_mutant = ident
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, PLAN["timeout"])
+        try:
+            reports = runtestprotocol(item, nextitem=nextitem, log=False)
+            dead = any(r.failed for r in reports)
+        except BaseException:  # a mutant that breaks the run itself fails the test
+            dead = True
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            builtins._judge_mutant = None
+        if dead:
+            RESULTS[key] = ident
+            return
+
+
+def pytest_sessionfinish(session, exitstatus):
+    with open(PLAN["out"], "w", encoding="utf-8") as handle:
+        json.dump(RESULTS, handle)
+'''
 
 
 def _squash(name: str) -> str:
@@ -561,59 +643,55 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
 
         # 4. optional mutation: each passing test against mutants of the function it targets
         if args.mutants and passed:
-            mutate_module(res, root, target, out / f"{stem}.mutant.junit.xml", python, project, args, env, net)
+            mutate_module(res, root, target, out, stem, python, project, args, env, net)
 
     return summarize(project, results, changed)
 
 
-def mutate_module(res: ModuleResult, root: Path, target: Path, junit: Path, python: Path, project: dict,
+def mutate_module(res: ModuleResult, root: Path, target: Path, out: Path, stem: str, python: Path, project: dict,
                   args: argparse.Namespace, env: dict[str, str], net: list[str]) -> None:
     """Mark each passing test `kills_mutant`: it fails on at least one mutant of the function it
-    targets (every function of the module when its target is unknown). One pytest process per
-    mutant runs only the tests still alive that target the mutated function, in file order
-    (`-p no:randomly`); a control run on the unmutated code first: a test that fails there is
-    flaky and kills nothing. The target file is put back whatever happens."""
+    targets (any function of the module when its name names none). The target file is replaced by
+    its mutant schemata for one pytest run of the passing tests (`-p no:randomly`) under the judge
+    plugin: each test runs once as it is (the control: a test failing there is flaky and kills
+    nothing), then once per mutant of its target until one makes it fail. The file is put back
+    whatever happens."""
     passing = [k for k, t in res.tests.items() if t["outcome"] == "passed"]
     original = target.read_text()
     names = [q for q, _ in functions(ast.parse(original))]
-    per_function = mutants_by_function(original, getattr(res, "executed", set()), args.mutants)
+    mutated, per_function = schemata(original, getattr(res, "executed", set()), args.mutants)
     targets = {k: test_target(k, names) for k in passing}
-
-    def failing(chosen: list[str]) -> tuple[set[str], bool]:
-        if junit.exists():
-            junit.unlink()
-        cmd = [*nice_prefix(), *net, str(python), "-m", "pytest", *chosen, "-p", "no:cacheprovider", "-p",
-               "no:randomly", *STRICT, f"--junitxml={junit}", "-o", "junit_family=xunit1", "-q",
-               *project.get("pytest_args", []), *args.pytest_extra]
-        _, _, _, _, timed_out = run(cmd, root, env, args.mutant_timeout)
-        cases = parse_junit(junit, root)[0]
-        reported = {f"{c.file}::{c.name}": c.outcome for c in cases}
-        by_name = {c.name: c.outcome for c in cases}  # junit's `file` may be relative to another rootdir
-        # a test not reported did not pass (its file failed to import, or the run hung)
-        return {k for k in chosen if reported.get(k, by_name.get(k.split("::", 1)[1], "failed"))
-                in ("failed", "error")}, timed_out
-
-    flaky, _ = failing(passing)
-    alive = [k for k in passing if k not in flaky]
-    killed: dict[str, str] = {}
+    every = [ident for idents in per_function.values() for ident, _ in idents]
+    plan = {"tests": {k.split("::", 1)[1]: ([i for i, _ in per_function.get(targets[k], [])] if targets[k] else every)
+                      for k in passing},
+            "out": str(out / f"{stem}.judge.json"), "timeout": args.mutant_timeout}
+    (out / f"{stem}.judge-plan.json").write_text(json.dumps(plan))
+    (out / "gf_mutant_judge.py").write_text(JUDGE_PLUGIN)
+    judged = out / f"{stem}.judge.json"
+    if judged.exists():
+        judged.unlink()
+    judge_env = {**env, "JUDGE_PLAN": str(out / f"{stem}.judge-plan.json"),
+                 "PYTHONPATH": os.pathsep.join([str(out), env.get("PYTHONPATH", "")])}
+    node_ids = sorted({k.split("::", 1)[0] for k in passing})
+    cmd = [*nice_prefix(), *net, str(python), "-m", "pytest", *node_ids, "-p", "gf_mutant_judge", "-p",
+           "no:cacheprovider", "-p", "no:randomly", *STRICT, "-q", *project.get("pytest_args", []), *args.pytest_extra]
+    labels = {ident: f"{q}: {label}" for q, idents in per_function.items() for ident, label in idents}
     try:
-        for qualname, variants in per_function.items():
-            for label, source in variants:
-                chosen = [k for k in alive if k not in killed and targets[k] in (qualname, None)]
-                if not chosen:
-                    break
-                target.write_text(source)
-                dead, timed_out = failing(chosen)
-                for k in dead:
-                    killed[k] = f"{qualname}: {label}"
-                res.mutants.append({"function": qualname, "mutant": label, "tests": len(chosen),
-                                    "killed_by": sorted(dead), "timed_out": timed_out})
+        target.write_text(mutated)
+        _, stdout, stderr, seconds, timed_out = run(cmd, root, judge_env, args.timeout)
     finally:
         target.write_text(original)
+    (out / f"{stem}.judge.log").write_text(stdout + "\n--- stderr ---\n" + stderr)
+    verdicts = json.loads(judged.read_text()) if judged.exists() else {}
+    res.mutants = [{"function": q, "mutant": label, "id": ident} for q, idents in per_function.items()
+                   for ident, label in idents]
+    res.judge = {"seconds": round(seconds, 2), "timed_out": timed_out, "ran": bool(verdicts)}  # type: ignore[attr-defined]
     for k in passing:
-        res.tests[k].update(target=targets[k], kills_mutant=k in killed, killed_by=killed.get(k, ""),
-                            flaky_on_rerun=k in flaky,
-                            target_mutants=len(per_function.get(targets[k] or "", [])) if targets[k] else None)
+        verdict = verdicts.get(k.split("::", 1)[1])
+        res.tests[k].update(target=targets[k], kills_mutant=bool(verdict) and verdict != "failed-control",
+                            killed_by=labels.get(verdict or "", ""), judged=verdict is not None,
+                            flaky_on_rerun=verdict == "failed-control",
+                            target_mutants=len(per_function.get(targets[k] or "", [])) if targets[k] else len(every))
 
 
 CAUSES = [  # (cause, pattern); tried on the telling line first, then on the whole failure text; first match wins
@@ -722,7 +800,8 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
                       "mutants_killed": sum(1 for r in results for m in r.mutants if m["killed_by"]),
                       "target_unknown": sum(1 for t in mutated if t.get("target") is None),
                       "target_without_mutant": sum(1 for t in mutated if t.get("target_mutants") == 0),
-                      "flaky_on_rerun": sum(1 for t in mutated if t.get("flaky_on_rerun"))}
+                      "flaky_on_rerun": sum(1 for t in mutated if t.get("flaky_on_rerun")),
+                      "not_judged": sum(1 for t in mutated if not t.get("judged"))}
                      if mutated else None),
         "per_module": [{
             "module": r.module, "scaffold_rc": r.scaffold_rc, "seconds": r.scaffold_seconds,
@@ -829,7 +908,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scaffold-timeout", type=float, default=120, help="seconds per scaffold run")
     parser.add_argument("--mutants", type=int, default=0,
                         help="mutants per function the tests ran (0: no mutation testing)")
-    parser.add_argument("--mutant-timeout", type=float, default=120, help="seconds per pytest run on a mutant")
+    parser.add_argument("--mutant-timeout", type=float, default=10, help="seconds per test run on a mutant")
     parser.add_argument("--pytest-arg", action="append", default=[], dest="pytest_extra",
                         help="extra argument for every pytest run, for diagnosis (e.g. --pytest-arg=--noconftest)")
     parser.add_argument("--static", action="store_true",
