@@ -15,7 +15,8 @@ from typing import Mapping
 from gapfinder.scaffold.plans import TestCase
 from gapfinder.scaffold.render import OBSERVED
 
-MAX_CALL_ASSERTS = 3
+MAX_CALL_ASSERTS = 5
+MAX_WRITE_ASSERTS = 4
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Adjustment:
     raises_import: tuple[str, str] | None = None
     no_raise: bool = False  # the draft expected a raise the code did not make
     xfail: str | None = None  # why the draft cannot pass as it is
+    cannot_fail: str | None = None  # the target no mutant of which made the passing draft fail
 
     def apply(self, case: TestCase) -> TestCase:
         if self.xfail is not None:
@@ -38,6 +40,10 @@ class Adjustment:
         if self.raises is not None:  # the drafted assertions were about the path the code did not take
             imports = case.imports | ({self.raises_import} if self.raises_import else set())
             case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports), asserts=())
+        if self.cannot_fail is not None:  # the line `gapfinder progress` counts (progress.count.CANNOT_FAIL_TODO)
+            todo = (f"cannot fail: no mutant of `{self.cannot_fail}` made this test fail; "
+                    "assert what the code must do")
+            case = replace(case, todos=case.todos + (todo,))
         return replace(case, asserts=case.asserts + self.asserts, imports=case.imports | self.imports)
 
 
@@ -118,8 +124,11 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
             lines.append(f"assert result is {local}  {OBSERVED}")
         elif path is not None:
             lines.append(f"assert result is {path}  {OBSERVED}")
-        elif result.get("attrs"):
+        elif result.get("attrs") or result.get("items") or result.get("length") is not None:
             lines += [f"assert result.{name} == {value}  {OBSERVED}" for name, value in result["attrs"].items()]
+            lines += [f"assert result[{key}] == {value}  {OBSERVED}" for key, value in (result.get("items") or {}).items()]
+            if result.get("length") is not None and not result.get("items"):
+                lines.append(f"assert len(result) == {result['length']}  {OBSERVED}")
         elif not result.get("is_mock"):
             kind = exception_expression(result.get("type_module", ""), result.get("type_qualname", ""))
             if kind is not None:
@@ -135,4 +144,27 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
         else:
             counter = "await_count" if verb == "awaited" else "call_count"
             lines.append(f"assert {expr}.{counter} == {call['count']}  {OBSERVED}")
+    lines += _written_asserts(case, seen.get("written") or [], existing + "\n".join(lines))
     return tuple(lines), frozenset(imports)
+
+
+def _written_asserts(case: TestCase, written: list[dict], existing: str) -> list[str]:
+    """Assertions of the values the code wrote: attributes its `self` changed during the call, and
+    plain values set on the test's doubles, less those the test's own arrange lines set."""
+    arranged = "\n".join(case.arrange)
+    lines = []
+    for write in written:
+        expr, attr = write["expr"], write["expr"].rsplit(".", 1)[-1]
+        base = expr.split(".", 1)[0]
+        set_by_test = f"{expr} =" in arranged or re.search(  # `user.name = ...` or `user = MagicMock(name=...)`
+            rf"^{re.escape(base)}\s*=.*\b{re.escape(attr)}\s*=", arranged, re.MULTILINE)
+        if f"{expr} " in existing or (write.get("on") == "double" and set_by_test):
+            continue
+        if expr.startswith("result.") and not any(line.startswith("result = ") for line in case.act):
+            continue
+        value = write["value"]
+        lines.append(f"assert {expr} is {value}  {OBSERVED}" if value in ("None", "True", "False")
+                     else f"assert {expr} == {value}  {OBSERVED}")
+        if len(lines) == MAX_WRITE_ASSERTS:
+            break
+    return lines
