@@ -340,7 +340,9 @@ def schemata(source: str, executed: set[int], limit: int) -> tuple[str, dict[str
             continue
         head = func.body[:1] if (isinstance(func.body[0], ast.Expr) and isinstance(func.body[0].value, ast.Constant)
                                   and isinstance(func.body[0].value.value, str)) else []
-        chain: list[ast.stmt] = list(func.body[len(head):])
+        original = func.body
+        chain: list[ast.stmt] = list(original[len(head):])
+        made = []
         for number, (label, edit) in reversed(list(enumerate(function_mutations(func)[:limit]))):
             copied = copy.deepcopy(func)
             edit(copied)
@@ -348,10 +350,17 @@ def schemata(source: str, executed: set[int], limit: int) -> tuple[str, dict[str
             test = ast.parse(f"{SWITCH} == {ident!r}", mode="eval").body
             mutated = list(copied.body[len(head):]) or [ast.Pass()]
             chain = [ast.If(test=test, body=mutated, orelse=chain)]
-            found.setdefault(qualname, []).insert(0, (ident, label))
+            made.insert(0, (ident, label))
         func.body = head + chain
-    ast.fix_missing_locations(tree)
-    return ast.unparse(tree), found
+        ast.fix_missing_locations(tree)
+        try:  # e.g. a `global` declared after its name is used in an earlier branch
+            compile(tree, "<schemata>", "exec")
+        except (SyntaxError, ValueError):
+            func.body = original
+            continue
+        if made:
+            found[qualname] = made
+    return ast.unparse(tree), dict(reversed(list(found.items())))
 
 
 JUDGE_PLUGIN = '''"""The benchmark's mutant judge, loaded into the project's pytest with -p (stdlib and pytest only).
