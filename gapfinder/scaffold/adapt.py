@@ -134,6 +134,8 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
             if kind is not None:
                 lines.append(f"assert isinstance(result, {kind[0]})  {OBSERVED}")
                 imports |= {kind[1]} if kind[1] else set()
+        if not lines:  # a closure, a double made inside the code ...: that something came back is checkable
+            lines.append(f"assert result is not None  {OBSERVED}")
     existing = "\n".join(case.asserts)
     for call in [c for c in seen.get("awaited") or [] if f"{c['expr']}.assert_" not in existing
                  and f"{c['expr']}.await" not in existing][:MAX_CALL_ASSERTS]:

@@ -230,3 +230,10 @@ def test_only_the_assertion_that_differs_between_runs_is_dropped() -> None:
             "test_line": moving}
     changed = _settle({"test_f": _case()}, adjust, Observed(tests={"test_f": seen}))
     assert changed == {"test_f"} and adjust["test_f"].asserts == (stable,)
+
+
+def test_a_value_nothing_else_describes_is_at_least_asserted_present() -> None:
+    seen = {"outcome": "passed", "result": {"literal": None, "local": None, "path": None, "attrs": {},
+                                            "is_mock": False, "type_module": "builtins", "type_qualname": "function"}}
+    lines, _ = observed_asserts(_case(), seen)
+    assert lines == ("assert result is not None  # observed on first run: check this is what you want",)
