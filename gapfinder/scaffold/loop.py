@@ -17,7 +17,7 @@ from typing import Callable
 
 from gapfinder.scaffold import writer
 from gapfinder.scaffold.result import RunSummary
-from gapfinder.scaffold.adapt import Adjustment, first_run, observed_asserts, reason
+from gapfinder.scaffold.adapt import Adjustment, first_run, loosened, observed_asserts, reason
 from gapfinder.scaffold.runner import Observed, run_drafts
 
 FAILED = ("failed", "error")
@@ -80,8 +80,9 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
         unstable = settled.asserts and seen and seen.get("exc_type") == "builtins.AssertionError" and not seen.get(
             "in_target")
         failed_line = [a for a in settled.asserts if seen and a.strip() == seen.get("test_line")]
-        if unstable and failed_line and seen.get("outcome") in FAILED:  # that value differs run to run: not asserted
-            adjust[name] = replace(settled, asserts=tuple(a for a in settled.asserts if a not in failed_line))
+        if unstable and failed_line and seen.get("outcome") in FAILED:  # that value differs run to run: its kind stays
+            kept = (loosened(a) if a in failed_line else a for a in settled.asserts)
+            adjust[name] = replace(settled, asserts=tuple(a for a in kept if a))
             changed.add(name)
         elif observe and unstable and seen.get("outcome") in FAILED:  # which value differs is not known
             adjust[name] = replace(settled, asserts=(), imports=frozenset())
