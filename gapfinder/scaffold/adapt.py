@@ -126,8 +126,8 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
         elif path is not None:
             lines.append(f"assert result is {path}  {OBSERVED}")
         elif result.get("attrs") or result.get("items") or result.get("length") is not None:
-            lines += [f"assert result.{name} == {value}  {OBSERVED}" for name, value in result["attrs"].items()]
-            lines += [f"assert result[{key}] == {value}  {OBSERVED}" for key, value in (result.get("items") or {}).items()]
+            lines += [_equals(f"result.{name}", value) for name, value in result["attrs"].items()]
+            lines += [_equals(f"result[{key}]", value) for key, value in (result.get("items") or {}).items()]
             if result.get("length") is not None and not result.get("items"):
                 lines.append(f"assert len(result) == {result['length']}  {OBSERVED}")
         elif not result.get("is_mock"):
@@ -149,6 +149,12 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
             lines.append(f"assert {expr}.{counter} == {call['count']}  {OBSERVED}")
     lines += _written_asserts(case, seen.get("written") or [], existing + "\n".join(lines))
     return tuple(lines), frozenset(imports)
+
+
+def _equals(expr: str, value: str) -> str:
+    """`assert expr == value`, or `is` for the singletons."""
+    verb = "is" if value in ("None", "True", "False") else "=="
+    return f"assert {expr} {verb} {value}  {OBSERVED}"
 
 
 def loosened(line: str) -> str | None:
@@ -184,9 +190,7 @@ def _written_asserts(case: TestCase, written: list[dict], existing: str) -> list
             continue
         if expr.startswith("result.") and not any(line.startswith("result = ") for line in case.act):
             continue
-        value = write["value"]
-        lines.append(f"assert {expr} is {value}  {OBSERVED}" if value in ("None", "True", "False")
-                     else f"assert {expr} == {value}  {OBSERVED}")
+        lines.append(_equals(expr, write["value"]))
         if len(lines) == MAX_WRITE_ASSERTS:
             break
     return lines
