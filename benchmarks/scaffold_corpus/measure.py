@@ -692,8 +692,9 @@ def mutate_module(res: ModuleResult, root: Path, target: Path, out: Path, stem: 
         target.write_text(original)
     (out / f"{stem}.judge.log").write_text(stdout + "\n--- stderr ---\n" + stderr)
     verdicts = json.loads(judged.read_text()) if judged.exists() else {}
-    res.mutants = [{"function": q, "mutant": label, "id": ident} for q, idents in per_function.items()
-                   for ident, label in idents]
+    res.mutants = [{"function": q, "mutant": label, "id": ident,
+                    "killed_by": sorted(k for k in passing if verdicts.get(k.split("::", 1)[1]) == ident)}
+                   for q, idents in per_function.items() for ident, label in idents]
     res.judge = {"seconds": round(seconds, 2), "timed_out": timed_out, "ran": bool(verdicts)}  # type: ignore[attr-defined]
     for k in passing:
         verdict = verdicts.get(k.split("::", 1)[1])
