@@ -85,25 +85,98 @@ def _describe(value, names: dict) -> dict:
         found["path"] = _mock_path(value, names)
     elif found["literal"] is None:
         found["attrs"] = _plain_attrs(value, names)
+        found["items"] = _items(value)
+        if type(value) in (list, tuple):
+            found["length"] = len(value)
     return found
 
 
-def _plain_attrs(value, names: dict) -> dict:
-    """Up to four public attributes of an object whose values are literals: {name: source}."""
+def _written(names: dict, watcher) -> list:
+    """Values the code left on the test's objects: plain attributes set on its doubles, and
+    attributes of the target's `self` that the target's call changed. [{"expr", "value", "on"}]."""
+    from unittest.mock import NonCallableMock
+
+    found, seen = [], set()
+
+    def visit(expr, mock, depth):
+        if id(mock) in seen or depth > 3:
+            return
+        seen.add(id(mock))
+        for name, source in _plain_attrs(mock, names, limit=8).items():
+            found.append({"expr": f"{expr}.{name}", "value": source, "on": "double"})
+        for child_name, child in list(getattr(mock, "_mock_children", {}).items()):
+            if isinstance(child, NonCallableMock) and child_name.isidentifier() and not child_name.startswith("_"):
+                visit(f"{expr}.{child_name}", child, depth + 1)
+        returned = getattr(mock, "_mock_return_value", None)
+        if isinstance(returned, NonCallableMock) and depth < 2:
+            visit(f"{expr}.return_value", returned, depth + 1)
+
+    for name, value in names.items():
+        if isinstance(value, NonCallableMock) and name.isidentifier():
+            visit(name, value, 0)
+    owner = watcher.self_obj
+    local = next((n for n, v in names.items() if v is owner and n.isidentifier()), None) if owner is not None else None
+    if local is not None:
+        stored = _self_stores(watcher.qualname)
+        after = _plain_attrs(owner, names, limit=40)
+        for name, source in after.items():  # what the call changed, and what it stores even when unchanged
+            if watcher.self_before.get(name) != source or name in stored:
+                found.append({"expr": f"{local}.{name}", "value": source, "on": "self"})
+    return found
+
+
+_STORES: dict = {}
+
+
+def _self_stores(qualname: str) -> set:
+    """Names of the `self.<name> = ...` (and `+=`) statements of the target function's own code."""
+    if qualname not in _STORES:
+        names = set()
+        try:
+            with open(SETTINGS["target_file"], encoding="utf-8") as handle:
+                func = _find_def(ast.parse(handle.read()), qualname)
+        except (OSError, SyntaxError, ValueError, KeyError):
+            func = None
+        for node in _own_nodes(func) if func is not None else ():
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)] \
+                if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            names |= {t.attr for t in targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                      and t.value.id == "self"}
+        _STORES[qualname] = names
+    return _STORES[qualname]
+
+
+def _plain_attrs(value, names: dict, limit: int = 6) -> dict:
+    """Up to `limit` public attributes of an object whose values are literals: {name: source}."""
     try:
         fields = vars(value)
     except TypeError:
         return {}
     found = {}
-    for name, item in fields.items():
-        if name.startswith("_") or not name.isidentifier():
+    for name, item in list(fields.items()):
+        if name.startswith("_") or not name.isidentifier() or name == "method_calls":
             continue
         source = _literal(item)
         if source is not None and len(source) <= 80:
             found[name] = source
-        if len(found) == 4:
+        if len(found) == limit:
             break
     return found
+
+
+def _items(value) -> dict:
+    """Entries of a dict that is not a literal as a whole (a value is an object): {key source: value
+    source} for the keys and values that are literals, at most six; and the length of a list/tuple."""
+    if type(value) is dict:
+        found = {}
+        for key, item in list(value.items()):
+            key_src, item_src = _literal(key), _literal(item)
+            if key_src is not None and item_src is not None and len(item_src) <= 80:
+                found[key_src] = item_src
+            if len(found) == 6:
+                break
+        return found
+    return {}
 
 
 def _mock_path(value, names: dict):
@@ -212,11 +285,19 @@ class _Watcher:
         self.target_file = SETTINGS.get("target_file")
         self.locals: dict = {}
         self.lines: set = set()
+        self.qualname = (SETTINGS.get("targets") or {}).get(self.name.split("[", 1)[0], "")
+        self.target = self.qualname.rsplit(".", 1)[-1]
+        self.self_obj = None  # the target's `self` on its first call, and its plain attributes then
+        self.self_before: dict = {}
 
     def trace(self, frame, event, arg):
         code = frame.f_code
         if code.co_filename == self.target_file:
             self.lines.add(frame.f_lineno)
+            if self.self_obj is None and self.target and code.co_name == self.target and code.co_argcount \
+                    and code.co_varnames[0] == "self":
+                self.self_obj = frame.f_locals.get("self")
+                self.self_before = _plain_attrs(self.self_obj, {}, limit=40) if self.self_obj is not None else {}
             return self.line_trace
         if code.co_name == self.name and code.co_filename == self.test_file:
             return self.test_trace
@@ -273,6 +354,19 @@ def _raised_in_target(excinfo) -> str:
     return "raise" if line.startswith("raise") else "code"
 
 
+def _test_line(excinfo, item) -> str:
+    """The source line of the test function where the failure surfaced (an assertion), stripped."""
+    import linecache
+
+    test_file = str(item.path) if hasattr(item, "path") else str(item.fspath)
+    tb, found = excinfo.tb, ""
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == test_file:
+            found = linecache.getline(test_file, tb.tb_lineno).strip()
+        tb = tb.tb_next
+    return found
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -291,6 +385,7 @@ def pytest_runtest_makereport(item, call):
             entry["exc_module"], entry["exc_qualname"] = kind.__module__, kind.__qualname__
             entry["message"] = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             entry["in_target"] = _raised_in_target(call.excinfo)
+            entry["test_line"] = _test_line(call.excinfo, item)
             entry["timeout"] = isinstance(exc, _Timeout)
     elif report.skipped and call.when in ("setup", "call"):
         entry["outcome"] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
@@ -303,6 +398,7 @@ def pytest_runtest_makereport(item, call):
             if "result" in names:
                 entry["result"] = _describe(names["result"], names)
             entry["awaited"] = _awaited(names)
+            entry["written"] = _written(names, watcher)
             entry["lines"] = sorted(watcher.lines)
 
 
@@ -369,6 +465,13 @@ def _mutations(func):
             def drop_call(node=call):
                 node.value = ast.Constant(value=None)
             found.append(("drop a call", drop_call))
+    writes = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign))
+              and any(isinstance(t, ast.Attribute) for t in getattr(n, "targets", [getattr(n, "target", None)]))]
+    if len(found) < 2:  # code that only stores values (an `__init__`, a setter): the store is its behaviour
+        for write in writes[:2]:
+            def skip_write(node=write):
+                _replace(func, node, ast.Pass())
+            found.append(("drop a write to an attribute", skip_write))
     return found[:8]
 
 

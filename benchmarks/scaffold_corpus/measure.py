@@ -240,41 +240,240 @@ def key_error_line(message: str) -> str:
 
 
 # -------------------------------------------------------------------------------------- mutation
+# The judge of "a passing test kills at least one mutant of the code it tests". It is written apart
+# from scaffold's own mutant code (templates/scaffold_probe.py) on purpose: it edits the file on disk
+# and runs pytest as a user would, so a shortcut in scaffold's check cannot flatter the figure.
 COMPARE_FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
                 ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def mutants(source: str, executed: set[int]) -> list[tuple[str, str]]:
-    """One mutant per function whose body ran: flip its first comparison, else `return None` first.
+def functions(tree: ast.AST) -> list[tuple[str, ast.AST]]:
+    """(qualname, node) of every function and method (nested ones too), in source order."""
+    found: list[tuple[str, ast.AST]] = []
 
-    Returns [(description, mutated source)]."""
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, FUNCS):
+                found.append((prefix + child.name, child))
+                visit(child, prefix + child.name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def _own(func: ast.AST) -> list[ast.AST]:
+    """The function's own nodes in source order, without nested functions, classes and lambdas."""
+    nodes, stack = [], list(reversed(func.body))  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*FUNCS, ast.ClassDef, ast.Lambda)):
+            continue
+        nodes.append(node)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return nodes
+
+
+def _blank(statement: ast.stmt) -> ast.stmt:
+    return ast.copy_location(ast.Pass(), statement)
+
+
+def _swap_statement(func: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
+    for node in ast.walk(func):
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                for i, stmt in enumerate(block):
+                    if stmt is old:
+                        block[i] = new
+                        return
+
+
+def function_mutations(func: ast.AST) -> list[tuple[str, object]]:
+    """The issue's operators on one function, as (label, edit(func_copy)) pairs, up to two of each:
+    flip a comparison, return None, drop an awaited call, skip a raise. A function none of them
+    applies to (e.g. an `__init__` that only stores its arguments) gets "drop a statement" instead:
+    its first statement that assigns or calls. Edits address nodes by their index in `_own`, so
+    they apply to a fresh copy of the tree."""
+    nodes = _own(func)
+    found: list[tuple[str, object]] = []
+    index = {id(n): i for i, n in enumerate(nodes)}
+    compares = [n for n in nodes if isinstance(n, ast.Compare) and type(n.ops[0]) in COMPARE_FLIP][:2]
+    for node in compares:
+        def flip(f, i=index[id(node)]):
+            target = _own(f)[i]
+            target.ops[0] = COMPARE_FLIP[type(target.ops[0])]()
+        found.append((f"flip comparison (line {node.lineno})", flip))
+    generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes)
+    returns = [n for n in nodes if isinstance(n, ast.Return) and n.value is not None
+               and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+    if returns and not generator:
+        def none(f, ids=[index[id(n)] for n in returns]):
+            own = _own(f)
+            for i in ids:
+                own[i].value = ast.Constant(value=None)
+        found.append(("return None", none))
+    awaited = [n for n in nodes if isinstance(n, ast.Expr) and isinstance(n.value, ast.Await)][:2]
+    for node in awaited:
+        def drop(f, i=index[id(node)]):
+            target = _own(f)[i]
+            _swap_statement(f, target, _blank(target))
+        found.append((f"drop awaited call (line {node.lineno})", drop))
+    raises = [n for n in nodes if isinstance(n, ast.Raise)][:2]
+    for node in raises:
+        def skip(f, i=index[id(node)]):
+            target = _own(f)[i]
+            _swap_statement(f, target, _blank(target))
+        found.append((f"skip raise (line {node.lineno})", skip))
+    if not found:
+        statement = next((n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                          or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))), None)
+        if statement is not None:
+            def drop_statement(f, i=index[id(statement)]):
+                target = _own(f)[i]
+                _swap_statement(f, target, _blank(target))
+            found.append((f"drop statement (line {statement.lineno})", drop_statement))
+    # one of each kind first: a test is judged by every operator before a second of any kind
+    firsts, seconds, seen = [], [], set()
+    for label, edit in found:
+        kind = label.split(" (")[0]
+        (seconds if kind in seen else firsts).append((label, edit))
+        seen.add(kind)
+    return firsts + seconds
+
+
+SWITCH = "__import__('builtins').__dict__.get('_judge_mutant')"
+
+
+def schemata(source: str, executed: set[int], limit: int) -> tuple[str, dict[str, list[tuple[str, str]]]]:
+    """One file that holds every mutant (mutant schemata): each function whose body ran gets, ahead
+    of its own body, `if <switch> == "<id>": <mutated body>` per mutant, at most `limit`; the switch
+    is a builtins entry the judge's pytest plugin sets. Returns (source, {qualname: [(id, label)]})."""
     tree = ast.parse(source)
-    found = []
-    funcs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    for index, func in enumerate(funcs):
+    found: dict[str, list[tuple[str, str]]] = {}
+    for qualname, func in reversed(functions(tree)):  # nested functions first: a parent copies them as they are
         body = set(range(func.body[0].lineno, (func.end_lineno or func.lineno) + 1))
         if not body & executed:
             continue
-        mutated = copy.deepcopy(tree)
-        target = [n for n in ast.walk(mutated) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))][index]
-        compare = next((n for n in ast.walk(target) if isinstance(n, ast.Compare)
-                        and type(n.ops[0]) in COMPARE_FLIP), None)
-        if compare is not None:
-            compare.ops[0] = COMPARE_FLIP[type(compare.ops[0])]()
-            what = f"{func.name}:{compare.lineno} flip comparison"
-        else:
-            body_start = 1 if (target.body and isinstance(target.body[0], ast.Expr)
-                               and isinstance(getattr(target.body[0], "value", None), ast.Constant)) else 0
-            if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(target)):
-                continue
-            target.body.insert(body_start, ast.Return(value=ast.Constant(value=None)))
-            what = f"{func.name}: return None"
-        ast.fix_missing_locations(mutated)
-        try:
-            found.append((what, ast.unparse(mutated)))
-        except Exception:  # noqa: BLE001 - unparse of odd syntax: skip that mutant
+        head = func.body[:1] if (isinstance(func.body[0], ast.Expr) and isinstance(func.body[0].value, ast.Constant)
+                                  and isinstance(func.body[0].value.value, str)) else []
+        original = func.body
+        chain: list[ast.stmt] = list(original[len(head):])
+        made = []
+        for number, (label, edit) in reversed(list(enumerate(function_mutations(func)[:limit]))):
+            copied = copy.deepcopy(func)
+            edit(copied)
+            ident = f"{qualname}#{number}"
+            test = ast.parse(f"{SWITCH} == {ident!r}", mode="eval").body
+            mutated = list(copied.body[len(head):]) or [ast.Pass()]
+            chain = [ast.If(test=test, body=mutated, orelse=chain)]
+            made.insert(0, (ident, label))
+        func.body = head + chain
+        ast.fix_missing_locations(tree)
+        try:  # e.g. a `global` declared after its name is used in an earlier branch
+            compile(tree, "<schemata>", "exec")
+        except (SyntaxError, ValueError):
+            func.body = original
             continue
-    return found
+        if made:
+            found[qualname] = made
+    return ast.unparse(tree), dict(reversed(list(found.items())))
+
+
+JUDGE_PLUGIN = '''"""The benchmark's mutant judge, loaded into the project's pytest with -p (stdlib and pytest only).
+
+After a test ran (the control), it runs again once per mutant listed for it in $JUDGE_PLAN, with the
+builtins switch set to that mutant, until one run fails; $JUDGE_PLAN's "out" gets {test: mutant id
+| "" (none killed) | "failed-control"}."""
+
+import builtins
+import json
+import os
+import re
+import signal
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+PLAN = json.load(open(os.environ["JUDGE_PLAN"], encoding="utf-8"))
+RESULTS = {}
+FAILED = set()
+
+
+def _key(item):
+    name = re.sub(r"\\[.*\\]$", "", item.name)
+    cls = item.cls.__name__ + "::" if getattr(item, "cls", None) is not None else ""
+    return cls + name
+
+
+class _Hung(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hung("the test ran longer than the judge allows on a mutant")
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        FAILED.add(report.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    yield
+    key = _key(item)
+    mutants = PLAN["tests"].get(key)
+    if mutants is None or RESULTS.get(key):
+        return
+    if item.nodeid in FAILED:
+        RESULTS[key] = "failed-control"
+        return
+    RESULTS[key] = ""
+    for ident in mutants:
+        builtins._judge_mutant = ident
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, PLAN["timeout"])
+        try:
+            reports = runtestprotocol(item, nextitem=nextitem, log=False)
+            dead = any(r.failed for r in reports)
+        except BaseException:  # a mutant that breaks the run itself fails the test
+            dead = True
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            builtins._judge_mutant = None
+        if dead:
+            RESULTS[key] = ident
+            return
+
+
+def pytest_sessionfinish(session, exitstatus):
+    with open(PLAN["out"], "w", encoding="utf-8") as handle:
+        json.dump(RESULTS, handle)
+'''
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def test_target(test: str, qualnames: list[str]) -> str | None:
+    """The function a generated test targets, from its name: scaffold names a test
+    `test_<snake of the qualname>[_when_<branch>]`; the longest qualname whose squashed form is the
+    squashed name (else a prefix of it) wins. None when no function matches."""
+    name = test.rsplit("::", 1)[-1]
+    name = re.sub(r"^test_?", "", name).split("_when_", 1)[0]
+    squashed = _squash(name)
+    exact = [q for q in qualnames if _squash(q) == squashed]
+    if exact:
+        return max(exact, key=len)
+    prefixes = [q for q in qualnames if squashed.startswith(_squash(q)) and _squash(q)]
+    return max(prefixes, key=lambda q: len(_squash(q))) if prefixes else None
 
 
 # ---------------------------------------------------------------------------------------- runner
@@ -473,30 +672,58 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
         log(f"  pytest {res.module}: {passed}/{len(res.tests)} passed, rc={rc}, {seconds:.1f}s, "
             f"body cov {res.body_covered}/{res.body_statements}")
 
-        # 4. optional mutation: run the passing tests against one mutant per executed function
+        # 4. optional mutation: each passing test against mutants of the function it targets
         if args.mutants and passed:
-            passing = [k for k, t in res.tests.items() if t["outcome"] == "passed"]
-            original = target.read_text()
-            executed = getattr(res, "executed", set())
-            for what, source in mutants(original, executed)[: args.mutants]:
-                target.write_text(source)
-                mjunit = out / f"{stem}.mutant.junit.xml"
-                if mjunit.exists():
-                    mjunit.unlink()
-                cmd = [*nice_prefix(), *net, str(python), "-m", "pytest", *files, "-p", "no:cacheprovider", *STRICT,
-                       f"--junitxml={mjunit}", "-o", "junit_family=xunit1", "-q", *project.get("pytest_args", []),
-                       *args.pytest_extra]
-                run(cmd, root, env, args.timeout)
-                mcases, _ = parse_junit(mjunit, root)
-                failing = {f"{c.file}::{c.name}" for c in mcases if c.outcome in ("failed", "error")}
-                killed_by = [k for k in passing if k in failing or not mcases]
-                res.mutants.append({"mutant": what, "killed_by": killed_by})
-            target.write_text(original)
-            killers = {k for m in res.mutants for k in m["killed_by"]}
-            for k in passing:
-                res.tests[k]["kills_mutant"] = k in killers
+            mutate_module(res, root, target, out, stem, python, project, args, env, net)
 
     return summarize(project, results, changed)
+
+
+def mutate_module(res: ModuleResult, root: Path, target: Path, out: Path, stem: str, python: Path, project: dict,
+                  args: argparse.Namespace, env: dict[str, str], net: list[str]) -> None:
+    """Mark each passing test `kills_mutant`: it fails on at least one mutant of the function it
+    targets (any function of the module when its name names none). The target file is replaced by
+    its mutant schemata for one pytest run of the passing tests (`-p no:randomly`) under the judge
+    plugin: each test runs once as it is (the control: a test failing there is flaky and kills
+    nothing), then once per mutant of its target until one makes it fail. The file is put back
+    whatever happens."""
+    passing = [k for k, t in res.tests.items() if t["outcome"] == "passed"]
+    original = target.read_text()
+    names = [q for q, _ in functions(ast.parse(original))]
+    mutated, per_function = schemata(original, getattr(res, "executed", set()), args.mutants)
+    targets = {k: test_target(k, names) for k in passing}
+    every = [ident for idents in per_function.values() for ident, _ in idents]
+    plan = {"tests": {k.split("::", 1)[1]: ([i for i, _ in per_function.get(targets[k], [])] if targets[k] else every)
+                      for k in passing},
+            "out": str(out / f"{stem}.judge.json"), "timeout": args.mutant_timeout}
+    (out / f"{stem}.judge-plan.json").write_text(json.dumps(plan))
+    (out / "gf_mutant_judge.py").write_text(JUDGE_PLUGIN)
+    judged = out / f"{stem}.judge.json"
+    if judged.exists():
+        judged.unlink()
+    judge_env = {**env, "JUDGE_PLAN": str(out / f"{stem}.judge-plan.json"),
+                 "PYTHONPATH": os.pathsep.join([str(out), env.get("PYTHONPATH", "")])}
+    node_ids = sorted({k.split("::", 1)[0] for k in passing})
+    cmd = [*nice_prefix(), *net, str(python), "-m", "pytest", *node_ids, "-p", "gf_mutant_judge", "-p",
+           "no:cacheprovider", "-p", "no:randomly", *STRICT, "-q", *project.get("pytest_args", []), *args.pytest_extra]
+    labels = {ident: f"{q}: {label}" for q, idents in per_function.items() for ident, label in idents}
+    try:
+        target.write_text(mutated)
+        _, stdout, stderr, seconds, timed_out = run(cmd, root, judge_env, args.timeout)
+    finally:
+        target.write_text(original)
+    (out / f"{stem}.judge.log").write_text(stdout + "\n--- stderr ---\n" + stderr)
+    verdicts = json.loads(judged.read_text()) if judged.exists() else {}
+    res.mutants = [{"function": q, "mutant": label, "id": ident,
+                    "killed_by": sorted(k for k in passing if verdicts.get(k.split("::", 1)[1]) == ident)}
+                   for q, idents in per_function.items() for ident, label in idents]
+    res.judge = {"seconds": round(seconds, 2), "timed_out": timed_out, "ran": bool(verdicts)}  # type: ignore[attr-defined]
+    for k in passing:
+        verdict = verdicts.get(k.split("::", 1)[1])
+        res.tests[k].update(target=targets[k], kills_mutant=bool(verdict) and verdict != "failed-control",
+                            killed_by=labels.get(verdict or "", ""), judged=verdict is not None,
+                            flaky_on_rerun=verdict == "failed-control",
+                            target_mutants=len(per_function.get(targets[k] or "", [])) if targets[k] else len(every))
 
 
 CAUSES = [  # (cause, pattern); tried on the telling line first, then on the whole failure text; first match wins
@@ -607,7 +834,11 @@ def summarize(project: dict, results: list[ModuleResult], changed: list[str]) ->
         "mutation": ({"passing_tests_checked": len(mutated),
                       "killing": sum(1 for t in mutated if t["kills_mutant"]),
                       "mutants": sum(len(r.mutants) for r in results),
-                      "mutants_killed": sum(1 for r in results for m in r.mutants if m["killed_by"])}
+                      "mutants_killed": sum(1 for r in results for m in r.mutants if m["killed_by"]),
+                      "target_unknown": sum(1 for t in mutated if t.get("target") is None),
+                      "target_without_mutant": sum(1 for t in mutated if t.get("target_mutants") == 0),
+                      "flaky_on_rerun": sum(1 for t in mutated if t.get("flaky_on_rerun")),
+                      "not_judged": sum(1 for t in mutated if not t.get("judged"))}
                      if mutated else None),
         "per_module": [{
             "module": r.module, "scaffold_rc": r.scaffold_rc, "seconds": r.scaffold_seconds,
@@ -727,7 +958,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", action="append", help="only these projects (repeatable)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per pytest run")
     parser.add_argument("--scaffold-timeout", type=float, default=120, help="seconds per scaffold run")
-    parser.add_argument("--mutants", type=int, default=0, help="mutants per module (0: no mutation testing)")
+    parser.add_argument("--mutants", type=int, default=0,
+                        help="mutants per function the tests ran (0: no mutation testing)")
+    parser.add_argument("--mutant-timeout", type=float, default=10, help="seconds per test run on a mutant")
     parser.add_argument("--pytest-arg", action="append", default=[], dest="pytest_extra",
                         help="extra argument for every pytest run, for diagnosis (e.g. --pytest-arg=--noconftest)")
     parser.add_argument("--static", action="store_true",

@@ -113,6 +113,7 @@ class ProgressResult:
     warnings: tuple[str, ...]
     baseline: baselines.Baseline | None = None  # --baseline: targets count new tests since it
     suite_health: dict[str, int] | None = None  # the last `doctor --run`: tests, order_dependent, flaky, failing
+    cannot_fail_tests: tuple[str, ...] = ()  # drafts scaffold found no mutant of their target to fail on
 
     def total(self, field: str) -> int:
         return sum(getattr(k, field) for k in self.kinds)
@@ -201,6 +202,7 @@ def measure(
         not_static=sum(1 for i in counted.items if not i.static),
         dynamic=counted.dynamic,
         scaffolded_tests=tuple(f"{i.path}::{i.name}" for i in counted.items if i.scaffolded),
+        cannot_fail_tests=tuple(f"{i.path}::{i.name}" for i in counted.items if i.cannot_fail),
         coverage=coverage,
         previous=previous,
         trend=trend,

@@ -29,6 +29,9 @@ JSON shape (format_version 1; counts are whole numbers, percentages floats, abse
         "integration": {...}, "e2e": {...}    # plus any kind configured in [tool.gapfinder] kinds
       },
       "scaffolded_tests": ["tests/unit/test_x.py::test_y", ...],
+      "cannot_fail_tests": ["tests/unit/test_x.py::test_z", ...],   # drafts that no mutant of their
+                                              # target made fail when scaffold ran them (a
+                                              # `# TODO(gapfinder): cannot fail` line in the test)
       "unparsable": [{"path": "tests/test_bad.py", "reason": "syntax error at line 3: ..."}],
       "not_static": 4,                        # tests whose cases could not all be known statically
       "dynamic": ["tests/conftest.py"],       # files with pytest_generate_tests
@@ -102,6 +105,7 @@ def progress_data(result: ProgressResult) -> dict[str, Any]:
             for k in result.kinds
         },
         "scaffolded_tests": list(result.scaffolded_tests),
+        "cannot_fail_tests": list(result.cannot_fail_tests),
         "unparsable": [{"path": s.path, "reason": s.reason} for s in result.unparsable],
         "not_static": result.not_static,
         "dynamic": list(result.dynamic),
@@ -269,6 +273,10 @@ def notes(result: ProgressResult) -> list[str]:
         h = result.suite_health
         lines.append(f"last doctor --run: {h['order_dependent']} order-dependent, {h['flaky']} flaky, "
                      f"{h['failing']} failing in every run, of {h['tests']} tests")
+    if result.cannot_fail_tests:
+        lines.append(f"{len(result.cannot_fail_tests)} scaffolded tests cannot fail (no mutant of the code they test "
+                     "made them fail): " + ", ".join(result.cannot_fail_tests[:5])
+                     + (", ..." if len(result.cannot_fail_tests) > 5 else ""))
     for skipped in result.unparsable:
         lines.append(f"unparsable: {skipped.path} ({skipped.reason}); its tests are not counted")
     if result.not_static:
@@ -316,4 +324,7 @@ def progress_markdown(result: ProgressResult) -> str:
     if result.scaffolded_tests:
         lines += ["", f"<details><summary>{len(result.scaffolded_tests)} scaffolded tests to finish</summary>", ""]
         lines += [f"- {md_code(t)}" for t in result.scaffolded_tests] + ["", "</details>"]
+    if result.cannot_fail_tests:
+        lines += ["", f"<details><summary>{len(result.cannot_fail_tests)} scaffolded tests cannot fail</summary>", ""]
+        lines += [f"- {md_code(t)}" for t in result.cannot_fail_tests] + ["", "</details>"]
     return "\n".join(lines) + "\n"
