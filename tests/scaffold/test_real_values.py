@@ -86,6 +86,11 @@ class Manager:
         return f"user {self.parse_id(value)}"
 
 
+def test_token(value: str) -> bool:
+    """A route named like a test (FastAPI apps have them): pytest must not collect it from the draft."""
+    return value.startswith("ey")
+
+
 def get_password_hash(password: str) -> str:
     return hashlib.sha256(password.encode()).hexdigest()
 
@@ -232,3 +237,9 @@ def test_a_client_the_constructor_opens_is_patched_while_the_instance_is_built(d
 def test_an_instance_whose_constructor_asks_for_the_loop_is_built_in_an_async_test(drafted) -> None:
     _, _, text = drafted
     assert "@pytest.mark.asyncio\nasync def test_waiter_ready() -> None:" in text
+
+
+def test_a_product_function_named_like_a_test_is_imported_under_another_name(drafted) -> None:
+    _, _, text = drafted
+    assert "test_token as _test_token" in text and "result = _test_token(" in text
+    assert "\ntest_token(" not in text and " test_token(" not in text
