@@ -91,6 +91,18 @@ def test_token(value: str) -> bool:
     return value.startswith("ey")
 
 
+class Hooks:
+    async def on_after_register(self, user: str) -> None:
+        """Override this to add your own logic."""
+        return  # pragma: no cover
+
+    def on_error(self, error: Exception) -> None:
+        pass
+
+    def ping(self) -> str:
+        return "pong"
+
+
 def get_password_hash(password: str) -> str:
     return hashlib.sha256(password.encode()).hexdigest()
 
@@ -243,3 +255,9 @@ def test_a_product_function_named_like_a_test_is_imported_under_another_name(dra
     _, _, text = drafted
     assert "test_token as _test_token" in text and "result = _test_token(" in text
     assert "\ntest_token(" not in text and " test_token(" not in text
+
+
+def test_hooks_that_do_nothing_get_no_test_but_their_class_s_other_methods_do(drafted) -> None:
+    _, _, text = drafted
+    assert "def test_hooks_on_after_register" not in text and "def test_hooks_on_error" not in text
+    assert "def test_hooks_ping" in text
