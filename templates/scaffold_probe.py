@@ -94,26 +94,10 @@ def _describe(value, names: dict) -> dict:
 def _written(names: dict, watcher) -> list:
     """Values the code left on the test's objects: plain attributes set on its doubles, and
     attributes of the target's `self` that the target's call changed. [{"expr", "value", "on"}]."""
-    from unittest.mock import NonCallableMock
-
-    found, seen = [], set()
-
-    def visit(expr, mock, depth):
-        if id(mock) in seen or depth > 3:
-            return
-        seen.add(id(mock))
+    found = []
+    for expr, mock, _ in _doubles(names, max_depth=3):
         for name, source in _plain_attrs(mock, names, limit=8).items():
             found.append({"expr": f"{expr}.{name}", "value": source, "on": "double"})
-        for child_name, child in list(getattr(mock, "_mock_children", {}).items()):
-            if isinstance(child, NonCallableMock) and child_name.isidentifier() and not child_name.startswith("_"):
-                visit(f"{expr}.{child_name}", child, depth + 1)
-        returned = getattr(mock, "_mock_return_value", None)
-        if isinstance(returned, NonCallableMock) and depth < 2:
-            visit(f"{expr}.return_value", returned, depth + 1)
-
-    for name, value in names.items():
-        if isinstance(value, NonCallableMock) and name.isidentifier():
-            visit(name, value, 0)
     owner = watcher.self_obj
     local = next((n for n, v in names.items() if v is owner and n.isidentifier()), None) if owner is not None else None
     if local is not None:
@@ -209,10 +193,10 @@ def _awaited(names: dict) -> list:
     """Calls on the doubles in the test's locals: [{"expr", "kind" (awaited|called), "count", "args",
     "kwargs"}], arguments as source (None when one has none)."""
     try:
-        from unittest.mock import AsyncMock, NonCallableMock
+        from unittest.mock import AsyncMock
     except ImportError:  # pragma: no cover
         return []
-    found, seen = [], set()
+    found = []
 
     def record(expr, mock, kind, count, call):
         args = [_source_of(a, names) for a in call.args]
@@ -221,27 +205,39 @@ def _awaited(names: dict) -> list:
         found.append({"expr": expr, "kind": kind, "count": count,
                       "args": args if ok else None, "kwargs": kwargs if ok else None})
 
-    def visit(expr: str, mock, depth: int) -> None:
-        if id(mock) in seen or depth > 4:
-            return
-        seen.add(id(mock))
+    for expr, mock, depth in _doubles(names, max_depth=4):
         if isinstance(mock, AsyncMock):
             if mock.await_count:
                 record(expr, mock, "awaited", mock.await_count, mock.await_args)
         elif depth and callable(mock) and getattr(mock, "call_count", 0):
             record(expr, mock, "called", mock.call_count, mock.call_args)
+    found.sort(key=lambda c: c["kind"] != "awaited")  # awaited calls first: they are what async code is for
+    return found
+
+
+def _doubles(names: dict, max_depth: int):
+    """The doubles in the test's locals, their public children and return values, depth first, each
+    once: (the expression the test would write, the double, its depth). A double is yielded before
+    its children are listed, so children the caller's reading creates are visited too."""
+    from unittest.mock import NonCallableMock
+
+    seen = set()
+
+    def visit(expr, mock, depth):
+        if id(mock) in seen or depth > max_depth:
+            return
+        seen.add(id(mock))
+        yield expr, mock, depth
         for child_name, child in list(getattr(mock, "_mock_children", {}).items()):
             if isinstance(child, NonCallableMock) and child_name.isidentifier() and not child_name.startswith("_"):
-                visit(f"{expr}.{child_name}", child, depth + 1)
+                yield from visit(f"{expr}.{child_name}", child, depth + 1)
         returned = getattr(mock, "_mock_return_value", None)
         if isinstance(returned, NonCallableMock) and depth < 2:
-            visit(f"{expr}.return_value", returned, depth + 1)
+            yield from visit(f"{expr}.return_value", returned, depth + 1)
 
     for name, value in names.items():
         if isinstance(value, NonCallableMock) and name.isidentifier():
-            visit(name, value, 0)
-    found.sort(key=lambda c: c["kind"] != "awaited")  # awaited calls first: they are what async code is for
-    return found
+            yield from visit(name, value, 0)
 
 
 # --- hooks -------------------------------------------------------------------------------------

@@ -274,8 +274,9 @@ def notes(result: ProgressResult) -> list[str]:
         lines.append(f"last doctor --run: {h['order_dependent']} order-dependent, {h['flaky']} flaky, "
                      f"{h['failing']} failing in every run, of {h['tests']} tests")
     if result.cannot_fail_tests:
-        lines.append(f"{len(result.cannot_fail_tests)} scaffolded tests cannot fail (no mutant of the code they test "
-                     "made them fail): " + ", ".join(result.cannot_fail_tests[:5])
+        one = len(result.cannot_fail_tests) == 1
+        lines.append(f"{len(result.cannot_fail_tests)} scaffolded test{'' if one else 's'} cannot fail (no mutant of "
+                     f"the code under test made {'it' if one else 'them'} fail): " + ", ".join(result.cannot_fail_tests[:5])
                      + (", ..." if len(result.cannot_fail_tests) > 5 else ""))
     for skipped in result.unparsable:
         lines.append(f"unparsable: {skipped.path} ({skipped.reason}); its tests are not counted")

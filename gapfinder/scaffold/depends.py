@@ -252,11 +252,7 @@ def user_value(
         if name == "role" and "str" in ast.unparse(annotation):
             fields.append(f'{name}="admin"')
             continue
-        kind = ast.unparse(annotation)
-        if "EmailStr" in kind:
-            fields.append(f'{name}="user@example.com"')
-            continue
-        literal = scalar_literal(annotation, name)
+        literal = scalar_literal(annotation, name)  # EmailStr and other validated types included
         if literal is None:
             return None
         fields.append(f"{name}={literal[0]}")

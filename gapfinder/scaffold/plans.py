@@ -248,11 +248,21 @@ class Planner:
 
     # --- building one test ------------------------------------------------------------------------
 
+    @property
+    def local_name(self) -> str:
+        """The name a function under test has in its test module: a product function named `test*`
+        (a route `test_token`) imported as is would be collected and run by pytest as a test."""
+        if self.target.cls is not None:
+            return self.target.cls.name
+        name = self.target.name
+        return f"_{name}" if name.startswith("test") else name
+
     def case(self, override: Override | None, label: str = "", expected: str | None = None) -> TestCase:
         subject = self.target.cls.name if self.target.cls is not None else self.target.name
-        taken = {subject, "result", "pytest"} | {a.arg for a in self.params}
+        local = self.local_name
+        taken = {subject, local, "result", "pytest"} | {a.arg for a in self.params}
         case = CaseState(Namer(taken))
-        case.imports.add((self.model.module, subject))
+        case.imports.add((self.model.module, subject if local == subject else f"{subject} as {local}"))
         builder = Doubles(case, override, self.resolver)
         call_args: list[str] = []
         for arg in self.given_params():
@@ -300,7 +310,7 @@ class Planner:
         target = self.target
         args = ", ".join(call_args)
         if target.cls is None:
-            call = f"{target.name}({args})"
+            call = f"{self.local_name}({args})"
         elif target.kind in ("classmethod", "staticmethod"):
             call = f"{target.cls.name}.{target.name}({args})"
         else:

@@ -42,11 +42,13 @@ def public_targets(model: ModuleModel) -> list[Target]:
     """The public functions and methods of the module under test, in source order."""
     found: list[Target] = []
     for stmt in model.tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(stmt.name):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(stmt.name) \
+                and not does_nothing(stmt):
             found.append(Target(stmt.name, stmt, None, "function", _route(stmt)))
         elif isinstance(stmt, ast.ClassDef) and _public(stmt.name) and not is_protocol(stmt):
             for method in model.methods(stmt).values():
-                if (not _public(method.name) and method.name != "__call__") or is_abstract(method):
+                if (not _public(method.name) and method.name != "__call__") or is_abstract(method) \
+                        or does_nothing(method):
                     continue  # no behaviour of its own: what subclasses do is tested on them
                 decorators = {dotted(d) for d in method.decorator_list}
                 if "property" in decorators or any(d and d.endswith((".setter", ".deleter")) for d in decorators):
@@ -70,6 +72,14 @@ def is_protocol(cls: ast.ClassDef) -> bool:
 def is_abstract(method: FunctionNode) -> bool:
     """Declared `@abstractmethod`: left to subclasses."""
     return any((dotted(d) or "").endswith("abstractmethod") for d in method.decorator_list)
+
+
+def does_nothing(func: FunctionNode) -> bool:
+    """A body of only a docstring, `pass`, `...` or a bare `return`: a hook for subclasses to fill
+    in. A test of it cannot fail whatever the code does, so none is drafted."""
+    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Return) and (
+        s.value is None or (isinstance(s.value, ast.Constant) and s.value.value is None))) for s in body)
 
 
 def raises_not_implemented(method: FunctionNode) -> bool:

@@ -86,6 +86,23 @@ class Manager:
         return f"user {self.parse_id(value)}"
 
 
+def test_token(value: str) -> bool:
+    """A route named like a test (FastAPI apps have them): pytest must not collect it from the draft."""
+    return value.startswith("ey")
+
+
+class Hooks:
+    async def on_after_register(self, user: str) -> None:
+        """Override this to add your own logic."""
+        return  # pragma: no cover
+
+    def on_error(self, error: Exception) -> None:
+        pass
+
+    def ping(self) -> str:
+        return "pong"
+
+
 def get_password_hash(password: str) -> str:
     return hashlib.sha256(password.encode()).hexdigest()
 
@@ -232,3 +249,15 @@ def test_a_client_the_constructor_opens_is_patched_while_the_instance_is_built(d
 def test_an_instance_whose_constructor_asks_for_the_loop_is_built_in_an_async_test(drafted) -> None:
     _, _, text = drafted
     assert "@pytest.mark.asyncio\nasync def test_waiter_ready() -> None:" in text
+
+
+def test_a_product_function_named_like_a_test_is_imported_under_another_name(drafted) -> None:
+    _, _, text = drafted
+    assert "test_token as _test_token" in text and "result = _test_token(" in text
+    assert "\ntest_token(" not in text and " test_token(" not in text
+
+
+def test_hooks_that_do_nothing_get_no_test_but_their_class_s_other_methods_do(drafted) -> None:
+    _, _, text = drafted
+    assert "def test_hooks_on_after_register" not in text and "def test_hooks_on_error" not in text
+    assert "def test_hooks_ping" in text
