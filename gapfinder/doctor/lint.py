@@ -123,11 +123,7 @@ class Linter:
 
     def parse(self, path: Path) -> tuple[ast.Module, FileNames] | None:
         if path not in self.parsed:
-            try:
-                tree = parse(read_source(path))
-                self.parsed[path] = (tree, FileNames(tree, _package(path)))
-            except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
-                self.parsed[path] = None
+            self.parsed[path] = parse_with_names(path)
         return self.parsed[path]
 
     def conftests(self, path: Path, root: Path) -> list[Path]:
@@ -290,6 +286,15 @@ def _above_packages(path: Path) -> Path:
     while (folder / "__init__.py").is_file() and folder.parent != folder:
         folder = folder.parent
     return folder if folder != path.resolve().parent else folder.parent
+
+
+def parse_with_names(path: Path) -> tuple[ast.Module, FileNames] | None:
+    """A test-side file's tree and the names it binds, or None when it cannot be read or parsed."""
+    try:
+        tree = parse(read_source(path))
+    except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
+        return None
+    return tree, FileNames(tree, _package(path))
 
 
 def _package(path: Path) -> str:

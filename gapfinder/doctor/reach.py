@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gapfinder.core.project import import_roots
-from gapfinder.core.source import parse, read_source
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, ModuleIndex
 from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.doctor.helpers import is_test_side
-from gapfinder.doctor.lint import _package
+from gapfinder.doctor.lint import parse_with_names
 from gapfinder.doctor.mocks import FileNames
 
 DEPTH = 4  # calls followed from the test side into product code
@@ -49,11 +48,7 @@ class Reach:
 
     def parsed(self, path: Path) -> tuple[ast.Module, FileNames] | None:
         if path not in self.files:
-            try:
-                tree = parse(read_source(path))
-                self.files[path] = (tree, FileNames(tree, _package(path)))
-            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
-                self.files[path] = None
+            self.files[path] = parse_with_names(path)
         return self.files[path]
 
     def locate(self, test: str) -> tuple[Path, FunctionNode] | None:
