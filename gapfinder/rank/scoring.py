@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from gapfinder.config import DEFAULT_WEIGHTS, NO_HISTORY_WEIGHTS
 from gapfinder.rank.facts import Facts
 from gapfinder.model import Ranked, RiskMarker, ScorePart
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def percentiles(values: Sequence[float]) -> np.ndarray:
     """Mid-rank percentile of each value among all (0 stays 0: absence is not a rank).
 
     A feature that is the same everywhere (every file added in one commit) ranks nothing: all 0."""
+    import numpy as np  # not at the top: a warm rank answers from its cache without numpy
+
     v = np.asarray(values, dtype=float)
     if v.size == 0 or v.min() == v.max():
         return np.zeros(v.size)
@@ -74,6 +77,8 @@ def risk_value(markers: Sequence[RiskMarker]) -> float:
 def log_scaled(values: Sequence[float]) -> np.ndarray:
     """log1p(value) / log1p(the largest value): 1 for the project's top module, 0 for none; a
     module changed twice as often as another is not twice as likely to hold the next bug."""
+    import numpy as np  # not at the top: a warm rank answers from its cache without numpy
+
     v = np.log1p(np.maximum(np.asarray(values, dtype=float), 0.0))
     top = v.max() if v.size else 0.0
     return v / top if top > 0 else np.zeros(v.size)
@@ -98,6 +103,8 @@ def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top:
 
     The numbers are computed for every unit at once (numpy); only the kept rows are explained,
     since writing the reasons of 10,000 modules cost more than scoring them."""
+    import numpy as np  # not at the top: a warm rank answers from its cache without numpy
+
     if not units:
         return []
     model, weights = model_for(units, weights)
