@@ -350,6 +350,32 @@ def _raised_in_target(excinfo) -> str:
     return "raise" if line.startswith("raise") else "code"
 
 
+def _own_helper(excinfo, test: str):
+    """{"name", "async"} of the method of the target's own object that the target called and the
+    exception came through (an unconnected client's `_ehlo_or_helo_if_needed`), or None: a draft
+    that doubles it reaches the target's own code instead of stopping at the helper's raise."""
+    import inspect
+
+    qualname = (SETTINGS.get("targets") or {}).get(test, "")
+    if "." not in qualname:
+        return None
+    method = qualname.rsplit(".", 1)[1]
+    tb = excinfo.tb
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename == SETTINGS.get("target_file") and frame.f_code.co_name == method:
+            nxt = tb.tb_next
+            owner = frame.f_locals.get("self")
+            if nxt is None or owner is None or nxt.tb_frame.f_locals.get("self") is not owner:
+                return None
+            name = nxt.tb_frame.f_code.co_name
+            if name == method or name.startswith("__") or not callable(getattr(type(owner), name, None)):
+                return None
+            return {"name": name, "async": bool(nxt.tb_frame.f_code.co_flags & inspect.CO_COROUTINE)}
+        tb = tb.tb_next
+    return None
+
+
 def _test_line(excinfo, item) -> str:
     """The source line of the test function where the failure surfaced (an assertion), stripped."""
     import linecache
@@ -381,6 +407,9 @@ def pytest_runtest_makereport(item, call):
             entry["exc_module"], entry["exc_qualname"] = kind.__module__, kind.__qualname__
             entry["message"] = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             entry["in_target"] = _raised_in_target(call.excinfo)
+            helper = _own_helper(call.excinfo, item.name.split("[", 1)[0])
+            if helper is not None:
+                entry["own_helper"] = helper
             entry["test_line"] = _test_line(call.excinfo, item)
             entry["timeout"] = isinstance(exc, _Timeout)
     elif report.skipped and call.when in ("setup", "call"):

@@ -17,7 +17,7 @@ from typing import Callable
 
 from gapfinder.scaffold import writer
 from gapfinder.scaffold.result import RunSummary
-from gapfinder.scaffold.adapt import Adjustment, first_run, loosened, observed_asserts, reason
+from gapfinder.scaffold.adapt import Adjustment, first_run, loosened, observed_asserts, reason, settle_own_doubles
 from gapfinder.scaffold.runner import Observed, run_drafts
 
 FAILED = ("failed", "error")
@@ -61,7 +61,8 @@ def run_and_adapt(
         runs += STABLE_PASSES
         unconfirmed = _settle({n: cases[n] for n in unconfirmed}, adjust, again, observe=False)
     for name in unconfirmed:  # changed by the last run allowed: only what every run confirmed is asserted
-        adjust[name] = replace(adjust[name], asserts=(), imports=frozenset())
+        pending = adjust[name].fallback  # doubling its object's helpers never settled: as first observed
+        adjust[name] = pending if pending is not None else replace(adjust[name], asserts=(), imports=frozenset())
     summary = _summary(python, runs, cases, adjust, second)
     for name in summary.cannot_fail:  # said in the test itself, where `gapfinder progress` finds it
         adjust[name] = replace(adjust.get(name, Adjustment()), cannot_fail=targets[name])
@@ -77,6 +78,10 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
         if settled.xfail:
             continue
         seen = seen_run.tests.get(name)
+        if settled.fallback is not None and case is not None:  # its object's helpers were doubled: read this run
+            adjust[name] = settle_own_doubles(case, settled, seen)
+            changed.add(name)
+            continue
         unstable = settled.asserts and seen and seen.get("exc_type") == "builtins.AssertionError" and not seen.get(
             "in_target")
         failed_line = [a for a in settled.asserts if seen and a.strip() == seen.get("test_line")]
