@@ -48,10 +48,9 @@ class Adjustment:
             case = replace(case, raises=None)
         obj = _object(case) if self.own_doubles else None
         if obj is not None:
-            kinds = {"AsyncMock" if awaited else "MagicMock" for _, awaited in self.own_doubles}
-            lines = tuple(f"{obj}.{name} = {'AsyncMock' if awaited else 'MagicMock'}()" for name, awaited in self.own_doubles)
-            case = replace(case, arrange=case.arrange + lines,
-                           imports=case.imports | {("unittest.mock", kind) for kind in kinds})
+            doubles = [(name, "AsyncMock" if awaited else "MagicMock") for name, awaited in self.own_doubles]
+            case = replace(case, arrange=case.arrange + tuple(f"{obj}.{name} = {kind}()" for name, kind in doubles),
+                           imports=case.imports | {("unittest.mock", kind) for _, kind in doubles})
         if self.raises is not None:  # the drafted assertions were about the path the code did not take
             imports = case.imports | ({self.raises_import} if self.raises_import else set())
             case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports), asserts=())

@@ -77,18 +77,22 @@ def is_abstract(method: FunctionNode) -> bool:
 def does_nothing(func: FunctionNode) -> bool:
     """A body of only a docstring, `pass`, `...` or a bare `return`: a hook for subclasses to fill
     in. A test of it cannot fail whatever the code does, so none is drafted."""
-    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Return) and (
-        s.value is None or (isinstance(s.value, ast.Constant) and s.value.value is None))) for s in body)
+        s.value is None or (isinstance(s.value, ast.Constant) and s.value.value is None))) for s in _statements(func))
 
 
 def raises_not_implemented(method: FunctionNode) -> bool:
     """A body that only raises NotImplementedError: a hook a subclass must fill in."""
-    body = [s for s in method.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    body = _statements(method)
     if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
         return False
     exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
     return dotted(exc) == "NotImplementedError"
+
+
+def _statements(func: FunctionNode) -> list[ast.stmt]:
+    """The body without its docstring and bare constants (`...`)."""
+    return [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
 
 
 def _public(name: str) -> bool:

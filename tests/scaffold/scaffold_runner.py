@@ -31,6 +31,17 @@ def copy_fixture(name: str, tmp: Path) -> Path:
     return target
 
 
+def write_package(root: Path, package: str, modules: dict[str, str]) -> Path:
+    """A project of one package (`modules`: file name -> source) whose tests import it from the root."""
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{package}"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    (root / package).mkdir()
+    (root / package / "__init__.py").write_text("")
+    for name, source in modules.items():
+        (root / package / name).write_text(source)
+    return root
+
+
 def run_pytest(project: Path, *args: str, coverage_rc: Path | None = None) -> SuiteRun:
     """Run pytest on the project's generated tests in a fresh interpreter, warnings as errors."""
     junit = project / "junit.xml"

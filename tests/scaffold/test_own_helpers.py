@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from gapfinder.scaffold.pipeline import scaffold
-from scaffold_runner import run_pytest
+from scaffold_runner import run_pytest, write_package
 
 pytest.importorskip("pytest_asyncio")
 
@@ -44,11 +44,7 @@ class Client:
 
 @pytest.fixture(scope="module")
 def drafted(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mail")
-    (root / "pyproject.toml").write_text('[project]\nname = "mail"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
-    (root / "mail").mkdir()
-    (root / "mail" / "__init__.py").write_text("")
-    (root / "mail" / "client.py").write_text(CLIENT)
+    root = write_package(tmp_path_factory.mktemp("mail"), "mail", {"client.py": CLIENT})
     result = scaffold("mail/client.py", project_root=root, run=True, python=sys.executable)
     return root, result, (root / "tests" / "unit" / "test_client.py").read_text()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gapfinder.scaffold.pipeline import scaffold
-from scaffold_runner import run_pytest
+from scaffold_runner import run_pytest, write_package
 
 BASE = '''class BaseSettings:
     """A stand-in for pydantic-settings: keyword arguments become attributes."""
@@ -182,12 +182,7 @@ class Cookie:
 
 @pytest.fixture(scope="module")
 def drafted(tmp_path_factory):
-    root = tmp_path_factory.mktemp("vault")
-    (root / "pyproject.toml").write_text('[project]\nname = "vault"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
-    (root / "vault").mkdir()
-    (root / "vault" / "__init__.py").write_text("")
-    (root / "vault" / "base.py").write_text(BASE)
-    (root / "vault" / "code.py").write_text(CODE)
+    root = write_package(tmp_path_factory.mktemp("vault"), "vault", {"base.py": BASE, "code.py": CODE})
     result = scaffold("vault/code.py", project_root=root)
     return root, result, (root / "tests" / "unit" / "test_code.py").read_text()
 

@@ -21,7 +21,7 @@ from gapfinder.scaffold.pipeline import resolve_module, scaffold
 from gapfinder.scaffold.plans import TestCase as Case
 from gapfinder.scaffold.pytest_config import configure_ini
 from gapfinder.scaffold.writer import plan_files
-from scaffold_runner import run_pytest
+from scaffold_runner import run_pytest, write_package
 
 pytest.importorskip("pytest_asyncio")
 
@@ -107,11 +107,7 @@ def on_event(name: str) -> None:
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
-    root = tmp_path_factory.mktemp("shop")
-    (root / "pyproject.toml").write_text('[project]\nname = "shop"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n')
-    (root / "shop").mkdir()
-    (root / "shop" / "__init__.py").write_text("")
-    (root / "shop" / "orders.py").write_text(ORDERS)
+    root = write_package(tmp_path_factory.mktemp("shop"), "shop", {"orders.py": ORDERS})
     result = scaffold("shop/orders.py", project_root=root, run=True, python=sys.executable)
     return root, result, (root / "tests" / "unit" / "test_orders.py").read_text()
 
