@@ -106,7 +106,32 @@ def _written(names: dict, watcher) -> list:
         for name, source in after.items():  # what the call changed, and what it stores even when unchanged
             if watcher.self_before.get(name) != source or name in stored:
                 found.append({"expr": f"{local}.{name}", "value": source, "on": "self"})
+        fields = vars(owner)
+        for name in sorted(stored - set(after)):  # `self._config = config`: the object the test passed in
+            value = fields.get(name, _MISSING)
+            source = _source_of(value, names) if value is not _MISSING else None
+            if source is not None and len(source) <= 80 and source != local:
+                found.append({"expr": f"{local}.{name}", "value": source, "on": "self",
+                              "same": source.isidentifier() and source not in ("None", "True", "False")})
+        for name, size in _sizes(owner).items():  # a container the call filled or emptied (`self._store[k] = v`)
+            if name not in after and name not in stored and watcher.self_sizes.get(name, size) != size:
+                found.append({"expr": f"len({local}.{name})", "value": repr(size), "on": "self"})
     return found
+
+
+_MISSING = object()
+
+
+def _sizes(owner) -> dict:
+    """{attribute: length} of the plain containers (list, dict, set, deque) an object holds."""
+    import collections
+
+    try:
+        fields = list(vars(owner).items())
+    except TypeError:
+        return {}
+    return {name: len(value) for name, value in fields
+            if name.isidentifier() and type(value) in (list, dict, set, collections.deque)}
 
 
 _STORES: dict = {}
@@ -238,6 +263,15 @@ def _doubles(names: dict, max_depth: int):
     for name, value in names.items():
         if isinstance(value, NonCallableMock) and name.isidentifier():
             yield from visit(name, value, 0)
+    for name, value in names.items():  # doubles the test put on its objects (`client._connect = AsyncMock()`)
+        if name.isidentifier() and not isinstance(value, (NonCallableMock, type, types.ModuleType)):
+            try:
+                fields = list(vars(value).items())
+            except TypeError:
+                continue
+            for attr, child in fields:
+                if isinstance(child, NonCallableMock) and attr.isidentifier() and not attr.startswith("__"):
+                    yield from visit(f"{name}.{attr}", child, 1)
 
 
 # --- hooks -------------------------------------------------------------------------------------
@@ -285,6 +319,7 @@ class _Watcher:
         self.target = self.qualname.rsplit(".", 1)[-1]
         self.self_obj = None  # the target's `self` on its first call, and its plain attributes then
         self.self_before: dict = {}
+        self.self_sizes: dict = {}
 
     def trace(self, frame, event, arg):
         code = frame.f_code
@@ -294,6 +329,7 @@ class _Watcher:
                     and code.co_varnames[0] == "self":
                 self.self_obj = frame.f_locals.get("self")
                 self.self_before = _plain_attrs(self.self_obj, {}, limit=40) if self.self_obj is not None else {}
+                self.self_sizes = _sizes(self.self_obj) if self.self_obj is not None else {}
             return self.line_trace
         if code.co_name == self.name and code.co_filename == self.test_file:
             return self.test_trace
@@ -490,9 +526,10 @@ def _mutations(func):
             def drop_call(node=call):
                 node.value = ast.Constant(value=None)
             found.append(("drop a call", drop_call))
-    writes = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign))
-              and any(isinstance(t, ast.Attribute) for t in getattr(n, "targets", [getattr(n, "target", None)]))]
-    if len(found) < 2:  # code that only stores values (an `__init__`, a setter): the store is its behaviour
+    writes = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.Delete))
+              and any(isinstance(t, ast.Attribute) or (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute))
+                      for t in getattr(n, "targets", [getattr(n, "target", None)]))]
+    if len(found) < 2:  # code that only stores values (an `__init__`, a setter, `self._items[k] = v`): the store is its behaviour
         for write in writes[:2]:
             def skip_write(node=write):
                 _replace(func, node, ast.Pass())

@@ -44,18 +44,33 @@ def switched(mutant: str | None):
         del builtins._judge_mutant  # type: ignore[attr-defined]
 
 
-def test_each_executed_function_gets_the_issue_operators_one_of_each_kind_first() -> None:
-    _, found = measure.schemata(SOURCE, set(range(1, 20)), 8)
-    assert [label.split(" (")[0] for _, label in found["Orders.place"]] == [
-        "flip comparison", "return None", "drop awaited call", "skip raise"]
-    assert [label.split(" (")[0] for _, label in found["Orders.__init__"]] == ["drop statement"]
-    assert [label for _, label in found["total"]] == ["return None"]
-    assert len(measure.schemata(SOURCE, set(range(1, 20)), 1)[1]["Orders.place"]) == 1
-    assert measure.schemata(SOURCE, {15}, 4)[1].keys() == {"total"}  # only functions whose body ran
+def test_each_executed_function_gets_every_operator_with_the_lines_it_changes() -> None:
+    _, found = measure.schemata(SOURCE, set(range(1, 20)))
+    assert [(label.split(" (")[0], sorted(lines)) for _, label, lines in found["Orders.place"]] == [
+        ("flip comparison", [8]), ("return None", [11]), ("drop awaited call", [10]), ("skip raise", [9])]
+    assert [label for _, label, _ in found["Orders.__init__"]] == ["drop statement (line 4)"]
+    assert [label for _, label, _ in found["total"]] == ["return None"]
+    assert measure.schemata(SOURCE, {15})[1].keys() == {"total"}  # only functions whose body ran
+
+
+def test_a_test_is_judged_by_mutants_on_the_lines_it_ran_the_issue_operators_first() -> None:
+    _, found = measure.schemata(SOURCE, set(range(1, 20)))
+    place = found["Orders.place"]
+    kinds = {label.split(" (")[0]: ident for ident, label, _ in place}
+    assert measure.plan_for(place, {8, 9}, 4) == [kinds["flip comparison"], kinds["skip raise"]]
+    assert measure.plan_for(place, None, 2) == [kinds["flip comparison"], kinds["return None"]]
+    assert measure.plan_for(place, {3}, 4) == []  # it never ran the method: nothing it could kill
+    init = found["Orders.__init__"]
+    assert measure.plan_for(init, {4}, 4) == [init[0][0]]  # no issue operator reaches it: drop a statement
+
+
+def test_lines_by_test_reads_coverages_test_function_contexts() -> None:
+    contexts = {"3": ["", "tests.unit.test_o.test_a"], "4": ["tests.unit.test_o.TestO.test_b", "tests.unit.test_o.test_a"]}
+    assert measure.lines_by_test(contexts) == {"test_a": {3, 4}, "test_b": {4}}
 
 
 def test_the_schemata_run_the_original_unless_a_mutant_is_switched_on() -> None:
-    text, found = measure.schemata(SOURCE, set(range(1, 20)), 8)
+    text, found = measure.schemata(SOURCE, set(range(1, 20)))
     assert ast.get_docstring(next(n for n in ast.walk(ast.parse(text)) if getattr(n, "name", "") == "place"))
     namespace: dict = {}
     exec(compile(text, "orders", "exec"), namespace)

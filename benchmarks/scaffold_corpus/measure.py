@@ -246,6 +246,7 @@ def key_error_line(message: str) -> str:
 COMPARE_FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
                 ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+MAX_MUTANTS = 40  # per function: the schemata file holds a copy of the body per mutant
 
 
 def functions(tree: ast.AST) -> list[tuple[str, ast.AST]]:
@@ -293,21 +294,24 @@ def _swap_statement(func: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
                         return
 
 
-def function_mutations(func: ast.AST) -> list[tuple[str, object]]:
-    """The issue's operators on one function, as (label, edit(func_copy)) pairs, up to two of each:
-    flip a comparison, return None, drop an awaited call, skip a raise. A function none of them
-    applies to (e.g. an `__init__` that only stores its arguments) gets "drop a statement" instead:
-    its first statement that assigns or calls. Edits address nodes by their index in `_own`, so
-    they apply to a fresh copy of the tree."""
+def _lines(node: ast.AST) -> frozenset[int]:
+    return frozenset(range(node.lineno, (getattr(node, "end_lineno", None) or node.lineno) + 1))
+
+
+def function_mutations(func: ast.AST) -> list[tuple[str, object, frozenset[int]]]:
+    """The issue's operators on one function, as (label, edit(func_copy), lines the mutant changes):
+    flip a comparison, return None, drop an awaited call, skip a raise, each wherever it applies.
+    Every statement that assigns or calls also gets "drop statement", the fallback for a test whose
+    lines none of the issue's operators reaches (e.g. an `__init__` that only stores its arguments).
+    Edits address nodes by their index in `_own`, so they apply to a fresh copy of the tree."""
     nodes = _own(func)
-    found: list[tuple[str, object]] = []
+    found: list[tuple[str, object, frozenset[int]]] = []
     index = {id(n): i for i, n in enumerate(nodes)}
-    compares = [n for n in nodes if isinstance(n, ast.Compare) and type(n.ops[0]) in COMPARE_FLIP][:2]
-    for node in compares:
+    for node in [n for n in nodes if isinstance(n, ast.Compare) and type(n.ops[0]) in COMPARE_FLIP]:
         def flip(f, i=index[id(node)]):
             target = _own(f)[i]
             target.ops[0] = COMPARE_FLIP[type(target.ops[0])]()
-        found.append((f"flip comparison (line {node.lineno})", flip))
+        found.append((f"flip comparison (line {node.lineno})", flip, _lines(node)))
     generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes)
     returns = [n for n in nodes if isinstance(n, ast.Return) and n.value is not None
                and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
@@ -316,45 +320,47 @@ def function_mutations(func: ast.AST) -> list[tuple[str, object]]:
             own = _own(f)
             for i in ids:
                 own[i].value = ast.Constant(value=None)
-        found.append(("return None", none))
-    awaited = [n for n in nodes if isinstance(n, ast.Expr) and isinstance(n.value, ast.Await)][:2]
-    for node in awaited:
+        found.append(("return None", none, frozenset().union(*(_lines(n) for n in returns))))
+    dropped = [(n, "drop awaited call") for n in nodes if isinstance(n, ast.Expr) and isinstance(n.value, ast.Await)]
+    dropped += [(n, "skip raise") for n in nodes if isinstance(n, ast.Raise)]
+    dropped += [(n, "drop statement") for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))]
+    for node, kind in dropped:
         def drop(f, i=index[id(node)]):
             target = _own(f)[i]
             _swap_statement(f, target, _blank(target))
-        found.append((f"drop awaited call (line {node.lineno})", drop))
-    raises = [n for n in nodes if isinstance(n, ast.Raise)][:2]
-    for node in raises:
-        def skip(f, i=index[id(node)]):
-            target = _own(f)[i]
-            _swap_statement(f, target, _blank(target))
-        found.append((f"skip raise (line {node.lineno})", skip))
-    if not found:
-        statement = next((n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-                          or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))), None)
-        if statement is not None:
-            def drop_statement(f, i=index[id(statement)]):
-                target = _own(f)[i]
-                _swap_statement(f, target, _blank(target))
-            found.append((f"drop statement (line {statement.lineno})", drop_statement))
-    # one of each kind first: a test is judged by every operator before a second of any kind
+        found.append((f"{kind} (line {node.lineno})", drop, _lines(node)))
+    return found[:MAX_MUTANTS]
+
+
+def _kind(label: str) -> str:
+    return label.split(" (")[0]
+
+
+def plan_for(mutants: list[tuple[str, str, frozenset[int]]], ran: set[int] | None, limit: int) -> list[str]:
+    """The mutants one test is judged by: those on lines the test ran (all, when its lines are not
+    known), the issue's operators first and "drop statement" only when none of them is there, one of
+    each kind before a second of any kind, at most `limit`. A mutant on a line the test never ran is
+    left out: no test can tell it from the original."""
+    reached = [(ident, label) for ident, label, lines in mutants if ran is None or lines & ran]
+    issue = [m for m in reached if _kind(m[1]) != "drop statement"]
+    chosen = issue or reached
     firsts, seconds, seen = [], [], set()
-    for label, edit in found:
-        kind = label.split(" (")[0]
-        (seconds if kind in seen else firsts).append((label, edit))
-        seen.add(kind)
-    return firsts + seconds
+    for ident, label in chosen:
+        (seconds if _kind(label) in seen else firsts).append(ident)
+        seen.add(_kind(label))
+    return (firsts + seconds)[:limit]
 
 
 SWITCH = "__import__('builtins').__dict__.get('_judge_mutant')"
 
 
-def schemata(source: str, executed: set[int], limit: int) -> tuple[str, dict[str, list[tuple[str, str]]]]:
+def schemata(source: str, executed: set[int]) -> tuple[str, dict[str, list[tuple[str, str, frozenset[int]]]]]:
     """One file that holds every mutant (mutant schemata): each function whose body ran gets, ahead
-    of its own body, `if <switch> == "<id>": <mutated body>` per mutant, at most `limit`; the switch
-    is a builtins entry the judge's pytest plugin sets. Returns (source, {qualname: [(id, label)]})."""
+    of its own body, `if <switch> == "<id>": <mutated body>` per mutant; the switch is a builtins
+    entry the judge's pytest plugin sets. Returns (source, {qualname: [(id, label, lines)]})."""
     tree = ast.parse(source)
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[tuple[str, str, frozenset[int]]]] = {}
     for qualname, func in reversed(functions(tree)):  # nested functions first: a parent copies them as they are
         body = set(range(func.body[0].lineno, (func.end_lineno or func.lineno) + 1))
         if not body & executed:
@@ -364,14 +370,14 @@ def schemata(source: str, executed: set[int], limit: int) -> tuple[str, dict[str
         original = func.body
         chain: list[ast.stmt] = list(original[len(head):])
         made = []
-        for number, (label, edit) in reversed(list(enumerate(function_mutations(func)[:limit]))):
+        for number, (label, edit, lines) in reversed(list(enumerate(function_mutations(func)))):
             copied = copy.deepcopy(func)
             edit(copied)
             ident = f"{qualname}#{number}"
             test = ast.parse(f"{SWITCH} == {ident!r}", mode="eval").body
             mutated = list(copied.body[len(head):]) or [ast.Pass()]
             chain = [ast.If(test=test, body=mutated, orelse=chain)]
-            made.insert(0, (ident, label))
+            made.insert(0, (ident, label, lines))
         func.body = head + chain
         ast.fix_missing_locations(tree)
         try:  # e.g. a `global` declared after its name is used in an earlier branch
@@ -456,6 +462,17 @@ def pytest_sessionfinish(session, exitstatus):
     with open(PLAN["out"], "w", encoding="utf-8") as handle:
         json.dump(RESULTS, handle)
 '''
+
+
+def lines_by_test(contexts: dict[str, list[str]]) -> dict[str, set[int]]:
+    """{test function name: lines it ran} from coverage's per-line contexts (`test_function`
+    contexts are `module.test_name` or `module.Class.test_name`; the empty context is import time)."""
+    found: dict[str, set[int]] = {}
+    for line, names in contexts.items():
+        for name in names:
+            if name:
+                found.setdefault(name.rsplit(".", 1)[-1], set()).add(int(line))
+    return found
 
 
 def _squash(name: str) -> str:
@@ -616,7 +633,8 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
         target = (root / res.module).resolve()
         rc_file = out / f"{stem}.coveragerc"
         data_file = out / f"{stem}.coverage"
-        rc_file.write_text(f"[run]\ninclude = {target}\ndata_file = {data_file}\n")
+        # each line's tests (dynamic contexts): the judge mutates only lines a test ran
+        rc_file.write_text(f"[run]\ninclude = {target}\ndata_file = {data_file}\ndynamic_context = test_function\n")
         junit = out / f"{stem}.junit.xml"
         cmd = [*nice_prefix(), *net, str(python), "-m", "coverage", "run", f"--rcfile={rc_file}", "-m", "pytest",
                *files, "-p", "no:cacheprovider", *STRICT, f"--junitxml={junit}", "-o", "junit_family=xunit1",
@@ -650,7 +668,7 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
         # function-body coverage of the target
         if data_file.exists():
             cov_json = out / f"{stem}.coverage.json"
-            run([str(python), "-m", "coverage", "json", f"--rcfile={rc_file}", "-q", "-o", str(cov_json)],
+            run([str(python), "-m", "coverage", "json", f"--rcfile={rc_file}", "--show-contexts", "-q", "-o", str(cov_json)],
                 root, env, 120)
             if cov_json.exists():
                 data = json.loads(cov_json.read_text())
@@ -662,6 +680,7 @@ def measure_project(project: dict, args: argparse.Namespace, net: list[str]) -> 
                     res.body_statements = len(statements)
                     res.body_covered = len(statements & set(info["executed_lines"]))
                     res.executed = set(info["executed_lines"])  # type: ignore[attr-defined]
+                    res.ran_by_test = lines_by_test(info.get("contexts") or {})  # type: ignore[attr-defined]
         if not res.body_statements:
             try:
                 body = function_body_lines(target.read_text())
@@ -690,11 +709,13 @@ def mutate_module(res: ModuleResult, root: Path, target: Path, out: Path, stem: 
     passing = [k for k, t in res.tests.items() if t["outcome"] == "passed"]
     original = target.read_text()
     names = [q for q, _ in functions(ast.parse(original))]
-    mutated, per_function = schemata(original, getattr(res, "executed", set()), args.mutants)
+    mutated, per_function = schemata(original, getattr(res, "executed", set()))
     targets = {k: test_target(k, names) for k in passing}
-    every = [ident for idents in per_function.values() for ident, _ in idents]
-    plan = {"tests": {k.split("::", 1)[1]: ([i for i, _ in per_function.get(targets[k], [])] if targets[k] else every)
-                      for k in passing},
+    every = [m for mutants in per_function.values() for m in mutants]
+    ran = getattr(res, "ran_by_test", {})
+    chosen = {k: plan_for(per_function.get(targets[k], []) if targets[k] else every,
+                          ran.get(k.rsplit("::", 1)[1]), args.mutants) for k in passing}
+    plan = {"tests": {k.split("::", 1)[1]: chosen[k] for k in passing},
             "out": str(out / f"{stem}.judge.json"), "timeout": args.mutant_timeout}
     (out / f"{stem}.judge-plan.json").write_text(json.dumps(plan))
     (out / "gf_mutant_judge.py").write_text(JUDGE_PLUGIN)
@@ -706,7 +727,7 @@ def mutate_module(res: ModuleResult, root: Path, target: Path, out: Path, stem: 
     node_ids = sorted({k.split("::", 1)[0] for k in passing})
     cmd = [*nice_prefix(), *net, str(python), "-m", "pytest", *node_ids, "-p", "gf_mutant_judge", "-p",
            "no:cacheprovider", "-p", "no:randomly", *STRICT, "-q", *project.get("pytest_args", []), *args.pytest_extra]
-    labels = {ident: f"{q}: {label}" for q, idents in per_function.items() for ident, label in idents}
+    labels = {ident: f"{q}: {label}" for q, mutants in per_function.items() for ident, label, _ in mutants}
     try:
         target.write_text(mutated)
         _, stdout, stderr, seconds, timed_out = run(cmd, root, judge_env, args.timeout)
@@ -716,14 +737,15 @@ def mutate_module(res: ModuleResult, root: Path, target: Path, out: Path, stem: 
     verdicts = json.loads(judged.read_text()) if judged.exists() else {}
     res.mutants = [{"function": q, "mutant": label, "id": ident,
                     "killed_by": sorted(k for k in passing if verdicts.get(k.split("::", 1)[1]) == ident)}
-                   for q, idents in per_function.items() for ident, label in idents]
+                   for q, mutants in per_function.items() for ident, label, _ in mutants
+                   if any(ident in c for c in chosen.values())]
     res.judge = {"seconds": round(seconds, 2), "timed_out": timed_out, "ran": bool(verdicts)}  # type: ignore[attr-defined]
     for k in passing:
         verdict = verdicts.get(k.split("::", 1)[1])
         res.tests[k].update(target=targets[k], kills_mutant=bool(verdict) and verdict != "failed-control",
                             killed_by=labels.get(verdict or "", ""), judged=verdict is not None,
                             flaky_on_rerun=verdict == "failed-control",
-                            target_mutants=len(per_function.get(targets[k] or "", [])) if targets[k] else len(every))
+                            target_mutants=len(chosen[k]))
 
 
 CAUSES = [  # (cause, pattern); tried on the telling line first, then on the whole failure text; first match wins
@@ -959,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300, help="seconds per pytest run")
     parser.add_argument("--scaffold-timeout", type=float, default=120, help="seconds per scaffold run")
     parser.add_argument("--mutants", type=int, default=0,
-                        help="mutants per function the tests ran (0: no mutation testing)")
+                        help="mutants each passing test is judged by, on lines it ran (0: no mutation testing)")
     parser.add_argument("--mutant-timeout", type=float, default=10, help="seconds per test run on a mutant")
     parser.add_argument("--pytest-arg", action="append", default=[], dest="pytest_extra",
                         help="extra argument for every pytest run, for diagnosis (e.g. --pytest-arg=--noconftest)")

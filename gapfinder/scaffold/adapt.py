@@ -246,7 +246,7 @@ def _written_asserts(case: TestCase, written: list[dict], existing: str) -> list
             continue
         if expr.startswith("result.") and not any(line.startswith("result = ") for line in case.act):
             continue
-        lines.append(_equals(expr, write["value"]))
+        lines.append(f"assert {expr} is {write['value']}  {OBSERVED}" if write.get("same") else _equals(expr, write["value"]))
         if len(lines) == MAX_WRITE_ASSERTS:
             break
     return lines

@@ -56,14 +56,16 @@ def run_and_adapt(
     second = run(adjust, 1, STABLE_PASSES, targets)
     runs = 1 + STABLE_PASSES
     unconfirmed = _settle(cases, adjust, second)
-    while unconfirmed and runs < MAX_RUNS:  # assertions added from the second run: confirm them too
-        again = run(adjust, runs, STABLE_PASSES)
+    mutants = dict(second.mutants)
+    while unconfirmed and runs < MAX_RUNS:  # assertions added from the second run: confirm them, and judge them by mutants
+        again = run(adjust, runs, STABLE_PASSES, {n: targets[n] for n in unconfirmed if n in targets})
         runs += STABLE_PASSES
+        mutants.update({n: again.mutants[n] for n in unconfirmed if n in again.mutants})
         unconfirmed = _settle({n: cases[n] for n in unconfirmed}, adjust, again, observe=False)
     for name in unconfirmed:  # changed by the last run allowed: only what every run confirmed is asserted
         pending = adjust[name].fallback  # doubling its object's helpers never settled: as first observed
         adjust[name] = pending if pending is not None else replace(adjust[name], asserts=(), imports=frozenset())
-    summary = _summary(python, runs, cases, adjust, second)
+    summary = _summary(python, runs, cases, adjust, mutants)
     for name in summary.cannot_fail:  # said in the test itself, where `gapfinder progress` finds it
         adjust[name] = replace(adjust.get(name, Adjustment()), cannot_fail=targets[name])
     return replan(adjust, True), summary
@@ -105,11 +107,11 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
     return changed
 
 
-def _summary(python: Path, runs: int, cases: dict, adjust: dict[str, Adjustment], second: Observed) -> RunSummary:
+def _summary(python: Path, runs: int, cases: dict, adjust: dict[str, Adjustment], mutants: dict) -> RunSummary:
     needs = tuple((n, a.xfail) for n, a in sorted(adjust.items()) if a.xfail)
     passing = [n for n in cases if not (n in adjust and adjust[n].xfail)]
     # a target with no mutant at all (a hook whose body is `pass`) cannot make its test fail either;
     # a target the probe could not find was not checked
-    checked = [n for n in passing if n in second.mutants and "why" not in second.mutants[n]]
-    cannot = tuple(n for n in checked if not second.mutants[n].get("killed"))
+    checked = [n for n in passing if n in mutants and "why" not in mutants[n]]
+    cannot = tuple(n for n in checked if not mutants[n].get("killed"))
     return RunSummary(str(python), runs, len(cases), len(passing), needs, cannot, len(checked))

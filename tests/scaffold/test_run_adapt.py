@@ -102,6 +102,24 @@ def quiet(text: str) -> None:
 
 def on_event(name: str) -> None:
     """A hook for subclasses."""
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._items = {}
+        self._backend = None
+
+    def use(self, backend) -> None:
+        self._backend = backend
+
+    def add(self, key: str, value: str) -> None:
+        self._items[key] = value
+
+    def notify(self, key: str) -> None:
+        self._send(key, urgent=True)
+
+    def _send(self, key: str, urgent: bool = False) -> None:
+        raise ConnectionError("no server")
 '''
 
 
@@ -185,6 +203,19 @@ def test_what_a_method_wrote_to_self_is_asserted(ran) -> None:
 
 def test_a_value_written_to_a_double_is_asserted(ran) -> None:
     assert "assert user.name == 'Name'  # observed" in _test_body(ran[2], "test_rename")
+
+
+def test_private_state_the_call_changed_is_asserted_and_kills_its_mutant(ran) -> None:
+    _, result, text = ran
+    assert "assert registry._backend is backend  # observed" in _test_body(text, "test_registry_use")
+    assert "assert len(registry._items) == 1  # observed" in _test_body(text, "test_registry_add")
+    assert not {"test_registry_use", "test_registry_add"} & set(result.run.cannot_fail)
+
+
+def test_a_call_to_a_helper_the_test_doubled_on_its_object_is_asserted(ran) -> None:
+    _, result, text = ran
+    assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in _test_body(text, "test_registry_notify")
+    assert "test_registry_notify" not in result.run.cannot_fail
 
 
 def test_the_plain_entries_of_a_returned_dict_are_asserted(ran) -> None:
