@@ -84,6 +84,7 @@ class Planner:
         self.passed = _passed_names(self.usage.values())
         self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
+        self.optional_attrs = _optional_attributes(self.methods.get("__init__"))
 
     # --- which names get doubles ---------------------------------------------------------------
 
@@ -110,6 +111,9 @@ class Planner:
             return {}
         cls = self.target.cls
         skip = (set(self.model.class_attributes(cls)) - self.hooks) | self.data_attrs | set(self.fields) if cls else set()
+        # an optional collaborator the code only tests or hands on (`if self.sock is not None`) keeps
+        # the constructor's None: a double would take every such branch at once
+        skip |= {name for name in self.optional_attrs if _value_only(self.usage["self"].attrs.get(name))}
         return {name: tree for name, tree in self.usage["self"].attrs.items()
                 if name not in skip and not (name.startswith("__") and name.endswith("__"))}
 
@@ -533,11 +537,8 @@ def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model:
     if init is None:
         return set()
     scalar = {a.arg for a in init.args.args + init.args.kwonlyargs if scalar_literal(a.annotation, a.arg)}
-    positional = init.args.posonlyargs + init.args.args
-    defaults = list(zip(positional[len(positional) - len(init.args.defaults):], init.args.defaults))
-    defaults += [(a, d) for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d is not None]
     # a parameter whose default is a literal: the instance already holds a real value of the kind the code wants
-    scalar |= {a.arg for a, d in defaults if isinstance(d, ast.Constant) and d.value is not None}
+    scalar |= {a.arg for a, d in _defaults(init) if isinstance(d, ast.Constant) and d.value is not None}
     found = set()
     for stmt in ast.walk(init):
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -553,6 +554,30 @@ def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model:
                 if is_data and isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
                     found.add(t.attr)
     return found
+
+
+def _defaults(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr]]:
+    """(parameter, default) of every parameter that has one."""
+    positional = func.args.posonlyargs + func.args.args
+    pairs = list(zip(positional[len(positional) - len(func.args.defaults):], func.args.defaults))
+    return pairs + [(a, d) for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults) if d is not None]
+
+
+def _optional_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None) -> set[str]:
+    """`self.x = x` in __init__ where the parameter `x` defaults to None."""
+    if init is None:
+        return set()
+    optional = {a.arg for a, d in _defaults(init) if isinstance(d, ast.Constant) and d.value is None}
+    return {t.attr for stmt in ast.walk(init) if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
+            and stmt.value.id in optional for t in stmt.targets
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+
+
+def _value_only(tree: UsageTree | None) -> bool:
+    """The code only compares, tests or passes the value on: nothing is read from it, called or awaited."""
+    return tree is not None and not tree.attrs and not tree.elements and all(
+        getattr(tree, edge) is None for edge in ("call", "awaited_call", "awaited", "aenter", "enter", "aiter_item",
+                                                 "iter_item", "item"))
 
 
 def _render_args(site: CallSite, given: set[str]) -> str | None:

@@ -177,6 +177,18 @@ class Cookie:
     def header(self) -> str:
         assert self.samesite in ("lax", "strict", "none"), "bad samesite"
         return f"SameSite={self.samesite}"
+
+
+class Link:
+    def __init__(self, host: str = "localhost", sock=None, path=None):
+        self.host = host
+        self.sock = sock
+        self.path = path
+
+    def target(self) -> str:
+        if self.sock is not None and self.path is not None:
+            raise ValueError("Either a socket or a path, not both")
+        return f"{self.host}:{'sock' if self.sock is not None else 'tcp'}"
 '''
 
 
@@ -256,3 +268,9 @@ def test_hooks_that_do_nothing_get_no_test_but_their_class_s_other_methods_do(dr
     _, _, text = drafted
     assert "def test_hooks_on_after_register" not in text and "def test_hooks_on_error" not in text
     assert "def test_hooks_ping" in text
+
+
+def test_an_optional_collaborator_the_code_only_tests_keeps_the_constructors_none(drafted) -> None:
+    _, _, text = drafted
+    body = text.split("def test_link_target(", 1)[1].split("\n\n\n", 1)[0]
+    assert "link.sock =" not in body and "link.path =" not in body and "pytest.raises" not in body
