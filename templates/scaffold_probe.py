@@ -234,7 +234,7 @@ def _awaited(names: dict) -> list:
         if isinstance(mock, AsyncMock):
             if mock.await_count:
                 record(expr, mock, "awaited", mock.await_count, mock.await_args)
-        elif depth and callable(mock) and getattr(mock, "call_count", 0):
+        elif callable(mock) and getattr(mock, "call_count", 0):  # a patched function, a method, a callback
             record(expr, mock, "called", mock.call_count, mock.call_args)
     found.sort(key=lambda c: c["kind"] != "awaited")  # awaited calls first: they are what async code is for
     return found

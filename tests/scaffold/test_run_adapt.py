@@ -104,6 +104,18 @@ def on_event(name: str) -> None:
     """A hook for subclasses."""
 
 
+def decode(token: str) -> str:
+    return token.upper()
+
+
+def load(token: str) -> str:
+    try:
+        data = decode(token)
+    except ValueError:
+        return ""
+    return data
+
+
 class Registry:
     def __init__(self) -> None:
         self._items = {}
@@ -216,6 +228,12 @@ def test_a_call_to_a_helper_the_test_doubled_on_its_object_is_asserted(ran) -> N
     _, result, text = ran
     assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in _test_body(text, "test_registry_notify")
     assert "test_registry_notify" not in result.run.cannot_fail
+
+
+def test_a_call_to_a_patched_function_is_asserted_on_the_branch_that_returns_the_same_as_a_mutant(ran) -> None:
+    _, result, text = ran
+    assert "decode.assert_called_once_with('token')  # observed" in _test_body(text, "test_load_when_decode_raises")
+    assert "test_load_when_decode_raises" not in result.run.cannot_fail
 
 
 def test_the_plain_entries_of_a_returned_dict_are_asserted(ran) -> None:
