@@ -53,6 +53,8 @@ def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple
     cases = [planner.case(None, expected=_always_raises(target.node, resolver))]
     for override, label, expected in planner.branches()[:MAX_BRANCH_TESTS]:
         cases.append(planner.case(override, label, expected))
+    for attr, key in planner.stored_keys()[:1]:
+        cases.append(planner.case(None, f"{key}_is_stored", stored=(attr, key)))
     return tuple(cases)
 
 
@@ -85,6 +87,7 @@ class Planner:
         self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
         self.optional_attrs = _optional_attributes(self.methods.get("__init__"))
+        self.dict_attrs = _dict_attributes(self.methods.get("__init__"))
 
     # --- which names get doubles ---------------------------------------------------------------
 
@@ -250,6 +253,26 @@ class Planner:
                     found.append((Override(tree, raises=exc), f"{label}_raises", expected))
         return found
 
+    def stored_keys(self) -> list[tuple[str, str]]:
+        """(attribute, parameter) where the method looks a parameter up in a dict its object builds
+        empty (`self._sessions.get(session_id)`, `.pop(key)`) and only hands the entry on: on a new
+        object the lookup always misses, so a second test stores an entry under that key first."""
+        if self.target.kind != "method":
+            return []
+        given = {a.arg for a in self.given_params()} - self.reassigned
+        found = []
+        for attr, tree in self.usage["self"].attrs.items():
+            if attr not in self.dict_attrs:
+                continue
+            for method in ("get", "pop"):
+                looked = tree.attrs.get(method)
+                for site in looked.calls if looked is not None else ():
+                    key = site.args[0] if site.args else None
+                    if isinstance(key, ast.Name) and key.id in given and (
+                            looked.call is None or looked.call.returned or _value_only(looked.call)):
+                        found.append((attr, key.id))
+        return list(dict.fromkeys(found))
+
     # --- building one test ------------------------------------------------------------------------
 
     @property
@@ -261,7 +284,8 @@ class Planner:
         name = self.target.name
         return f"_{name}" if name.startswith("test") else name
 
-    def case(self, override: Override | None, label: str = "", expected: str | None = None) -> TestCase:
+    def case(self, override: Override | None, label: str = "", expected: str | None = None,
+             stored: tuple[str, str] | None = None) -> TestCase:
         subject = self.target.cls.name if self.target.cls is not None else self.target.name
         local = self.local_name
         taken = {subject, local, "result", "pytest"} | {a.arg for a in self.params}
@@ -293,9 +317,11 @@ class Planner:
             var = case.namer(target.rsplit(".", 1)[-1])
             builder.root(var, tree, None)
             patches.append((target, var))
-        act = self.act(case, builder, call_args)
+        act = self.act(case, builder, call_args, stored)
         asserts = [] if override is not None or expected else self.asserts(case, builder)
-        if override is not None and expected is None:
+        if stored is not None:
+            case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
+        elif override is not None and expected is None:
             case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
         elif override is None:
             case.todos.append("assert the domain outcome: what `result` should be, what changed")
@@ -310,7 +336,8 @@ class Planner:
             target=self.target.qualname,
         )
 
-    def act(self, case: CaseState, builder: Doubles, call_args: list[str]) -> list[str]:
+    def act(self, case: CaseState, builder: Doubles, call_args: list[str],
+            stored: tuple[str, str] | None = None) -> list[str]:
         target = self.target
         args = ", ".join(call_args)
         if target.cls is None:
@@ -340,6 +367,10 @@ class Planner:
                     case.lines.append(f"{obj}.{self.backing(attr)} = {builder.value(tree, attr, root=True)}")
                 for attr, literal in self.fields.items():
                     case.lines.append(f"{obj}.{attr} = {literal}")
+            if stored is not None:  # an entry under the key the test passes, so the lookup finds it
+                entry = case.namer("stored")
+                case.imports.add(("unittest.mock", "MagicMock"))
+                case.lines += [f"{entry} = MagicMock()", f"{obj}.{stored[0]}[{stored[1]}] = {entry}"]
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
@@ -561,6 +592,20 @@ def _defaults(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.ar
     positional = func.args.posonlyargs + func.args.args
     pairs = list(zip(positional[len(positional) - len(func.args.defaults):], func.args.defaults))
     return pairs + [(a, d) for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults) if d is not None]
+
+
+def _dict_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None) -> set[str]:
+    """`self.x = {}` (or `dict()`, annotated or not) in __init__: a dict the object starts empty."""
+    found = set()
+    for stmt in ast.walk(init) if init is not None else ():
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and (
+                (isinstance(stmt.value, ast.Dict) and not stmt.value.keys)
+                or (isinstance(stmt.value, ast.Call) and dotted(stmt.value.func) == "dict" and not stmt.value.args
+                    and not stmt.value.keywords)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            found |= {t.attr for t in targets
+                      if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+    return found
 
 
 def _optional_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None) -> set[str]:

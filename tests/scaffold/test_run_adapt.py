@@ -127,6 +127,9 @@ class Registry:
     def add(self, key: str, value: str) -> None:
         self._items[key] = value
 
+    def find(self, key: str):
+        return self._items.get(key)
+
     def notify(self, key: str) -> None:
         self._send(key, urgent=True)
 
@@ -195,7 +198,8 @@ def test_the_final_drafts_pass_and_the_source_is_untouched(ran) -> None:
 def test_kept_tests_were_checked_against_mutants(ran) -> None:
     _, result, _ = ran
     assert result.run.mutant_checked >= 6
-    assert result.run.cannot_fail == ("test_quiet",)  # nothing it does can be observed
+    # nothing `quiet` does can be observed; `find` on an empty registry returns None as its mutants do
+    assert result.run.cannot_fail == ("test_quiet", "test_registry_find")
 
 
 def _test_body(text: str, name: str) -> str:
@@ -224,6 +228,13 @@ def test_private_state_the_call_changed_is_asserted_and_kills_its_mutant(ran) ->
     assert not {"test_registry_use", "test_registry_add"} & set(result.run.cannot_fail)
 
 
+def test_a_lookup_in_a_dict_the_object_starts_empty_gets_a_test_that_stores_the_key_first(ran) -> None:
+    _, result, text = ran
+    body = _test_body(text, "test_registry_find_when_key_is_stored")
+    assert "registry._items[key] = stored" in body and "assert result is stored  # observed" in body
+    assert "test_registry_find_when_key_is_stored" not in result.run.cannot_fail
+
+
 def test_a_call_to_a_helper_the_test_doubled_on_its_object_is_asserted(ran) -> None:
     _, result, text = ran
     assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in _test_body(text, "test_registry_notify")
@@ -246,10 +257,10 @@ def test_a_draft_that_cannot_fail_says_so_and_progress_lists_it(ran) -> None:
     assert "cannot fail" not in _test_body(text, "test_issue")
     result = api.progress(root)
     assert "def test_on_event(" not in text  # a hook whose body is only a docstring gets no draft at all
-    listed = ["tests/unit/test_orders.py::test_quiet"]
+    listed = ["tests/unit/test_orders.py::test_quiet", "tests/unit/test_orders.py::test_registry_find"]
     assert sorted(result.cannot_fail_tests) == listed
     assert sorted(json.loads(progress_json(result))["cannot_fail_tests"]) == listed
-    assert "1 scaffolded test cannot fail (no mutant of the code under test made it fail): " in progress_table(result)
+    assert "2 scaffolded tests cannot fail (no mutant of the code under test made them fail): " in progress_table(result)
 
 
 def test_a_second_run_changes_nothing(ran) -> None:
