@@ -89,3 +89,6 @@ def test_a_test_targets_the_function_its_name_names() -> None:
     assert measure.test_target("t.py::test_orders_place_all", names) == "Orders.place_all"
     assert measure.test_target("t.py::test_orders___init__", names) == "Orders.__init__"
     assert measure.test_target("t.py::test_something_else", names) is None
+    managers = ["BaseUserManager.update", "BaseUserManager._update"]
+    assert measure.test_target("t.py::test_base_user_manager_update", managers) == "BaseUserManager.update"
+    assert measure.test_target("t.py::test_base_user_manager__update", managers) == "BaseUserManager._update"

@@ -475,6 +475,11 @@ def lines_by_test(contexts: dict[str, list[str]]) -> dict[str, set[int]]:
     return found
 
 
+def _snake(qualname: str) -> str:
+    """scaffold's test name for a qualname, less `test_`: `BaseUserManager._update` -> `base_user_manager__update`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", qualname.replace(".", "_")).lower()
+
+
 def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -487,8 +492,9 @@ def test_target(test: str, qualnames: list[str]) -> str | None:
     name = re.sub(r"^test_?", "", name).split("_when_", 1)[0]
     squashed = _squash(name)
     exact = [q for q in qualnames if _squash(q) == squashed]
-    if exact:
-        return max(exact, key=len)
+    named = [q for q in exact if _snake(q) == name.lower()]  # `update`, not `_update`: the underscores tell them apart
+    if named or exact:
+        return max(named or exact, key=len)
     prefixes = [q for q in qualnames if squashed.startswith(_squash(q)) and _squash(q)]
     return max(prefixes, key=lambda q: len(_squash(q))) if prefixes else None
 
