@@ -132,6 +132,10 @@ class Registry:
 
     def notify(self, key: str) -> None:
         self._send(key, urgent=True)
+        self.on_notified(key)
+
+    def on_notified(self, key: str) -> None:
+        """A hook for subclasses."""
 
     def _send(self, key: str, urgent: bool = False) -> None:
         raise ConnectionError("no server")
@@ -237,7 +241,9 @@ def test_a_lookup_in_a_dict_the_object_starts_empty_gets_a_test_that_stores_the_
 
 def test_a_call_to_a_helper_the_test_doubled_on_its_object_is_asserted(ran) -> None:
     _, result, text = ran
-    assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in _test_body(text, "test_registry_notify")
+    body = _test_body(text, "test_registry_notify")
+    assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in body
+    assert "on_notified.assert_called_once_with('key')  # observed" in body  # a hook that does nothing yet
     assert "test_registry_notify" not in result.run.cannot_fail
 
 
