@@ -442,6 +442,7 @@ def pytest_runtest_makereport(item, call):
             entry["exc_type"] = f"{kind.__module__}.{kind.__qualname__}"
             entry["exc_module"], entry["exc_qualname"] = kind.__module__, kind.__qualname__
             entry["message"] = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            entry["exc_attrs"] = _plain_attrs(exc, {}, limit=3)  # an HTTPException's status_code and detail
             entry["in_target"] = _raised_in_target(call.excinfo)
             helper = _own_helper(call.excinfo, item.name.split("[", 1)[0])
             if helper is not None:

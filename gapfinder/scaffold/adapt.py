@@ -22,6 +22,7 @@ MAX_WRITE_ASSERTS = 4
 # a message that names an object by its address (a double's repr) differs from run to run
 UNSTABLE_TEXT = re.compile(r"<\w*Mock\b|\bid='?\d{5,}|\b0x[0-9a-fA-F]{6,}")
 MAX_OWN_DOUBLES = 3  # helpers of the target's own object a draft replaces, one per run
+RAISED_AS = "exc_info"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Adjustment:
     imports: frozenset = frozenset()  # what the added assertions name
     raises: str | None = None  # the exception a raise statement of the code raised, as an expression
     raises_import: tuple[str, str] | None = None
+    raised_asserts: tuple[str, ...] = ()  # what the raised exception carried (`exc_info.value.status_code == 401`)
     no_raise: bool = False  # the draft expected a raise the code did not make
     xfail: str | None = None  # why the draft cannot pass as it is
     cannot_fail: str | None = None  # the target no mutant of which made the passing draft fail
@@ -53,7 +55,8 @@ class Adjustment:
                            imports=case.imports | {("unittest.mock", kind) for _, kind in doubles})
         if self.raises is not None:  # the drafted assertions were about the path the code did not take
             imports = case.imports | ({self.raises_import} if self.raises_import else set())
-            case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports), asserts=())
+            case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports),
+                           asserts=self.raised_asserts, raised_as=RAISED_AS if self.raised_asserts else "")
         if self.cannot_fail is not None:  # the line `gapfinder progress` counts (progress.count.CANNOT_FAIL_TODO)
             todo = (f"cannot fail: no mutant of `{self.cannot_fail}` made this test fail; "
                     "assert what the code must do")
@@ -97,7 +100,7 @@ def settle_own_doubles(case: TestCase, settled: Adjustment, seen: dict | None) -
             and now.own_doubles[0][0] not in {n for n, _ in settled.own_doubles}:
         return replace(settled, own_doubles=settled.own_doubles + now.own_doubles)
     if now.raises is not None:
-        return replace(done, raises=now.raises, raises_import=now.raises_import)
+        return replace(done, raises=now.raises, raises_import=now.raises_import, raised_asserts=now.raised_asserts)
     if now.asserts and not now.xfail:
         return replace(done, asserts=now.asserts, imports=now.imports)
     return settled.fallback or now
@@ -141,7 +144,9 @@ def _raised(seen: dict) -> Adjustment:
             pattern = re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", message)
             stable = message and len(message) <= 100 and not UNSTABLE_TEXT.search(message)
             match = f", match={pattern!r}" if stable else ""
-            return Adjustment(raises=expression[0] + match, raises_import=expression[1])
+            carried = tuple(_equals(f"{RAISED_AS}.value.{name}", value)
+                            for name, value in (seen.get("exc_attrs") or {}).items())
+            return Adjustment(raises=expression[0] + match, raises_import=expression[1], raised_asserts=carried)
     return Adjustment(xfail=reason(seen))
 
 

@@ -45,6 +45,7 @@ class TestCase:
     target: str = ""  # qualname of the function or method under test
     marks: tuple[str, ...] = ()  # decorators after @pytest.mark.scaffold, e.g. an xfail with its reason
     observed_raise: bool = False  # `raises` was seen on a run, not inferred from the code
+    raised_as: str = ""  # the name `pytest.raises(...) as <name>` binds, for assertions on the exception
 
 
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:

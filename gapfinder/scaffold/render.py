@@ -92,7 +92,8 @@ def case_body(case: TestCase) -> list[str]:
     if case.raises:
         lines = [line.removeprefix("result = ") for line in lines]
         note = f"  {OBSERVED}" if case.observed_raise else ""
-        lines = [f"with pytest.raises({case.raises}):{note}"] + ["    " + line for line in lines]
+        bound = f" as {case.raised_as}" if case.raised_as else ""
+        lines = [f"with pytest.raises({case.raises}){bound}:{note}"] + ["    " + line for line in lines]
     if case.patches:
         patches = [f'patch("{target}", new={var})' for target, var in case.patches]
         if len(patches) == 1:

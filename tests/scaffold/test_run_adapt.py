@@ -104,6 +104,19 @@ def on_event(name: str) -> None:
     """A hook for subclasses."""
 
 
+class Denied(Exception):
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+def authorize(header: str) -> str:
+    if not header.startswith("Bearer "):
+        raise Denied(401, "Not authenticated")
+    return header[7:]
+
+
 def decode(token: str) -> str:
     return token.upper()
 
@@ -245,6 +258,13 @@ def test_a_call_to_a_helper_the_test_doubled_on_its_object_is_asserted(ran) -> N
     assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in body
     assert "on_notified.assert_called_once_with('key')  # observed" in body  # a hook that does nothing yet
     assert "test_registry_notify" not in result.run.cannot_fail
+
+
+def test_what_the_raised_exception_carries_is_asserted(ran) -> None:
+    body = _test_body(ran[2], "test_authorize")
+    assert "with pytest.raises(Denied, match='Not authenticated') as exc_info:  # observed" in body
+    assert "assert exc_info.value.status_code == 401  # observed" in body
+    assert "assert exc_info.value.detail == 'Not authenticated'  # observed" in body
 
 
 def test_a_call_to_a_patched_function_is_asserted_on_the_branch_that_returns_the_same_as_a_mutant(ran) -> None:
