@@ -39,12 +39,13 @@ def run_and_adapt(
 
     targets = {name: case.target for name, case in cases.items() if case is not None and case.target}
 
-    def run(adjust: dict[str, Adjustment], seed: int | None, repeat: int = 1, mutate: dict[str, str] | None = None):
+    def run(adjust: dict[str, Adjustment], seed: int | None, repeat: int = 1, mutate: dict[str, str] | None = None,
+            select: set[str] | None = None):
         current = replan(adjust)
         writer.apply(root, current.files, dry_run=False)
         try:
             return run_drafts(python, root, tests, target_file, target_module, seed=seed, repeat=repeat,
-                              mutate=mutate, targets=targets)
+                              mutate=mutate, targets=targets, select=sorted(select) if select else None)
         finally:
             writer.restore(root, current.files)
 
@@ -57,8 +58,11 @@ def run_and_adapt(
     runs = 1 + STABLE_PASSES
     unconfirmed = _settle(cases, adjust, second)
     mutants = dict(second.mutants)
-    while unconfirmed and runs < MAX_RUNS:  # assertions added from the second run: confirm them, and judge them by mutants
-        again = run(adjust, runs, STABLE_PASSES, {n: targets[n] for n in unconfirmed if n in targets})
+    while unconfirmed and runs < MAX_RUNS:  # assertions added from the second run: confirm them
+        # (only they run) and judge again those no mutant failed yet: added assertions can only make one fail
+        again = run(adjust, runs, STABLE_PASSES, {n: targets[n] for n in unconfirmed
+                                                  if n in targets and not mutants.get(n, {}).get("killed")},
+                    select=unconfirmed)
         runs += STABLE_PASSES
         mutants.update({n: again.mutants[n] for n in unconfirmed if n in again.mutants})
         unconfirmed = _settle({n: cases[n] for n in unconfirmed}, adjust, again, observe=False)

@@ -35,18 +35,19 @@ class Observed:
 def run_drafts(
     python: Path, root: Path, test_files: list[str], target_file: Path, target_module: str, *,
     seed: int | None = None, repeat: int = 1, mutate: dict[str, str] | None = None, timeout: float = 180.0,
-    targets: dict[str, str] | None = None,
+    targets: dict[str, str] | None = None, select: list[str] | None = None,
 ) -> Observed:
     """One pytest process on test_files (relative to root) under the probe; with a seed, the tests
     run `repeat` times, each pass in another shuffled order, and a failure on any pass counts.
     `targets` (test -> qualname of the function it tests) lets the probe see what the call wrote to
-    its `self`; `mutate` (the same shape) runs each passing test against mutants of its target."""
+    its `self`; `mutate` (the same shape) runs each passing test against mutants of its target;
+    `select` runs only the tests of those names."""
     with tempfile.TemporaryDirectory(prefix="gapfinder-probe-") as folder:
         probe = Path(folder)
         plugins = install_plugins(probe, "scaffold_probe")
         settings = {"out": str(probe / "observed.json"), "target_file": str(target_file),
                     "target_module": target_module, "seed": seed, "repeat": repeat, "mutate": mutate or {},
-                    "targets": targets or mutate or {},
+                    "targets": targets or mutate or {}, "select": select or [],
                     "timeout": TEST_TIMEOUT, "mutant_timeout": MUTANT_TIMEOUT}
         (probe / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
         env = run_environment(probe, GAPFINDER_PROBE=str(probe / "settings.json"))
