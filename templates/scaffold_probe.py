@@ -189,28 +189,13 @@ def _items(value) -> dict:
 
 
 def _mock_path(value, names: dict):
-    """`repo.get.return_value` when value is what a double in the test's locals returned."""
-    from unittest.mock import NonCallableMock
-
-    def visit(expr, mock, depth):
-        if depth > 3:
-            return None
+    """`repo.get.return_value` when value is what a double the test holds returned (or that double's
+    child, or the double itself under another name)."""
+    for expr, mock, _ in _doubles({k: v for k, v in names.items() if k != "result"}, max_depth=4):
         if getattr(mock, "_mock_return_value", None) is value:
             return f"{expr}.return_value"
-        for child_name, child in list(getattr(mock, "_mock_children", {}).items()):
-            if isinstance(child, NonCallableMock) and child_name.isidentifier() and not child_name.startswith("_"):
-                if child is value:
-                    return f"{expr}.{child_name}"
-                found = visit(f"{expr}.{child_name}", child, depth + 1)
-                if found:
-                    return found
-        return None
-
-    for name, local in names.items():
-        if name != "result" and isinstance(local, NonCallableMock) and name.isidentifier():
-            found = visit(name, local, 0)
-            if found:
-                return found
+        if mock is value and "." in expr:
+            return expr
     return None
 
 
