@@ -55,8 +55,9 @@ class Adjustment:
                            imports=case.imports | {("unittest.mock", kind) for _, kind in doubles})
         if self.raises is not None:  # the drafted assertions were about the path the code did not take
             imports = case.imports | ({self.raises_import} if self.raises_import else set())
+            bound = any(f"{RAISED_AS}.value" in line for line in self.raised_asserts)
             case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports),
-                           asserts=self.raised_asserts, raised_as=RAISED_AS if self.raised_asserts else "")
+                           asserts=self.raised_asserts, raised_as=RAISED_AS if bound else "")
         if self.cannot_fail is not None:  # the line `gapfinder progress` counts (progress.count.CANNOT_FAIL_TODO)
             todo = (f"cannot fail: no mutant of `{self.cannot_fail}` made this test fail; "
                     "assert what the code must do")
@@ -144,9 +145,10 @@ def _raised(seen: dict) -> Adjustment:
             pattern = re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", message)
             stable = message and len(message) <= 100 and not UNSTABLE_TEXT.search(message)
             match = f", match={pattern!r}" if stable else ""
-            carried = tuple(_equals(f"{RAISED_AS}.value.{name}", value)
-                            for name, value in (seen.get("exc_attrs") or {}).items())
-            return Adjustment(raises=expression[0] + match, raises_import=expression[1], raised_asserts=carried)
+            carried = [_equals(f"{RAISED_AS}.value.{name}", value) for name, value in (seen.get("exc_attrs") or {}).items()]
+            # what the code called before it raised: a mutant that raises the same later calls more
+            return Adjustment(raises=expression[0] + match, raises_import=expression[1],
+                              raised_asserts=tuple(carried + call_asserts(seen)))
     return Adjustment(xfail=reason(seen))
 
 
@@ -199,6 +201,15 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
         if not lines:  # a closure, a double made inside the code ...: that something came back is checkable
             lines.append(f"assert result is not None  {OBSERVED}")
     existing = "\n".join(case.asserts)
+    lines += call_asserts(seen, existing)
+    lines += _written_asserts(case, seen.get("written") or [], existing + "\n".join(lines))
+    return tuple(lines), frozenset(imports)
+
+
+def call_asserts(seen: dict, existing: str = "") -> list[str]:
+    """The calls the code made on the test's doubles (awaited ones first), with their arguments when
+    they can be written, else their count; none the test already checks."""
+    lines = []
     for call in [c for c in seen.get("awaited") or [] if f"{c['expr']}.assert_" not in existing
                  and f"{c['expr']}.await" not in existing][:MAX_CALL_ASSERTS]:
         expr, verb = call["expr"], "awaited" if call.get("kind", "awaited") == "awaited" else "called"
@@ -208,8 +219,7 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
         else:
             counter = "await_count" if verb == "awaited" else "call_count"
             lines.append(f"assert {expr}.{counter} == {call['count']}  {OBSERVED}")
-    lines += _written_asserts(case, seen.get("written") or [], existing + "\n".join(lines))
-    return tuple(lines), frozenset(imports)
+    return lines
 
 
 def _equals(expr: str, value: str) -> str:

@@ -170,6 +170,8 @@ def test_observed_values_become_assertions_marked_for_review(ran) -> None:
 def test_the_codes_own_raise_becomes_pytest_raises_with_its_message(ran) -> None:
     _, _, text = ran
     assert "with pytest.raises(OrderError, match='an order is open'):  # observed on first run" in text
+    # and what the code awaited before it raised: a mutant that raises later awaits more
+    assert "repo.find_open.assert_awaited_once_with(10)  # observed" in _test_body(text, "test_orders_place")
     assert "from shop.orders import" in text and "OrderError" in text
 
 
