@@ -303,6 +303,8 @@ class _Watcher:
         self.qualname = (SETTINGS.get("targets") or {}).get(self.name.split("[", 1)[0], "")
         self.target = self.qualname.rsplit(".", 1)[-1]
         self.self_obj = None  # the target's `self` on its first call, and its plain attributes then
+        self.raised = None  # the exception the target's own call let out (the test's pytest.raises caught it)
+        self._pending: dict = {}  # frame id -> the exception passing through it
         self.self_before: dict = {}
         self.self_sizes: dict = {}
 
@@ -323,6 +325,11 @@ class _Watcher:
     def line_trace(self, frame, event, arg):
         if event == "line":
             self.lines.add(frame.f_lineno)
+            self._pending.pop(id(frame), None)  # handled in this frame
+        elif event == "exception" and frame.f_code.co_name == self.target:
+            self._pending[id(frame)] = arg[1]
+        elif event == "return" and id(frame) in self._pending:
+            self.raised = self._pending.pop(id(frame))
         return self.line_trace
 
     def test_trace(self, frame, event, arg):
@@ -445,6 +452,8 @@ def pytest_runtest_makereport(item, call):
             if "result" in names:
                 entry["result"] = _describe(names["result"], names)
             entry["awaited"] = _awaited(names)
+            if report.passed and watcher.raised is not None:  # what the exception the test expected carried
+                entry["raised_attrs"] = _plain_attrs(watcher.raised, {}, limit=3)
             entry["written"] = _written(names, watcher)
             entry["lines"] = sorted(watcher.lines)
 

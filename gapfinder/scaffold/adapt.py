@@ -55,14 +55,16 @@ class Adjustment:
                            imports=case.imports | {("unittest.mock", kind) for _, kind in doubles})
         if self.raises is not None:  # the drafted assertions were about the path the code did not take
             imports = case.imports | ({self.raises_import} if self.raises_import else set())
-            bound = any(f"{RAISED_AS}.value" in line for line in self.raised_asserts)
             case = replace(case, raises=self.raises, observed_raise=True, imports=frozenset(imports),
-                           asserts=self.raised_asserts, raised_as=RAISED_AS if bound else "")
+                           asserts=self.raised_asserts)
         if self.cannot_fail is not None:  # the line `gapfinder progress` counts (progress.count.CANNOT_FAIL_TODO)
             todo = (f"cannot fail: no mutant of `{self.cannot_fail}` made this test fail; "
                     "assert what the code must do")
             case = replace(case, todos=case.todos + (todo,))
-        return replace(case, asserts=case.asserts + self.asserts, imports=case.imports | self.imports)
+        asserts = case.asserts + self.asserts
+        bound = case.raises is not None and any(f"{RAISED_AS}.value" in line for line in asserts)
+        return replace(case, asserts=asserts, imports=case.imports | self.imports,
+                       raised_as=RAISED_AS if bound else case.raised_as)
 
 
 def mark_rendered(code: str, adjust: Mapping[str, Adjustment]) -> str:
@@ -145,10 +147,9 @@ def _raised(seen: dict) -> Adjustment:
             pattern = re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", message)
             stable = message and len(message) <= 100 and not UNSTABLE_TEXT.search(message)
             match = f", match={pattern!r}" if stable else ""
-            carried = [_equals(f"{RAISED_AS}.value.{name}", value) for name, value in (seen.get("exc_attrs") or {}).items()]
             # what the code called before it raised: a mutant that raises the same later calls more
             return Adjustment(raises=expression[0] + match, raises_import=expression[1],
-                              raised_asserts=tuple(carried + call_asserts(seen)))
+                              raised_asserts=tuple(_carried(seen.get("exc_attrs")) + call_asserts(seen)))
     return Adjustment(xfail=reason(seen))
 
 
@@ -200,6 +201,8 @@ def observed_asserts(case: TestCase, seen: dict) -> tuple[tuple[str, ...], froze
                 imports |= {kind[1]} if kind[1] else set()
         if not lines:  # a closure, a double made inside the code ...: that something came back is checkable
             lines.append(f"assert result is not None  {OBSERVED}")
+    if case.raises:  # the expected exception: what it carried (an HTTPException's status_code)
+        lines += _carried(seen.get("raised_attrs"))
     existing = "\n".join(case.asserts)
     lines += call_asserts(seen, existing)
     lines += _written_asserts(case, seen.get("written") or [], existing + "\n".join(lines))
@@ -220,6 +223,11 @@ def call_asserts(seen: dict, existing: str = "") -> list[str]:
             counter = "await_count" if verb == "awaited" else "call_count"
             lines.append(f"assert {expr}.{counter} == {call['count']}  {OBSERVED}")
     return lines
+
+
+def _carried(attrs: dict | None) -> list[str]:
+    """Assertions of the plain attributes a raised exception carried, on `pytest.raises(...) as exc_info`."""
+    return [_equals(f"{RAISED_AS}.value.{name}", value) for name, value in (attrs or {}).items()]
 
 
 def _equals(expr: str, value: str) -> str:

@@ -117,6 +117,13 @@ def authorize(header: str) -> str:
     return header[7:]
 
 
+async def require_owner(repo, user_id: int) -> str:
+    owner = await repo.owner(user_id)
+    if owner is None:
+        raise Denied(403, "Not the owner")
+    return owner
+
+
 def decode(token: str) -> str:
     return token.upper()
 
@@ -267,6 +274,12 @@ def test_what_the_raised_exception_carries_is_asserted(ran) -> None:
     assert "with pytest.raises(Denied, match='Not authenticated') as exc_info:  # observed" in body
     assert "assert exc_info.value.status_code == 401  # observed" in body
     assert "assert exc_info.value.detail == 'Not authenticated'  # observed" in body
+
+
+def test_what_an_exception_the_draft_expected_carried_is_asserted(ran) -> None:
+    body = _test_body(ran[2], "test_require_owner_when_owner_result_is_none")
+    assert "with pytest.raises(Denied) as exc_info:" in body
+    assert "assert exc_info.value.status_code == 403  # observed" in body
 
 
 def test_a_call_to_a_patched_function_is_asserted_on_the_branch_that_returns_the_same_as_a_mutant(ran) -> None:
