@@ -26,7 +26,7 @@ from gapfinder.rank.facts import NO_DATA, NOT_MEASURED, Facts, function_facts, m
 from gapfinder.rank.gate import gate_failures
 from gapfinder.rank.graph import CodeGraph
 from gapfinder.rank.history import History, read_history
-from gapfinder.rank.runner import analyse
+from gapfinder.rank.runner import analyse, paused_gc
 from gapfinder.rank.scoring import score
 from gapfinder.rank.testlinks import link_tests, scan_test_imports
 
@@ -55,6 +55,14 @@ def rank(
     history: git history read elsewhere (`--backtest` ranks an old tree written out of git objects,
     with the repository's history up to that commit); never cached.
     """
+    with paused_gc():
+        return _rank(path, coverage, by, use_cache, on_progress, overrides, detail, diff_base, include_omitted,
+                     history)
+
+
+def _rank(path: Path, coverage: Path | None, by: str, use_cache: bool, on_progress: ProgressFn | None,
+          overrides: Mapping[str, Any] | None, detail: bool, diff_base: str | None, include_omitted: bool,
+          history: History | None) -> RankResult:
     started = time.perf_counter()
     root = project_root(path)
     config = load_config(root, overrides)
