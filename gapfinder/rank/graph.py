@@ -48,20 +48,22 @@ class CodeGraph:
                     if target != info.module:
                         self._imported[info.module].add(target)
                         self._importers[target].add(info.module)
-        self._function_owner = function_index(modules)
-        self.call_fan_in: Counter[str] = Counter()  # "module:qualname" -> calling functions
-        self.module_call_fan_in: Counter[str] = Counter()  # module -> calls from other modules
+        owner = self._function_owner = function_index(modules)
+        # Callees collected in lists and counted by Counter's C loop: 150,000 functions' calls.
+        callees: list[str] = []
+        elsewhere: list[str] = []
         for info in modules:
+            here = f"{info.module}:"
             for function in info.functions:
-                caller = f"{info.module}:{function.qualname}"
-                for call in set(function.calls):
-                    callee = self._function_owner.get(call)
-                    if callee is None or callee == caller:
-                        continue
-                    self.call_fan_in[callee] += 1
-                    callee_module = callee.partition(":")[0]
-                    if callee_module != info.module:
-                        self.module_call_fan_in[callee_module] += 1
+                if not function.calls:
+                    continue
+                caller = here + function.qualname
+                found = [callee for callee in map(owner.get, set(function.calls)) if callee and callee != caller]
+                callees += found
+                elsewhere += [callee for callee in found if not callee.startswith(here)]
+        self.call_fan_in: Counter[str] = Counter(callees)  # "module:qualname" -> calling functions
+        # module -> calls from other modules
+        self.module_call_fan_in: Counter[str] = Counter(callee.partition(":")[0] for callee in elsewhere)
         self.pagerank, self.betweenness, self.betweenness_note = _centrality(
             sorted(self._names), self._imported, cache_dir, on_bad_cache
         )

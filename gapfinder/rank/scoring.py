@@ -122,37 +122,47 @@ def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top:
     totals = np.round(100.0 * effort * sum(contribution.values()) / total_weight, 1).tolist()
     order = sorted(range(len(units)), key=lambda i: (-totals[i], units[i].path, units[i].line))
     kept = order[:top] if top else order
-    return [
-        _explain(units[i], pct, i, {n: float(v[i]) for n, v in values.items()},
-                 {n: float(c[i]) for n, c in contribution.items()}, totals[i], float(effort[i]),
-                 weights, since)
-        for i in kept
-    ]
+    # Plain lists, indexed per row: numpy's item access costs more than the row's own work.
+    explain = _Explainer(
+        {name: p.tolist() for name, p in pct.items()}, since,
+        [(name, weights.get(name, 0.0), _REASONS[name], values[name].tolist(), contribution[name].tolist())
+         for name in values],
+    )
+    effort_list = effort.tolist()
+    return [explain(units[i], i, totals[i], effort_list[i]) for i in kept]
 
 
-def _explain(unit: Facts, pct: Mapping[str, list[float]], i: int, values: Mapping[str, float],
-             contribution: Mapping[str, float], total: float, effort: float,
-             weights: Mapping[str, float], since: str) -> Ranked:
+class _Explainer:
     """The row a report shows: numbers, parts with reasons, the top reasons, the test to write."""
-    parts = tuple(
-        ScorePart(name, round(value, 4), weights.get(name, 0.0), _reason(name, unit, pct, i, since))
-        for name, value in values.items()
-    )
-    top_parts = sorted(
-        (p for p in parts if p.name != "coverage_gap" and contribution[p.name] > 0 and p.reason),
-        key=lambda p: -contribution[p.name],
-    )[:3]
-    test_type, why = suggest_test_type(unit)
-    return Ranked(
-        name=unit.name, path=unit.path, line=unit.line, score=total,
-        coverage=None if unit.coverage is None else round(unit.coverage, 1),
-        branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
-        statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
-        test_type=test_type, test_type_reason=why,
-        reasons=(parts[0].reason, *(p.reason for p in top_parts)),
-        parts=parts, tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
-        unmeasured="" if unit.measured else unit.unmeasured,
-    )
+
+    def __init__(self, pct: Mapping[str, list[float]], since: str,
+                 parts: list[tuple[str, float, Callable[..., str], list[float], list[float]]]) -> None:
+        self.pct = pct
+        self.since = since
+        self.parts = parts
+
+    def __call__(self, unit: Facts, i: int, total: float, effort: float) -> Ranked:
+        pct, since = self.pct, self.since
+        parts = []
+        ranked = []  # (part, contribution) of the parts that can be a top reason, in part order
+        for name, weight, reason_of, values, contributions in self.parts:
+            reason = reason_of(unit, pct, i, since)
+            part = ScorePart(name, round(values[i], 4), weight, reason)
+            parts.append(part)
+            if name != "coverage_gap" and contributions[i] > 0 and reason:
+                ranked.append((part, contributions[i]))
+        ranked.sort(key=lambda pair: -pair[1])  # stable: ties keep the parts' order
+        test_type, why = suggest_test_type(unit)
+        return Ranked(
+            name=unit.name, path=unit.path, line=unit.line, score=total,
+            coverage=None if unit.coverage is None else round(unit.coverage, 1),
+            branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
+            statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
+            test_type=test_type, test_type_reason=why,
+            reasons=(parts[0].reason, *(part.reason for part, _ in ranked[:3])),
+            parts=tuple(parts), tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
+            unmeasured="" if unit.measured else unit.unmeasured,
+        )
 
 
 # The raw figure under each part but the coverage gap (normalised by the model).
@@ -172,44 +182,62 @@ _FEATURES: Mapping[str, Callable[[Facts], float]] = {
 }
 
 
-def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    if name == "coverage_gap":
-        if not u.measured:
-            return f"{u.unmeasured} (unmeasured; {u.statements} statements)"
-        if not u.statements:
-            return "no executable statements"
-        text = f"{u.coverage:.0f}% line coverage ({u.missed} of {u.statements} statements missed)"
-        if u.branch_coverage is not None:
-            text += f", {u.branch_coverage:.0f}% of branches"
-        return text
-    if name == "size":
-        return f"{u.missed} statements without a test ({_top(pct['missed'][i])} by size)" if u.missed else ""
-    if name == "centrality":
-        bits = []
-        if u.fan_in:
-            bits.append(f"imported by {u.fan_in} module{'s' * (u.fan_in != 1)}")
-        if u.call_fan_in:
-            bits.append(f"called from {u.call_fan_in} place{'s' * (u.call_fan_in != 1)} elsewhere")
-        return ", ".join(bits) + f" (PageRank {_top(pct['pagerank'][i])})" if bits else ""
-    if name == "complexity":
-        if u.complexity_max <= 1:
-            return ""
-        if u.name.endswith(f":{u.worst_function}"):  # a function row: its own complexity
-            return f"cyclomatic complexity {u.complexity_max}"
-        return f"cyclomatic complexity {u.complexity_max} in {u.worst_function} ({u.complexity_sum} in all)"
-    if name == "risk":
-        return _risk_reason(u.markers)
-    if name == "churn":
-        h = u.history
-        if not h.commits:
-            return ""
-        return (f"changed in {h.commits} commit{'s' * (h.commits != 1)} by {h.authors} "
-                f"author{'s' * (h.authors != 1)} in the last {since}"
-                + (f" ({h.lines_changed} lines)" if h.lines_changed is not None else ""))
-    if name == "fixes":
-        h = u.history
-        return f"{h.fixes} bug-fix commit{'s' * (h.fixes != 1)} in the last {since}" if h.fixes else ""
-    raise ValueError(name)
+def _gap_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    if not u.measured:
+        return f"{u.unmeasured} (unmeasured; {u.statements} statements)"
+    if not u.statements:
+        return "no executable statements"
+    text = f"{u.coverage:.0f}% line coverage ({u.missed} of {u.statements} statements missed)"
+    if u.branch_coverage is not None:
+        text += f", {u.branch_coverage:.0f}% of branches"
+    return text
+
+
+def _size_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    return f"{u.missed} statements without a test ({_top(pct['missed'][i])} by size)" if u.missed else ""
+
+
+def _centrality_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    bits = []
+    if u.fan_in:
+        bits.append(f"imported by {u.fan_in} module{'s' * (u.fan_in != 1)}")
+    if u.call_fan_in:
+        bits.append(f"called from {u.call_fan_in} place{'s' * (u.call_fan_in != 1)} elsewhere")
+    return ", ".join(bits) + f" (PageRank {_top(pct['pagerank'][i])})" if bits else ""
+
+
+def _complexity_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    if u.complexity_max <= 1:
+        return ""
+    if u.name.endswith(f":{u.worst_function}"):  # a function row: its own complexity
+        return f"cyclomatic complexity {u.complexity_max}"
+    return f"cyclomatic complexity {u.complexity_max} in {u.worst_function} ({u.complexity_sum} in all)"
+
+
+def _churn_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    h = u.history
+    if not h.commits:
+        return ""
+    return (f"changed in {h.commits} commit{'s' * (h.commits != 1)} by {h.authors} "
+            f"author{'s' * (h.authors != 1)} in the last {since}"
+            + (f" ({h.lines_changed} lines)" if h.lines_changed is not None else ""))
+
+
+def _fixes_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    h = u.history
+    return f"{h.fixes} bug-fix commit{'s' * (h.fixes != 1)} in the last {since}" if h.fixes else ""
+
+
+# Each part's reason for one unit (i: its index in the percentile lists).
+_REASONS: Mapping[str, Callable[[Facts, Mapping[str, list[float]], int, str], str]] = {
+    "coverage_gap": _gap_reason,
+    "size": _size_reason,
+    "centrality": _centrality_reason,
+    "complexity": _complexity_reason,
+    "risk": lambda u, pct, i, since: _risk_reason(u.markers),
+    "churn": _churn_reason,
+    "fixes": _fixes_reason,
+}
 
 
 def _risk_reason(markers: Sequence[RiskMarker]) -> str:
