@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 from gapfinder.rank.graph import CodeGraph
@@ -137,7 +138,7 @@ def module_facts(
         branches, branches_covered = cov.branches_total, cov.branches_covered or 0
     else:
         branches, branches_covered = _branch_counts(info.branch_lines, cov)
-    worst = max(info.functions, key=lambda f: f.complexity, default=None)
+    worst = max(info.functions, key=_COMPLEXITY, default=None)
     return Facts(
         name=info.module,
         path=info.path,
@@ -148,7 +149,7 @@ def module_facts(
         branches=branches,
         branches_covered=branches_covered,
         complexity_max=worst.complexity if worst else 0,
-        complexity_sum=sum(f.complexity for f in info.functions),
+        complexity_sum=sum(map(_COMPLEXITY, info.functions)),
         worst_function=worst.qualname if worst else "",
         fan_in=graph.fan_in(info.module),
         call_fan_in=graph.module_call_fan_in.get(info.module, 0),
@@ -157,8 +158,13 @@ def module_facts(
         markers=info.markers,
         history=_file_history(history, info.path),
         tests=tests,
-        is_async=any(f.is_async for f in info.functions),
+        is_async=any(map(_IS_ASYNC, info.functions)),
     )
+
+
+# C-level field reads for the 150,000 functions of a 10,000-module project.
+_COMPLEXITY = attrgetter("complexity")
+_IS_ASYNC = attrgetter("is_async")
 
 
 def function_facts(

@@ -36,8 +36,8 @@ def result_key(root: Path, files: Iterable[str], coverage: Path | None, head: st
     """A digest of everything a ranking depends on."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{__version__}\0{_SHAPE}\0{sorted(settings.items())!r}\0{head}\0".encode())
-    for rel in files:
-        h.update(_stat(root / rel, rel).encode())
+    base = os.path.join(root, "")  # plain strings: 10,000 Path joins cost more than the stats
+    h.update("".join([_stat(base + rel, rel) for rel in files]).encode())
     if coverage is not None:
         folder = coverage.parent
         try:
@@ -49,7 +49,7 @@ def result_key(root: Path, files: Iterable[str], coverage: Path | None, head: st
     return h.hexdigest()
 
 
-def _stat(path: Path, label: str) -> str:
+def _stat(path: Path | str, label: str) -> str:
     try:
         st = os.stat(path)
         return f"{label}\0{st.st_mtime_ns}\0{st.st_size}\n"
