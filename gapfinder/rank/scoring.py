@@ -19,6 +19,8 @@ bring them back. Reasons name the parts that contribute most to a module's score
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
@@ -122,47 +124,44 @@ def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top:
     totals = np.round(100.0 * effort * sum(contribution.values()) / total_weight, 1).tolist()
     order = sorted(range(len(units)), key=lambda i: (-totals[i], units[i].path, units[i].line))
     kept = order[:top] if top else order
-    # Plain lists, indexed per row: numpy's item access costs more than the row's own work.
-    explain = _Explainer(
-        {name: p.tolist() for name, p in pct.items()}, since,
-        [(name, weights.get(name, 0.0), _REASONS[name], values[name].tolist(), contribution[name].tolist())
-         for name in values],
-    )
+    # Column by column over the kept rows, from plain lists: numpy's item access and a loop over
+    # the parts of each row cost more than the rows' own work at 10,000 modules.
+    pct_lists = {name: p.tolist() for name, p in pct.items()}
+    columns = []  # each part's ScorePart for every kept unit
+    shares = []  # each part's contribution, where it can be a top reason (else 0)
+    for name, value in values.items():
+        reason_of = _REASONS[name]
+        reasons = [reason_of(units[i], pct_lists, i, since) for i in kept]
+        numbers = value.tolist()
+        columns.append(list(map(ScorePart, repeat(name), [round(numbers[i], 4) for i in kept],
+                                repeat(weights.get(name, 0.0)), reasons)))
+        share = contribution[name].tolist()
+        shares.append([0.0] * len(kept) if name == "coverage_gap" else
+                      [share[i] if reason else 0.0 for i, reason in zip(kept, reasons)])
     effort_list = effort.tolist()
-    return [explain(units[i], i, totals[i], effort_list[i]) for i in kept]
+    return [_ranked(units[i], parts, row_shares, totals[i], effort_list[i])
+            for i, parts, row_shares in zip(kept, zip(*columns), zip(*shares))]
 
 
-class _Explainer:
+def _ranked(unit: Facts, parts: tuple[ScorePart, ...], shares: tuple[float, ...], total: float,
+            effort: float) -> Ranked:
     """The row a report shows: numbers, parts with reasons, the top reasons, the test to write."""
+    # Stable: parts with equal contributions keep their order.
+    top_parts = sorted([pair for pair in zip(parts, shares) if pair[1] > 0], key=_SHARE, reverse=True)[:3]
+    test_type, why = suggest_test_type(unit)
+    return Ranked(
+        name=unit.name, path=unit.path, line=unit.line, score=total,
+        coverage=None if unit.coverage is None else round(unit.coverage, 1),
+        branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
+        statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
+        test_type=test_type, test_type_reason=why,
+        reasons=(parts[0].reason, *(part.reason for part, _ in top_parts)),
+        parts=parts, tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
+        unmeasured="" if unit.measured else unit.unmeasured,
+    )
 
-    def __init__(self, pct: Mapping[str, list[float]], since: str,
-                 parts: list[tuple[str, float, Callable[..., str], list[float], list[float]]]) -> None:
-        self.pct = pct
-        self.since = since
-        self.parts = parts
 
-    def __call__(self, unit: Facts, i: int, total: float, effort: float) -> Ranked:
-        pct, since = self.pct, self.since
-        parts = []
-        ranked = []  # (part, contribution) of the parts that can be a top reason, in part order
-        for name, weight, reason_of, values, contributions in self.parts:
-            reason = reason_of(unit, pct, i, since)
-            part = ScorePart(name, round(values[i], 4), weight, reason)
-            parts.append(part)
-            if name != "coverage_gap" and contributions[i] > 0 and reason:
-                ranked.append((part, contributions[i]))
-        ranked.sort(key=lambda pair: -pair[1])  # stable: ties keep the parts' order
-        test_type, why = suggest_test_type(unit)
-        return Ranked(
-            name=unit.name, path=unit.path, line=unit.line, score=total,
-            coverage=None if unit.coverage is None else round(unit.coverage, 1),
-            branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
-            statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
-            test_type=test_type, test_type_reason=why,
-            reasons=(parts[0].reason, *(part.reason for part, _ in ranked[:3])),
-            parts=tuple(parts), tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
-            unmeasured="" if unit.measured else unit.unmeasured,
-        )
+_SHARE = itemgetter(1)
 
 
 # The raw figure under each part but the coverage gap (normalised by the model).
