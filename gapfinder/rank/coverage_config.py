@@ -66,8 +66,9 @@ def read_scope(root: Path, files: Sequence[SourceFile]) -> CoverageScope:
         source_pkgs = [s for s in sources if not os.path.isdir(s)]
         tree = TreeMatcher(source_dirs, "source") if source_dirs else None
     omitted = []
+    base = os.path.join(root, "")  # plain strings: 10,000 Path joins cost more than the matching
     for file in files:
-        path = str(root / file.path)
+        path = base + file.path
         if sources:
             measured = bool(tree and tree.match(path)) or any(
                 file.module == p or file.module.startswith(p + ".") for p in source_pkgs)
