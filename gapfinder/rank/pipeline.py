@@ -93,17 +93,19 @@ def _rank(path: Path, coverage: Path | None, by: str, use_cache: bool, on_progre
     data_path = coverage_path(root, config, coverage)
     head, prefix = git_location(root)
     memo_key = None
+    stats: dict[str, tuple[int, int]] = {}  # taken for the key, reused by the analysis
     if cache_dir is not None and diff_base is None and history is None:
         memo_key = resultcache.result_key(
             root, (*(f.path for f in project.files), *project.test_files, *_config_files(root, scope)), data_path,
             head if config.git else "", {**config.options(), "by": by, "detail": detail, "include_omitted": include_omitted},
+            stats,
         )
         memo = resultcache.load(cache_dir, memo_key, cache_notes.append)
         if memo is not None:  # nothing the ranking depends on has changed
             seconds = round(time.perf_counter() - started, 2)
             return replace(memo, summary=replace(memo.summary, seconds=seconds))
     analysis = analyse(project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
-                       cache_dir=cache_dir, on_progress=on_progress)
+                       cache_dir=cache_dir, on_progress=on_progress, stats=stats)
     warnings += analysis.warnings
     warnings += [f"skipped {s.path}: {s.reason}" for s in analysis.skipped]
     if not analysis.modules:
