@@ -9,6 +9,7 @@ leaves out, and which lines it excludes, so gapfinder's figures are the ones `co
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -101,7 +102,13 @@ def measured_roots(covered: Mapping[str, FileCoverage], scope: CoverageScope) ->
 
 
 def inside_roots(path: str, roots: Sequence[str]) -> bool:
-    return any(root in (".", "") or path.startswith(root + "/") for root in roots)
+    return path.startswith(_prefixes(tuple(roots)))
+
+
+@functools.lru_cache(maxsize=16)
+def _prefixes(roots: tuple[str, ...]) -> tuple[str, ...]:
+    """What a path inside one of the roots starts with ("" for the whole tree): one C call a path."""
+    return tuple("" if root in (".", "") else root + "/" for root in roots)
 
 
 def restate(modules: Sequence[ModuleInfo], root: Path, scope: CoverageScope,

@@ -32,9 +32,9 @@ def read_executed(path: Path, has_arcs: bool) -> Executed | None:
                 arcs[file_id].add((start, end))
             return {names[file_id]: (frozenset(line for arc in pairs for line in arc if line > 0), frozenset(pairs))
                     for file_id, pairs in arcs.items()}
-        lines: dict[int, set[int]] = {file_id: set() for file_id in names}
+        lines: dict[int, list[int]] = {file_id: [] for file_id in names}  # lists: a set per file was 2x the memory
         for file_id, numbits in connection.execute("SELECT file_id, numbits FROM line_bits"):
-            lines[file_id].update(_numbers(numbits))
+            lines[file_id] += _numbers(numbits)
         return {names[file_id]: (frozenset(numbers), None) for file_id, numbers in lines.items()}
     finally:
         connection.close()
