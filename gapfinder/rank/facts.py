@@ -98,13 +98,17 @@ def run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int]
     if cov.statements is not None:
         return cov.executed
     starts = info.statements
-    ran = set(cov.executed.intersection(starts))
-    for line in cov.executed.difference(ran):  # continuation lines and stray lines only
+    ran = cov.executed.intersection(starts)
+    others = cov.executed.difference(ran)  # continuation lines and stray lines only
+    if not others:
+        return ran
+    found = set(ran)
+    for line in others:
         if 0 < line <= info.lines:
             i = bisect_right(starts, line)
             if i:
-                ran.add(starts[i - 1])
-    return frozenset(ran)
+                found.add(starts[i - 1])
+    return frozenset(found)
 
 
 def _branch_counts(branch_lines: Sequence[int], cov: FileCoverage | None) -> tuple[int, int]:

@@ -53,7 +53,7 @@ class CodeGraph:
                     if target != module:
                         uses.add(target)
                         importers[target].add(module)
-        owner = self._function_owner = function_index(modules)
+        owner = function_index(modules)  # not kept: 150,000 entries no query needs afterwards
         calls_in: dict[str, int] = {}  # "module:qualname" -> calling functions
         module_calls_in: dict[str, int] = {}  # module -> calls from other modules
         for info in modules:
