@@ -134,7 +134,9 @@ def module_facts(
     history: History | None,
     graph: CodeGraph,
     tests: tuple[str, ...],
+    unmeasured: str = NEVER_IMPORTED,
 ) -> Facts:
+    """The module's facts; `unmeasured`: why it has no coverage figure, when it has none."""
     statements = statements_of(info, cov)
     ran = run_statements(info, cov)
     covered = len(ran.intersection(statements))
@@ -163,6 +165,7 @@ def module_facts(
         history=_file_history(history, info.path),
         tests=tests,
         is_async=any(map(_IS_ASYNC, info.functions)),
+        unmeasured=unmeasured,
     )
 
 
@@ -177,6 +180,7 @@ def function_facts(
     history: History | None,
     graph: CodeGraph,
     tests: tuple[str, ...],
+    unmeasured: str = NEVER_IMPORTED,
 ) -> Iterable[Facts]:
     """One Facts per function; body statements only (the def line runs at import time)."""
     statements = statements_of(info, cov)
@@ -208,6 +212,7 @@ def function_facts(
             history=file_history,
             tests=tests,
             is_async=function.is_async,
+            unmeasured=unmeasured,
         )
 
 
