@@ -143,7 +143,7 @@ def _plant_caches(root: Path, outside: Path) -> None:
 def _plant_json_caches(root: Path, outside: Path) -> None:
     cache = root / ".gapfinder"
     cache.mkdir(exist_ok=True)
-    forged = {"key": "x", "value": {"@": "RankResult", "summary": {"@": "os.system"}}}
+    forged = {"key": "x", "value": ["RankResult", ["os.system", "echo planted"], [], "module"]}
     for name in ("rank-result.json", "centrality.json", "history.json"):
         (cache / name).write_text(json.dumps(forged))
 

@@ -58,7 +58,7 @@ SHUFFLES = 4  # tie-breaks per grid point (the final figures use 100)
 
 
 def normalise(v: np.ndarray, norm: str) -> np.ndarray:
-    return log_scaled(v) if norm == "log" else percentiles(v)
+    return np.asarray(log_scaled(v) if norm == "log" else percentiles(v))
 
 
 class Snapshot:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from gapfinder.config import Config
 from gapfinder.core.files import inside
@@ -71,14 +72,14 @@ def discover(root: Path, config: Config) -> Project:
     root = project_root(root)
     source_roots = _source_roots(root, config.source)
     test_dirs = frozenset(config.tests)
-    excludes = BUILTIN_EXCLUDES + tuple(config.exclude)
+    excluded = _exclusion(BUILTIN_EXCLUDES + tuple(config.exclude))
     files: list[SourceFile] = []
     tests: list[str] = []
     outside: list[str] = []
     for rel_dir, names, in_tests in _walk(root, test_dirs, outside):
         for name in names:
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if _excluded(rel, excludes):
+            if excluded(os.path.normcase(rel)):
                 continue
             if in_tests or is_test_file(name):
                 tests.append(rel)
@@ -170,8 +171,11 @@ def _module_name(rel: str, source_roots: Iterable[str]) -> str | None:
     return None
 
 
-def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
+def _exclusion(patterns: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """A matcher of the (normcased) paths a pattern or a folder pattern leaves out, as
+    fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p/*) would say: one regex, not 2 calls a pattern."""
+    globs = [glob for p in patterns for glob in (p, p.rstrip("/") + "/*")]
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(glob)) for glob in globs) or "(?!)").match
 
 
 def _walk(root: Path, test_dirs: frozenset[str], outside: list[str]) -> Iterator[tuple[str, list[str], bool]]:

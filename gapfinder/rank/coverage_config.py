@@ -9,6 +9,7 @@ leaves out, and which lines it excludes, so gapfinder's figures are the ones `co
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -66,8 +67,9 @@ def read_scope(root: Path, files: Sequence[SourceFile]) -> CoverageScope:
         source_pkgs = [s for s in sources if not os.path.isdir(s)]
         tree = TreeMatcher(source_dirs, "source") if source_dirs else None
     omitted = []
+    base = os.path.join(root, "")  # plain strings: 10,000 Path joins cost more than the matching
     for file in files:
-        path = str(root / file.path)
+        path = base + file.path
         if sources:
             measured = bool(tree and tree.match(path)) or any(
                 file.module == p or file.module.startswith(p + ".") for p in source_pkgs)
@@ -100,7 +102,13 @@ def measured_roots(covered: Mapping[str, FileCoverage], scope: CoverageScope) ->
 
 
 def inside_roots(path: str, roots: Sequence[str]) -> bool:
-    return any(root in (".", "") or path.startswith(root + "/") for root in roots)
+    return path.startswith(_prefixes(tuple(roots)))
+
+
+@functools.lru_cache(maxsize=16)
+def _prefixes(roots: tuple[str, ...]) -> tuple[str, ...]:
+    """What a path inside one of the roots starts with ("" for the whole tree): one C call a path."""
+    return tuple("" if root in (".", "") else root + "/" for root in roots)
 
 
 def restate(modules: Sequence[ModuleInfo], root: Path, scope: CoverageScope,

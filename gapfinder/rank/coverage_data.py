@@ -26,6 +26,7 @@ from coverage.exceptions import CoverageException
 
 from gapfinder.rank.coverage_config import in_folder
 from gapfinder.rank.coverage_reports import FORMATS_HINT, Parsed, merge, read_cobertura, read_json, read_lcov
+from gapfinder.rank.coverage_sqlite import read_executed
 from gapfinder.errors import CoverageDataError
 from gapfinder.model import CoverageSet, FileCoverage, Project
 from gapfinder.rank.pathmap import PathIndex, match_paths, parse_path_maps, suggest_map
@@ -202,10 +203,13 @@ def _load_data_file(
             matched = match_paths(((p, ()) for p in measured), index, maps)
             has_arcs = data.has_arcs()
             has_contexts = any(data.measured_contexts())
+            bulk = read_executed(Path(tmp) / "data0", has_arcs) if len(group) == 1 else None
             files: dict[str, FileCoverage] = {}
             for recorded, rel in matched.items():
                 if not index.is_test(rel):
-                    files[rel] = merge(files.get(rel), _file_from_data(data, recorded, rel, has_arcs, has_contexts))
+                    found = bulk.get(recorded) if bulk is not None else None
+                    files[rel] = merge(files.get(rel), _file_from_data(data, recorded, rel, has_arcs, has_contexts,
+                                                                       found))
             total = (_reported_total(Path(tmp) / "data0", len(measured), project.root)
                      if raw_total and len(group) == 1 else None)
         except (CoverageException, sqlite3.Error, OSError) as exc:
@@ -234,9 +238,13 @@ def _open_data(group: list[Path], tmp: Path) -> CoverageData:
     return data
 
 
-def _file_from_data(data: CoverageData, recorded: str, rel: str, has_arcs: bool, has_contexts: bool) -> FileCoverage:
+def _file_from_data(data: CoverageData, recorded: str, rel: str, has_arcs: bool, has_contexts: bool,
+                    found: tuple[frozenset[int], frozenset[tuple[int, int]] | None] | None = None) -> FileCoverage:
+    """One file's coverage; `found`: its executed lines and arcs already read in bulk (coverage_sqlite)."""
     arcs = None
-    if has_arcs:
+    if found is not None:
+        executed, arcs = found
+    elif has_arcs:
         arcs = frozenset(data.arcs(recorded) or ())
         executed = frozenset(line for arc in arcs for line in arc if line > 0)
     else:

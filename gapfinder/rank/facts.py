@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 from gapfinder.rank.graph import CodeGraph
@@ -97,13 +98,17 @@ def run_statements(info: ModuleInfo, cov: FileCoverage | None) -> frozenset[int]
     if cov.statements is not None:
         return cov.executed
     starts = info.statements
-    ran = set(cov.executed.intersection(starts))
-    for line in cov.executed.difference(ran):  # continuation lines and stray lines only
+    ran = cov.executed.intersection(starts)
+    others = cov.executed.difference(ran)  # continuation lines and stray lines only
+    if not others:
+        return ran
+    found = set(ran)
+    for line in others:
         if 0 < line <= info.lines:
             i = bisect_right(starts, line)
             if i:
-                ran.add(starts[i - 1])
-    return frozenset(ran)
+                found.add(starts[i - 1])
+    return frozenset(found)
 
 
 def _branch_counts(branch_lines: Sequence[int], cov: FileCoverage | None) -> tuple[int, int]:
@@ -129,7 +134,9 @@ def module_facts(
     history: History | None,
     graph: CodeGraph,
     tests: tuple[str, ...],
+    unmeasured: str = NEVER_IMPORTED,
 ) -> Facts:
+    """The module's facts; `unmeasured`: why it has no coverage figure, when it has none."""
     statements = statements_of(info, cov)
     ran = run_statements(info, cov)
     covered = len(ran.intersection(statements))
@@ -137,7 +144,7 @@ def module_facts(
         branches, branches_covered = cov.branches_total, cov.branches_covered or 0
     else:
         branches, branches_covered = _branch_counts(info.branch_lines, cov)
-    worst = max(info.functions, key=lambda f: f.complexity, default=None)
+    worst = max(info.functions, key=_COMPLEXITY, default=None)
     return Facts(
         name=info.module,
         path=info.path,
@@ -148,7 +155,7 @@ def module_facts(
         branches=branches,
         branches_covered=branches_covered,
         complexity_max=worst.complexity if worst else 0,
-        complexity_sum=sum(f.complexity for f in info.functions),
+        complexity_sum=sum(map(_COMPLEXITY, info.functions)),
         worst_function=worst.qualname if worst else "",
         fan_in=graph.fan_in(info.module),
         call_fan_in=graph.module_call_fan_in.get(info.module, 0),
@@ -157,8 +164,14 @@ def module_facts(
         markers=info.markers,
         history=_file_history(history, info.path),
         tests=tests,
-        is_async=any(f.is_async for f in info.functions),
+        is_async=any(map(_IS_ASYNC, info.functions)),
+        unmeasured=unmeasured,
     )
+
+
+# C-level field reads for the 150,000 functions of a 10,000-module project.
+_COMPLEXITY = attrgetter("complexity")
+_IS_ASYNC = attrgetter("is_async")
 
 
 def function_facts(
@@ -167,6 +180,7 @@ def function_facts(
     history: History | None,
     graph: CodeGraph,
     tests: tuple[str, ...],
+    unmeasured: str = NEVER_IMPORTED,
 ) -> Iterable[Facts]:
     """One Facts per function; body statements only (the def line runs at import time)."""
     statements = statements_of(info, cov)
@@ -198,6 +212,7 @@ def function_facts(
             history=file_history,
             tests=tests,
             is_async=function.is_async,
+            unmeasured=unmeasured,
         )
 
 

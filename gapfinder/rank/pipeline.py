@@ -22,11 +22,11 @@ from gapfinder.rank.coverage_data import find_coverage, load_coverage
 from gapfinder.rank.detail import build_details
 from gapfinder.rank.goals import area_coverage
 from gapfinder.rank.diff import changed_lines, changed_rows
-from gapfinder.rank.facts import NO_DATA, NOT_MEASURED, Facts, function_facts, module_facts
+from gapfinder.rank.facts import NEVER_IMPORTED, NO_DATA, NOT_MEASURED, function_facts, module_facts
 from gapfinder.rank.gate import gate_failures
 from gapfinder.rank.graph import CodeGraph
 from gapfinder.rank.history import History, read_history
-from gapfinder.rank.runner import analyse
+from gapfinder.rank.runner import analyse, paused_gc
 from gapfinder.rank.scoring import score
 from gapfinder.rank.testlinks import link_tests, scan_test_imports
 
@@ -55,6 +55,14 @@ def rank(
     history: git history read elsewhere (`--backtest` ranks an old tree written out of git objects,
     with the repository's history up to that commit); never cached.
     """
+    with paused_gc():
+        return _rank(path, coverage, by, use_cache, on_progress, overrides, detail, diff_base, include_omitted,
+                     history)
+
+
+def _rank(path: Path, coverage: Path | None, by: str, use_cache: bool, on_progress: ProgressFn | None,
+          overrides: Mapping[str, Any] | None, detail: bool, diff_base: str | None, include_omitted: bool,
+          history: History | None) -> RankResult:
     started = time.perf_counter()
     root = project_root(path)
     config = load_config(root, overrides)
@@ -85,17 +93,19 @@ def rank(
     data_path = coverage_path(root, config, coverage)
     head, prefix = git_location(root)
     memo_key = None
+    stats: dict[str, tuple[int, int]] = {}  # taken for the key, reused by the analysis
     if cache_dir is not None and diff_base is None and history is None:
         memo_key = resultcache.result_key(
             root, (*(f.path for f in project.files), *project.test_files, *_config_files(root, scope)), data_path,
             head if config.git else "", {**config.options(), "by": by, "detail": detail, "include_omitted": include_omitted},
+            stats,
         )
         memo = resultcache.load(cache_dir, memo_key, cache_notes.append)
         if memo is not None:  # nothing the ranking depends on has changed
             seconds = round(time.perf_counter() - started, 2)
             return replace(memo, summary=replace(memo.summary, seconds=seconds))
     analysis = analyse(project, max_file_bytes=config.max_file_bytes, jobs=config.jobs,
-                       cache_dir=cache_dir, on_progress=on_progress)
+                       cache_dir=cache_dir, on_progress=on_progress, stats=stats)
     warnings += analysis.warnings
     warnings += [f"skipped {s.path}: {s.reason}" for s in analysis.skipped]
     if not analysis.modules:
@@ -134,15 +144,14 @@ def rank(
     tests = link_tests(analysis.modules, test_imports, covered)
     module_units = []
     function_units = []
+    roots = measured_roots(covered, scope) if coverage_set else ()
     for info in analysis.modules:
         file_tests = tests.get(info.module, ())
         cov = covered.get(info.path)
-        module_units.append(module_facts(info, cov, history, graph, file_tests))
+        why = NEVER_IMPORTED if cov is not None else _why_unmeasured(info.path, coverage_set, roots)
+        module_units.append(module_facts(info, cov, history, graph, file_tests, why))
         if by == "function":
-            function_units.extend(function_facts(info, cov, history, graph, file_tests))
-    roots = measured_roots(covered, scope) if coverage_set else ()
-    module_units = [_why_unmeasured(u, coverage_set, roots) for u in module_units]
-    function_units = [_why_unmeasured(u, coverage_set, roots) for u in function_units]
+            function_units.extend(function_facts(info, cov, history, graph, file_tests, why))
     # Nothing to test in a unit without statements (an empty __init__.py, a bare protocol).
     units = [u for u in (function_units if by == "function" else module_units) if u.statements]
     top = config.top
@@ -172,15 +181,14 @@ def rank(
     return result
 
 
-def _why_unmeasured(unit: Facts, coverage_set: CoverageSet | None, roots: tuple[str, ...]) -> Facts:
-    """Say why a unit has no coverage figure: the data never saw it run, or never looked at it."""
-    if unit.measured:
-        return unit
+def _why_unmeasured(path: str, coverage_set: CoverageSet | None, roots: tuple[str, ...]) -> str:
+    """Why a file's units have no coverage figure: no data, data that never looked at the file, or
+    data that never saw it run. Said as the facts are made (replacing 10,000 of them cost 0.1 s)."""
     if coverage_set is None:
-        return replace(unit, unmeasured=NO_DATA)
-    if not inside_roots(unit.path, roots):
-        return replace(unit, unmeasured=NOT_MEASURED)
-    return unit
+        return NO_DATA
+    if not inside_roots(path, roots):
+        return NOT_MEASURED
+    return NEVER_IMPORTED
 
 
 def _config_files(root: Path, scope: CoverageScope) -> tuple[str, ...]:

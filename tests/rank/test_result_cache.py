@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -100,3 +101,24 @@ def test_a_result_stored_under_another_key_is_a_miss(repo: Path) -> None:
     resultcache.store(folder, "k1", result)
     assert resultcache.load(folder, "k2") is None
     assert resultcache.load(folder, "k1") == result
+
+
+def test_the_stored_ranking_is_plain_json_lists_and_a_forged_one_is_data(repo: Path) -> None:
+    result = pipeline.rank(repo, overrides={"top": 0}, detail=True)
+    folder = repo / ".gapfinder"
+    resultcache.store(folder, "k1", result)
+    stored = json.loads((folder / "rank-result.json").read_text())
+    assert stored["value"][0] == "RankResult" and stored["value"][2][0][0] == "Ranked"  # [class, *fields]
+    assert resultcache.load(folder, "k1") == result
+    row = stored["value"][2][0]
+    forged = [
+        ["RankResult", ["os.system", "echo hi"], [], "module"],  # a class that is not a value object
+        [*stored["value"][:2], [[*row[:3], "a score"]], *stored["value"][3:]],  # a row cut short
+        [*stored["value"][:2], [["RankSummary", *row[1:]]], *stored["value"][3:]],  # a row of another class
+        [*stored["value"][:2], [[*row[:3], "ten", *row[4:]]], *stored["value"][3:]],  # a line number that is text
+    ]
+    for value in forged:
+        (folder / "rank-result.json").write_text(json.dumps({"key": "k1", "value": value}))
+        said: list[str] = []
+        assert resultcache.load(folder, "k1", said.append) is None
+        assert len(said) == 1 and "was not usable" in said[0] and "rebuilt it" in said[0]

@@ -32,14 +32,15 @@ def marker(kind, category="io", count=1):
 
 
 def test_percentiles_use_mid_ranks_and_keep_zero_at_zero():
-    assert percentiles([0, 0, 5, 10]).tolist() == [0.0, 0.0, 0.625, 0.875]
-    assert percentiles([]).tolist() == []
-    assert percentiles([3, 3, 3]).tolist() == [0.0, 0.0, 0.0]  # no spread, no information
+    assert percentiles([0, 0, 5, 10]) == [0.0, 0.0, 0.625, 0.875]
+    assert percentiles([]) == []
+    assert percentiles([3, 3, 3]) == [0.0, 0.0, 0.0]  # no spread, no information
+    assert percentiles([2, 7, 2, 0, 9, 7, 7]) == [4 / 14, 9 / 14, 4 / 14, 0.0, 13 / 14, 9 / 14, 9 / 14]  # ties share a rank
 
 
 def test_log_scaling_puts_the_top_module_at_one_and_absence_at_zero():
-    assert log_scaled([0, 1, 3]).tolist() == pytest.approx([0.0, 0.5, 1.0])
-    assert log_scaled([0, 0]).tolist() == [0.0, 0.0]
+    assert log_scaled([0, 1, 3]) == pytest.approx([0.0, 0.5, 1.0])
+    assert log_scaled([0, 0]) == [0.0, 0.0]
 
 
 def test_fully_covered_modules_sink_when_the_coverage_gap_is_weighted():
