@@ -297,8 +297,11 @@ def main(argv=None) -> int:
     ap.add_argument("--holdout", metavar="FEATURES",
                     help="also score the final models, unchanged, on these projects' exported features "
                          "(projects the fit never saw: run_corpus.py --corpus holdout.json --features)")
+    ap.add_argument("--pool", metavar="FEATURES",
+                    help="cross-validate over the corpus and these projects together (leave one project out "
+                         "of all of them): the pooled figure, once the hold-out has been reported on its own")
     args = ap.parse_args(argv)
-    snaps = load(args.features)
+    snaps = load(args.features) + (load(args.pool) if args.pool else [])
     out = {}
     for with_history in {"both": (True, False), "history": (True,), "no-history": (False,)}[args.model]:
         res = run(snaps, with_history, log=lambda m: print(m, file=sys.stderr, flush=True))
@@ -311,7 +314,7 @@ def main(argv=None) -> int:
               f"inside each training fold, the honest figure): {res['nested_cv']:.3f}")
         for n in res["nested"]:
             print(f"    nested {n['project']:<15} test {n['test']:.3f}  {n['model']}")
-        print(f"  final (all 16 projects): {res['final_described']}  ({res['final_all_projects']:.3f} in-sample)")
+        print(f"  final (all {len({s.project for s in snaps})} projects): {res['final_described']}  ({res['final_all_projects']:.3f} in-sample)")
         res["held_out"] = held_out_table(snaps, res)
         title = "with history" if with_history else "without history (git hidden)"
         print_table(res["held_out"], title)

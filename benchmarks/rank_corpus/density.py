@@ -1,0 +1,181 @@
+"""Density models: rank modules by predicted later fixes per line, the model fitted in cross-validation.
+
+ER@20%LOC spends a budget of lines, so the order that finds the most fixes per line read is the
+one by expected fixes per line (Popt's optimal order is exactly that). Each model here is a tiny
+log-linear rate model of a module's later fix (commit, file) pairs,
+
+    log E[fixes] = snapshot constant + sum_k b_k * x_k + g * log(lines),
+
+with x_k = log1p of a raw part (the coverage gap as it is), fitted as a conditional Poisson
+(the snapshot constant drops out: only the share of a snapshot's fixes that each module takes is
+modelled) with a small ridge (l2 = 1) and every project weighing the same. A module is ranked by
+sum_k b_k x_k + (g - beta) log(lines): beta = 1 is the predicted density; "beta in CV" chooses it
+from {0, .25, .5, .75, 1} on the training projects' ER@20%LOC. So a module's place is a product
+of factors (1 + part) ** b_k, which is what its reasons could name.
+
+Figures, all ER@20%LOC at commit level, mean over projects (a project = the mean of its snapshots):
+
+* corpus CV: leave one of the 16 corpus projects out, fit on the other 15, score the one left out;
+* hold-out: fit on the 16 corpus projects, score each of the 7 hold-out projects;
+* all CV: leave one of all 23 projects out, fit on the other 22 (the pooled, honest figure).
+
+Baselines and the current default are the same fixed orderings as fit.py's tables (the default is
+the corpus-fitted rule, so its corpus figure is in-sample, not cross-validated).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+import fit
+import metrics
+
+BETAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+L2 = 1.0
+SHUFFLES = 100
+
+# (name, parts as keys of ideas.features(), with history, betas)
+HISTORY_PARTS = ("churn", "fixes", "complexity")
+EVERY_PART = ("churn", "fixes", "complexity", "risk", "centrality", "coverage_gap", "size")
+STATIC = ("complexity", "complexity_max", "risk", "centrality", "coverage_gap", "size")
+MODELS = (
+    ("churn+fixes+complexity, density", HISTORY_PARTS, True, (1.0,)),
+    ("churn+fixes+complexity, beta in CV", HISTORY_PARTS, True, BETAS),
+    ("every part, density", EVERY_PART, True, (1.0,)),
+    ("every part+authors+changed lines, density", EVERY_PART + ("authors", "changed"), True, (1.0,)),
+    ("no history: static parts, density", STATIC, False, (1.0,)),
+    ("no history: static parts, beta in CV", STATIC, False, BETAS),
+)
+DEFAULTS = {
+    True: {"weights": {"churn": 1, "fixes": 1, "complexity": 1}, "norm": "log", "alpha": 0.25, "history": (730, 365)},
+    False: {"weights": {"size": 1, "complexity": 1, "risk": 2}, "norm": "pct", "alpha": 0.0, "history": None},
+}
+
+
+def design(f: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
+    cols = [f[p] if p == "coverage_gap" else np.log1p(np.maximum(f[p], 0.0)) for p in parts]
+    return np.stack(cols + [np.log(f["lines"])], axis=1)
+
+
+def fit_rate(data: list[tuple[np.ndarray, np.ndarray, float]], l2: float = L2, steps: int = 50) -> np.ndarray:
+    """Conditional Poisson coefficients by Newton's method; data: (X, later fix pairs, weight) per snapshot."""
+    d = data[0][0].shape[1]
+    b = np.zeros(d)
+    for _ in range(steps):
+        grad, hess = -l2 * b, -l2 * np.eye(d)
+        for x, y, w in data:
+            eta = x @ b
+            p = np.exp(eta - eta.max())
+            p /= p.sum()
+            total, mean = y.sum(), x.T @ p
+            grad += w * (x.T @ y - total * mean)
+            hess -= w * total * ((x * p[:, None]).T @ x - np.outer(mean, mean))
+        step = np.linalg.solve(hess, grad)
+        b -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return b
+
+
+class Pool:
+    """Every snapshot's design matrix and labels, for one model."""
+
+    def __init__(self, snaps: list[fit.Snapshot], feats: list[dict], parts: tuple[str, ...]):
+        self.snaps, self.feats = snaps, feats
+        self.x = [design(f, parts) for f in feats]
+        per_project: dict[str, int] = {}
+        for s in snaps:
+            per_project[s.project] = per_project.get(s.project, 0) + 1
+        self.w = [1.0 / per_project[s.project] / max(s.labels.pairs.sum(), 1.0) for s in snaps]
+
+    def fit(self, projects: set[str]) -> np.ndarray:
+        idx = [i for i, s in enumerate(self.snaps) if s.project in projects]
+        return fit_rate([(self.x[i], self.snaps[i].labels.pairs, self.w[i]) for i in idx])
+
+    def keys(self, i: int, b: np.ndarray, beta: float) -> np.ndarray:
+        return self.x[i] @ b - beta * np.log(self.feats[i]["lines"])
+
+    def choose_beta(self, projects: set[str], b: np.ndarray, betas: tuple[float, ...]) -> float:
+        if len(betas) == 1:
+            return betas[0]
+        score = {beta: project_mean({s.project: [metrics.evaluate(self.keys(i, b, beta), s.labels, shuffles=4,
+                                                                   only="er_commits")["er_commits"]]
+                                     for i, s in enumerate(self.snaps) if s.project in projects})
+                 for beta in betas}
+        return max(score, key=score.get)
+
+    def held_out(self, test: str, train: set[str], betas) -> tuple[dict[str, float], float, np.ndarray]:
+        """The model fitted on `train`, scored on project `test`: mean metrics, beta, coefficients."""
+        b = self.fit(train)
+        beta = self.choose_beta(train, b, betas)
+        rows = [metrics.evaluate(self.keys(i, b, beta), s.labels, shuffles=SHUFFLES)
+                for i, s in enumerate(self.snaps) if s.project == test]
+        return {k: float(np.mean([r[k] for r in rows])) for k in metrics.METRICS}, beta, b
+
+
+def project_mean(per: dict[str, list[float]]) -> float:
+    return float(np.mean([np.mean(v) for v in per.values()]))
+
+
+def fixed_orderings(s: fit.Snapshot, with_history: bool) -> dict[str, np.ndarray | None]:
+    return {"default": s.keys(DEFAULTS[with_history]), **fit.baselines(s, with_history)}
+
+
+def report(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
+           features: Callable[[fit.Snapshot], dict[str, np.ndarray]]) -> dict[str, dict]:
+    """Print every model's table; return its ER@20%LOC (commits) per project, each way."""
+    snaps = corpus + holdout
+    feats = [features(s) for s in snaps]
+    in_corpus = sorted({s.project for s in corpus})
+    in_holdout = sorted({s.project for s in holdout})
+    everyone = in_corpus + in_holdout
+    fixed: dict[bool, dict[str, dict[str, dict[str, float]]]] = {}
+    for with_history in (True, False):
+        per: dict[str, dict[str, list[dict]]] = {}
+        for s in snaps:
+            for name, keys in fixed_orderings(s, with_history).items():
+                per.setdefault(name, {}).setdefault(s.project, []).append(metrics.evaluate(keys, s.labels))
+        fixed[with_history] = {o: {p: {k: float(np.mean([r[k] for r in rows])) for k in metrics.METRICS}
+                                   for p, rows in by_p.items()} for o, by_p in per.items()}
+    out: dict[str, dict] = {}
+    for name, parts, with_history, betas in MODELS:
+        pool = Pool(snaps, feats, parts)
+        cv_corpus = {p: pool.held_out(p, set(in_corpus) - {p}, betas) for p in in_corpus}
+        unseen = {p: pool.held_out(p, set(in_corpus), betas) for p in in_holdout}
+        cv_all = {p: pool.held_out(p, set(everyone) - {p}, betas) for p in everyone}
+        base = fixed[with_history]
+        shown = ["default", "churn 12mo", "past fixes 12mo", "CRAP", "smallest", "random"] if with_history else \
+            ["default", "CRAP", "smallest", "largest", "random"]
+        print(f"\ndensity model: {name} ({', '.join(parts)}, log lines)")
+        print(f"{'project':<20} {'corpus CV':>9} {'hold-out':>9} {'all CV':>7} {'beta':>5}  "
+              + " ".join(f"{o[:10]:>10}" for o in shown))
+        for p in everyone:
+            a = f"{cv_corpus[p][0]['er_commits']:>9.3f}" if p in cv_corpus else f"{'':>9}"
+            h = f"{unseen[p][0]['er_commits']:>9.3f}" if p in unseen else f"{'':>9}"
+            print(f"{p:<20} {a} {h} {cv_all[p][0]['er_commits']:>7.3f} {cv_all[p][1]:>5.2f}  "
+                  + " ".join(f"{base[o][p]['er_commits']:>10.3f}" for o in shown))
+        for label, projects, figures in (("corpus (CV)", in_corpus, cv_corpus), ("hold-out", in_holdout, unseen),
+                                         ("all (CV)", everyone, cv_all)):
+            model = np.mean([figures[p][0]["er_commits"] for p in projects])
+            means = {o: np.mean([base[o][p]["er_commits"] for p in projects]) for o in shown}
+            print(f"  mean {label:<12} {model:.3f}   " + "  ".join(
+                f"{o} {means[o]:.3f} ({model / means[o]:.2f}x)" if means[o] else f"{o} 0" for o in shown))
+        print("  all (CV), every metric: model " + ", ".join(
+            f"{k} {np.mean([cv_all[p][0][k] for p in everyone]):.3f}" for k in metrics.METRICS))
+        for o in shown[:3]:
+            print(f"  {'':<24} {o:<10} " + ", ".join(
+                f"{k} {np.mean([base[o][p][k] for p in everyone]):.3f}" for k in metrics.METRICS))
+        wins = {o: sum(cv_all[p][0]["er_commits"] > base[o][p]["er_commits"] + 1e-9 for p in everyone) for o in shown}
+        losses = {o: sum(cv_all[p][0]["er_commits"] < base[o][p]["er_commits"] - 1e-9 for p in everyone) for o in shown}
+        diffs = {o: np.array([cv_all[p][0]["er_commits"] - base[o][p]["er_commits"] for p in everyone]) for o in shown}
+        print("  all (CV) per project against: " + "; ".join(
+            f"{o} {wins[o]} better/{losses[o]} worse, mean diff {diffs[o].mean():+.3f} (se {diffs[o].std(ddof=1) / np.sqrt(len(everyone)):.3f})"
+            for o in shown[:3]))
+        b = pool.fit(set(everyone))
+        print("  fitted on all projects: " + ", ".join(f"{p} {c:+.2f}" for p, c in zip(parts + ("log lines",), b))
+              + f"; beta {pool.choose_beta(set(everyone), b, betas)}")
+        out[name] = {way: {p: r[0]["er_commits"] for p, r in figures.items()}
+                     for way, figures in (("corpus_cv", cv_corpus), ("holdout", unseen), ("all_cv", cv_all))}
+    return out
