@@ -162,7 +162,7 @@ def test_density_report_scores_every_project_three_ways(monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(_DIR / "rank_corpus"))
     monkeypatch.setitem(sys.modules, "fit", fit)
     density = _load("gapfinder_benchmarks_density", _DIR / "rank_corpus" / "density.py")
-    monkeypatch.setattr(density, "MODELS", (("fixes, density", ("fixes",), True, (1.0,)),))
+    monkeypatch.setattr(density, "MODELS", (("fixes, density", ("fixes",), True, (1.0,), (1, 50)),))
     monkeypatch.setattr(density, "SHUFFLES", 5)
     corpus = [fit.Snapshot(_snapshot(f"p{k}", k)) for k in range(3)]
     unseen = [fit.Snapshot(_snapshot("u7", 7))]
