@@ -47,6 +47,7 @@ class Facts:
     tests: tuple[str, ...]
     is_async: bool
     unmeasured: str = NEVER_IMPORTED  # why there is no coverage figure, when there is none
+    lines: int = 0  # physical lines (a function: from its def to its last line), what reading it costs
 
     @property
     def missed(self) -> int:
@@ -158,6 +159,7 @@ def module_facts(
         history=_file_history(history, info.path),
         tests=tests,
         is_async=any(f.is_async for f in info.functions),
+        lines=info.lines,
     )
 
 
@@ -198,6 +200,7 @@ def function_facts(
             history=file_history,
             tests=tests,
             is_async=function.is_async,
+            lines=function.end_line - function.line + 1,
         )
 
 
