@@ -62,6 +62,46 @@ DEFAULTS = {
 }
 
 
+def shipped_keys(f: dict[str, np.ndarray], with_history: bool) -> np.ndarray:
+    """gapfinder's default as shipped (config.py's coefficients and floor of lines) on the exported
+    features: the model fitted on all 23 projects, rounded as gapfinder stores it."""
+    from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES, NO_HISTORY_MIN_LINES, NO_HISTORY_WEIGHTS
+
+    weights = DEFAULT_WEIGHTS if with_history else NO_HISTORY_WEIGHTS
+    parts = tuple(k for k in weights if k != "lines")
+    b = np.array([weights[k] for k in parts] + [weights["lines"]])
+    floor = MIN_LINES if with_history else NO_HISTORY_MIN_LINES
+    return design(f, parts) @ b - np.log(np.maximum(f["lines"], floor))
+
+
+def check_product(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
+                  features: Callable[[fit.Snapshot], dict[str, np.ndarray]], results: list[dict]) -> None:
+    """ER@20%LOC (commits) per project of the shipped default two ways: recomputed here from the
+    exported features, and measured through `gapfinder rank` by run_corpus.py (RESULTS files)."""
+    ran = {(r["project"], r["commit"]): r["recall"] for r in results}
+    in_corpus = {s.project for s in corpus}
+    for with_history, column in ((True, "gapfinder"), (False, "gapfinder --no-git")):
+        here: dict[str, list[float]] = {}
+        product: dict[str, list[float]] = {}
+        for s in corpus + holdout:
+            if (s.project, s.commit) not in ran:
+                continue
+            keys = shipped_keys(features(s), with_history)
+            here.setdefault(s.project, []).append(
+                metrics.evaluate(keys, s.labels, shuffles=SHUFFLES, only="er_commits")["er_commits"])
+            product.setdefault(s.project, []).append(ran[(s.project, s.commit)][column]["commits"])
+        title = "with history" if with_history else "without history (git hidden)"
+        print(f"\nshipped default, {title}: ER@20%LOC commits, density.py on the features / gapfinder rank "
+              "(in-sample: the coefficients were fitted on all 23 projects)")
+        for p in sorted(here, key=lambda p: (p not in in_corpus, p)):
+            print(f"  {p:<20} {np.mean(here[p]):.3f} / {np.mean(product[p]):.3f}")
+        for label, group in (("corpus", [p for p in here if p in in_corpus]),
+                             ("hold-out", [p for p in here if p not in in_corpus]), ("all", list(here))):
+            if group:
+                print(f"  mean {label:<12} ({len(group):>2}) {np.mean([np.mean(here[p]) for p in group]):.3f} / "
+                      f"{np.mean([np.mean(product[p]) for p in group]):.3f}")
+
+
 def design(f: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
     cols = [f[p] if p == "coverage_gap" else np.log1p(np.maximum(f[p], 0.0)) for p in parts]
     return np.stack(cols + [np.log(f["lines"])], axis=1)

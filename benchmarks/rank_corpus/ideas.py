@@ -12,12 +12,15 @@ cross-validation, so it was not added to fit.py's grid (a larger grid only fits 
 projects). Inputs come from run_corpus.py --features (authors and file creation per commit).
 
 --holdout adds the density models (density.py): a tiny log-linear model of later fixes per module,
-fitted by leave-one-project-out cross-validation, ranked by predicted fixes per line.
+fitted by leave-one-project-out cross-validation, ranked by predicted fixes per line. --product
+RESULTS... (run_corpus.py --json of the corpus and the hold-out) checks instead that `gapfinder
+rank`'s shipped default (that model fitted on all 23 projects) finds what density.py computes for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -94,8 +97,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("features")
     ap.add_argument("--holdout", metavar="FEATURES", help="the hold-out's features: adds the density models")
+    ap.add_argument("--product", metavar="RESULTS", nargs="+",
+                    help="run_corpus.py --json files of the same snapshots: check gapfinder's shipped default against "
+                         "density.py's (needs --holdout), and nothing else")
     args = ap.parse_args(argv)
     snaps = fit.load(args.features)
+    if args.product:
+        results = [r for path in args.product for r in json.loads(Path(path).read_text())]
+        density.check_product(snaps, fit.load(args.holdout) if args.holdout else [], features, results)
+        return 0
     feats = [features(s) for s in snaps]
     projects = sorted({s.project for s in snaps})
     for title, cands in (("with history", WITH_HISTORY), ("without history", WITHOUT_HISTORY)):
