@@ -481,9 +481,15 @@ def main(argv=None) -> int:
     ap.add_argument("--holdout", metavar="FEATURES",
                     help="with --fit: also score the fitted models on these unseen projects' features "
                          "(an earlier run of this script with --corpus holdout.json --features FEATURES)")
+    ap.add_argument("--density", metavar="HOLDOUT_RESULTS",
+                    help="then the density models' folds (ideas.py --holdout) and the check that gapfinder's shipped "
+                         "default finds what density.py computes for it (ideas.py --product), on the corpus and the "
+                         "hold-out: HOLDOUT_RESULTS is the hold-out run's --json (needs --features, --holdout, --json)")
     args = ap.parse_args(argv)
     if args.fit and not args.features:
         ap.error("--fit needs --features FILE")
+    if args.density and not (args.features and args.holdout and args.json):
+        ap.error("--density needs --features FILE, --holdout FEATURES and --json FILE")
     features_file, args.features = args.features, ([] if args.features else None)
 
     corpus = json.loads(Path(args.corpus).read_text())
@@ -513,6 +519,10 @@ def main(argv=None) -> int:
         import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
         fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else []),
                   *(["--holdout", args.holdout] if args.holdout else [])])
+    if args.density:
+        import ideas  # noqa: PLC0415  (numpy-heavy; only for --density)
+        ideas.main([features_file, "--holdout", args.holdout])
+        ideas.main([features_file, "--holdout", args.holdout, "--product", args.json, args.density])
     return 0
 
 
