@@ -71,7 +71,8 @@ def predict(raw: Mapping[str, Sequence[float]], lines: Sequence[int], weights: M
     t = terms(x, lines, weights, floor)
     keys = keys_of(t)
     n = max(len(keys), 1)
-    centred = {name: [v - math.fsum(values) / n for v in values] for name, values in t.items()}
+    means = {name: math.fsum(values) / n for name, values in t.items()}
+    centred = {name: [v - means[name] for v in values] for name, values in t.items()}
     return Prediction(keys, x, centred, math.fsum(keys) / n)
 
 
