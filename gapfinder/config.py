@@ -37,9 +37,9 @@ def _path_maps(value: Any) -> bool:
     return _str_list(value) and all(entry.partition("=")[0].strip() and "=" in entry for entry in value)
 
 
-def _number_table(value: Any) -> bool:
+def _coefficients(value: Any) -> bool:
     return isinstance(value, dict) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value.values()
+        isinstance(v, (int, float)) and not isinstance(v, bool) and -10 <= v <= 10 for v in value.values()
     )
 
 
@@ -85,33 +85,43 @@ class Option:
     help: str
 
 
-# Score weights: each names one part of the priority score (see rank/scoring.py). Fitted by
-# leave-one-project-out cross-validation on 16 projects' later bug fixes
-# (benchmarks/rank_corpus/fit.py; the folds are in its README); a part that did not improve the
-# cross-validated figure has weight 0. With git history: churn, past fixes and complexity.
+# The score's coefficients (see rank/density.py): a module's later bug fixes are modelled as
+# exp(sum of coefficient * input) with each part's input log1p(part) (the coverage gap as it is) and
+# `lines`' input log(lines), and modules are ranked by predicted fixes per line. Fitted on the later
+# fixes of all 23 projects of benchmarks/rank_corpus (density.py, "every part, density, floor in
+# CV"; its README has the cross-validated figures and every fold). The only copy of these numbers.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "coverage_gap": 0.0,
-        "size": 0.0,
-        "centrality": 0.0,
-        "complexity": 1.0,
-        "risk": 0.0,
-        "churn": 1.0,
-        "fixes": 1.0,
+        "coverage_gap": -0.0854,
+        "size": 0.0541,
+        "centrality": -0.0224,
+        "complexity": 0.2145,
+        "complexity_max": 0.0,
+        "risk": 0.0648,
+        "churn": 0.525,
+        "fixes": 0.1418,
+        "lines": 0.3142,
     }
 )
-# Without any git history (no repository, --no-git, nothing in the window) and default weights.
+# Without any git history (no repository, --no-git, nothing in the window) and default weights:
+# the same fit on the static parts ("no history: static parts, density, floor in CV").
 NO_HISTORY_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "coverage_gap": 0.0,
-        "size": 1.0,
-        "centrality": 0.0,
-        "complexity": 1.0,
-        "risk": 2.0,
+        "coverage_gap": -0.1663,
+        "size": 0.0817,
+        "centrality": 0.0142,
+        "complexity": 0.1261,
+        "complexity_max": 0.2963,
+        "risk": 0.252,
         "churn": 0.0,
         "fixes": 0.0,
+        "lines": 0.5644,
     }
 )
+# A module shorter than this many lines is ranked as if it had that many (chosen in the same fit):
+# two-line modules with one past fix would otherwise fill the top of the list.
+MIN_LINES = 60
+NO_HISTORY_MIN_LINES = 1
 
 # Commit subjects that name a bug fix (gapfinder.rank.fixes adds what never counts: lint, typing,
 # docs, releases, reverts; the benchmark corpus is labelled with the same rules).
@@ -140,8 +150,8 @@ OPTIONS: tuple[Option, ...] = (
            lambda v: isinstance(v, str), "a regular expression",
            "Commit subjects matching this (case-insensitive) count as bug fixes (lint, typing, docs and release "
            "commits never do)."),
-    Option("weights", dict(DEFAULT_WEIGHTS), _number_table, "a table of non-negative numbers",
-           "Weights of the score's parts: " + ", ".join(DEFAULT_WEIGHTS) + "."),
+    Option("weights", dict(DEFAULT_WEIGHTS), _coefficients, "a table of numbers between -10 and 10",
+           "Coefficients of the score's parts: " + ", ".join(DEFAULT_WEIGHTS) + "."),
     Option("jobs", 0, _positive_int, "a whole number >= 0",
            "Processes for parsing; 0 means one per core."),
     Option("target", None, _target, "a whole number > 0, or a table like {total = 100, e2e = 10}",

@@ -145,9 +145,10 @@ class FileHistory:
 @dataclass(frozen=True, slots=True)
 class ScorePart:
     name: str  # a key of config.DEFAULT_WEIGHTS
-    value: float  # 0..1, already normalised across the project
-    weight: float
+    value: float  # the model's input: log1p(the raw figure); the coverage gap as a share; lines: log(lines)
+    weight: float  # its coefficient
     reason: str  # the part in words and numbers, e.g. "imported by 14 modules"
+    factor: float = 1.0  # times the fix density of the project's typical module this part makes it
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class Ranked:
     parts: tuple[ScorePart, ...]
     tests: tuple[str, ...] = ()  # test files known to exercise it
     is_async: bool = False
-    effort: float = 1.0  # the damping of large units: min(1, (EFFORT_REF / statements) ** alpha)
+    effort: float = 1.0  # the division by size: min(1, floor / lines), the ranking being per line
     unmeasured: str = ""  # with no coverage figure: why (never imported, not measured by this data, no data)
 
 

@@ -323,7 +323,7 @@ CASES = [
     Case("config-wrong-type", RANK, {"pyproject.toml": '[tool.gapfinder]\ntop = "many"\n'}, (2,)),
     Case("config-bad-toml", RANK, {"pyproject.toml": "[tool.gapfinder\n"}, (2,)),
     Case("config-not-a-table", RANK, {"pyproject.toml": "[tool]\ngapfinder = 3\n"}, (2,)),
-    Case("config-negative-weight", RANK, {"pyproject.toml": "[tool.gapfinder.weights]\nchurn = -1\n"}, (2,)),
+    Case("config-weight-out-of-range", RANK, {"pyproject.toml": "[tool.gapfinder.weights]\nchurn = -20\n"}, (2,)),
     Case("config-bad-regex", [*RANK[:-1]], {"pyproject.toml": '[tool.gapfinder]\nfix_pattern = "(unclosed"\n'}, (0, 2)),
     Case("config-bad-since", ["rank", "{root}", "--since", "soon"], exits=(2,)),
     Case("config-missing-source", RANK, {"pyproject.toml": '[tool.gapfinder]\nsource = ["nope"]\n'}, (2,)),

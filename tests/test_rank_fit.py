@@ -138,3 +138,45 @@ def test_the_export_records_each_commits_author_and_the_files_it_created(tmp_pat
     # newest first: [age days, fix, source files touched, lines changed, author, created]
     assert events["a.py"] == [[0.0, 1, 1, 3, 0, 0], [10.0, 0, 2, 1, 1, 1]]
     assert events["b.py"] == [[10.0, 0, 2, 1, 1, 1]]
+
+
+def test_density_fit_recovers_the_rate_of_simulated_fixes(monkeypatch):
+    """density.py's conditional Poisson: fixes drawn with rate lines * (1 + churn) ** 0.8 and a noise
+    part give back those coefficients, whatever each snapshot's own fix count."""
+    monkeypatch.syspath_prepend(str(_DIR / "rank_corpus"))
+    monkeypatch.setitem(sys.modules, "fit", fit)
+    density = _load("gapfinder_benchmarks_density", _DIR / "rank_corpus" / "density.py")
+    rng = np.random.default_rng(3)
+    data = []
+    for scale in (0.002, 0.01, 0.05):  # snapshots with few and with many fixes
+        n = 400
+        churn, noise, lines = rng.integers(0, 30, n), rng.integers(0, 30, n), rng.integers(20, 800, n)
+        y = rng.poisson(scale * lines * (1 + churn) ** 0.8).astype(float)
+        x = np.stack([np.log1p(churn), np.log1p(noise), np.log(lines)], axis=1)
+        data.append((x, y, 1.0 / y.sum()))
+    b = density.fit_rate(data, l2=0.0)
+    assert b == pytest.approx([0.8, 0.0, 1.0], abs=0.12)
+
+
+def test_density_report_scores_every_project_three_ways(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(_DIR / "rank_corpus"))
+    monkeypatch.setitem(sys.modules, "fit", fit)
+    density = _load("gapfinder_benchmarks_density", _DIR / "rank_corpus" / "density.py")
+    monkeypatch.setattr(density, "MODELS", (("fixes, density", ("fixes",), True, (1.0,), (1, 50)),))
+    monkeypatch.setattr(density, "SHUFFLES", 5)
+    corpus = [fit.Snapshot(_snapshot(f"p{k}", k)) for k in range(3)]
+    unseen = [fit.Snapshot(_snapshot("u7", 7))]
+
+    def features(s):
+        churn, fixes = s.history(365, None).values()
+        return {"fixes": fixes, "churn": churn, "lines": np.maximum(s.labels.lines, 1.0)}
+
+    got = density.report(corpus, unseen, features)["fixes, density"]
+    assert (list(got["corpus_cv"]), list(got["holdout"]), list(got["all_cv"])) == (
+        ["p0", "p1", "p2"], ["u7"], ["p0", "p1", "p2", "u7"])
+    out = capsys.readouterr().out
+    assert f"mean corpus (CV)  {np.mean(list(got['corpus_cv'].values())):.3f}" in out
+    assert f"mean all (CV)     {np.mean(list(got['all_cv'].values())):.3f}" in out
+    # past fixes predict later ones here, so the fitted density beats random on the unseen project
+    snap = unseen[0]
+    assert got["holdout"]["u7"] > metrics.evaluate(None, snap.labels, shuffles=200)["er_commits"]

@@ -6,7 +6,7 @@ snapshot), so no ranking runs here:
 
     python benchmarks/rank_corpus/fit.py /work/corpora/rankeval/features.json [--json fit.json]
 
-The model family is gapfinder's score (gapfinder/rank/scoring.py): a weighted sum of a few parts,
+The model family is gapfinder's score before the density model (gapfinder 0.1's rank/scoring.py): a weighted sum of a few parts,
 each normalised within the project, multiplied by min(1, (10 / statements) ** alpha) (alpha 0: no
 damping by size; 0.5: the old sqrt damping; reading is effort-aware, so a density order can pay). Candidates:
 
@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent.parent))
 import metrics  # noqa: E402
-from gapfinder.rank.scoring import EFFORT_REF, log_scaled, percentiles  # noqa: E402  (what gapfinder scores with)
+from gapfinder.rank.scoring import percentiles  # noqa: E402  (what gapfinder's reasons quote)
 
 HISTORY_PARTS = ("churn", "fixes")
 STATIC_PARTS = ("coverage_gap", "size", "complexity", "centrality", "risk")
@@ -55,6 +55,16 @@ NORMS = ("log", "pct")
 HISTORIES = ((365, None), (365, 180), (730, 365), (182, None))
 MAX_FIX_FILES = 10
 SHUFFLES = 4  # tie-breaks per grid point (the final figures use 100)
+
+
+EFFORT_REF = 10  # statements below which size does not damp (gapfinder's score before the density model)
+
+
+def log_scaled(values) -> np.ndarray:
+    """log1p(value) / log1p(the largest value): 1 for the project's top module, 0 for none."""
+    v = np.log1p(np.maximum(np.asarray(values, dtype=float), 0.0))
+    top = v.max() if v.size else 0.0
+    return v / top if top > 0 else np.zeros(v.size)
 
 
 def normalise(v: np.ndarray, norm: str) -> np.ndarray:
@@ -112,7 +122,7 @@ class Snapshot:
         return s * self.effort(model["alpha"])
 
     def effort(self, alpha: float) -> np.ndarray:
-        """gapfinder's damping by size (scoring.py)."""
+        """the old score's damping by size."""
         return np.minimum(1.0, (EFFORT_REF / np.maximum(self.statements, 1.0)) ** alpha)
 
 
@@ -297,8 +307,11 @@ def main(argv=None) -> int:
     ap.add_argument("--holdout", metavar="FEATURES",
                     help="also score the final models, unchanged, on these projects' exported features "
                          "(projects the fit never saw: run_corpus.py --corpus holdout.json --features)")
+    ap.add_argument("--pool", metavar="FEATURES",
+                    help="cross-validate over the corpus and these projects together (leave one project out "
+                         "of all of them): the pooled figure, once the hold-out has been reported on its own")
     args = ap.parse_args(argv)
-    snaps = load(args.features)
+    snaps = load(args.features) + (load(args.pool) if args.pool else [])
     out = {}
     for with_history in {"both": (True, False), "history": (True,), "no-history": (False,)}[args.model]:
         res = run(snaps, with_history, log=lambda m: print(m, file=sys.stderr, flush=True))
@@ -311,7 +324,7 @@ def main(argv=None) -> int:
               f"inside each training fold, the honest figure): {res['nested_cv']:.3f}")
         for n in res["nested"]:
             print(f"    nested {n['project']:<15} test {n['test']:.3f}  {n['model']}")
-        print(f"  final (all 16 projects): {res['final_described']}  ({res['final_all_projects']:.3f} in-sample)")
+        print(f"  final (all {len({s.project for s in snaps})} projects): {res['final_described']}  ({res['final_all_projects']:.3f} in-sample)")
         res["held_out"] = held_out_table(snaps, res)
         title = "with history" if with_history else "without history (git hidden)"
         print_table(res["held_out"], title)

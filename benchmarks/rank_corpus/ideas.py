@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Single fixed orderings tried as new parts of the score, each scored on the whole corpus.
+"""Single fixed orderings tried as new parts of the score, each scored on the whole corpus; with
+--holdout, density models fitted in cross-validation, scored on the corpus, the hold-out and both.
 
-    python benchmarks/rank_corpus/ideas.py /work/corpora/rankeval/features.json
+    python benchmarks/rank_corpus/ideas.py /work/corpora/rankeval/features.json \
+        [--holdout /work/corpora/rankeval/holdout-features.json]
 
 Each line is one ordering with no fitted parameter: ER@20%LOC at commit level, mean over projects
 (each project the mean of its snapshots), then per project. These are in-sample screens, not
 cross-validated figures: an idea that does not beat the current default here cannot beat it under
 cross-validation, so it was not added to fit.py's grid (a larger grid only fits more noise on 16
 projects). Inputs come from run_corpus.py --features (authors and file creation per commit).
+
+--holdout adds the density models (density.py): a tiny log-linear model of later fixes per module,
+fitted by leave-one-project-out cross-validation, ranked by predicted fixes per line. --product
+RESULTS... (run_corpus.py --json of the corpus and the hold-out) checks instead that `gapfinder
+rank`'s shipped default (that model fitted on all 23 projects) finds what density.py computes for it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,6 +28,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import density  # noqa: E402
 import fit  # noqa: E402
 import metrics  # noqa: E402
 
@@ -85,8 +94,18 @@ WITHOUT_HISTORY = {
 
 
 def main(argv=None) -> int:
-    path = (argv or sys.argv[1:])[0]
-    snaps = fit.load(path)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("features")
+    ap.add_argument("--holdout", metavar="FEATURES", help="the hold-out's features: adds the density models")
+    ap.add_argument("--product", metavar="RESULTS", nargs="+",
+                    help="run_corpus.py --json files of the same snapshots: check gapfinder's shipped default against "
+                         "density.py's (needs --holdout), and nothing else")
+    args = ap.parse_args(argv)
+    snaps = fit.load(args.features)
+    if args.product:
+        results = [r for path in args.product for r in json.loads(Path(path).read_text())]
+        density.check_product(snaps, fit.load(args.holdout) if args.holdout else [], features, results)
+        return 0
     feats = [features(s) for s in snaps]
     projects = sorted({s.project for s in snaps})
     for title, cands in (("with history", WITH_HISTORY), ("without history", WITHOUT_HISTORY)):
@@ -99,6 +118,8 @@ def main(argv=None) -> int:
                     metrics.evaluate(fn(f), s.labels, shuffles=20, only="er_commits")["er_commits"])
             means = [float(np.mean(per[p])) for p in projects]
             print(f"{name:<48} {np.mean(means):>5.3f}  " + " ".join(f"{m:>6.2f}" for m in means), flush=True)
+    if args.holdout:
+        density.report(snaps, fit.load(args.holdout), features)
     return 0
 
 

@@ -255,6 +255,9 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
             if m["path"] in tracked and m["path"].startswith(prefixes)
             and not any(x in m["path"] for x in excluded)}
     rows_ng = {m["path"]: m for m in report_ng["modules"]}
+    # gapfinder's own order (its JSON lists modules ranked; the scores are rounded to 0.1 and tie)
+    place = {m["path"]: -i for i, m in enumerate(report["modules"])}
+    place_ng = {m["path"]: -i for i, m in enumerate(report_ng["modules"])}
     paths = sorted(rows)
     sources = set(paths)
     lines = {p: ev.physical_lines(tree / p) for p in paths}
@@ -289,8 +292,8 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
 
     cov_pct = {p: (rows[p]["coverage"] if rows[p].get("coverage") is not None else 0.0) for p in paths}
     keys: dict[str, dict[str, float] | None] = {
-        "gapfinder": {p: rows[p]["score"] for p in paths},
-        "gapfinder --no-git": {p: rows_ng[p]["score"] if p in rows_ng else 0.0 for p in paths},
+        "gapfinder": {p: place[p] for p in paths},
+        "gapfinder --no-git": {p: place_ng.get(p, -len(place_ng)) for p in paths},
         "churn 3mo": {p: churn3.get(p, 0) for p in paths},
         "churn 12mo": {p: churn12.get(p, 0) for p in paths},
         "past fixes 12mo": {p: pfix.get(p, 0) for p in paths},
@@ -315,7 +318,9 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
     # diagnostics: gapfinder's score without its per-statement damping (score / effort), and each
     # normalised part of its score alone, as orderings
     diag_keys: dict[str, dict[str, float]] = {
-        "gf undamped": {p: rows[p]["score"] / (rows[p].get("effort") or 1.0) for p in paths},
+        # predicted fixes per module, not per line: the ratio score / (100 - score), times lines / floor
+        "gf undamped": {p: rows[p]["score"] / max(100.0 - rows[p]["score"], 1e-3) / (rows[p].get("effort") or 1.0)
+                        for p in paths},
     }
     for part in DIAG_PARTS:
         diag_keys[part] = {p: ((rows[p].get("parts") or {}).get(part) or {}).get("value", 0.0)
@@ -436,7 +441,7 @@ def print_metrics(results: list[dict]) -> None:
 
 def print_diagnostics(results: list[dict]) -> None:
     names = ["gf undamped", *DIAG_PARTS]
-    print("\ndiagnostics: gapfinder without its damping by statements (score / effort), and each "
+    print("\ndiagnostics: gapfinder's predicted fixes per module instead of per line, and each "
           "part of its score alone (same budget)")
     head = f"{'project @ C':<34} {'gapf':>11} " + " ".join(f"{n[:11]:>11}" for n in names)
     print(head)
@@ -476,9 +481,15 @@ def main(argv=None) -> int:
     ap.add_argument("--holdout", metavar="FEATURES",
                     help="with --fit: also score the fitted models on these unseen projects' features "
                          "(an earlier run of this script with --corpus holdout.json --features FEATURES)")
+    ap.add_argument("--density", metavar="HOLDOUT_RESULTS",
+                    help="then the density models' folds (ideas.py --holdout) and the check that gapfinder's shipped "
+                         "default finds what density.py computes for it (ideas.py --product), on the corpus and the "
+                         "hold-out: HOLDOUT_RESULTS is the hold-out run's --json (needs --features, --holdout, --json)")
     args = ap.parse_args(argv)
     if args.fit and not args.features:
         ap.error("--fit needs --features FILE")
+    if args.density and not (args.features and args.holdout and args.json):
+        ap.error("--density needs --features FILE, --holdout FEATURES and --json FILE")
     features_file, args.features = args.features, ([] if args.features else None)
 
     corpus = json.loads(Path(args.corpus).read_text())
@@ -508,6 +519,10 @@ def main(argv=None) -> int:
         import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
         fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else []),
                   *(["--holdout", args.holdout] if args.holdout else [])])
+    if args.density:
+        import ideas  # noqa: PLC0415  (numpy-heavy; only for --density)
+        ideas.main([features_file, "--holdout", args.holdout])
+        ideas.main([features_file, "--holdout", args.holdout, "--product", args.json, args.density])
     return 0
 
 

@@ -21,7 +21,7 @@ from gapfinder.core.git import GitUnavailable, git_stdout, read_blobs, run_git
 from gapfinder.core.project import project_root
 from gapfinder.errors import ProjectError
 from gapfinder.model import RankResult
-from gapfinder.rank import pipeline
+from gapfinder.rank import density, pipeline
 from gapfinder.rank.calibrate import Calibration, fit, plan, write
 from gapfinder.rank.fixes import FixCommit, fixes_in_log
 from gapfinder.rank.history import parse_since, read_history
@@ -90,7 +90,7 @@ def replay(path: Path, window: str = "6 months", overrides: Mapping[str, Any] | 
     paths = [r.path for r in ranked.rows if r.path in lines]
     lines = {p: lines[p] for p in paths}
     fixes = _fixes_since(root, commit, set(paths), notes)
-    gap = {r.path: r.score for r in ranked.rows}
+    gap = {r.path: -position for position, r in enumerate(ranked.rows)}  # the ranking's own order (scores are rounded)
     churn = {p: float(history.files[p].commits) if p in history.files else 0.0 for p in paths}
     recall = {
         "gapfinder": mean_recall({p: gap[p] for p in paths}, lines, fixes, BUDGET, SHUFFLES),
@@ -103,10 +103,10 @@ def replay(path: Path, window: str = "6 months", overrides: Mapping[str, Any] | 
 
 
 def calibrate(bt: Backtest, write_it: bool = False) -> Backtest:
-    """Fit this repository's weights on the replay (calibrate.py) and, on request, write them."""
-    rows = {r.path: ({p.name: p.value for p in r.parts}, r.effort) for r in bt.ranked.rows if r.path in bt.lines_of}
+    """Fit this repository's coefficients on the replay (calibrate.py) and, on request, write them."""
+    inputs = {r.path: {p.name: p.value for p in r.parts} for r in bt.ranked.rows if r.path in bt.lines_of}
     current = {p.name: p.weight for p in bt.ranked.rows[0].parts} if bt.ranked.rows else {}
-    weights, before, after, steps = fit(rows, bt.lines_of, list(bt.fix_commits), current)
+    weights, before, after, steps = fit(inputs, bt.lines_of, list(bt.fix_commits), current, density.floor_for(current))
     root = Path(bt.root)
     diff, new = plan(root, current, weights)
     written = write(root, new) if write_it and new is not None else ""

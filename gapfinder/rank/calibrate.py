@@ -1,10 +1,15 @@
-"""`rank --backtest --calibrate`: this repository's weights, fitted on its own replay.
+"""`rank --backtest --calibrate`: this repository's coefficients, fitted on its own replay.
 
-The corpus defaults are the prior: starting from the weights in force, one part's weight at a time
-is zeroed, halved or doubled (a part at 0 is tried at the mean of the others), and a change is kept only when it finds at least MIN_GAIN more of the
-replay's fix commits (by default two) in the first 20% of lines. A short history moves few or no
-weights, and no step can be taken on noise alone. The replay has no coverage, so it says nothing
-about the coverage_gap weight, which is left as it is.
+The same model as the score (density.py), fitted the way benchmarks/rank_corpus/density.py fits it
+(a conditional Poisson of each module's later fix commits: only the share of the replay's fixes
+each module takes is modelled), with the coefficients in force (the corpus defaults unless the
+project set its own) as the prior: a ridge pulls every coefficient toward its current value with
+the strength of PRIOR_PAIRS fix (commit, file) pairs, so a short history moves little and a
+long one moves what its own fixes show. A part that is the same in every module (the coverage gap:
+the replay has no coverage) cannot be fitted and keeps its value. The floor of lines stays.
+
+The recall before and after is measured on the same replay (in-sample: the fit has seen these
+fixes), so it says how far the repository departs from the corpus, not what the next months bring.
 
 `--write` puts the result in pyproject.toml's [tool.gapfinder.weights], replacing that table (or
 adding it at the end) and keeping every other byte of the file.
@@ -21,61 +26,65 @@ from gapfinder.config import parse_toml
 from gapfinder.core.diff import unified_diff
 from gapfinder.core.files import NEW_FILE, edit_text, read_text_file, write_text_file
 from gapfinder.errors import ConfigError
+from gapfinder.rank import density
 from gapfinder.rank.fixes import FixCommit
 from gapfinder.rank.recall import mean_recall
-from gapfinder.rank.scoring import combine
 
-FACTORS = (0.0, 0.5, 2.0)
-MIN_GAIN = 2  # fix commits a change must add to be kept
-ROUNDS = 4
+PRIOR_PAIRS = 50.0  # the prior's strength, in fix (commit, file) pairs of evidence per unit of input variance
+STEPS = 50
 SHUFFLES = 20
-_FIXED = ("coverage_gap",)  # the replay has no coverage to fit it on
+DIGITS = 3  # coefficients are written rounded to this many decimals
 
 
 @dataclass(frozen=True)
 class Calibration:
     current: Mapping[str, float]
     weights: Mapping[str, float]
-    before: float  # commit-level recall of the replay with the current weights
+    before: float  # commit-level recall of the replay with the current coefficients
     after: float
-    steps: tuple[str, ...]
+    steps: tuple[str, ...]  # one line per coefficient that moved
     diff: str  # unified diff of pyproject.toml, "" when nothing changes
     written: str = ""
 
 
-def fit(rows: Mapping[str, tuple[Mapping[str, float], float]], lines: Mapping[str, int],
-        fixes: list[FixCommit], current: Mapping[str, float]) -> tuple[dict[str, float], float, float, list[str]]:
-    """(weights, recall before, recall after, steps) from each module's (part values, effort)."""
-    def er(weights: Mapping[str, float]) -> float:
-        keys = {p: combine(values, weights, effort) for p, (values, effort) in rows.items()}
-        return mean_recall(keys, lines, fixes, 0.2, SHUFFLES)[0]
+def fit(inputs: Mapping[str, Mapping[str, float]], lines: Mapping[str, int], fixes: list[FixCommit],
+        current: Mapping[str, float], floor: int) -> tuple[dict[str, float], float, float, list[str]]:
+    """(coefficients, recall before, recall after, steps) from each module's model inputs (density.inputs)."""
+    import numpy as np  # only here: a rank never loads it for this
 
-    weights = {k: float(v) for k, v in current.items()}
-    before = best = er(weights)
-    need = MIN_GAIN / max(len(fixes), 1)
-    steps: list[str] = []
-    for _ in range(ROUNDS):
-        trials = []
-        used = [w for w in weights.values() if w > 0]
-        revive = round(sum(used) / len(used), 4) if used else 1.0  # a part at 0 is tried at the mean weight
-        for name, w in weights.items():
-            if name in _FIXED:
-                continue
-            for factor in FACTORS:
-                new = round(w * factor, 4) if w else (revive if factor > 1 else 0.0)
-                if new == w:
-                    continue
-                trial = {**weights, name: new}
-                if sum(trial.values()) > 0:
-                    trials.append((er(trial), name, new, trial))
-        if not trials:
-            break
-        score, name, new, trial = max(trials, key=lambda t: t[0])
-        if score < best + need - 1e-9:
-            break
-        steps.append(f"{name} {weights[name]:g} -> {new:g}: {100 * best:.0f}% -> {100 * score:.0f}%")
-        weights, best = trial, score
-    return weights, before, best, steps
+    paths = sorted(inputs)
+    names = list(current)
+    x = np.array([[inputs[p].get(n, 0.0) for n in names] for p in paths])
+    index = {p: i for i, p in enumerate(paths)}
+    y = np.zeros(len(paths))
+    for f in fixes:
+        for p in f.files:
+            if p in index:
+                y[index[p]] += 1
+    prior = np.array([float(current[n]) for n in names])
+    b = prior.copy()
+    if y.sum() > 0 and len(paths) > 1:
+        for _ in range(STEPS):
+            eta = x @ b
+            share = np.exp(eta - eta.max())
+            share /= share.sum()
+            mean = x.T @ share
+            grad = x.T @ y - y.sum() * mean - PRIOR_PAIRS * (b - prior)
+            hess = -y.sum() * ((x * share[:, None]).T @ x - np.outer(mean, mean)) - PRIOR_PAIRS * np.eye(len(names))
+            step = np.linalg.solve(hess, grad)
+            b -= step
+            if np.abs(step).max() < 1e-9:
+                break
+    weights = {n: round(float(v), DIGITS) if round(float(v), DIGITS) != round(float(c), DIGITS) else float(c)
+               for n, v, c in zip(names, b, prior)}
+
+    def er(w: Mapping[str, float]) -> float:
+        x_of = {n: [inputs[p].get(n, 0.0) for p in paths] for n in names}
+        keys = density.keys_of(density.terms(x_of, [lines[p] for p in paths], w, floor))
+        return mean_recall(dict(zip(paths, keys)), lines, fixes, 0.2, SHUFFLES)[0]
+
+    steps = [f"{n} {current[n]:+g} -> {weights[n]:+g}" for n in names if weights[n] != current[n]]
+    return weights, er(current), er(weights), steps
 
 
 _TABLE = re.compile(r"^\[tool\.gapfinder\.weights\][^\n]*\n(?:(?!\s*\[)[^\n]*\n?)*", re.MULTILINE)

@@ -48,6 +48,7 @@ class Facts:
     tests: tuple[str, ...]
     is_async: bool
     unmeasured: str = NEVER_IMPORTED  # why there is no coverage figure, when there is none
+    lines: int = 0  # physical lines (a function: from its def to its last line), what reading it costs
 
     @property
     def missed(self) -> int:
@@ -166,6 +167,7 @@ def module_facts(
         tests=tests,
         is_async=any(map(_IS_ASYNC, info.functions)),
         unmeasured=unmeasured,
+        lines=info.lines,
     )
 
 
@@ -213,6 +215,7 @@ def function_facts(
             tests=tests,
             is_async=function.is_async,
             unmeasured=unmeasured,
+            lines=function.end_line - function.line + 1,
         )
 
 

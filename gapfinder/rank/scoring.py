@@ -1,44 +1,27 @@
-"""The priority score: a weighted mean of named parts, each normalised across the project, explained.
+"""The priority score: predicted later bug fixes per line (rank/density.py), explained.
 
-The parts, their weights, how they are normalised and how a module's size damps the score were
-chosen by leave-one-project-out cross-validation on real projects' later bug fixes
-(benchmarks/rank_corpus: fit.py, README.md), not by hand. Two models came out of it:
+The model and its coefficients were fitted on real projects' later bug fixes
+(benchmarks/rank_corpus: density.py, README.md), not chosen by hand. Two sets came out of it:
 
-* with git history: churn and past fixes (recency-weighted, see history.py) and complexity, each as
-  log1p(value) / log1p(the project's largest value), the mean divided by statements ** 0.25: a test
-  budget is spent per line, and on the corpus this mild damping finds more of the later fixes in
-  the first 20% of the lines than none, or than the sqrt damping used before;
-* without history (no git, or no commit in the window): missed statements, complexity and risk
-  markers as percentiles, undamped.
+* with git history: churn and past fixes (recency-weighted, see history.py), complexity, size in
+  lines, and small say for risk, missed statements, the coverage gap and centrality;
+* without history (no git, or no commit in the window): the static parts alone, the most complex
+  function among them.
 
-Parts the cross-validation dropped (the coverage gap, centrality, and size or risk with history)
-keep weight 0 by default: they are still computed and shown, and [tool.gapfinder.weights] can
-bring them back. Reasons name the parts that contribute most to a module's score.
+A project's own [tool.gapfinder.weights] are used as they are. Reasons name the parts whose factor
+puts a module highest, largest first.
 """
 
 from __future__ import annotations
 
 import math
-from itertools import repeat
-from operator import itemgetter
-from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 from gapfinder.config import DEFAULT_WEIGHTS, NO_HISTORY_WEIGHTS
+from gapfinder.rank import density
 from gapfinder.rank.facts import Facts
 from gapfinder.model import Ranked, RiskMarker, ScorePart
 
-
-@dataclass(frozen=True)
-class Model:
-    """How parts are normalised and how size damps the mean."""
-    normalise: str  # "log": log1p(v) / log1p(max v); "pct": mid-rank percentile
-    alpha: float  # the mean is multiplied by min(1, (EFFORT_REF / statements) ** alpha)
-
-
-WITH_HISTORY = Model("log", 0.25)
-WITHOUT_HISTORY = Model("pct", 0.0)
-EFFORT_REF = 10  # statements below which size does not damp
 
 # How much each kind of risk marker says about the cost of a missing test.
 RISK_WEIGHTS: Mapping[str, float] = {
@@ -76,108 +59,72 @@ def risk_value(markers: Sequence[RiskMarker]) -> float:
     return sum(RISK_WEIGHTS.get(m.kind, 0.3) for m in markers)
 
 
-def log_scaled(values: Sequence[float]) -> list[float]:
-    """log1p(value) / log1p(the largest value): 1 for the project's top module, 0 for none; a
-    module changed twice as often as another is not twice as likely to hold the next bug."""
-    import numpy as np  # numpy's log1p (not math's, which differs in the last bit): the fitted model's
-
-    v = np.log1p(np.maximum(np.asarray(values, dtype=float), 0.0))
-    top = v.max() if v.size else 0.0
-    return (v / top).tolist() if top > 0 else [0.0] * v.size
-
-
-def damping(statements: Sequence[int], alpha: float) -> list[float]:
-    """min(1, (EFFORT_REF / statements) ** alpha) per unit: a test budget is spent per line."""
-    if alpha == 0:  # x ** 0 is 1 for every x, in numpy as in Python
-        return [1.0] * len(statements)
-    import numpy as np  # numpy's power, as the model was fitted with (math's differs in the last bit)
-
-    return np.minimum(1.0, (EFFORT_REF / np.maximum(np.asarray(statements, dtype=float), 1.0)) ** alpha).tolist()
-
-
-def _round1(x: float) -> float:
-    """numpy's round(x, 1): x * 10 rounded half to even, divided by 10 (-0.0 stays -0.0)."""
-    y = x * 10.0
-    if not math.isfinite(y):
-        return y / 10.0
-    return math.copysign(round(y) / 10.0, y)
-
-
-def model_for(units: Sequence[Facts], weights: Mapping[str, float]) -> tuple[Model, Mapping[str, float]]:
-    """The model and weights to score with: the no-history ones when no unit has any history and
-    the weights are the defaults (a project's own weights are used as they are)."""
+def model_for(units: Sequence[Facts], weights: Mapping[str, float]) -> tuple[Mapping[str, float], int]:
+    """The coefficients and floor of lines to score with: the no-history ones when no unit has any
+    history and the weights are the defaults (a project's own weights are used as they are)."""
     if any(u.history.commits for u in units) or dict(weights) != dict(DEFAULT_WEIGHTS):
-        return WITH_HISTORY, weights
-    return WITHOUT_HISTORY, NO_HISTORY_WEIGHTS
-
-
-def combine(values: Mapping[str, float], weights: Mapping[str, float], effort: float) -> float:
-    """A module's score from its normalised parts: the weighted mean, damped by effort, 0-100."""
-    total = sum(weights.values()) or 1.0
-    return 100.0 * effort * sum(w * values.get(name, 0.0) for name, w in weights.items()) / total
+        return weights, density.floor_for(weights)
+    return NO_HISTORY_WEIGHTS, density.floor_for(NO_HISTORY_WEIGHTS)
 
 
 def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top: int = 0) -> list[Ranked]:
-    """Rank units (modules or functions) by priority, highest first; `top` > 0 keeps that many.
-
-    The numbers are computed for every unit at once; only the kept rows are explained, since
-    writing the reasons of 10,000 modules cost more than scoring them."""
+    """Rank units (modules or functions) by predicted fixes per line, highest first; `top` > 0 keeps
+    that many. Only the kept rows are explained: writing the reasons of 10,000 modules cost more
+    than scoring them."""
     if not units:
         return []
-    model, weights = model_for(units, weights)
-    norm = log_scaled if model.normalise == "log" else percentiles
+    weights, floor = model_for(units, weights)
     pct = {name: percentiles([getter(u) for u in units]) for name, getter in _FEATURES.items()}
-    gap = [(u.missed / u.statements if u.statements > 0 else 0.0) if u.measured else 1.0 for u in units]
-    raw = {name: [getter(u) for u in units] for name, getter in _PARTS.items()}
-    values = {"coverage_gap": gap, **{name: norm(v) for name, v in raw.items()}}
-    contribution = {name: [weights.get(name, 0.0) * x for x in value] for name, value in values.items()}
-    effort = damping([u.statements for u in units], model.alpha)
-    total_weight = sum(weights.values()) or 1.0
-    totals = [_round1(100.0 * e * sum(shares) / total_weight) for e, shares in zip(effort, zip(*contribution.values()))]
-    order = sorted(range(len(units)), key=lambda i: (-totals[i], units[i].path, units[i].line))
+    fit = density.predict({name: [getter(u) for u in units] for name, getter in _PARTS.items()},
+                          [u.lines for u in units], weights, floor)
+    order = sorted(range(len(units)), key=lambda i: (-fit.keys[i], units[i].path, units[i].line))
     kept = order[:top] if top else order
-    # Column by column over the kept rows: a loop over the parts of each row cost more than the
-    # rows' own work at 10,000 modules.
-    columns = []  # each part's ScorePart for every kept unit
-    shares = []  # each part's contribution, where it can be a top reason (else 0)
-    for name, value in values.items():
-        reason_of = _REASONS[name]
-        reasons = [reason_of(units[i], pct, i, since) for i in kept]
-        columns.append(list(map(ScorePart, repeat(name), [round(value[i], 4) for i in kept],
-                                repeat(weights.get(name, 0.0)), reasons)))
-        share = contribution[name]
-        shares.append([0.0] * len(kept) if name == "coverage_gap" else
-                      [share[i] if reason else 0.0 for i, reason in zip(kept, reasons)])
-    return [_ranked(units[i], parts, row_shares, totals[i], effort[i])
-            for i, parts, row_shares in zip(kept, zip(*columns), zip(*shares))]
+    return [_explain(units[i], pct, i, fit, weights, floor, since) for i in kept]
 
 
-def _ranked(unit: Facts, parts: tuple[ScorePart, ...], shares: tuple[float, ...], total: float,
-            effort: float) -> Ranked:
+def _explain(unit: Facts, pct: Mapping[str, list[float]], i: int, fit: density.Prediction,
+             weights: Mapping[str, float], floor: int, since: str) -> Ranked:
     """The row a report shows: numbers, parts with reasons, the top reasons, the test to write."""
-    # Stable: parts with equal contributions keep their order.
-    top_parts = sorted([pair for pair in zip(parts, shares) if pair[1] > 0], key=_SHARE, reverse=True)[:3]
+    parts = tuple(
+        ScorePart(name, round(x[i], 4), weights.get(name, 0.0), _reason(name, unit, pct, i, since),
+                  round(math.exp(fit.log_factors[name][i]), 3))
+        for name, x in fit.inputs.items()
+    )
+    top_parts = sorted(
+        (p for p in parts if p.name != "coverage_gap" and p.factor >= MIN_FACTOR and p.reason),
+        key=lambda p: -p.factor,
+    )[:3]
     test_type, why = suggest_test_type(unit)
     return Ranked(
-        name=unit.name, path=unit.path, line=unit.line, score=total,
+        name=unit.name, path=unit.path, line=unit.line, score=round(density.score_of(fit.keys[i], fit.mean_key), 1),
         coverage=None if unit.coverage is None else round(unit.coverage, 1),
         branch_coverage=None if unit.branch_coverage is None else round(unit.branch_coverage, 1),
         statements=unit.statements, missed=unit.missed, complexity=unit.complexity_max,
         test_type=test_type, test_type_reason=why,
-        reasons=(parts[0].reason, *(part.reason for part, _ in top_parts)),
-        parts=parts, tests=unit.tests, is_async=unit.is_async, effort=round(effort, 3),
+        reasons=(parts[0].reason, *(f"{p.reason} (×{p.factor:.1f})" for p in top_parts)),
+        parts=parts, tests=unit.tests, is_async=unit.is_async,
+        effort=round(min(1.0, floor / max(unit.lines, 1)), 3),
         unmeasured="" if unit.measured else unit.unmeasured,
     )
 
 
-_SHARE = itemgetter(1)
+# A part whose factor is below this does not explain why a module is where it is.
+MIN_FACTOR = 1.05
+
+def _gap(u: Facts) -> float:
+    """The share of statements no test ran; 1 when never measured."""
+    if not u.measured:
+        return 1.0
+    return u.missed / u.statements if u.statements else 0.0
 
 
-# The raw figure under each part but the coverage gap (normalised by the model).
+# The raw figure under each part (the coverage gap first: its reason opens every row's).
 _PARTS: Mapping[str, Callable[[Facts], float]] = {
+    "coverage_gap": _gap,
     "size": lambda u: float(u.missed),
     "centrality": lambda u: float(u.fan_in + u.call_fan_in),
     "complexity": lambda u: float(u.complexity_sum),
+    "complexity_max": lambda u: float(u.complexity_max),
     "risk": lambda u: risk_value(u.markers),
     "churn": lambda u: u.history.recent_commits,
     "fixes": lambda u: u.history.recent_fixes,
@@ -190,62 +137,48 @@ _FEATURES: Mapping[str, Callable[[Facts], float]] = {
 }
 
 
-def _gap_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    if not u.measured:
-        return f"{u.unmeasured} (unmeasured; {u.statements} statements)"
-    if not u.statements:
-        return "no executable statements"
-    text = f"{u.coverage:.0f}% line coverage ({u.missed} of {u.statements} statements missed)"
-    if u.branch_coverage is not None:
-        text += f", {u.branch_coverage:.0f}% of branches"
-    return text
-
-
-def _size_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    return f"{u.missed} statements without a test ({_top(pct['missed'][i])} by size)" if u.missed else ""
-
-
-def _centrality_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    bits = []
-    if u.fan_in:
-        bits.append(f"imported by {u.fan_in} module{'s' * (u.fan_in != 1)}")
-    if u.call_fan_in:
-        bits.append(f"called from {u.call_fan_in} place{'s' * (u.call_fan_in != 1)} elsewhere")
-    return ", ".join(bits) + f" (PageRank {_top(pct['pagerank'][i])})" if bits else ""
-
-
-def _complexity_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    if u.complexity_max <= 1:
-        return ""
-    if u.name.endswith(f":{u.worst_function}"):  # a function row: its own complexity
-        return f"cyclomatic complexity {u.complexity_max}"
-    return f"cyclomatic complexity {u.complexity_max} in {u.worst_function} ({u.complexity_sum} in all)"
-
-
-def _churn_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    h = u.history
-    if not h.commits:
-        return ""
-    return (f"changed in {h.commits} commit{'s' * (h.commits != 1)} by {h.authors} "
-            f"author{'s' * (h.authors != 1)} in the last {since}"
-            + (f" ({h.lines_changed} lines)" if h.lines_changed is not None else ""))
-
-
-def _fixes_reason(u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
-    h = u.history
-    return f"{h.fixes} bug-fix commit{'s' * (h.fixes != 1)} in the last {since}" if h.fixes else ""
-
-
-# Each part's reason for one unit (i: its index in the percentile lists).
-_REASONS: Mapping[str, Callable[[Facts, Mapping[str, list[float]], int, str], str]] = {
-    "coverage_gap": _gap_reason,
-    "size": _size_reason,
-    "centrality": _centrality_reason,
-    "complexity": _complexity_reason,
-    "risk": lambda u, pct, i, since: _risk_reason(u.markers),
-    "churn": _churn_reason,
-    "fixes": _fixes_reason,
-}
+def _reason(name: str, u: Facts, pct: Mapping[str, list[float]], i: int, since: str) -> str:
+    if name == "coverage_gap":
+        if not u.measured:
+            return f"{u.unmeasured} (unmeasured; {u.statements} statements)"
+        if not u.statements:
+            return "no executable statements"
+        text = f"{u.coverage:.0f}% line coverage ({u.missed} of {u.statements} statements missed)"
+        if u.branch_coverage is not None:
+            text += f", {u.branch_coverage:.0f}% of branches"
+        return text
+    if name == "size":
+        return f"{u.missed} statements without a test ({_top(pct['missed'][i])} by size)" if u.missed else ""
+    if name == "centrality":
+        bits = []
+        if u.fan_in:
+            bits.append(f"imported by {u.fan_in} module{'s' * (u.fan_in != 1)}")
+        if u.call_fan_in:
+            bits.append(f"called from {u.call_fan_in} place{'s' * (u.call_fan_in != 1)} elsewhere")
+        return ", ".join(bits) + f" (PageRank {_top(pct['pagerank'][i])})" if bits else ""
+    if name == "complexity":
+        if u.complexity_max <= 1:
+            return ""
+        if u.name.endswith(f":{u.worst_function}"):  # a function row: its own complexity
+            return f"cyclomatic complexity {u.complexity_max}"
+        return f"cyclomatic complexity {u.complexity_max} in {u.worst_function} ({u.complexity_sum} in all)"
+    if name == "complexity_max":
+        return f"its most complex function, {u.worst_function}, at {u.complexity_max}" if u.complexity_max > 1 else ""
+    if name == "risk":
+        return _risk_reason(u.markers)
+    if name == "lines":
+        return f"{u.lines} lines"
+    if name == "churn":
+        h = u.history
+        if not h.commits:
+            return ""
+        return (f"changed in {h.commits} commit{'s' * (h.commits != 1)} by {h.authors} "
+                f"author{'s' * (h.authors != 1)} in the last {since}"
+                + (f", {h.lines_changed} lines changed" if h.lines_changed is not None else ""))
+    if name == "fixes":
+        h = u.history
+        return f"{h.fixes} bug-fix commit{'s' * (h.fixes != 1)} in the last {since}" if h.fixes else ""
+    raise ValueError(name)
 
 
 def _risk_reason(markers: Sequence[RiskMarker]) -> str:

@@ -54,7 +54,7 @@ def backtest_table(bt: Backtest) -> str:
         out.append(f"{_LABELS[key]:<22} {100 * c:>11.0f}% {100 * f:>14.0f}%")
     if bt.calibration is not None:
         cal = bt.calibration
-        out += ["", f"Calibrated weights (fitted on this replay, corpus defaults as the prior): "
+        out += ["", f"Calibrated coefficients (fitted on this replay, the current ones as the prior; in-sample): "
                     f"{100 * cal.before:.0f}% -> {100 * cal.after:.0f}% of the fix commits.",
                 f"{'part':<14} {'current':>8} {'calibrated':>11}"]
         for name in cal.current:

@@ -35,7 +35,8 @@ def _row(row: Ranked, by: str, details: Mapping[str, ModuleDetail] | None) -> di
         reasons=list(row.reasons),
         tests=list(row.tests),
         unmeasured=row.unmeasured or None,
-        parts={p.name: {"value": p.value, "weight": p.weight, "reason": p.reason} for p in row.parts},
+        parts={p.name: {"value": p.value, "weight": p.weight, "factor": p.factor, "reason": p.reason}
+               for p in row.parts},
         change=None,
     )
     if details is not None:  # pull-request mode: the row's part of the change

@@ -5,6 +5,7 @@ clone, a missing repository or a window longer than the history are refused in o
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from gapfinder import api
 from gapfinder.cli import app
+from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES
 from gapfinder.rank.calibrate import fit, plan, write
 from gapfinder.rank.fixes import FixCommit
 from gapfinder.reports import render
@@ -114,40 +116,43 @@ def test_golden_backtest_reports(repo):
         assert text == path.read_text(encoding="utf-8"), f"backtest.{fmt} differs from its golden file"
 
 
-WEIGHTS = {"coverage_gap": 0.0, "size": 0.0, "centrality": 0.0, "complexity": 1.0, "risk": 0.0, "churn": 1.0,
-           "fixes": 1.0}
+WEIGHTS = dict(DEFAULT_WEIGHTS)
 
 
 def _replay(fixed: dict[str, int]):
-    """Ten files of 10 lines (reading 20% reads two): `a` changed most but its fixes are few;
-    `b` and `c` are the complex ones, and `fixed` says where the later fixes landed."""
-    parts = {"a": {"churn": 1.0, "fixes": 0.2}, "b": {"complexity": 1.0}, "c": {"complexity": 0.9}}
-    rows = {f"{n}.py": (parts.get(n, {}), 1.0) for n in "abcdefghij"}
-    lines = {p: 10 for p in rows}
+    """Ten files of 10 lines (reading 20% reads two), no coverage: `a` changed most, `b` and `c`
+    are the complex ones, and `fixed` says where the later fixes landed. Inputs as density.inputs
+    makes them (log1p of each part, log of the lines)."""
+    parts = {"a": {"churn": 2.4, "fixes": 0.7}, "b": {"complexity": 3.0}, "c": {"complexity": 2.8}}
+    inputs = {f"{n}.py": {"coverage_gap": 1.0, "complexity": 0.7, **parts.get(n, {}), "lines": math.log(10)}
+              for n in "abcdefghij"}
+    lines = {p: 10 for p in inputs}
     fixes = [FixCommit(f"{p}{k}", "fix", (f"{p}.py",)) for p, n in fixed.items() for k in range(n)]
-    return rows, lines, fixes
+    return inputs, lines, fixes
 
 
-def test_calibrate_moves_a_weight_when_the_replay_clearly_gains():
-    weights, before, after, steps = fit(*_replay({"b": 4, "c": 4}), WEIGHTS)
+def test_calibrate_moves_the_coefficients_toward_where_the_replay_s_fixes_landed():
+    weights, before, after, steps = fit(*_replay({"b": 20, "c": 20}), WEIGHTS, MIN_LINES)
     assert (before, after) == (0.5, 1.0)  # reading a and b finds b's fixes; b and c find them all
-    changed = [k for k in WEIGHTS if weights[k] != WEIGHTS[k]]
-    assert len(changed) == 1 and len(steps) == 1 and steps[0].endswith(": 50% -> 100%")
-    assert changed[0] in ("churn", "complexity")  # churn down or complexity up: b and c before a
-    assert weights["coverage_gap"] == WEIGHTS["coverage_gap"]  # the replay has no coverage to fit it on
+    assert weights["complexity"] > WEIGHTS["complexity"] and weights["churn"] < WEIGHTS["churn"]
+    assert weights["coverage_gap"] == WEIGHTS["coverage_gap"]  # the same everywhere: nothing to fit it on
+    assert any(step.startswith("complexity +0.2145 -> +") for step in steps)
 
 
-def test_calibrate_keeps_the_defaults_when_a_change_would_find_one_more_fix_only():
-    weights, before, after, steps = fit(*_replay({"c": 1}), WEIGHTS)
+def test_the_prior_holds_a_short_history_back_and_no_fix_moves_nothing():
+    few, _, _, _ = fit(*_replay({"b": 1, "c": 1}), WEIGHTS, MIN_LINES)
+    many, _, _, _ = fit(*_replay({"b": 20, "c": 20}), WEIGHTS, MIN_LINES)
+    assert 0 < few["complexity"] - WEIGHTS["complexity"] < many["complexity"] - WEIGHTS["complexity"]
+    weights, before, after, steps = fit(*_replay({}), WEIGHTS, MIN_LINES)
     assert weights == WEIGHTS and before == after == 0.0 and not steps
 
 
 def test_write_replaces_the_weights_table_and_keeps_every_other_byte(tmp_path):
     head = b'[project]\r\nname = "svc"\r\n\r\n[tool.gapfinder.weights]\r\nchurn = 3\r\n\r\n[tool.other]\r\nx = 1\r\n'
     (tmp_path / "pyproject.toml").write_bytes(head)
-    new = dict(WEIGHTS, churn=0.0)
+    new = dict(WEIGHTS, churn=0.0, centrality=-0.5)
     diff, text = plan(tmp_path, WEIGHTS, new)
-    assert "-churn = 3" in diff and "+churn = 0" in diff
+    assert "-churn = 3" in diff and "+churn = 0" in diff and "+centrality = -0.5" in diff
     write(tmp_path, text)
     raw = (tmp_path / "pyproject.toml").read_bytes()
     assert raw.startswith(b'[project]\r\nname = "svc"\r\n\r\n[tool.gapfinder.weights]\r\n')
@@ -159,7 +164,8 @@ def test_write_replaces_the_weights_table_and_keeps_every_other_byte(tmp_path):
 def test_calibrate_through_the_cli_on_the_replay(repo):
     done = runner.invoke(app, ["rank", str(repo), "--backtest", "--calibrate", "-q"])
     assert done.exit_code == 0, done.output
-    assert "Calibrated weights (fitted on this replay, corpus defaults as the prior): 75% ->" in done.stdout
+    assert "Calibrated coefficients (fitted on this replay, the current ones as the prior; in-sample): 75% ->" \
+        in done.stdout
     assert "complexity" in done.stdout and not (repo / "pyproject.toml").read_text().count("weights")
     done = runner.invoke(app, ["rank", str(repo), "--write", "--backtest", "-q"])
     assert done.exit_code == 2 and "--write goes with --calibrate" in done.stderr
