@@ -90,6 +90,11 @@ class Comparer:
             for result, how in ((use.call, f"{text}()"), (use.awaited_call, f"(await {text}(...))")):
                 if returned is not None and result is not None:
                     self.walk(returned, result, False, how, depth + 1)
+            for method, used, how in (("__aenter__", use.aenter, f"(async with {text})"),
+                                      ("__enter__", use.enter, f"(with {text})")):
+                entered = node.attrs.get(method)  # what the test set as the entered value, through the spec
+                if used is not None and entered is not None and "return_value" in entered.configured:
+                    self.walk(entered.attrs["return_value"], used, False, how, depth + 1)
             return
         if node.kind == "async":
             self.async_node(node, use, via_await, text, sync, awaited, depth)

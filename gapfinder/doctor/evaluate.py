@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
@@ -17,6 +18,7 @@ from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
 from gapfinder.doctor.values import ASSERT_CALLED, Holder, Instance, Patcher, Shared
 from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
 
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
@@ -153,6 +155,8 @@ class Evaluator(Patching, Linking):
                 if target.attr == "side_effect":
                     self.side_effect(base, expr)
                 else:
+                    if target.attr == "return_value":
+                        self.eager(base, expr)
                     node = value if isinstance(value, MockNode) else opaque(expr)
                     if not node.label:
                         node.label = dotted(target) or target.attr
@@ -186,6 +190,16 @@ class Evaluator(Patching, Linking):
             self.finding("GF106", expr, f"AsyncMock side_effect for `{node.label or 'mock'}` is a sync function "
                          "returning a coroutine: the code receives the coroutine, which is never awaited; "
                          "pass the async function itself")
+
+    def eager(self, node: MockNode, expr: ast.expr) -> None:
+        """GF111: the return_value is one coroutine the test made (a call of an `async def`)."""
+        maker = coroutine_maker(expr, self.names, self.shared.side, self.shared.index, self.path)
+        if maker is not None:
+            named = f"`{node.label}`" if node.label else "the double"
+            self.finding("GF111", expr, f"{named} returns the one coroutine `{maker}(...)` made when the test built "
+                         "it: it is never awaited if the code does not call the double, and a second call gets a "
+                         "coroutine already awaited (RuntimeError); use AsyncMock(return_value=...) or a side_effect "
+                         "that makes a new coroutine per call")
 
     def finding(self, code: str, at: ast.AST, message: str, edit: Edit | None = None) -> None:
         self.shared.findings.append(Finding(code, self.path, getattr(at, "lineno", 1),
@@ -277,7 +291,12 @@ class Evaluator(Patching, Linking):
             return self.eval_call(expr)
         if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
             base = self.eval(expr.value.func)
-            return _told(base) if isinstance(base, MockNode) and base.kind == "async" else None
+            if isinstance(base, MockNode) and base.kind == "async":
+                return _told(base)
+            found = self.shared.side.lookup(expr.value.func, self.names, self.path)
+            if found is not None and isinstance(found[1], Helper) and is_coroutine_function(found[1].func):
+                return self.helper(found[1], expr.value)  # `await make_client()`: what the async helper returns
+            return None
         return None
 
     def repeated(self, expr: ast.ListComp) -> MockNode | None:
@@ -350,6 +369,8 @@ class Evaluator(Patching, Linking):
             if found is not None and found[1] in found[0].model.classes:
                 return Instance(found[0], found[0].model.classes[found[1]], {})
         found = self.shared.side.lookup(call.func, self.names, self.path)
+        if found is not None and isinstance(found[1], Helper) and is_coroutine_function(found[1].func):
+            return opaque(call)  # a coroutine, not yet what the helper returns
         if found is not None:
             return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
         base = self.eval(call.func)
@@ -426,6 +447,8 @@ class Evaluator(Patching, Linking):
         if last == "side_effect":
             self.side_effect(node, expr)
         else:
+            if last == "return_value":
+                self.eager(node, expr)
             value = self.eval(expr)
             value = value if isinstance(value, MockNode) else opaque(expr)
             value.text = value.text or ast.unparse(expr)

@@ -107,7 +107,7 @@ class IndexedModule:
         makes a MagicMock for it, as inspect.iscoroutinefunction is false) or a class; None when not here."""
         if name in self.model.functions:
             func = self.model.functions[name]
-            return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
+            return is_coroutine_function(func)
         if name in self.model.classes:
             return False
         return None
@@ -166,6 +166,11 @@ class ModuleIndex:
             if target is not None:
                 return self.follow(target, origin[1], depth + 1)
         return module, name
+
+
+def is_coroutine_function(func: FunctionNode) -> bool:
+    """An `async def` whose call makes a coroutine (an async generator's call makes no coroutine)."""
+    return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
 
 
 def _yields(func: FunctionNode) -> bool:

@@ -1,0 +1,134 @@
+"""Shapes found on real upstream fixes: a coroutine object as a return_value (GF111), chains configured
+through a spec'd double, doubles an awaited async helper builds."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from gapfinder.doctor.lint import lint
+from gapfinder.doctor.rules import RULES
+
+ALL = frozenset(r.code for r in RULES)
+
+CODE = """
+    async def join(federation, room):
+        event = await federation.do_join(room)
+        return event
+
+
+    async def search(session, query):
+        async with session.get("/search", params={"q": query}) as response:
+            response.raise_for_status()
+            return await response.json()
+
+
+    async def count(repo):
+        return len(await repo.rows())
+"""
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    for rel, text in {"app/__init__.py": "", "app/code.py": CODE, **files}.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def codes(tmp_path: Path, rel: str) -> list[tuple[str, int, str]]:
+    return [(f.code, f.line, f.confidence) for f in lint([tmp_path / rel], ALL, "likely").findings]
+
+
+def test_a_coroutine_made_by_a_suite_helper_as_return_value(tmp_path):
+    project(tmp_path, {"tests/__init__.py": "", "tests/utils.py": """
+        async def make_awaitable(result):
+            return result
+    """, "tests/test_j.py": """
+        from unittest.mock import Mock
+        from app.code import join
+        from tests.utils import make_awaitable
+
+        async def test_join():
+            federation = Mock()
+            federation.do_join = Mock(
+                return_value=make_awaitable("e1")
+            )
+            assert await join(federation, "r") == "e1"
+
+        async def test_join_assigned():
+            federation = Mock()
+            federation.do_join.return_value = make_awaitable("e1")
+            assert await join(federation, "r") == "e1"
+    """})
+    assert codes(tmp_path, "tests/test_j.py") == [("GF111", 9, "certain"), ("GF111", 15, "certain")]
+
+
+def test_a_new_coroutine_per_call_or_a_plain_value_is_no_finding(tmp_path):
+    project(tmp_path, {"tests/test_k.py": """
+        from unittest.mock import AsyncMock, Mock
+        from app.code import join
+
+        async def event(name):
+            return name
+
+        def plain(name):
+            return name
+
+        async def gen():
+            yield 1
+
+        async def test_join():
+            federation = Mock()
+            federation.do_join = Mock(side_effect=lambda room: event("e1"))
+            assert await join(federation, "r") == "e1"
+
+        async def test_join_plain():
+            federation = Mock()
+            federation.do_join = AsyncMock(return_value=plain("e1"))
+            federation.other = Mock(return_value=gen())
+            assert await join(federation, "r") == "e1"
+    """})
+    assert codes(tmp_path, "tests/test_k.py") == []
+
+
+def test_a_chain_configured_through_a_specced_double_reaches_the_entered_value(tmp_path):
+    project(tmp_path, {"tests/test_s.py": """
+        from unittest.mock import AsyncMock
+        import pytest
+        from app.code import search
+
+        class Session:
+            def get(self, url, params=None): ...
+
+        @pytest.fixture
+        def session():
+            return AsyncMock(spec=Session)
+
+        async def test_search(session):
+            response = AsyncMock()
+            response.raise_for_status.return_value = None
+            response.json.return_value = {"hits": []}
+            session.get.return_value.__aenter__.return_value = response
+            assert await search(session, "x") == {"hits": []}
+    """})
+    assert codes(tmp_path, "tests/test_s.py") == [("GF101", 14, "certain")]
+
+
+def test_the_double_an_awaited_async_helper_returns_is_followed(tmp_path):
+    project(tmp_path, {"tests/test_a.py": """
+        from unittest.mock import MagicMock
+
+        async def make_repo():
+            repo = MagicMock()
+            repo.rows.return_value = [1, 2]
+            return repo
+
+        async def test_count():
+            repo = await make_repo()
+            assert await count_rows(repo) == 2
+
+        from app.code import count as count_rows
+    """})
+    assert codes(tmp_path, "tests/test_a.py") == [("GF104", 6, "certain")]
