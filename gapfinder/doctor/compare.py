@@ -69,7 +69,7 @@ class Comparer:
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
         outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
-        self.sure = outer and (any(c.certain for c in use.calls) or use.awaited_always
+        self.sure = outer and (any(c.always for c in use.calls) or use.awaited_always
                                or (not use.calls and use.awaited is None))
         try:
             self.judge(node, use, via_await, text, depth, anchor)

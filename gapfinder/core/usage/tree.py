@@ -25,6 +25,9 @@ class CallSite:
     certain: bool  # on the straight path through the function body
     # (caught exception, what its handler raises: a dotted name, "" to re-raise, None for nothing)
     handlers: tuple[tuple[str, str | None], ...] = ()
+    # runs whenever the walked function runs: its straight path, through helpers called on their caller's
+    # straight path (`certain` stays False inside helpers: scaffold asserts no helper call one by one)
+    always: bool = False
 
 
 @dataclass(frozen=True)

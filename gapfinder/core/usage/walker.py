@@ -35,6 +35,8 @@ class Walker:
         self.handlers: tuple[tuple[str, str | None], ...] = ()
         self.returns: list[UsageTree] = []
         self.guarding = False  # walking an if/while test
+        self.floor = 0  # the uncertainty this walk starts with (a helper starts at 1)
+        self.entry = True  # this function is called on its caller's straight path
         self.constants = constants or {}
 
     # --- statements ------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class Walker:
                 return self.call(node.value, awaited=True)
             base = self.expr(node.value)
             if base is not None:
-                base.awaited_always = base.awaited_always or self.certain
+                base.awaited_always = base.awaited_always or self.always
             return base.child("awaited") if base is not None else None
         if isinstance(node, ast.Call):
             return self.call(node, awaited=False)
@@ -293,7 +295,7 @@ class Walker:
             return arg_trees[0]
         if callee is None:
             return None
-        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers))
+        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers, self.always))
         return callee.child("awaited_call" if awaited else "call")
 
     def awaited_generator(self, gen: ast.GeneratorExp | ast.ListComp) -> None:
@@ -333,7 +335,8 @@ class Walker:
                 passed[kw.arg] = tree
         shared = {name: tree for name, tree in self.roots.items() if name not in own}
         inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants)
-        inner.uncertain = 1  # calls inside helpers are never asserted one by one
+        inner.uncertain = inner.floor = 1  # calls inside helpers are never asserted one by one
+        inner.entry = self.always
         inner.block(func.body)
         returned = {id(t): t for t in inner.returns}
         return True, (next(iter(returned.values())) if len(returned) == 1 else None)
@@ -341,6 +344,11 @@ class Walker:
     @property
     def certain(self) -> bool:
         return not self.uncertain and not self.exited
+
+    @property
+    def always(self) -> bool:
+        """On the straight path of this function, itself called on its caller's straight path."""
+        return self.entry and self.uncertain == self.floor and not self.exited
 
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
