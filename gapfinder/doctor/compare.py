@@ -17,7 +17,7 @@ from gapfinder.doctor.producers import real_producers
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, merge
 from gapfinder.core.usage.tree import FunctionNode
-from gapfinder.core.usage.tree import UsageTree
+from gapfinder.core.usage.tree import Guard, UsageTree
 
 KIND = {"async": "an AsyncMock", "magic": "a MagicMock", "mock": "a Mock"}
 
@@ -33,6 +33,7 @@ class Comparer:
         self.not_called: set[int] = set()  # doubles the test asserts were never called
         self.sure = True
         self.weak: set[int] = set()  # doubles linked to the code by a weak link only (every use of a name)
+        self.node_of: dict[int, MockNode] = {}  # usage tree (and the trees merged into it) -> the double met there
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
         confidence = "likely" if self.likely or node.evidence or node.weak or not self.sure else "certain"
@@ -68,13 +69,27 @@ class Comparer:
             self.weak.add(id(node))
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
+        for origin in [*use.origins, use]:
+            self.node_of.setdefault(id(origin), node)
         outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
-        self.sure = outer and (any(c.always for c in use.calls) or use.awaited_always
+        self.sure = outer and (any(c.always and self.hold(c.guards) for c in use.calls) or use.awaited_always
                                or (not use.calls and use.awaited is None))
         try:
             self.judge(node, use, via_await, text, depth, anchor)
         finally:
             self.sure = outer
+
+    def hold(self, guards: tuple[Guard, ...]) -> bool:
+        """Every guard's subject is a double the walk met: not None and truthy; a bare one (no spec, none
+        of the Protocol's members deleted) is an instance of a runtime-checkable Protocol."""
+        for guard in guards:
+            node = self.node_of.get(id(guard.subject))
+            if node is None or not node.is_double or "__bool__" in node.attrs:
+                return False
+            if guard.kind == "protocol" and (node.spec or node.kind == "spec" or any(
+                    name in node.attrs and not node.attrs[name].is_double for name in guard.members)):
+                return False
+        return True
 
     def judge(self, node: MockNode, use: UsageTree, via_await: bool, text: str, depth: int,
               anchor: tuple[MockNode, UsageTree] | None) -> None:

@@ -132,3 +132,67 @@ def test_the_double_an_awaited_async_helper_returns_is_followed(tmp_path):
         from app.code import count as count_rows
     """})
     assert codes(tmp_path, "tests/test_a.py") == [("GF104", 6, "certain")]
+
+
+ROUTING = {
+    "app/protocols.py": """
+        from typing import Protocol, runtime_checkable
+
+        @runtime_checkable
+        class Routable(Protocol):
+            def routing(self) -> object: ...
+
+        class Concrete:
+            def routing(self) -> object: ...
+    """,
+    "app/routing.py": """
+        def make_routing(radio):
+            from app.protocols import Routable
+            if isinstance(radio, Routable):
+                return radio.routing()
+            return None
+
+        def concrete_routing(radio):
+            from app.protocols import Concrete
+            if isinstance(radio, Concrete):
+                return radio.routing()
+            return None
+
+        def session_ready(session):
+            if session is not None and not session.is_connected():
+                return False
+            return True
+    """,
+}
+
+
+def test_isinstance_of_a_runtime_checkable_protocol_is_true_for_a_bare_double(tmp_path):
+    project(tmp_path, {**ROUTING, "tests/test_r.py": """
+        from unittest.mock import AsyncMock
+        from app.routing import concrete_routing, make_routing, session_ready
+
+        def test_protocol():
+            radio = AsyncMock()
+            make_routing(radio)
+
+        def test_deleted_member():
+            radio = AsyncMock()
+            del radio.routing
+            make_routing(radio)
+
+        def test_specced():
+            radio = AsyncMock(spec=["routing"])
+            make_routing(radio)
+
+        def test_concrete_class():
+            radio = AsyncMock()
+            concrete_routing(radio)
+
+        def test_not_none_and():
+            session = AsyncMock()
+            session_ready(session)
+    """})
+    # a bare mock passes isinstance() of a runtime-checkable Protocol (it has every attribute) and is not
+    # None, so the sync call runs: certain; a plain class's isinstance() is false for a mock: likely
+    assert codes(tmp_path, "tests/test_r.py") == [
+        ("GF101", 6, "certain"), ("GF101", 19, "likely"), ("GF101", 23, "certain")]

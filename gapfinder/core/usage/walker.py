@@ -10,7 +10,8 @@ import ast
 from typing import Callable, Iterable, Mapping
 
 from gapfinder.core.symbols import dotted
-from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, UsageTree
+from gapfinder.core.usage.guards import ProtocolLookup, guards_of
+from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, Guard, UsageTree
 
 # Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
 HelperLookup = Callable[[ast.expr], "tuple[FunctionNode, bool] | None"]
@@ -25,8 +26,11 @@ class Walker:
     def __init__(
         self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int,
         constants: Mapping[str, tuple[object, ...]] | None = None,
+        protocols: ProtocolLookup | None = None, func: FunctionNode | None = None,
     ) -> None:
         self.roots = roots
+        self.protocols = protocols
+        self.func = func
         self.env: dict[str, UsageTree | None] = dict(roots)
         self.helpers = helpers
         self.depth = depth
@@ -37,6 +41,8 @@ class Walker:
         self.guarding = False  # walking an if/while test
         self.floor = 0  # the uncertainty this walk starts with (a helper starts at 1)
         self.entry = True  # this function is called on its caller's straight path
+        self.guards: tuple[Guard, ...] = ()  # conditions a bare double decides, around what is walked now
+        self.guarded = 0  # the branch levels those guards open
         self.constants = constants or {}
 
     # --- statements ------------------------------------------------------------------------
@@ -51,6 +57,16 @@ class Walker:
         self.uncertain += 1
         self.block(body)
         self.uncertain -= 1
+
+    def guarded_branch(self, body: list[ast.stmt], guards: list[Guard] | None) -> None:
+        """A branch whose condition holds when the guards' subjects are bare doubles (None: not known)."""
+        if not guards:
+            self.branch(body)
+            return
+        outer = self.guards
+        self.guards, self.guarded = outer + tuple(guards), self.guarded + 1
+        self.branch(body)
+        self.guards, self.guarded = outer, self.guarded - 1
 
     def stmt(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign):
@@ -79,7 +95,8 @@ class Walker:
             self.branch(node.orelse)
         elif isinstance(node, (ast.If, ast.While)):
             self.condition(node.test, node.body)
-            self.branch(node.body)
+            found = guards_of(node.test, self.lookup, self.protocols, self.func) if isinstance(node, ast.If) else None
+            self.guarded_branch(node.body, found)
             self.branch(node.orelse)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.try_(node)  # type: ignore[arg-type]
@@ -214,7 +231,7 @@ class Walker:
                 return self.call(node.value, awaited=True)
             base = self.expr(node.value)
             if base is not None:
-                base.awaited_always = base.awaited_always or self.always
+                base.awaited_always = base.awaited_always or (self.always and not self.guards)
             return base.child("awaited") if base is not None else None
         if isinstance(node, ast.Call):
             return self.call(node, awaited=False)
@@ -230,8 +247,16 @@ class Walker:
             first, *rest = node.values if isinstance(node, ast.BoolOp) else [node.test, node.body, node.orelse]
             self.expr(first)
             self.uncertain += 1
-            for value in rest:
+            conjunction = isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And)
+            outer, guarded = self.guards, self.guarded
+            collected: list[Guard] = []
+            for before, value in zip([first, *rest], rest):  # `a is not None and a.ready()`: runs when a is a double
+                found = guards_of(before, self.lookup, self.protocols, self.func) if conjunction else None
+                conjunction = found is not None
+                collected += found or []
+                self.guards, self.guarded = (outer + tuple(collected), guarded + 1) if conjunction else (outer, guarded)
                 self.expr(value)
+            self.guards, self.guarded = outer, guarded
             self.uncertain -= 1
             return None
         if isinstance(node, ast.Starred):
@@ -295,7 +320,8 @@ class Walker:
             return arg_trees[0]
         if callee is None:
             return None
-        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers, self.always))
+        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers, self.always,
+                                     self.guards))
         return callee.child("awaited_call" if awaited else "call")
 
     def awaited_generator(self, gen: ast.GeneratorExp | ast.ListComp) -> None:
@@ -334,9 +360,10 @@ class Walker:
             if kw.arg in own and tree is not None:
                 passed[kw.arg] = tree
         shared = {name: tree for name, tree in self.roots.items() if name not in own}
-        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants)
+        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants, self.protocols, func)
         inner.uncertain = inner.floor = 1  # calls inside helpers are never asserted one by one
         inner.entry = self.always
+        inner.guards = self.guards  # the helper runs only when the caller's guards hold
         inner.block(func.body)
         returned = {id(t): t for t in inner.returns}
         return True, (next(iter(returned.values())) if len(returned) == 1 else None)
@@ -348,7 +375,7 @@ class Walker:
     @property
     def always(self) -> bool:
         """On the straight path of this function, itself called on its caller's straight path."""
-        return self.entry and self.uncertain == self.floor and not self.exited
+        return self.entry and self.uncertain == self.floor + self.guarded and not self.exited
 
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -417,14 +444,15 @@ def _handler_names(expr: ast.expr | None) -> list[str]:
 
 def infer_usage(
     func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None,
-    constants: Mapping[str, tuple[object, ...]] | None = None,
+    constants: Mapping[str, tuple[object, ...]] | None = None, protocols: ProtocolLookup | None = None,
 ) -> dict[str, UsageTree]:
     """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body.
 
     helpers resolves calls to same-module functions and methods, walked with the caller's values;
     constants are module-level literal collections, so `x in ALLOWED` suggests a value for x.
     """
-    walker = Walker({name: UsageTree() for name in _in_order_of_use(func, collaborators)}, helpers, 0, constants)
+    walker = Walker({name: UsageTree() for name in _in_order_of_use(func, collaborators)}, helpers, 0, constants,
+                    protocols, func)
     walker.block(func.body)
     return walker.roots
 
