@@ -79,6 +79,12 @@ class Comparer:
         finally:
             self.sure = outer
 
+    @staticmethod
+    def result(node: MockNode) -> MockNode | None:
+        """What a call of the double gives: its return_value, unless the test set a side_effect (then the
+        side_effect decides: it raises, or returns values the test did not build as this node)."""
+        return node.child("return_value") if node.side_effect is None else None
+
     def hold(self, guards: tuple[Guard, ...]) -> bool:
         """Every guard's subject is a double the walk met: not None and truthy; a bare one (no spec, none
         of the Protocol's members deleted) is an instance of a runtime-checkable Protocol."""
@@ -153,7 +159,7 @@ class Comparer:
         if awaited:
             assert use.awaited_call is not None
             self.truthy_result(node, use.awaited_call, f"await {text}(...)")
-            self.walk(node.child("return_value"), use.awaited_call, True, f"(await {text}(...))", depth + 1)
+            self.walk(self.result(node), use.awaited_call, True, f"(await {text}(...))", depth + 1)
 
     def truthy_result(self, node: MockNode, result: UsageTree, text: str) -> None:
         """GF108: the code branches on a call result the test never configured (a mock is always truthy).
@@ -181,7 +187,7 @@ class Comparer:
         if sync:
             assert use.call is not None
             self.truthy_result(node, use.call, f"{text}(...)")
-            self.walk(node.child("return_value"), use.call, via_await, f"{text}()", depth + 1, self.anchor)
+            self.walk(self.result(node), use.call, via_await, f"{text}()", depth + 1, self.anchor)
         configured = node.configured | {n for n, c in node.attrs.items() if c.explicit or c.configured}
         if use.aenter is not None:
             if node.kind == "mock" and "__aenter__" not in node.attrs:

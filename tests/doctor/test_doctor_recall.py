@@ -196,3 +196,32 @@ def test_isinstance_of_a_runtime_checkable_protocol_is_true_for_a_bare_double(tm
     # None, so the sync call runs: certain; a plain class's isinstance() is false for a mock: likely
     assert codes(tmp_path, "tests/test_r.py") == [
         ("GF101", 6, "certain"), ("GF101", 19, "likely"), ("GF101", 23, "certain")]
+
+
+def test_a_double_with_a_side_effect_gives_no_return_value_chain_to_judge(tmp_path):
+    project(tmp_path, {"app/firmware.py": """
+        async def firmware(manager):
+            data = {}
+            try:
+                data = await manager.fetch()
+            except KeyError:
+                pass
+            if data and data.get("model"):
+                return data["model"]
+            return None
+    """, "tests/test_f.py": """
+        from unittest.mock import AsyncMock
+        from app.firmware import firmware
+
+        async def test_missing():
+            manager = AsyncMock()
+            manager.fetch.side_effect = KeyError
+            assert await firmware(manager) is None
+
+        async def test_found():
+            manager = AsyncMock()
+            assert await firmware(manager) is not None
+    """})
+    # with a side_effect the awaited result is not the AsyncMock return_value; without one, `data` is that
+    # AsyncMock (truthy, so `data.get(...)` runs): a coroutine, certain
+    assert codes(tmp_path, "tests/test_f.py") == [("GF102", 11, "certain"), ("GF108", 11, "certain")]
