@@ -341,7 +341,8 @@ def check(shared: Shared) -> list[Finding]:
                 patched = {name.rpartition(".")[2] for _, _, name in shared.patched} | \
                     {t.rpartition(".")[2] for _, t in shared.library_patched}
                 called = [(m, f, c, r | patched) for m, f, c, r in shared.called]
-                others = real_producers(called, target.rpartition(".")[2]) is not True
+                doubles = {name: double for double, _, name in shared.patched}
+                others = real_producers(called, target.rpartition(".")[2], doubles) is not True
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "

@@ -32,10 +32,13 @@ class Evaluator(Patching, Linking):
         self.env: dict[str, object] = {}
         self.result: object = None
         self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
+        self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
 
     # --- functions -------------------------------------------------------------------------
 
     def run(self, func: FunctionNode, in_class: bool = False, setups: list[FunctionNode] | None = None) -> object:
+        self.async_defs = {n.name for n in [*ast.walk(func), *self.names.functions.values()]
+                           if isinstance(n, ast.AsyncFunctionDef) and is_coroutine_function(n)}
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
@@ -257,6 +260,8 @@ class Evaluator(Patching, Linking):
 
     def eval(self, expr: ast.expr) -> object:
         if isinstance(expr, ast.Name):
+            if expr.id not in self.env and expr.id in self.async_defs:  # the test's own `async def`
+                return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, coroutine_function=True)
             return self.env.get(expr.id)
         if isinstance(expr, ast.Dict):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})

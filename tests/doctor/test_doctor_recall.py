@@ -225,3 +225,42 @@ def test_a_double_with_a_side_effect_gives_no_return_value_chain_to_judge(tmp_pa
     # with a side_effect the awaited result is not the AsyncMock return_value; without one, `data` is that
     # AsyncMock (truthy, so `data.get(...)` runs): a coroutine, certain
     assert codes(tmp_path, "tests/test_f.py") == [("GF102", 11, "certain"), ("GF108", 11, "certain")]
+
+
+def test_a_patched_runner_handed_the_coroutine_of_a_configured_double_drops_it(tmp_path):
+    project(tmp_path, {"app/cli.py": """
+        import asyncio
+
+        def parse_args(argv):
+            return None, (), {}
+
+        def run():
+            handler, args, kwargs = parse_args([])
+            return asyncio.run(handler(*args, **kwargs))
+
+        def log():
+            pass
+    """, "tests/test_cli.py": """
+        from unittest.mock import MagicMock, patch
+        from app import cli
+
+        @patch("asyncio.run")
+        @patch("app.cli.parse_args")
+        def test_run(parse_args, run):
+            async def handler():
+                return 0
+            parse_args.return_value = (handler, (), {})
+            run.return_value = 0
+            assert cli.run() == 0
+
+        @patch("asyncio.run")
+        @patch("app.cli.parse_args")
+        def test_run_sync_handler(parse_args, run):
+            parse_args.return_value = (MagicMock(), (), {})
+            run.return_value = 0
+            assert cli.run() == 0
+    """})
+    # the test's own `async def` makes a coroutine that the patched asyncio.run drops: certain (reported where
+    # the test configures the patch); a MagicMock handler makes none, so nothing certain there
+    found = codes(tmp_path, "tests/test_cli.py")
+    assert [f for f in found if f[2] == "certain"] == [("GF107", 11, "certain")]
