@@ -264,3 +264,38 @@ def test_a_patched_runner_handed_the_coroutine_of_a_configured_double_drops_it(t
     # the test configures the patch); a MagicMock handler makes none, so nothing certain there
     found = codes(tmp_path, "tests/test_cli.py")
     assert [f for f in found if f[2] == "certain"] == [("GF107", 11, "certain")]
+
+
+def test_a_patched_function_returning_a_tuple_of_doubles_is_compared_element_by_element(tmp_path):
+    project(tmp_path, {"app/auth.py": """
+        def resolvers():
+            return None, None
+
+        async def check(action, auth):
+            roles, access = resolvers()
+            granted = await roles.resolve(auth)
+            if not access.allowed(action, granted):
+                raise PermissionError(action)
+    """, "tests/test_auth.py": """
+        from unittest.mock import AsyncMock, patch
+        from app.auth import check
+
+        @patch("app.auth.resolvers")
+        async def test_check(resolvers):
+            roles = AsyncMock()
+            access = AsyncMock()
+            access.allowed.return_value = True
+            resolvers.return_value = (roles, access)
+            await check("read", "token")
+    """, "tests/helpers.py": """
+        from unittest.mock import AsyncMock
+
+        def allow_all(mocker):
+            resolvers = mocker.patch("app.auth.resolvers")
+            access = AsyncMock()
+            resolvers.return_value = (AsyncMock(), access)
+    """})
+    # `roles, access = resolvers()`: the second double is called synchronously by the code; the patched
+    # function is defined in the module it is patched in (a helper module alone is a weaker link: likely)
+    assert codes(tmp_path, "tests/test_auth.py") == [("GF101", 8, "certain")]
+    assert codes(tmp_path, "tests/helpers.py") == [("GF101", 6, "likely")]

@@ -39,6 +39,10 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
     dst.passed_to |= src.passed_to
     for name, child in src.attrs.items():
         _into(dst.attrs.setdefault(name, UsageTree()), child, depth + 1)
+    if src.elements and (not dst.elements or len(dst.elements) == len(src.elements)):
+        dst.elements = dst.elements or [UsageTree() for _ in src.elements]  # `a, b = value`: element by element
+        for target, child in zip(dst.elements, src.elements):
+            _into(target, child, depth + 1)
     for edge in EDGES:
         child = getattr(src, edge)
         if child is not None:
@@ -101,7 +105,8 @@ class IndexedModule:
             for func, cls in self._all_functions():
                 params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
                 if name not in params:
-                    trees.append(self.usage(func, cls, [name])[name])
+                    # the name stands for a double here: a same-module function of that name is not walked into
+                    trees.append(self.usage(func, cls, [name], frozenset({name}))[name])
             tree = merge(trees)
             self._globals[name] = tree if tree.used else None
         return self._globals[name]

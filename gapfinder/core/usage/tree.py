@@ -40,6 +40,7 @@ class CallSite:
     # straight path (`certain` stays False inside helpers: scaffold asserts no helper call one by one)
     always: bool = False
     guards: tuple[Guard, ...] = ()  # with `always`: runs whenever these hold too
+    via: str = ""  # the scheduler its coroutine is handed to (`create_task(f())`), "" when awaited here or sync
 
 
 @dataclass(frozen=True)

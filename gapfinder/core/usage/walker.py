@@ -290,14 +290,15 @@ class Walker:
         self.env = saved
         return None
 
-    def call(self, node: ast.Call, awaited: bool) -> UsageTree | None:
+    def call(self, node: ast.Call, awaited: bool, via: str = "") -> UsageTree | None:
+        """via: the scheduler (create_task, run, ...) that awaits this call's coroutine, "" when the code does."""
         callee = self.expr(node.func)
         name = dotted(node.func) or ""
         short = name.rsplit(".", 1)[-1]
         arg_trees: list[UsageTree | None] = []
         for arg in node.args:
             if short in AWAITING_CALLS and isinstance(arg, ast.Call):
-                arg_trees.append(self.call(arg, awaited=True))
+                arg_trees.append(self.call(arg, awaited=True, via=short))
             elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.GeneratorExp,
                                                                                                    ast.ListComp)):
                 arg_trees.append(self.awaited_generator(arg.value))
@@ -321,7 +322,7 @@ class Walker:
         if callee is None:
             return None
         callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers, self.always,
-                                     self.guards))
+                                     self.guards, via))
         return callee.child("awaited_call" if awaited else "call")
 
     def awaited_generator(self, gen: ast.GeneratorExp | ast.ListComp) -> None:
