@@ -33,7 +33,7 @@ class Comparer:
         self.not_called: set[int] = set()  # doubles the test asserts were never called
         self.sure = True
         self.weak: set[int] = set()  # doubles linked to the code by a weak link only (every use of a name)
-        self.patched: set[str] = set()  # the last names of the test's patch targets (`create_task`)
+        self.patched: set[str] = set()  # schedulers the test patched so they drop the coroutine (`create_task`)
         self.node_of: dict[int, MockNode] = {}  # usage tree (and the trees merged into it) -> the double met there
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
@@ -81,7 +81,8 @@ class Comparer:
             self.sure = outer
 
     def only_patched_schedulers(self, use: UsageTree) -> bool:
-        """Every call of this value hands its coroutine to a scheduler the test patched: nothing awaits it."""
+        """Every call of this value hands its coroutine to a scheduler the test patched to drop it: nothing
+        awaits it (a patch whose side_effect runs the coroutine, `ensure_future(coro)`, still does)."""
         return bool(use.calls) and all(c.via and c.via in self.patched for c in use.calls)
 
     @staticmethod
@@ -273,7 +274,9 @@ def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | N
 def check(shared: Shared) -> list[Finding]:
     comparer = Comparer()
     comparer.not_called = shared.not_called
-    comparer.patched = shared.patch_names
+    # schedulers the test patched with a double that drops what it is handed (no side_effect that runs it)
+    comparer.patched = {target.rpartition(".")[2] for node, _, target, _ in shared.schedulers
+                        if node.side_effect is None or _raises(node.side_effect)}
     grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
     for node, module, name in shared.patched:
         seen: set[int] = set()

@@ -299,3 +299,37 @@ def test_a_patched_function_returning_a_tuple_of_doubles_is_compared_element_by_
     # function is defined in the module it is patched in (a helper module alone is a weaker link: likely)
     assert codes(tmp_path, "tests/test_auth.py") == [("GF101", 8, "certain")]
     assert codes(tmp_path, "tests/helpers.py") == [("GF101", 6, "likely")]
+
+
+def test_a_scheduler_patched_to_drop_the_coroutine_awaits_nothing(tmp_path):
+    project(tmp_path, {"app/bg.py": """
+        import asyncio
+
+        class Worker:
+            def __init__(self, job):
+                self.job = job
+
+            async def start(self):
+                return asyncio.create_task(self.job.run())
+    """, "tests/test_bg.py": """
+        import asyncio
+        from unittest.mock import AsyncMock, MagicMock, patch
+        from app.bg import Worker
+
+        async def test_dropped():
+            job = MagicMock()
+            with patch("asyncio.create_task") as create_task:
+                await Worker(job).start()
+            job.run.assert_called_once()
+
+        async def test_run_by_the_patch():
+            job = MagicMock()
+            job.run = AsyncMock()
+            with patch("asyncio.create_task", side_effect=lambda coro: asyncio.ensure_future(coro)):
+                await (await Worker(job).start())
+            job.run.assert_called_once()
+    """})
+    # a MagicMock handed to a create_task patched to drop it is never awaited: no GF104 (the patch is GF107's);
+    # a patch that schedules the coroutine still awaits it, so assert_called_once is the weaker check
+    found = [f for f in codes(tmp_path, "tests/test_bg.py") if f[0] in ("GF104", "GF105", "GF110")]
+    assert found == [("GF110", 17, "certain")]
