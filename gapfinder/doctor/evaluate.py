@@ -167,6 +167,7 @@ class Evaluator(Patching, Linking):
                     node.path = node.path or self.path
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
+            self.store_entry(target, value)
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
                     and isinstance(value, MockNode) and value.is_double:
                 self.finding("GF301", expr, "a mock is the dependency override: FastAPI reads its (*args, **kwargs) "
@@ -178,6 +179,20 @@ class Evaluator(Patching, Linking):
             for index, element in enumerate(target.elts):  # `a, b = helper()` returning (double, [doubles])
                 if isinstance(element, ast.Name):
                     self.env[element.id] = items[index] if items is not None else None
+
+    def store_entry(self, target: ast.Subscript, value: object) -> None:
+        """`pool.clients["+7001"] = Session(client)` on an object the test built: a dict entry of that field."""
+        if not isinstance(target.slice, ast.Constant) or not isinstance(value, (MockNode, Instance)) \
+                or not isinstance(target.value, ast.Attribute):
+            return
+        owner = self.eval(target.value.value)
+        if not isinstance(owner, (Instance, Holder)):
+            return
+        held = owner.fields.get(target.value.attr)
+        if not (isinstance(held, MockNode) and held.kind == "value" and held.entries is not None):
+            held = MockNode("value", True, target.lineno, target.col_offset, path=self.path, entries={})
+            owner.fields[target.value.attr] = held
+        held.entries[target.slice.value] = value  # type: ignore[index]
 
     def _locate(self, expr: ast.expr, line: int, col: int) -> None:
         """Default children along `a.b.return_value.c` now point at the line that configures them."""
@@ -267,7 +282,7 @@ class Evaluator(Patching, Linking):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})
             for key, value in zip(expr.keys, expr.values):
                 found = self.eval(value)
-                if isinstance(key, ast.Constant) and isinstance(found, MockNode):
+                if isinstance(key, ast.Constant) and isinstance(found, (MockNode, Instance)):
                     node.entries[key.value] = found  # type: ignore[index]
             return node
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):

@@ -333,3 +333,61 @@ def test_a_scheduler_patched_to_drop_the_coroutine_awaits_nothing(tmp_path):
     # a patch that schedules the coroutine still awaits it, so assert_called_once is the weaker check
     found = [f for f in codes(tmp_path, "tests/test_bg.py") if f[0] in ("GF104", "GF105", "GF110")]
     assert found == [("GF110", 17, "certain")]
+
+
+POOL = """
+    class Session:
+        def __init__(self, client, *, close=True):
+            self._client = client
+
+        @property
+        def raw_client(self):
+            return self._client
+
+        async def resolve(self, peer):
+            return await self._client.get_entity(peer)
+
+
+    class Pool:
+        def __init__(self):
+            self.clients = {}
+
+        def _direct(self, phone):
+            return self.clients.get(phone)
+
+        async def resolve(self, phone, peer, native=False):
+            async def _session():
+                return None if native else self._direct(phone)
+
+            session = await _session()
+            if session is not None and not session.raw_client.is_connected():
+                await session.raw_client.connect()
+            return await session.resolve(peer)
+"""
+
+
+def test_a_double_kept_in_a_dict_of_objects_is_followed_through_a_property(tmp_path):
+    project(tmp_path, {"app/pool.py": POOL, "tests/test_p.py": """
+        from unittest.mock import AsyncMock, MagicMock
+        from app.pool import Pool, Session
+
+        async def test_resolve():
+            client = AsyncMock()
+            pool = Pool()
+            pool.clients = {"+1": Session(client, close=False)}
+            await pool.resolve("+1", "@x")
+
+        async def test_resolve_item():
+            client = MagicMock()
+            client.get_entity = AsyncMock()
+            client.connect = AsyncMock()
+            pool = Pool()
+            pool.clients["+1"] = Session(client)
+            await pool.resolve("+1", "@x")
+            client.get_entity.assert_called_once_with("@x")
+    """})
+    # client.is_connected() is called synchronously (through the raw_client property, out of the dict, in a
+    # closure); get_entity is awaited in Session.resolve, the method the code calls on the dict's object; the
+    # MagicMock client's is_connected() result decides a branch the test never configured
+    assert codes(tmp_path, "tests/test_p.py") == [
+        ("GF101", 6, "certain"), ("GF108", 12, "certain"), ("GF110", 18, "certain")]

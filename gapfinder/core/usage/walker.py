@@ -43,6 +43,7 @@ class Walker:
         self.entry = True  # this function is called on its caller's straight path
         self.guards: tuple[Guard, ...] = ()  # conditions a bare double decides, around what is walked now
         self.guarded = 0  # the branch levels those guards open
+        self.local_defs: dict[str, FunctionNode] = {}  # functions defined in the walked body (closures)
         self.constants = constants or {}
 
     # --- statements ------------------------------------------------------------------------
@@ -106,8 +107,10 @@ class Walker:
                 if value is not None:
                     value.returned = True
                     self.returns.append(value)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return  # nested definitions run later, if at all
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.local_defs[node.name] = node  # runs later, if at all: walked where the function calls it
+        elif isinstance(node, ast.ClassDef):
+            return
         elif isinstance(node, ast.Match):
             self.expr(node.subject)
             for case in node.cases:
@@ -243,11 +246,18 @@ class Walker:
             return self.comprehension(node)
         if isinstance(node, (ast.Lambda,)):
             return None
-        if isinstance(node, (ast.BoolOp, ast.IfExp)):
-            first, *rest = node.values if isinstance(node, ast.BoolOp) else [node.test, node.body, node.orelse]
+        if isinstance(node, ast.IfExp):  # `None if flag else self._direct(phone)`: the one side that is a value
+            self.expr(node.test)
+            self.uncertain += 1
+            sides = [self.expr(node.body), self.expr(node.orelse)]
+            self.uncertain -= 1
+            known = [tree for tree, side in zip(sides, (node.body, node.orelse)) if not isinstance(side, ast.Constant)]
+            return known[0] if len(known) == 1 else None
+        if isinstance(node, ast.BoolOp):
+            first, *rest = node.values
             self.expr(first)
             self.uncertain += 1
-            conjunction = isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And)
+            conjunction = isinstance(node.op, ast.And)
             outer, guarded = self.guards, self.guarded
             collected: list[Guard] = []
             for before, value in zip([first, *rest], rest):  # `a is not None and a.ready()`: runs when a is a double
@@ -344,7 +354,8 @@ class Walker:
         """
         if self.helpers is None or self.depth >= 3:
             return False, None
-        found = self.helpers(node.func)
+        local = self.local_defs.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        found = (local, False) if local is not None else self.helpers(node.func)
         if found is None:
             return False, None
         func, drop_self = found
@@ -360,7 +371,9 @@ class Walker:
             tree = self.lookup(kw.value)
             if kw.arg in own and tree is not None:
                 passed[kw.arg] = tree
-        shared = {name: tree for name, tree in self.roots.items() if name not in own}
+        # a closure sees the caller's local names too; another function only the collaborators
+        scope = self.env if local is not None else self.roots
+        shared = {name: tree for name, tree in scope.items() if name not in own and tree is not None}
         inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants, self.protocols, func)
         inner.uncertain = inner.floor = 1  # calls inside helpers are never asserted one by one
         inner.entry = self.always
