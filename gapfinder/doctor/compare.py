@@ -54,6 +54,10 @@ class Comparer:
              anchor: tuple[MockNode, UsageTree] | None = None) -> None:
         if not isinstance(node, MockNode):  # an object of a project class kept in a dict: links.py pairs its fields
             return
+        for origin in [*use.origins, use]:
+            self.node_of.setdefault(id(origin), node)
+        if use.calls and all(self.fails(c.guards) for c in use.calls):
+            return  # every call sits behind a condition the test's own values make false: it never runs
         if node.kind == "value" and node.entries and use.item is not None and depth <= 30:
             for key, entry in node.entries.items():  # `shards[i].request(...)` with `shards = {0: m0, 1: m1}`
                 self.walk(entry, use.item, via_await, f"{text}[{key!r}]", depth + 1, anchor)
@@ -73,8 +77,6 @@ class Comparer:
             self.weak.add(id(node))
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
-        for origin in [*use.origins, use]:
-            self.node_of.setdefault(id(origin), node)
         outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
         self.sure = outer and (any(c.always and self.hold(c.guards) for c in use.calls) or use.awaited_always
                                or (not use.calls and use.awaited is None))
@@ -94,6 +96,25 @@ class Comparer:
         side_effect decides: it raises, or returns values the test did not build as this node)."""
         return node.child("return_value") if node.side_effect is None else None
 
+    def fails(self, guards: tuple[Guard, ...]) -> bool:
+        """A guard the test's values make false: `not x()` with x's return_value set to a truthy literal or
+        left a (truthy) double, `if x:` / `x is not None` with x set to a falsy literal or None."""
+        for guard in guards:
+            node = self.node_of.get(id(guard.subject))
+            if node is None or guard.kind == "protocol":
+                continue
+            if node.kind == "value" and node.text:
+                try:
+                    truth = bool(ast.literal_eval(node.text))
+                except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                    continue
+                if guard.kind == "falsy" and truth or guard.kind == "truthy" and not truth \
+                        or guard.kind == "not-none" and node.text == "None":
+                    return True
+            elif guard.kind == "falsy" and node.is_double and "__bool__" not in node.attrs:
+                return True
+        return False
+
     def hold(self, guards: tuple[Guard, ...]) -> bool:
         """Every guard's subject is a double the walk met: not None and truthy; a bare one (no spec, none
         of the Protocol's members deleted) is an instance of a runtime-checkable Protocol."""
@@ -101,6 +122,10 @@ class Comparer:
             if guard.kind == "not-none" and id(guard.subject) in self.objects:
                 continue  # an object of a project class the test built and the code reads back
             node = self.node_of.get(id(guard.subject))
+            if guard.kind == "falsy":  # `not x`: holds for a value the test set falsy, never for a double
+                if node is None or node.kind != "value" or not _literal_falsy(node.text):
+                    return False
+                continue
             if node is None or not node.is_double or "__bool__" in node.attrs:
                 return False
             if guard.kind == "protocol" and (node.spec or node.kind == "spec" or any(
@@ -235,6 +260,13 @@ class Comparer:
         returned = configured.attrs.get("return_value") if configured is not None else None
         for item in (returned.items or []) if returned is not None else []:
             self.walk(item, use, False, f"(item of {text})", depth + 1)
+
+
+def _literal_falsy(text: str) -> bool:
+    try:
+        return bool(text) and not ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
 
 
 def _rename_ctor(ctor: ast.Call) -> Edit | None:

@@ -391,3 +391,29 @@ def test_a_double_kept_in_a_dict_of_objects_is_followed_through_a_property(tmp_p
     # MagicMock client's is_connected() result decides a branch the test never configured
     assert codes(tmp_path, "tests/test_p.py") == [
         ("GF101", 6, "certain"), ("GF108", 12, "certain"), ("GF110", 18, "certain")]
+
+
+def test_a_branch_the_test_s_own_values_make_false_is_not_compared(tmp_path):
+    project(tmp_path, {"app/pool.py": POOL, "tests/test_q.py": """
+        from unittest.mock import AsyncMock, MagicMock
+        from app.pool import Pool, Session
+
+        async def test_connected():
+            client = MagicMock()
+            client.is_connected = MagicMock(return_value=True)
+            client.get_entity = AsyncMock(return_value="e")
+            pool = Pool()
+            pool.clients = {"+1": Session(client)}
+            assert await pool.resolve("+1", "@x") == "e"
+
+        async def test_disconnected():
+            client = MagicMock()
+            client.is_connected = MagicMock(return_value=False)
+            client.get_entity = AsyncMock(return_value="e")
+            pool = Pool()
+            pool.clients = {"+1": Session(client)}
+            assert await pool.resolve("+1", "@x") == "e"
+    """})
+    # is_connected() returns True: `await client.connect()` never runs, so its MagicMock is not awaited; returning
+    # False, the branch runs and awaits the MagicMock
+    assert codes(tmp_path, "tests/test_q.py") == [("GF104", 14, "certain")]

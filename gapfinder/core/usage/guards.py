@@ -1,9 +1,10 @@
-"""Branch conditions that a bare test double decides: the walker records them on the calls they guard.
+"""Branch conditions that a test's doubles decide: the walker records them on the calls they guard.
 
 `if session is not None and not session.client.is_connected():` runs its second operand whenever
 `session` is a double; `if isinstance(radio, Routable):` takes the branch for a bare mock when `Routable`
-is a runtime-checkable Protocol (a mock has every attribute). Whether the subject IS a double is for
-the reader of the tree to say (doctor knows the test's doubles); scaffold ignores guards.
+is a runtime-checkable Protocol (a mock has every attribute); `if not client.is_connected():` is false
+when the test made is_connected() return True. What the subject is, is for the reader of the tree to
+say (doctor knows the test's doubles and values); scaffold ignores guards.
 """
 
 from __future__ import annotations
@@ -47,4 +48,8 @@ def _guard(part: ast.expr, lookup: TreeLookup, protocols: ProtocolLookup | None,
     if isinstance(part, (ast.Name, ast.Attribute)):
         subject = lookup(part)
         return Guard(subject, "truthy") if subject is not None else None
+    if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) \
+            and isinstance(part.operand, (ast.Name, ast.Attribute, ast.Call)):
+        subject = lookup(part.operand)  # `not client.is_connected()`: false for a double, or a value set truthy
+        return Guard(subject, "falsy") if subject is not None else None
     return None

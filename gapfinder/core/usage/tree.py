@@ -23,7 +23,7 @@ class Guard:
     (a mock has every attribute, unless the test deleted one of `members`)."""
 
     subject: UsageTree
-    kind: str  # "not-none" | "truthy" | "protocol"
+    kind: str  # "not-none" | "truthy" | "falsy" (`not x`) | "protocol"
     members: frozenset[str] = frozenset()
 
 

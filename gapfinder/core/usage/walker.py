@@ -105,7 +105,9 @@ class Walker:
             if node.value is not None:
                 value = self.expr(node.value)
                 if value is not None:
-                    value.returned = True
+                    # `return x if ok else None` returns x on one side only: a helper's caller may follow it,
+                    # but nothing may assert the function returns it
+                    value.returned = value.returned or not isinstance(node.value, ast.IfExp)
                     self.returns.append(value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.local_defs[node.name] = node  # runs later, if at all: walked where the function calls it
