@@ -199,7 +199,7 @@ class Evaluator(Patching, Linking):
         while isinstance(expr, ast.Attribute):
             node = self.eval(expr)
             if isinstance(node, MockNode) and not node.explicit and not node.located:
-                node.line, node.col, node.located = line, col, True
+                node.line, node.col, node.located, node.path = line, col, True, self.path  # this file's line
             expr = expr.value
 
     def side_effect(self, node: MockNode, expr: ast.expr) -> None:

@@ -417,3 +417,22 @@ def test_a_branch_the_test_s_own_values_make_false_is_not_compared(tmp_path):
     # is_connected() returns True: `await client.connect()` never runs, so its MagicMock is not awaited; returning
     # False, the branch runs and awaits the MagicMock
     assert codes(tmp_path, "tests/test_q.py") == [("GF104", 14, "certain")]
+
+
+def test_a_fixture_double_configured_in_the_test_is_reported_in_the_test_file(tmp_path):
+    project(tmp_path, {"tests/conftest.py": """
+        import pytest
+        from unittest.mock import MagicMock
+
+        @pytest.fixture
+        def repo():
+            return MagicMock()
+    """, "tests/test_c.py": """
+        from app.code import count
+
+        async def test_count(repo):
+            repo.rows.return_value = [1]
+            assert await count(repo) == 1
+    """})
+    found = lint([tmp_path / "tests/test_c.py"], ALL, "likely").findings
+    assert [(f.code, Path(f.path).name, f.line) for f in found] == [("GF104", "test_c.py", 5)]
