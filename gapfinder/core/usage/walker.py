@@ -354,7 +354,7 @@ class Walker:
 
         Returns (was a helper, the value it returns when that is one known value).
         """
-        if self.helpers is None or self.depth >= 3:
+        if self.helpers is None or self.depth >= 4:
             return False, None
         local = self.local_defs.get(node.func.id) if isinstance(node.func, ast.Name) else None
         found = (local, False) if local is not None else self.helpers(node.func)
