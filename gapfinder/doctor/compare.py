@@ -372,7 +372,9 @@ def check(shared: Shared) -> list[Finding]:
         raises = _raises(node.side_effect) and id(node) in shared.runners
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
-        if node.is_double and (node.side_effect is None or raises) and not unused and not shared.closes \
+        # a list of values as side_effect returns them in turn and drops the argument, as return_value does
+        listed = isinstance(node.side_effect, (ast.List, ast.Tuple))
+        if node.is_double and (node.side_effect is None or raises or listed) and not unused and not shared.closes \
                 and not hands_over_doubles(shared, target):
             # a decorator's double is reported where the test body configures it, if it does
             result = node.attrs.get("return_value") if "return_value" in node.configured \

@@ -436,3 +436,29 @@ def test_a_fixture_double_configured_in_the_test_is_reported_in_the_test_file(tm
     """})
     found = lint([tmp_path / "tests/test_c.py"], ALL, "likely").findings
     assert [(f.code, Path(f.path).name, f.line) for f in found] == [("GF104", "test_c.py", 5)]
+
+
+def test_a_scheduler_patch_returning_a_list_of_values_drops_the_coroutine(tmp_path):
+    project(tmp_path, {"app/tool.py": """
+        import asyncio
+
+        async def work(x):
+            return x
+
+        def execute(loop, x):
+            return asyncio.run_coroutine_threadsafe(work(x), loop).result()
+    """, "tests/test_tool.py": """
+        from unittest.mock import MagicMock, patch
+        from app.tool import execute
+
+        @patch("app.tool.asyncio.run_coroutine_threadsafe")
+        def test_execute(run):
+            run.side_effect = [MagicMock(**{"result.return_value": 1})]
+            assert execute(MagicMock(), 1) == 1
+
+        @patch("app.tool.asyncio.run_coroutine_threadsafe")
+        def test_execute_closing(run):
+            run.side_effect = lambda coro, loop: (coro.close(), MagicMock(**{"result.return_value": 1}))[1]
+            assert execute(MagicMock(), 1) == 1
+    """})
+    assert codes(tmp_path, "tests/test_tool.py") == [("GF107", 5, "certain")]
