@@ -17,7 +17,7 @@ from gapfinder.doctor.producers import real_producers
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, merge
 from gapfinder.core.usage.tree import FunctionNode
-from gapfinder.core.usage.tree import UsageTree
+from gapfinder.core.usage.tree import Guard, UsageTree
 
 KIND = {"async": "an AsyncMock", "magic": "a MagicMock", "mock": "a Mock"}
 
@@ -33,6 +33,9 @@ class Comparer:
         self.not_called: set[int] = set()  # doubles the test asserts were never called
         self.sure = True
         self.weak: set[int] = set()  # doubles linked to the code by a weak link only (every use of a name)
+        self.patched: set[str] = set()  # schedulers the test patched so they drop the coroutine (`create_task`)
+        self.objects: set[int] = set()  # usage trees of objects the test built (not None)
+        self.node_of: dict[int, MockNode] = {}  # usage tree (and the trees merged into it) -> the double met there
 
     def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
         confidence = "likely" if self.likely or node.evidence or node.weak or not self.sure else "certain"
@@ -49,7 +52,13 @@ class Comparer:
 
     def walk(self, node: MockNode | None, use: UsageTree, via_await: bool, text: str, depth: int = 0,
              anchor: tuple[MockNode, UsageTree] | None = None) -> None:
-        if node is not None and node.kind == "value" and node.entries and use.item is not None and depth <= 30:
+        if not isinstance(node, MockNode):  # an object of a project class kept in a dict: links.py pairs its fields
+            return
+        for origin in [*use.origins, use]:
+            self.node_of.setdefault(id(origin), node)
+        if use.calls and all(self.fails(c.guards) for c in use.calls):
+            return  # every call sits behind a condition the test's own values make false: it never runs
+        if node.kind == "value" and node.entries and use.item is not None and depth <= 30:
             for key, entry in node.entries.items():  # `shards[i].request(...)` with `shards = {0: m0, 1: m1}`
                 self.walk(entry, use.item, via_await, f"{text}[{key!r}]", depth + 1, anchor)
             return
@@ -69,12 +78,60 @@ class Comparer:
         self.usage_of.setdefault(id(node), []).append(use)
         self.where_of.setdefault(id(node), self.where)
         outer = self.sure  # certain only on a path the code always takes (a call on its straight path)
-        self.sure = outer and (any(c.certain for c in use.calls) or use.awaited_always
+        self.sure = outer and (any(c.always and self.hold(c.guards) for c in use.calls) or use.awaited_always
                                or (not use.calls and use.awaited is None))
         try:
             self.judge(node, use, via_await, text, depth, anchor)
         finally:
             self.sure = outer
+
+    def only_patched_schedulers(self, use: UsageTree) -> bool:
+        """Every call of this value hands its coroutine to a scheduler the test patched to drop it: nothing
+        awaits it (a patch whose side_effect runs the coroutine, `ensure_future(coro)`, still does)."""
+        return bool(use.calls) and all(c.via and c.via in self.patched for c in use.calls)
+
+    @staticmethod
+    def result(node: MockNode) -> MockNode | None:
+        """What a call of the double gives: its return_value, unless the test set a side_effect (then the
+        side_effect decides: it raises, or returns values the test did not build as this node)."""
+        return node.child("return_value") if node.side_effect is None else None
+
+    def fails(self, guards: tuple[Guard, ...]) -> bool:
+        """A guard the test's values make false: `not x()` with x's return_value set to a truthy literal or
+        left a (truthy) double, `if x:` / `x is not None` with x set to a falsy literal or None."""
+        for guard in guards:
+            node = self.node_of.get(id(guard.subject))
+            if node is None or guard.kind == "protocol":
+                continue
+            if node.kind == "value" and node.text:
+                try:
+                    truth = bool(ast.literal_eval(node.text))
+                except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                    continue
+                if guard.kind == "falsy" and truth or guard.kind == "truthy" and not truth \
+                        or guard.kind == "not-none" and node.text == "None":
+                    return True
+            elif guard.kind == "falsy" and node.is_double and "__bool__" not in node.attrs:
+                return True
+        return False
+
+    def hold(self, guards: tuple[Guard, ...]) -> bool:
+        """Every guard's subject is a double the walk met: not None and truthy; a bare one (no spec, none
+        of the Protocol's members deleted) is an instance of a runtime-checkable Protocol."""
+        for guard in guards:
+            if guard.kind == "not-none" and id(guard.subject) in self.objects:
+                continue  # an object of a project class the test built and the code reads back
+            node = self.node_of.get(id(guard.subject))
+            if guard.kind == "falsy":  # `not x`: holds for a value the test set falsy, never for a double
+                if node is None or node.kind != "value" or not _literal_falsy(node.text):
+                    return False
+                continue
+            if node is None or not node.is_double or "__bool__" in node.attrs:
+                return False
+            if guard.kind == "protocol" and (node.spec or node.kind == "spec" or any(
+                    name in node.attrs and not node.attrs[name].is_double for name in guard.members)):
+                return False
+        return True
 
     def judge(self, node: MockNode, use: UsageTree, via_await: bool, text: str, depth: int,
               anchor: tuple[MockNode, UsageTree] | None) -> None:
@@ -90,6 +147,11 @@ class Comparer:
             for result, how in ((use.call, f"{text}()"), (use.awaited_call, f"(await {text}(...))")):
                 if returned is not None and result is not None:
                     self.walk(returned, result, False, how, depth + 1)
+            for method, used, how in (("__aenter__", use.aenter, f"(async with {text})"),
+                                      ("__enter__", use.enter, f"(with {text})")):
+                entered = node.attrs.get(method)  # what the test set as the entered value, through the spec
+                if used is not None and entered is not None and "return_value" in entered.configured:
+                    self.walk(entered.attrs["return_value"], used, False, how, depth + 1)
             return
         if node.kind == "async":
             self.async_node(node, use, via_await, text, sync, awaited, depth)
@@ -133,7 +195,7 @@ class Comparer:
         if awaited:
             assert use.awaited_call is not None
             self.truthy_result(node, use.awaited_call, f"await {text}(...)")
-            self.walk(node.child("return_value"), use.awaited_call, True, f"(await {text}(...))", depth + 1)
+            self.walk(self.result(node), use.awaited_call, True, f"(await {text}(...))", depth + 1)
 
     def truthy_result(self, node: MockNode, result: UsageTree, text: str) -> None:
         """GF108: the code branches on a call result the test never configured (a mock is always truthy).
@@ -151,7 +213,7 @@ class Comparer:
                   awaited: bool, depth: int) -> None:
         label = node.label or text
         what = KIND[node.kind]
-        if awaited and not sync:
+        if awaited and not sync and not self.only_patched_schedulers(use):
             returned = node.attrs.get("return_value")
             if node.side_effect is None and (returned is None or returned.kind in ("magic", "mock", "value")):
                 self.emit("GF104", node, f"the code awaits `{text}(...)` but `{label}` is {what}: its result "
@@ -161,7 +223,7 @@ class Comparer:
         if sync:
             assert use.call is not None
             self.truthy_result(node, use.call, f"{text}(...)")
-            self.walk(node.child("return_value"), use.call, via_await, f"{text}()", depth + 1, self.anchor)
+            self.walk(self.result(node), use.call, via_await, f"{text}()", depth + 1, self.anchor)
         configured = node.configured | {n for n, c in node.attrs.items() if c.explicit or c.configured}
         if use.aenter is not None:
             if node.kind == "mock" and "__aenter__" not in node.attrs:
@@ -198,6 +260,13 @@ class Comparer:
         returned = configured.attrs.get("return_value") if configured is not None else None
         for item in (returned.items or []) if returned is not None else []:
             self.walk(item, use, False, f"(item of {text})", depth + 1)
+
+
+def _literal_falsy(text: str) -> bool:
+    try:
+        return bool(text) and not ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
 
 
 def _rename_ctor(ctor: ast.Call) -> Edit | None:
@@ -242,6 +311,10 @@ def library_use(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | N
 def check(shared: Shared) -> list[Finding]:
     comparer = Comparer()
     comparer.not_called = shared.not_called
+    comparer.objects = shared.objects
+    # schedulers the test patched with a double that drops what it is handed (no side_effect that runs it)
+    comparer.patched = {target.rpartition(".")[2] for node, _, target, _ in shared.schedulers
+                        if node.side_effect is None or _raises(node.side_effect)}
     grouped: dict[int, tuple[MockNode, list[UsageTree], list[str], bool]] = {}
     for node, module, name in shared.patched:
         seen: set[int] = set()
@@ -278,7 +351,7 @@ def check(shared: Shared) -> list[Finding]:
         if not uses or node.kind not in ("async", "spec"):
             continue
         use = merge(uses)
-        if use.awaited_call is not None and use.call is None:
+        if use.awaited_call is not None and use.call is None and not comparer.only_patched_schedulers(use):
             new = ASSERT_CALLED[attr.attr]
             # the test's own assertion proves the call happened, and every call the linked code makes
             # is awaited (on a branch or not): certain whatever built the double (a helper, a spec'd Mock
@@ -299,7 +372,9 @@ def check(shared: Shared) -> list[Finding]:
         raises = _raises(node.side_effect) and id(node) in shared.runners
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
-        if node.is_double and (node.side_effect is None or raises) and not unused and not shared.closes \
+        # a list of values as side_effect returns them in turn and drops the argument, as return_value does
+        listed = isinstance(node.side_effect, (ast.List, ast.Tuple))
+        if node.is_double and (node.side_effect is None or raises or listed) and not unused and not shared.closes \
                 and not hands_over_doubles(shared, target):
             # a decorator's double is reported where the test body configures it, if it does
             result = node.attrs.get("return_value") if "return_value" in node.configured \
@@ -315,7 +390,8 @@ def check(shared: Shared) -> list[Finding]:
                 patched = {name.rpartition(".")[2] for _, _, name in shared.patched} | \
                     {t.rpartition(".")[2] for _, t in shared.library_patched}
                 called = [(m, f, c, r | patched) for m, f, c, r in shared.called]
-                others = real_producers(called, target.rpartition(".")[2]) is not True
+                doubles = {name: double for double, _, name in shared.patched}
+                others = real_producers(called, target.rpartition(".")[2], doubles) is not True
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "

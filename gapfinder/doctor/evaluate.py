@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
@@ -17,6 +18,7 @@ from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
 from gapfinder.doctor.values import ASSERT_CALLED, Holder, Instance, Patcher, Shared
 from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
 
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
@@ -30,10 +32,13 @@ class Evaluator(Patching, Linking):
         self.env: dict[str, object] = {}
         self.result: object = None
         self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
+        self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
 
     # --- functions -------------------------------------------------------------------------
 
     def run(self, func: FunctionNode, in_class: bool = False, setups: list[FunctionNode] | None = None) -> object:
+        self.async_defs = {n.name for n in [*ast.walk(func), *self.names.functions.values()]
+                           if isinstance(n, ast.AsyncFunctionDef) and is_coroutine_function(n)}
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
@@ -153,6 +158,8 @@ class Evaluator(Patching, Linking):
                 if target.attr == "side_effect":
                     self.side_effect(base, expr)
                 else:
+                    if target.attr == "return_value":
+                        self.eager(base, expr)
                     node = value if isinstance(value, MockNode) else opaque(expr)
                     if not node.label:
                         node.label = dotted(target) or target.attr
@@ -160,6 +167,7 @@ class Evaluator(Patching, Linking):
                     node.path = node.path or self.path
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
+            self.store_entry(target, value)
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
                     and isinstance(value, MockNode) and value.is_double:
                 self.finding("GF301", expr, "a mock is the dependency override: FastAPI reads its (*args, **kwargs) "
@@ -172,12 +180,26 @@ class Evaluator(Patching, Linking):
                 if isinstance(element, ast.Name):
                     self.env[element.id] = items[index] if items is not None else None
 
+    def store_entry(self, target: ast.Subscript, value: object) -> None:
+        """`pool.clients["+7001"] = Session(client)` on an object the test built: a dict entry of that field."""
+        if not isinstance(target.slice, ast.Constant) or not isinstance(value, (MockNode, Instance)) \
+                or not isinstance(target.value, ast.Attribute):
+            return
+        owner = self.eval(target.value.value)
+        if not isinstance(owner, (Instance, Holder)):
+            return
+        held = owner.fields.get(target.value.attr)
+        if not (isinstance(held, MockNode) and held.kind == "value" and held.entries is not None):
+            held = MockNode("value", True, target.lineno, target.col_offset, path=self.path, entries={})
+            owner.fields[target.value.attr] = held
+        held.entries[target.slice.value] = value  # type: ignore[index]
+
     def _locate(self, expr: ast.expr, line: int, col: int) -> None:
         """Default children along `a.b.return_value.c` now point at the line that configures them."""
         while isinstance(expr, ast.Attribute):
             node = self.eval(expr)
             if isinstance(node, MockNode) and not node.explicit and not node.located:
-                node.line, node.col, node.located = line, col, True
+                node.line, node.col, node.located, node.path = line, col, True, self.path  # this file's line
             expr = expr.value
 
     def side_effect(self, node: MockNode, expr: ast.expr) -> None:
@@ -186,6 +208,16 @@ class Evaluator(Patching, Linking):
             self.finding("GF106", expr, f"AsyncMock side_effect for `{node.label or 'mock'}` is a sync function "
                          "returning a coroutine: the code receives the coroutine, which is never awaited; "
                          "pass the async function itself")
+
+    def eager(self, node: MockNode, expr: ast.expr) -> None:
+        """GF111: the return_value is one coroutine the test made (a call of an `async def`)."""
+        maker = coroutine_maker(expr, self.names, self.shared.side, self.shared.index, self.path)
+        if maker is not None:
+            named = f"`{node.label}`" if node.label else "the double"
+            self.finding("GF111", expr, f"{named} returns the one coroutine `{maker}(...)` made when the test built "
+                         "it: it is never awaited if the code does not call the double, and a second call gets a "
+                         "coroutine already awaited (RuntimeError); use AsyncMock(return_value=...) or a side_effect "
+                         "that makes a new coroutine per call")
 
     def finding(self, code: str, at: ast.AST, message: str, edit: Edit | None = None) -> None:
         self.shared.findings.append(Finding(code, self.path, getattr(at, "lineno", 1),
@@ -243,12 +275,14 @@ class Evaluator(Patching, Linking):
 
     def eval(self, expr: ast.expr) -> object:
         if isinstance(expr, ast.Name):
+            if expr.id not in self.env and expr.id in self.async_defs:  # the test's own `async def`
+                return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, coroutine_function=True)
             return self.env.get(expr.id)
         if isinstance(expr, ast.Dict):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})
             for key, value in zip(expr.keys, expr.values):
                 found = self.eval(value)
-                if isinstance(key, ast.Constant) and isinstance(found, MockNode):
+                if isinstance(key, ast.Constant) and isinstance(found, (MockNode, Instance)):
                     node.entries[key.value] = found  # type: ignore[index]
             return node
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
@@ -277,7 +311,12 @@ class Evaluator(Patching, Linking):
             return self.eval_call(expr)
         if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
             base = self.eval(expr.value.func)
-            return _told(base) if isinstance(base, MockNode) and base.kind == "async" else None
+            if isinstance(base, MockNode) and base.kind == "async":
+                return _told(base)
+            found = self.shared.side.lookup(expr.value.func, self.names, self.path)
+            if found is not None and isinstance(found[1], Helper) and is_coroutine_function(found[1].func):
+                return self.helper(found[1], expr.value)  # `await make_client()`: what the async helper returns
+            return None
         return None
 
     def repeated(self, expr: ast.ListComp) -> MockNode | None:
@@ -350,6 +389,8 @@ class Evaluator(Patching, Linking):
             if found is not None and found[1] in found[0].model.classes:
                 return Instance(found[0], found[0].model.classes[found[1]], {})
         found = self.shared.side.lookup(call.func, self.names, self.path)
+        if found is not None and isinstance(found[1], Helper) and is_coroutine_function(found[1].func):
+            return opaque(call)  # a coroutine, not yet what the helper returns
         if found is not None:
             return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
         base = self.eval(call.func)
@@ -426,6 +467,8 @@ class Evaluator(Patching, Linking):
         if last == "side_effect":
             self.side_effect(node, expr)
         else:
+            if last == "return_value":
+                self.eager(node, expr)
             value = self.eval(expr)
             value = value if isinstance(value, MockNode) else opaque(expr)
             value.text = value.text or ast.unparse(expr)

@@ -11,6 +11,7 @@ import ast
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Finding
 from gapfinder.doctor.producers import handed_to_doubles
@@ -132,17 +133,28 @@ class Linking:
         return frozenset(names)
 
     def pair_fields(self, owner: Instance | Holder, tree: UsageTree, at: str, depth: int) -> None:
-        """Each double stored on the object (or on an object stored on it) with the code's use of that field."""
-        if self.shared.raising:
+        """Each double stored on the object (or on an object stored on it, or in a dict it holds) with the
+        code's use of that field (through properties that return it, and the methods called on the object)."""
+        if self.shared.raising or depth > 3:
             return
+        if isinstance(owner, Instance):
+            for inner, place in method_uses(owner, tree):
+                self.pair_fields(owner, inner, place, depth + 1)
         for field_name, value in owner.fields.items():
-            used = tree.attrs.get(field_name)
-            if used is None:
-                continue
-            if isinstance(value, MockNode) and value.is_double:
-                self.shared.pairs.append((value, used, at))
-            elif isinstance(value, (Instance, Holder)) and depth < 3:
-                self.pair_fields(value, used, at, depth + 1)
+            used = field_use(owner, tree, field_name) if isinstance(owner, Instance) else tree.attrs.get(field_name)
+            if used is not None:
+                self.pair_value(value, used, at, depth)
+
+    def pair_value(self, value: object, used: UsageTree, at: str, depth: int) -> None:
+        if isinstance(value, MockNode) and value.is_double:
+            self.shared.pairs.append((value, used, at))
+        elif isinstance(value, (Instance, Holder)):
+            self.shared.objects.update(id(tree) for tree in [*used.origins, used])  # an object: not None
+            self.pair_fields(value, used, at, depth + 1)
+        elif isinstance(value, MockNode) and value.entries:  # a dict of doubles or objects the code reads back
+            for entry in value.entries.values():
+                for use in entry_uses(used):
+                    self.pair_value(entry, use, at, depth + 1)
 
     def method(self, module: IndexedModule, cls: ast.ClassDef, name: str,
                depth: int = 0) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:

@@ -12,21 +12,28 @@ import ast
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode
+from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.patches import callee_name
 
 Called = tuple[IndexedModule, FunctionNode, "ast.ClassDef | None", frozenset[str]]
 
 
-def real_producers(called: list[Called], scheduler: str) -> bool | None:
+def real_producers(called: list[Called], scheduler: str, doubles: dict[str, MockNode] | None = None) -> bool | None:
     """True when the called code hands `scheduler` (its last name: create_task, run, ...) coroutines
     made by project functions the test did not replace, at every site found; False when one site's
-    producer was replaced by a double; None when no site (or no producer) can be read."""
+    producer was replaced by a double; None when no site (or no producer) can be read.
+
+    doubles: the test's doubles by the name they replace; a replaced producer that makes a coroutine all
+    the same (an AsyncMock, or a function the test configured it to return: an `async def` of the test's
+    own) hands over a coroutine that the patched scheduler drops."""
     verdicts: list[bool] = []
     for module, func, cls, replaced in called:
         for body in _bodies(module, func, cls):
             for node in ast.walk(body):
                 if isinstance(node, ast.Call) and callee_name(node.func) == scheduler and node.args:
                     verdict = _producer(module, cls, replaced, node.args[0])
+                    if verdict is not True and doubles:
+                        verdict = _made_by_double(body, node.args[0], doubles) or verdict
                     if verdict is not None:
                         verdicts.append(verdict)
     if not verdicts:
@@ -64,6 +71,39 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
             return False
         return True if name in module.model.functions or name in module.model.imports else None
     return None
+
+
+def _made_by_double(body: FunctionNode, arg: ast.expr, doubles: dict[str, MockNode]) -> bool | None:
+    """`run(replaced())` with an AsyncMock in its place, or `f, args = replaced(); run(f(*args))` with the
+    test's `async def` configured as `f`: True (a coroutine is made); False for a sync double; None unknown."""
+    if not isinstance(arg, ast.Call):
+        return None
+    name = dotted(arg.func) or ""
+    if name in doubles:
+        return _calls_make(doubles[name])
+    if not isinstance(arg.func, ast.Name):
+        return None
+    for stmt in ast.walk(body):  # the local name is bound from what a replaced function returned
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call)):
+            continue
+        double = doubles.get(dotted(stmt.value.func) or "")
+        if double is None or double.side_effect is not None or "return_value" not in double.configured:
+            continue
+        returned, target = double.attrs["return_value"], stmt.targets[0]
+        if isinstance(target, ast.Name) and target.id == arg.func.id:
+            return _calls_make(returned)
+        if isinstance(target, ast.Tuple) and returned.items is not None and len(returned.items) == len(target.elts):
+            for element, item in zip(target.elts, returned.items):
+                if isinstance(element, ast.Name) and element.id == arg.func.id:
+                    return _calls_make(item)
+    return None
+
+
+def _calls_make(node: MockNode) -> bool | None:
+    """Whether calling this value makes a coroutine: an AsyncMock or an `async def` does, a sync double not."""
+    if node.coroutine_function or (node.kind == "async" and node.side_effect is None):
+        return True
+    return False if node.kind in ("magic", "mock") else None
 
 
 # Methods that take a coroutine and schedule it: on a double (`hass.async_create_task`, `bot.loop.create_task`)

@@ -84,6 +84,14 @@ RULES: tuple[Rule, ...] = (
          "await service.save(item)\nrepo.add.assert_called_once_with(item)  # the test's only check",
          "Use the awaited variant: repo.add.assert_awaited_once_with(item), and assert on the result.",
          fixable=True),
+    Rule("GF111", "coroutine-object-as-return-value",
+         "A double's return_value is one coroutine object the test made by calling an async def.",
+         "The coroutine is made once, before the code runs: if the code never calls the double it is never "
+         "awaited (RuntimeWarning), and a second call gets the coroutine already awaited (RuntimeError); the "
+         "test passes only while the code calls the double exactly once.",
+         "fetch = Mock(return_value=make_awaitable(rows))  # make_awaitable is an async def",
+         "Use AsyncMock(return_value=rows), or side_effect=lambda *a, **k: make_awaitable(rows) (a new "
+         "coroutine per call)."),
     Rule("GF201", "async-fixture-without-pytest-asyncio",
          "An async fixture declared with @pytest.fixture under pytest-asyncio strict mode.",
          "In strict mode pytest-asyncio only runs fixtures declared with @pytest_asyncio.fixture; "
@@ -119,7 +127,7 @@ BY_CODE = {rule.code: rule for rule in RULES}
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> frozenset[str]:
-    """Codes to report: prefixes allowed (GF1 selects GF101..GF110); unknown codes are an error."""
+    """Codes to report: prefixes allowed (GF1 selects GF101..GF111); unknown codes are an error."""
     from gapfinder.errors import GapfinderError
 
     def expand(codes: list[str]) -> set[str]:

@@ -79,6 +79,7 @@ class Shared:
     patch_names: set[str] = field(default_factory=set)  # the last name of every patch target (`create_task`)
     handoffs: list[tuple[MockNode, Finding]] = field(default_factory=list)  # coroutines handed to doubles
     closes: bool = False  # the test closes a coroutine it took from a double's call_args
+    objects: set[int] = field(default_factory=set)  # usage trees that stand for objects the test built
 
 
 def where(module: IndexedModule, func: FunctionNode) -> str:

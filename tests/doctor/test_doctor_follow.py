@@ -569,7 +569,38 @@ def test_a_double_handed_on_to_a_function_of_another_module(tmp_path):
                 del radio.routing
                 Handler(radio)
         """})
-    # calls inside helpers are walked as uncertain (the walker never asserts them one by one): likely
+    # the helper is called on the constructor's straight path, and calls radio.routing() on its own: certain
+    assert codes(tmp_path, "tests/test_h.py") == [("GF101", 6, "certain")]
+
+
+def test_a_helper_called_on_a_branch_or_calling_on_one_is_likely(tmp_path):
+    project(tmp_path, {
+        "app/routing.py": """
+            def make_routing(radio, fast):
+                if fast:
+                    return radio.fast_routing()
+                return None
+
+            def routing_of(radio):
+                return radio.routing()
+        """,
+        "app/handler.py": """
+            from app.routing import make_routing, routing_of
+
+            class Handler:
+                def __init__(self, radio, flag):
+                    self.fast = make_routing(radio, flag)
+                    if flag:
+                        self.routing = routing_of(radio)
+        """,
+        "tests/test_h.py": """
+            from unittest.mock import AsyncMock
+            from app.handler import Handler
+
+            def test_bare():
+                radio = AsyncMock()
+                Handler(radio, True)
+        """})
     assert codes(tmp_path, "tests/test_h.py") == [("GF101", 6, "likely")]
 
 

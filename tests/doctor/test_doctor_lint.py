@@ -56,7 +56,7 @@ def test_select_and_ignore_filter_by_code_and_prefix():
     path = DOCTOR / "shapes" / "tests" / "wrong" / "test_wrong_shapes.py"
     assert {c for _, _, c in reported([path], select_rules(["GF104"], None))} == {"GF104"}
     assert {c for _, _, c in reported([path], select_rules(["GF1"], ["GF102,GF103"]))} == {
-        "GF101", "GF104", "GF106", "GF107", "GF108", "GF109", "GF110"}
+        "GF101", "GF104", "GF106", "GF107", "GF108", "GF109", "GF110", "GF111"}
     with pytest.raises(GapfinderError, match="unknown rule code"):
         select_rules(["GF999"], None)
 

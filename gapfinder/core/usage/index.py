@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gapfinder.core.source import parse, read_source
+from gapfinder.core.symbols import dotted, import_bindings, package_of
 from gapfinder.core.usage.module import ModuleModel, build_model
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.core.usage.walker import helper_lookup, infer_usage
@@ -30,6 +31,7 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
     if depth > 40:
         return
     dst.used = dst.used or src.used
+    dst.origins += [*src.origins, src]
     dst.returned = dst.returned or src.returned
     dst.branched_on = dst.branched_on or src.branched_on
     dst.awaited_always = dst.awaited_always or src.awaited_always
@@ -37,6 +39,10 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
     dst.passed_to |= src.passed_to
     for name, child in src.attrs.items():
         _into(dst.attrs.setdefault(name, UsageTree()), child, depth + 1)
+    if src.elements and (not dst.elements or len(dst.elements) == len(src.elements)):
+        dst.elements = dst.elements or [UsageTree() for _ in src.elements]  # `a, b = value`: element by element
+        for target, child in zip(dst.elements, src.elements):
+            _into(target, child, depth + 1)
     for edge in EDGES:
         child = getattr(src, edge)
         if child is not None:
@@ -72,6 +78,7 @@ class IndexedModule:
         methods = {n: m for n, m in (self.model.methods(cls) if cls is not None else {}).items() if n not in replaced}
         functions = {n: f for n, f in self.model.functions.items() if n not in replaced}
         local = helper_lookup(functions, methods)
+        owners: dict[int, IndexedModule] = {}  # imported functions walked: the module each is defined in
 
         def lookup(expr: ast.expr) -> tuple[FunctionNode, bool] | None:
             """Same-module helpers first, then project functions imported by name (`from .routing import
@@ -79,10 +86,17 @@ class IndexedModule:
             found = local(expr)
             if found is None and isinstance(expr, ast.Name) and expr.id not in replaced and self.index is not None:
                 imported = self.index.imported_function(self, expr.id)
-                return (imported, False) if imported is not None else None
+                if imported is None:
+                    return None
+                owners[id(imported[1])] = imported[0]
+                return imported[1], False
             return found
 
-        return infer_usage(func, names, lookup)
+        def protocols(inside: FunctionNode, expr: ast.expr) -> frozenset[str] | None:
+            module = owners.get(id(inside), self)
+            return module.index.runtime_protocol(module, inside, expr) if module.index is not None else None
+
+        return infer_usage(func, names, lookup, protocols=protocols)
 
     def global_usage(self, name: str) -> UsageTree | None:
         """How every function and method of the module uses the module-level `name`."""
@@ -91,7 +105,8 @@ class IndexedModule:
             for func, cls in self._all_functions():
                 params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
                 if name not in params:
-                    trees.append(self.usage(func, cls, [name])[name])
+                    # the name stands for a double here: a same-module function of that name is not walked into
+                    trees.append(self.usage(func, cls, [name], frozenset({name}))[name])
             tree = merge(trees)
             self._globals[name] = tree if tree.used else None
         return self._globals[name]
@@ -107,7 +122,7 @@ class IndexedModule:
         makes a MagicMock for it, as inspect.iscoroutinefunction is false) or a class; None when not here."""
         if name in self.model.functions:
             func = self.model.functions[name]
-            return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
+            return is_coroutine_function(func)
         if name in self.model.classes:
             return False
         return None
@@ -147,8 +162,8 @@ class ModuleIndex:
                 return module, ".".join(parts[cut:])
         return None
 
-    def imported_function(self, module: IndexedModule, name: str) -> FunctionNode | None:
-        """The project function a module-level import of `module` binds to `name`, if any."""
+    def imported_function(self, module: IndexedModule, name: str) -> tuple[IndexedModule, FunctionNode] | None:
+        """The project function a module-level import of `module` binds to `name`, and its module."""
         origin = module.model.imports.get(name)
         if origin is None or origin[1] is None:
             return None
@@ -156,7 +171,35 @@ class ModuleIndex:
         if target is None:
             return None
         defined, local = self.follow(target, origin[1])
-        return defined.model.functions.get(local)
+        func = defined.model.functions.get(local)
+        return (defined, func) if func is not None else None
+
+    def runtime_protocol(self, module: IndexedModule, inside: FunctionNode, expr: ast.expr) -> frozenset[str] | None:
+        """The members of the project class `expr` names in `inside` (a function of `module`; its own imports
+        count) when it is a `@runtime_checkable` Protocol, else None."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        origin: tuple[str, str | None] | None = None
+        for node in ast.walk(inside):  # `from pkg.protocols import Routable` inside the function
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for bound, source, attr in import_bindings(node, package_of(module.name, module.path.name == "__init__.py")):
+                    origin = (source, attr) if bound == head else origin
+        origin = origin or module.model.imports.get(head) or ((module.name, head) if head in module.model.classes else None)
+        if origin is None:
+            return None
+        found = self.resolve(".".join(p for p in (origin[0], origin[1], rest) if p))
+        if found is None:
+            return None
+        defined, qualname = self.follow(*found)
+        cls = defined.model.classes.get(qualname)
+        if cls is None or not any((dotted(d) or "").rpartition(".")[2] == "runtime_checkable" for d in cls.decorator_list) \
+                or not any((dotted(b) or "").rpartition(".")[2] == "Protocol" for b in cls.bases):
+            return None
+        members = set(defined.model.methods(cls))
+        members |= {s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        return frozenset(members)
 
     def follow(self, module: IndexedModule, name: str, depth: int = 0) -> tuple[IndexedModule, str]:
         """Where a module-level name is defined, following `from x import name` re-exports."""
@@ -166,6 +209,11 @@ class ModuleIndex:
             if target is not None:
                 return self.follow(target, origin[1], depth + 1)
         return module, name
+
+
+def is_coroutine_function(func: FunctionNode) -> bool:
+    """An `async def` whose call makes a coroutine (an async generator's call makes no coroutine)."""
+    return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
 
 
 def _yields(func: FunctionNode) -> bool:

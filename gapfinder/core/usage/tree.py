@@ -16,6 +16,17 @@ from typing import Iterable
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+@dataclass(eq=False)
+class Guard:
+    """A condition a call depends on that holds whenever `subject` is a bare test double (no spec, nothing
+    configured falsy): `x is not None`, `if x:`, `isinstance(x, P)` with P a runtime-checkable Protocol
+    (a mock has every attribute, unless the test deleted one of `members`)."""
+
+    subject: UsageTree
+    kind: str  # "not-none" | "truthy" | "falsy" (`not x`) | "protocol"
+    members: frozenset[str] = frozenset()
+
+
 @dataclass
 class CallSite:
     """One place the code calls a value: its arguments and whether it always runs."""
@@ -25,6 +36,11 @@ class CallSite:
     certain: bool  # on the straight path through the function body
     # (caught exception, what its handler raises: a dotted name, "" to re-raise, None for nothing)
     handlers: tuple[tuple[str, str | None], ...] = ()
+    # runs whenever the walked function runs: its straight path, through helpers called on their caller's
+    # straight path (`certain` stays False inside helpers: scaffold asserts no helper call one by one)
+    always: bool = False
+    guards: tuple[Guard, ...] = ()  # with `always`: runs whenever these hold too
+    via: str = ""  # the scheduler its coroutine is handed to (`create_task(f())`), "" when awaited here or sync
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class UsageTree:
     passed_to: set[str] = field(default_factory=set)  # dotted callees it is handed to (json.loads)
     elements: list[UsageTree] = field(default_factory=list)  # unpacked as `a, b = value`
     used: bool = False
+    origins: list[UsageTree] = field(default_factory=list, repr=False)  # the trees `merge` folded into this one
 
     def child(self, edge: str, name: str | None = None) -> UsageTree:
         self.used = True

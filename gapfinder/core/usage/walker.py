@@ -10,7 +10,8 @@ import ast
 from typing import Callable, Iterable, Mapping
 
 from gapfinder.core.symbols import dotted
-from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, UsageTree
+from gapfinder.core.usage.guards import ProtocolLookup, guards_of
+from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, Guard, UsageTree
 
 # Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
 HelperLookup = Callable[[ast.expr], "tuple[FunctionNode, bool] | None"]
@@ -25,8 +26,11 @@ class Walker:
     def __init__(
         self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int,
         constants: Mapping[str, tuple[object, ...]] | None = None,
+        protocols: ProtocolLookup | None = None, func: FunctionNode | None = None,
     ) -> None:
         self.roots = roots
+        self.protocols = protocols
+        self.func = func
         self.env: dict[str, UsageTree | None] = dict(roots)
         self.helpers = helpers
         self.depth = depth
@@ -35,6 +39,11 @@ class Walker:
         self.handlers: tuple[tuple[str, str | None], ...] = ()
         self.returns: list[UsageTree] = []
         self.guarding = False  # walking an if/while test
+        self.floor = 0  # the uncertainty this walk starts with (a helper starts at 1)
+        self.entry = True  # this function is called on its caller's straight path
+        self.guards: tuple[Guard, ...] = ()  # conditions a bare double decides, around what is walked now
+        self.guarded = 0  # the branch levels those guards open
+        self.local_defs: dict[str, FunctionNode] = {}  # functions defined in the walked body (closures)
         self.constants = constants or {}
 
     # --- statements ------------------------------------------------------------------------
@@ -49,6 +58,16 @@ class Walker:
         self.uncertain += 1
         self.block(body)
         self.uncertain -= 1
+
+    def guarded_branch(self, body: list[ast.stmt], guards: list[Guard] | None) -> None:
+        """A branch whose condition holds when the guards' subjects are bare doubles (None: not known)."""
+        if not guards:
+            self.branch(body)
+            return
+        outer = self.guards
+        self.guards, self.guarded = outer + tuple(guards), self.guarded + 1
+        self.branch(body)
+        self.guards, self.guarded = outer, self.guarded - 1
 
     def stmt(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign):
@@ -77,7 +96,8 @@ class Walker:
             self.branch(node.orelse)
         elif isinstance(node, (ast.If, ast.While)):
             self.condition(node.test, node.body)
-            self.branch(node.body)
+            found = guards_of(node.test, self.lookup, self.protocols, self.func) if isinstance(node, ast.If) else None
+            self.guarded_branch(node.body, found)
             self.branch(node.orelse)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.try_(node)  # type: ignore[arg-type]
@@ -85,10 +105,14 @@ class Walker:
             if node.value is not None:
                 value = self.expr(node.value)
                 if value is not None:
-                    value.returned = True
+                    # `return x if ok else None` returns x on one side only: a helper's caller may follow it,
+                    # but nothing may assert the function returns it
+                    value.returned = value.returned or not isinstance(node.value, ast.IfExp)
                     self.returns.append(value)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return  # nested definitions run later, if at all
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.local_defs[node.name] = node  # runs later, if at all: walked where the function calls it
+        elif isinstance(node, ast.ClassDef):
+            return
         elif isinstance(node, ast.Match):
             self.expr(node.subject)
             for case in node.cases:
@@ -212,7 +236,7 @@ class Walker:
                 return self.call(node.value, awaited=True)
             base = self.expr(node.value)
             if base is not None:
-                base.awaited_always = base.awaited_always or self.certain
+                base.awaited_always = base.awaited_always or (self.always and not self.guards)
             return base.child("awaited") if base is not None else None
         if isinstance(node, ast.Call):
             return self.call(node, awaited=False)
@@ -224,12 +248,27 @@ class Walker:
             return self.comprehension(node)
         if isinstance(node, (ast.Lambda,)):
             return None
-        if isinstance(node, (ast.BoolOp, ast.IfExp)):
-            first, *rest = node.values if isinstance(node, ast.BoolOp) else [node.test, node.body, node.orelse]
+        if isinstance(node, ast.IfExp):  # `None if flag else self._direct(phone)`: the one side that is a value
+            self.expr(node.test)
+            self.uncertain += 1
+            sides = [self.expr(node.body), self.expr(node.orelse)]
+            self.uncertain -= 1
+            known = [tree for tree, side in zip(sides, (node.body, node.orelse)) if not isinstance(side, ast.Constant)]
+            return known[0] if len(known) == 1 else None
+        if isinstance(node, ast.BoolOp):
+            first, *rest = node.values
             self.expr(first)
             self.uncertain += 1
-            for value in rest:
+            conjunction = isinstance(node.op, ast.And)
+            outer, guarded = self.guards, self.guarded
+            collected: list[Guard] = []
+            for before, value in zip([first, *rest], rest):  # `a is not None and a.ready()`: runs when a is a double
+                found = guards_of(before, self.lookup, self.protocols, self.func) if conjunction else None
+                conjunction = found is not None
+                collected += found or []
+                self.guards, self.guarded = (outer + tuple(collected), guarded + 1) if conjunction else (outer, guarded)
                 self.expr(value)
+            self.guards, self.guarded = outer, guarded
             self.uncertain -= 1
             return None
         if isinstance(node, ast.Starred):
@@ -263,14 +302,15 @@ class Walker:
         self.env = saved
         return None
 
-    def call(self, node: ast.Call, awaited: bool) -> UsageTree | None:
+    def call(self, node: ast.Call, awaited: bool, via: str = "") -> UsageTree | None:
+        """via: the scheduler (create_task, run, ...) that awaits this call's coroutine, "" when the code does."""
         callee = self.expr(node.func)
         name = dotted(node.func) or ""
         short = name.rsplit(".", 1)[-1]
         arg_trees: list[UsageTree | None] = []
         for arg in node.args:
             if short in AWAITING_CALLS and isinstance(arg, ast.Call):
-                arg_trees.append(self.call(arg, awaited=True))
+                arg_trees.append(self.call(arg, awaited=True, via=short))
             elif short in AWAITING_CALLS and isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.GeneratorExp,
                                                                                                    ast.ListComp)):
                 arg_trees.append(self.awaited_generator(arg.value))
@@ -293,7 +333,8 @@ class Walker:
             return arg_trees[0]
         if callee is None:
             return None
-        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers))
+        callee.calls.append(CallSite(tuple(node.args), tuple(node.keywords), self.certain, self.handlers, self.always,
+                                     self.guards, via))
         return callee.child("awaited_call" if awaited else "call")
 
     def awaited_generator(self, gen: ast.GeneratorExp | ast.ListComp) -> None:
@@ -313,9 +354,10 @@ class Walker:
 
         Returns (was a helper, the value it returns when that is one known value).
         """
-        if self.helpers is None or self.depth >= 3:
+        if self.helpers is None or self.depth >= 4:
             return False, None
-        found = self.helpers(node.func)
+        local = self.local_defs.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        found = (local, False) if local is not None else self.helpers(node.func)
         if found is None:
             return False, None
         func, drop_self = found
@@ -331,9 +373,13 @@ class Walker:
             tree = self.lookup(kw.value)
             if kw.arg in own and tree is not None:
                 passed[kw.arg] = tree
-        shared = {name: tree for name, tree in self.roots.items() if name not in own}
-        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants)
-        inner.uncertain = 1  # calls inside helpers are never asserted one by one
+        # a closure sees the caller's local names too; another function only the collaborators
+        scope = self.env if local is not None else self.roots
+        shared = {name: tree for name, tree in scope.items() if name not in own and tree is not None}
+        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants, self.protocols, func)
+        inner.uncertain = inner.floor = 1  # calls inside helpers are never asserted one by one
+        inner.entry = self.always
+        inner.guards = self.guards  # the helper runs only when the caller's guards hold
         inner.block(func.body)
         returned = {id(t): t for t in inner.returns}
         return True, (next(iter(returned.values())) if len(returned) == 1 else None)
@@ -341,6 +387,11 @@ class Walker:
     @property
     def certain(self) -> bool:
         return not self.uncertain and not self.exited
+
+    @property
+    def always(self) -> bool:
+        """On the straight path of this function, itself called on its caller's straight path."""
+        return self.entry and self.uncertain == self.floor + self.guarded and not self.exited
 
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -409,14 +460,15 @@ def _handler_names(expr: ast.expr | None) -> list[str]:
 
 def infer_usage(
     func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None,
-    constants: Mapping[str, tuple[object, ...]] | None = None,
+    constants: Mapping[str, tuple[object, ...]] | None = None, protocols: ProtocolLookup | None = None,
 ) -> dict[str, UsageTree]:
     """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body.
 
     helpers resolves calls to same-module functions and methods, walked with the caller's values;
     constants are module-level literal collections, so `x in ALLOWED` suggests a value for x.
     """
-    walker = Walker({name: UsageTree() for name in _in_order_of_use(func, collaborators)}, helpers, 0, constants)
+    walker = Walker({name: UsageTree() for name in _in_order_of_use(func, collaborators)}, helpers, 0, constants,
+                    protocols, func)
     walker.block(func.body)
     return walker.roots
 
