@@ -21,6 +21,7 @@ from typing import Callable, Mapping, Sequence
 
 from gapfinder.config import DEFAULT_WEIGHTS, NO_HISTORY_WEIGHTS
 from gapfinder.rank import density
+from gapfinder.rank.codec import slot_setters
 from gapfinder.rank.facts import Facts
 from gapfinder.model import Ranked, RiskMarker, ScorePart
 
@@ -93,7 +94,7 @@ def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top:
         reasons = [reason_of(u, pct, i, since) for u, i in zip(rows, kept)]
         log_factor = fit.log_factors[name]
         factors = [round(exp(log_factor[i]), 3) for i in kept]
-        columns.append(list(map(ScorePart, repeat(name), [round(x[i], 4) for i in kept],
+        columns.append(list(map(_part, repeat(name), [round(x[i], 4) for i in kept],
                                 repeat(weights.get(name, 0.0)), reasons, factors)))
         if name != "coverage_gap":
             candidates.append([(f, f"{r} (×{f:.1f})") if f >= MIN_FACTOR and r else None
@@ -123,6 +124,26 @@ def _ranked(unit: Facts, parts: tuple[ScorePart, ...], candidates: tuple[tuple[f
 
 
 _FACTOR = itemgetter(0)
+
+
+def _part_builder() -> Callable[[str, float, float, str, float], ScorePart]:
+    """ScorePart(...) by setting its slots (codec.py's way): the frozen dataclass __init__, one
+    object.__setattr__ per field, was a sixth of explaining 10,000 rows of 9 parts."""
+    new = object.__new__
+    s1, s2, s3, s4, s5 = slot_setters(ScorePart, ("name", "value", "weight", "reason", "factor"))
+
+    def part(name: str, value: float, weight: float, reason: str, factor: float) -> ScorePart:
+        made = new(ScorePart)
+        s1(made, name)
+        s2(made, value)
+        s3(made, weight)
+        s4(made, reason)
+        s5(made, factor)
+        return made
+    return part
+
+
+_part = _part_builder()
 
 
 # A part whose factor is below this does not explain why a module is where it is.
