@@ -57,7 +57,7 @@ def loads(data: bytes) -> ModuleInfo | SkippedFile:
     )
 
 
-def _slots(cls: type, names: tuple[str, ...]) -> tuple:
+def slot_setters(cls: type, names: tuple[str, ...]) -> tuple:
     """The slot setters of a value class, in `names` order. Decoding sets an object's slots
     directly: the frozen dataclass __init__ (one object.__setattr__ call per field) was half the
     cost of loading 10,000 cached analyses. That is only right while the class's fields are these
@@ -70,11 +70,11 @@ def _slots(cls: type, names: tuple[str, ...]) -> tuple:
 def _builders():  # type: ignore[no-untyped-def]
     """One constructor per value class of an analysis, setting its slots in field order."""
     new = object.__new__
-    i1, i2, i3, i4, i5 = _slots(ImportRef, ("target", "line", "names", "type_checking", "local"))
-    f1, f2, f3, f4, f5, f6, f7, f8 = _slots(FunctionInfo, ("qualname", "line", "end_line", "is_async", "is_method",
+    i1, i2, i3, i4, i5 = slot_setters(ImportRef, ("target", "line", "names", "type_checking", "local"))
+    f1, f2, f3, f4, f5, f6, f7, f8 = slot_setters(FunctionInfo, ("qualname", "line", "end_line", "is_async", "is_method",
                                                            "decorators", "complexity", "calls"))
-    c1, c2, c3, c4 = _slots(ClassInfo, ("name", "line", "end_line", "bases"))
-    m1, m2, m3, m4, m5 = _slots(RiskMarker, ("category", "kind", "line", "evidence", "count"))
+    c1, c2, c3, c4 = slot_setters(ClassInfo, ("name", "line", "end_line", "bases"))
+    m1, m2, m3, m4, m5 = slot_setters(RiskMarker, ("category", "kind", "line", "evidence", "count"))
 
     def import_ref(target: str, line: int, names: tuple, type_checking: bool, local: bool) -> ImportRef:
         ref = new(ImportRef)

@@ -54,24 +54,24 @@ class CodeGraph:
                         uses.add(target)
                         importers[target].add(module)
         owner = function_index(modules)  # not kept: 150,000 entries no query needs afterwards
-        calls_in: dict[str, int] = {}  # "module:qualname" -> calling functions
-        module_calls_in: dict[str, int] = {}  # module -> calls from other modules
+        # Each calling function's distinct callees, counted at the end by Counter's C loop.
+        callees: list[str] = []  # "module:qualname" once per calling function
+        from_elsewhere: list[str] = []  # a callee's module once per calling function of another module
+        lookup = owner.get
         for info in modules:
             here = f"{info.module}:"
             for function in info.functions:
                 if not function.calls:
                     continue
                 caller = here + function.qualname
-                for call in set(function.calls):
-                    callee = owner.get(call)
+                for callee in map(lookup, set(function.calls)):
                     if callee is None or callee == caller:
                         continue
-                    calls_in[callee] = calls_in.get(callee, 0) + 1
+                    callees.append(callee)
                     if not callee.startswith(here):
-                        callee_module = callee.partition(":")[0]
-                        module_calls_in[callee_module] = module_calls_in.get(callee_module, 0) + 1
-        self.call_fan_in: Counter[str] = Counter(calls_in)
-        self.module_call_fan_in: Counter[str] = Counter(module_calls_in)
+                        from_elsewhere.append(callee.partition(":")[0])
+        self.call_fan_in: Counter[str] = Counter(callees)
+        self.module_call_fan_in: Counter[str] = Counter(from_elsewhere)
         self.pagerank, self.betweenness, self.betweenness_note = _centrality(
             sorted(self._names), self._imported, cache_dir, on_bad_cache
         )

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from gapfinder.config import Config, load_config
 from gapfinder.core.files import CACHE_FOLDER
 from gapfinder.core.git import git_location
+from gapfinder.core.memory import paused_gc
 from gapfinder.core.project import discover, project_root
 from gapfinder.errors import CoverageDataError, ProjectError
 from gapfinder.model import Analysis, CoverageSet, ProgressFn, RankResult, RankSummary
@@ -26,7 +27,7 @@ from gapfinder.rank.facts import NEVER_IMPORTED, NO_DATA, NOT_MEASURED, function
 from gapfinder.rank.gate import gate_failures
 from gapfinder.rank.graph import CodeGraph
 from gapfinder.rank.history import History, read_history
-from gapfinder.rank.runner import analyse, paused_gc
+from gapfinder.rank.runner import analyse
 from gapfinder.rank.scoring import score
 from gapfinder.rank.testlinks import link_tests, scan_test_imports
 

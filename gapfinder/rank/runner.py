@@ -11,7 +11,6 @@ starting workers costs more than it saves.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
@@ -21,8 +20,9 @@ import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
+from gapfinder.core.memory import paused_gc
 from gapfinder.rank.analysis import analyse_source
 from gapfinder.rank import codec
 from gapfinder.rank.cache import AnalysisCache, Row, digest
@@ -97,19 +97,6 @@ def analyse(project: Project, *, max_file_bytes: int, jobs: int = 0, cache_dir: 
         result = results[f.path]
         (modules if type(result) is ModuleInfo else skipped).append(result)
     return Analysis(tuple(modules), tuple(skipped), cached, tuple(warnings))
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: a ranking holds millions of acyclic objects (10,000
-    modules' analyses), and each full collection walks them all (0.5 s of a 3 s re-rank)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _from_cache(cache: AnalysisCache, cache_dir: Path, project: Project, max_file_bytes: int,

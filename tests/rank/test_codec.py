@@ -58,7 +58,7 @@ def test_a_class_with_other_fields_is_refused() -> None:
         name: str
 
     with pytest.raises(TypeError, match="does not know the fields of Moved"):
-        codec._slots(Moved, ("name", "line"))
+        codec.slot_setters(Moved, ("name", "line"))
 
     @dataclass(frozen=True, slots=True)
     class Checked:
@@ -68,7 +68,7 @@ def test_a_class_with_other_fields_is_refused() -> None:
             pass
 
     with pytest.raises(TypeError, match="Checked"):
-        codec._slots(Checked, ("name",))
+        codec.slot_setters(Checked, ("name",))
 
 
 def test_data_it_did_not_write_is_an_error_not_an_object() -> None:

@@ -122,3 +122,23 @@ def test_the_stored_ranking_is_plain_json_lists_and_a_forged_one_is_data(repo: P
         said: list[str] = []
         assert resultcache.load(folder, "k1", said.append) is None
         assert len(said) == 1 and "was not usable" in said[0] and "rebuilt it" in said[0]
+
+
+def test_a_stored_part_is_checked_field_by_field_and_a_whole_float_stays_a_float(repo: Path) -> None:
+    result = pipeline.rank(repo, overrides={"top": 0})
+    folder = repo / ".gapfinder"
+    resultcache.store(folder, "k1", result)
+    stored = json.loads((folder / "rank-result.json").read_text())
+    part = stored["value"][2][0][13][0]  # the first row's first ScorePart: [class, name, value, weight, reason, factor]
+    assert part[0] == "ScorePart"
+    for bad, good in ((["ScorePart", part[1], "0.5", *part[3:]], False), ([*part[:5], None], False),
+                      ([*part[:2], 1, *part[3:]], True)):  # 1 for the float 1.0 is the same number
+        stored["value"][2][0][13][0] = bad
+        (folder / "rank-result.json").write_text(json.dumps(stored))
+        said: list[str] = []
+        loaded = resultcache.load(folder, "k1", said.append)
+        if good:
+            value = loaded.rows[0].parts[0].value
+            assert type(value) is float and value == 1.0 and not said
+        else:
+            assert loaded is None and len(said) == 1
