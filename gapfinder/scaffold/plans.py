@@ -322,9 +322,7 @@ class Planner:
             patches.append((target, var))
         act = self.act(case, builder, call_args, stored)
         asserts = [] if override is not None or expected else self.asserts(case, builder)
-        if stored is not None:
-            case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
-        elif override is not None and expected is None:
+        if stored is not None or (override is not None and expected is None):
             case.todos.append(f"assert the outcome when {label.replace('_', ' ')}")
         elif override is None:
             case.todos.append("assert the domain outcome: what `result` should be, what changed")
