@@ -42,6 +42,11 @@ def write_package(root: Path, package: str, modules: dict[str, str]) -> Path:
     return root
 
 
+def drafted_test(text: str, name: str) -> str:
+    """The source of one generated test function, from its `def` line to the blank lines after it."""
+    return text.split(f"def {name}(", 1)[1].split("\n\n\n", 1)[0]
+
+
 def run_pytest(project: Path, *args: str, coverage_rc: Path | None = None) -> SuiteRun:
     """Run pytest on the project's generated tests in a fresh interpreter, warnings as errors."""
     junit = project / "junit.xml"

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from gapfinder.scaffold.pipeline import scaffold
-from scaffold_runner import run_pytest, write_package
+from scaffold_runner import drafted_test, run_pytest, write_package
 
 pytest.importorskip("pytest_asyncio")
 
@@ -49,13 +49,9 @@ def drafted(tmp_path_factory):
     return root, result, (root / "tests" / "unit" / "test_client.py").read_text()
 
 
-def _body(text: str, name: str) -> str:
-    return text.split(f"def {name}(", 1)[1].split("\n\n\n", 1)[0]
-
-
 def test_the_own_helper_is_doubled_and_the_method_s_own_raise_is_expected(drafted) -> None:
     _, _, text = drafted
-    body = _body(text, "test_client_noop")
+    body = drafted_test(text, "test_client_noop")
     assert "client._ensure_connected = AsyncMock()" in body
     assert "client.execute = AsyncMock()" in body  # the next helper the method stopped in
     assert "pytest.raises(Refused" in body and "Disconnected" not in body

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gapfinder.scaffold.pipeline import scaffold
-from scaffold_runner import run_pytest, write_package
+from scaffold_runner import drafted_test, run_pytest, write_package
 
 BASE = '''class BaseSettings:
     """A stand-in for pydantic-settings: keyword arguments become attributes."""
@@ -272,5 +272,5 @@ def test_hooks_that_do_nothing_get_no_test_but_their_class_s_other_methods_do(dr
 
 def test_an_optional_collaborator_the_code_only_tests_keeps_the_constructors_none(drafted) -> None:
     _, _, text = drafted
-    body = text.split("def test_link_target(", 1)[1].split("\n\n\n", 1)[0]
+    body = drafted_test(text, "test_link_target")
     assert "link.sock =" not in body and "link.path =" not in body and "pytest.raises" not in body

@@ -21,7 +21,7 @@ from gapfinder.scaffold.pipeline import resolve_module, scaffold
 from gapfinder.scaffold.plans import TestCase as Case
 from gapfinder.scaffold.pytest_config import configure_ini
 from gapfinder.scaffold.writer import plan_files
-from scaffold_runner import run_pytest, write_package
+from scaffold_runner import drafted_test, run_pytest, write_package
 
 pytest.importorskip("pytest_asyncio")
 
@@ -178,7 +178,7 @@ def test_the_codes_own_raise_becomes_pytest_raises_with_its_message(ran) -> None
     _, _, text = ran
     assert "with pytest.raises(OrderError, match='an order is open'):  # observed on first run" in text
     # and what the code awaited before it raised: a mutant that raises later awaits more
-    assert "repo.find_open.assert_awaited_once_with(10)  # observed" in _test_body(text, "test_orders_place")
+    assert "repo.find_open.assert_awaited_once_with(10)  # observed" in drafted_test(text, "test_orders_place")
     assert "from shop.orders import" in text and "OrderError" in text
 
 
@@ -228,74 +228,70 @@ def test_kept_tests_were_checked_against_mutants(ran) -> None:
     assert result.run.cannot_fail == ("test_quiet", "test_registry_find")
 
 
-def _test_body(text: str, name: str) -> str:
-    return text.split(f"def {name}(", 1)[1].split("\n\n\n", 1)[0]
-
-
 def test_the_attributes_of_a_returned_object_are_asserted(ran) -> None:
-    body = _test_body(ran[2], "test_issue")
+    body = drafted_test(ran[2], "test_issue")
     level = 0 if 'subject = "root"' in body else 1  # the draft may take either branch
     assert "assert result.subject == '" in body and f"assert result.level == {level}  # observed" in body
 
 
 def test_what_a_method_wrote_to_self_is_asserted(ran) -> None:
-    body = _test_body(ran[2], "test_counter_hit")
+    body = drafted_test(ran[2], "test_counter_hit")
     assert "assert counter.hits == " in body and "assert counter.last " in body  # stored, changed or not
 
 
 def test_a_value_written_to_a_double_is_asserted(ran) -> None:
-    assert "assert user.name == 'Name'  # observed" in _test_body(ran[2], "test_rename")
+    assert "assert user.name == 'Name'  # observed" in drafted_test(ran[2], "test_rename")
 
 
 def test_private_state_the_call_changed_is_asserted_and_kills_its_mutant(ran) -> None:
     _, result, text = ran
-    assert "assert registry._backend is backend  # observed" in _test_body(text, "test_registry_use")
-    assert "assert len(registry._items) == 1  # observed" in _test_body(text, "test_registry_add")
+    assert "assert registry._backend is backend  # observed" in drafted_test(text, "test_registry_use")
+    assert "assert len(registry._items) == 1  # observed" in drafted_test(text, "test_registry_add")
     assert not {"test_registry_use", "test_registry_add"} & set(result.run.cannot_fail)
 
 
 def test_a_lookup_in_a_dict_the_object_starts_empty_gets_a_test_that_stores_the_key_first(ran) -> None:
     _, result, text = ran
-    body = _test_body(text, "test_registry_find_when_key_is_stored")
+    body = drafted_test(text, "test_registry_find_when_key_is_stored")
     assert "registry._items[key] = stored" in body and "assert result is stored  # observed" in body
     assert "test_registry_find_when_key_is_stored" not in result.run.cannot_fail
 
 
 def test_a_call_to_a_helper_the_test_doubled_on_its_object_is_asserted(ran) -> None:
     _, result, text = ran
-    body = _test_body(text, "test_registry_notify")
+    body = drafted_test(text, "test_registry_notify")
     assert "registry._send.assert_called_once_with('key', urgent=True)  # observed" in body
     assert "on_notified.assert_called_once_with('key')  # observed" in body  # a hook that does nothing yet
     assert "test_registry_notify" not in result.run.cannot_fail
 
 
 def test_what_the_raised_exception_carries_is_asserted(ran) -> None:
-    body = _test_body(ran[2], "test_authorize")
+    body = drafted_test(ran[2], "test_authorize")
     assert "with pytest.raises(Denied, match='Not authenticated') as exc_info:  # observed" in body
     assert "assert exc_info.value.status_code == 401  # observed" in body
     assert "assert exc_info.value.detail == 'Not authenticated'  # observed" in body
 
 
 def test_what_an_exception_the_draft_expected_carried_is_asserted(ran) -> None:
-    body = _test_body(ran[2], "test_require_owner_when_owner_result_is_none")
+    body = drafted_test(ran[2], "test_require_owner_when_owner_result_is_none")
     assert "with pytest.raises(Denied) as exc_info:" in body
     assert "assert exc_info.value.status_code == 403  # observed" in body
 
 
 def test_a_call_to_a_patched_function_is_asserted_on_the_branch_that_returns_the_same_as_a_mutant(ran) -> None:
     _, result, text = ran
-    assert "decode.assert_called_once_with('token')  # observed" in _test_body(text, "test_load_when_decode_raises")
+    assert "decode.assert_called_once_with('token')  # observed" in drafted_test(text, "test_load_when_decode_raises")
     assert "test_load_when_decode_raises" not in result.run.cannot_fail
 
 
 def test_the_plain_entries_of_a_returned_dict_are_asserted(ran) -> None:
-    assert "assert result['count'] == 3  # observed" in _test_body(ran[2], "test_summary")
+    assert "assert result['count'] == 3  # observed" in drafted_test(ran[2], "test_summary")
 
 
 def test_a_draft_that_cannot_fail_says_so_and_progress_lists_it(ran) -> None:
     root, _, text = ran
-    assert "# TODO(gapfinder): cannot fail: no mutant of `quiet` made this test fail" in _test_body(text, "test_quiet")
-    assert "cannot fail" not in _test_body(text, "test_issue")
+    assert "# TODO(gapfinder): cannot fail: no mutant of `quiet` made this test fail" in drafted_test(text, "test_quiet")
+    assert "cannot fail" not in drafted_test(text, "test_issue")
     result = api.progress(root)
     assert "def test_on_event(" not in text  # a hook whose body is only a docstring gets no draft at all
     listed = ["tests/unit/test_orders.py::test_quiet", "tests/unit/test_orders.py::test_registry_find"]
