@@ -15,7 +15,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from gapfinder import __version__
 from gapfinder.core.files import cache_folder
@@ -28,14 +28,29 @@ _ANALYSIS_MODULES = ("rank/analysis.py", "rank/astscan.py", "rank/astexpr.py", "
                      "rank/markers.py", "rank/codec.py", "core/source.py", "core/symbols.py")
 
 
-def _schema() -> str:
+def code_digest(names: Iterable[str]) -> str:
+    """A digest of gapfinder's own source files (paths relative to the package), so a cache made
+    by other code (a development edit without a version bump) is never read back."""
     code = hashlib.blake2b(digest_size=8)
-    for name in _ANALYSIS_MODULES:
+    for name in names:
         try:
             code.update((_PACKAGE / name).read_bytes())
         except OSError:  # not installed as files (a zip): the version alone decides
             pass
-    return f"{__version__}/py{sys.version_info[0]}.{sys.version_info[1]}/{code.hexdigest()}"
+    return code.hexdigest()
+
+
+def package_modules(*folders: str) -> list[str]:
+    """Every module under these package folders (and the files named), sorted: the code a result depends on."""
+    names: list[str] = []
+    for folder in folders:
+        target = _PACKAGE / folder
+        names += [str(p.relative_to(_PACKAGE)) for p in target.rglob("*.py")] if target.is_dir() else [folder]
+    return sorted(names)
+
+
+def _schema() -> str:
+    return f"{__version__}/py{sys.version_info[0]}.{sys.version_info[1]}/{code_digest(_ANALYSIS_MODULES)}"
 
 
 SCHEMA = _schema()

@@ -1,6 +1,7 @@
 """The last ranking, kept whole under .gapfinder/ for the run in which nothing changed.
 
-Its key covers everything the ranking depends on: gapfinder's version, the resolved options,
+Its key covers everything the ranking depends on: gapfinder's version and the code that ranks
+(rank/, core/, config.py, model.py: a development edit without a version bump), the resolved options,
 the stat (mtime, size) of every source and test file, the coverage data (and its parallel
 siblings), and git's HEAD. If any of them differs the ranking is computed again (from the
 per-file analysis cache), so a stale answer is never served. PR mode (--diff) looks at the
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from gapfinder import __version__
 from gapfinder.core import files as cachefile
+from gapfinder.rank import cache as analysiscache
 from gapfinder.model import (
     AreaCoverage, FunctionDetail, ModuleDetail, Ranked, RankResult, RankSummary, ScorePart, SkippedFile,
 )
@@ -36,7 +38,7 @@ def result_key(root: Path, files: Iterable[str], coverage: Path | None, head: st
     """A digest of everything a ranking depends on; `seen` gets the (mtime_ns, size) of each file,
     for the analysis to reuse instead of taking 10,000 stats again."""
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{__version__}\0{_SHAPE}\0{sorted(settings.items())!r}\0{head}\0".encode())
+    h.update(f"{__version__}\0{_code()}\0{_SHAPE}\0{sorted(settings.items())!r}\0{head}\0".encode())
     base = os.path.join(root, "")  # plain strings: 10,000 Path joins cost more than the stats
     h.update("".join([_stat(base + rel, rel, seen) for rel in files]).encode())
     if coverage is not None:
@@ -48,6 +50,11 @@ def result_key(root: Path, files: Iterable[str], coverage: Path | None, head: st
         for name in siblings:
             h.update(_stat(folder / name, str(folder / name)).encode())
     return h.hexdigest()
+
+
+@functools.cache
+def _code() -> str:
+    return analysiscache.code_digest(analysiscache.package_modules("rank", "core", "config.py", "model.py"))
 
 
 def _stat(path: Path | str, label: str, seen: dict[str, tuple[int, int]] | None = None) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gapfinder.rank import pipeline, resultcache
+from gapfinder.rank import cache, pipeline, resultcache
 
 FILES = {
     "pkg/__init__.py": "",
@@ -93,6 +93,27 @@ def test_the_key_follows_the_coverage_data_and_its_parallel_files(tmp_path: Path
     (tmp_path / ".coverage.host.1234").write_bytes(b"part")
     assert key() not in (first, edited)
     assert resultcache.result_key(tmp_path, (), data, "other head", {"by": "module"}) != key()
+
+
+def test_the_key_follows_the_code_that_ranks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A development edit of the scoring without a version bump must not be answered by the old ranking."""
+    package = tmp_path / "package"
+    (package / "rank").mkdir(parents=True)
+    scoring = package / "rank" / "scoring.py"
+    scoring.write_text("WEIGHT = 1\n")
+    (package / "cli.py").write_text("# not ranking code\n")
+    monkeypatch.setattr(cache, "_PACKAGE", package)
+
+    def key() -> str:
+        resultcache._code.cache_clear()
+        return resultcache.result_key(tmp_path, (), None, "head", {"by": "module"})
+
+    first = key()
+    (package / "cli.py").write_text("# edited, still not ranking code\n")
+    assert key() == first
+    scoring.write_text("WEIGHT = 2\n")
+    assert key() != first
+    resultcache._code.cache_clear()
 
 
 def test_a_result_stored_under_another_key_is_a_miss(repo: Path) -> None:
