@@ -16,7 +16,6 @@ import itertools
 import math
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from gapfinder.core.source import parse, read_source

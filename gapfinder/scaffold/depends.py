@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from gapfinder.core.symbols import dotted
 from gapfinder.scaffold.integration import _required_column
-from gapfinder.scaffold.plans import unwrap_mapped
+from gapfinder.scaffold.source_facts import unwrap_mapped
 from gapfinder.scaffold.values import scalar_literal
 from gapfinder.scaffold.webapp import ProjectIndex, Ref
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.plans import Planner, TestCase, unwrap_mapped
+from gapfinder.scaffold.plans import Planner, TestCase
+from gapfinder.scaffold.source_facts import unwrap_mapped
 from gapfinder.core.usage.module import ModuleModel
 from gapfinder.scaffold.target import Target
 from gapfinder.scaffold.values import annotation_class, scalar_literal, snake

@@ -17,7 +17,12 @@ from gapfinder.scaffold.exprs import Resolver
 from gapfinder.scaffold.guards import needed_options
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
+from gapfinder.scaffold.source_facts import (
+    always_raises, data_attributes, dict_attributes, exception_names, frozen_dataclass, optional_attributes,
+    single_return, starts_tasks, unwrap_mapped,
+)
 from gapfinder.scaffold.target import Target, does_nothing, is_abstract, raises_not_implemented
+from gapfinder.core.scopes import yields
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import CallSite, UsageTree
 from gapfinder.core.usage.walker import helper_lookup, infer_usage
@@ -51,7 +56,7 @@ class TestCase:
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
     """The unit tests for one function or method: the main path plus cheap branch outcomes."""
     planner = Planner(model, target, resolver)
-    cases = [planner.case(None, expected=_always_raises(target.node, resolver))]
+    cases = [planner.case(None, expected=always_raises(target.node, resolver))]
     for override, label, expected in planner.branches()[:MAX_BRANCH_TESTS]:
         cases.append(planner.case(override, label, expected))
     for attr, key in planner.stored_keys()[:1]:
@@ -88,9 +93,9 @@ class Planner:
         self.usage = infer_usage(node, roots, helper_lookup(helpers, methods), model.constants())
         self.passed = _passed_names(self.usage.values())
         self.reassigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        self.data_attrs = _data_attributes(self.methods.get("__init__"), model)
-        self.optional_attrs = _optional_attributes(self.methods.get("__init__"))
-        self.dict_attrs = _dict_attributes(self.methods.get("__init__"))
+        self.data_attrs = data_attributes(self.methods.get("__init__"))
+        self.optional_attrs = optional_attributes(self.methods.get("__init__"))
+        self.dict_attrs = dict_attributes(self.methods.get("__init__"))
 
     # --- which names get doubles ---------------------------------------------------------------
 
@@ -175,7 +180,7 @@ class Planner:
     @cached_property
     def exceptions(self) -> set[str]:
         """Names the module raises, catches or checks with isinstance: never patched."""
-        return _exception_names(self.model.tree)
+        return exception_names(self.model.tree)
 
     def matching_string(self, tree: UsageTree) -> tuple[str, tuple[()]] | None:
         """A string a module-level regex accepts, when the value (or its .lower() ...) is matched."""
@@ -329,7 +334,7 @@ class Planner:
         name = snake(self.target.qualname.replace(".", "_"))
         return TestCase(
             name=f"test_{name}" + (f"_when_{label}" if label else ""),
-            is_async=self.target.is_async or _starts_tasks(self.target.node) or self.constructor_needs_loop()
+            is_async=self.target.is_async or starts_tasks(self.target.node) or self.constructor_needs_loop()
             or any("asyncio.get_running_loop" in line for line in case.lines),
             arrange=tuple(case.lines), patches=tuple(patches), act=tuple(act), raises=expected,
             asserts=tuple(asserts), todos=tuple(case.todos), imports=frozenset(case.imports),
@@ -347,7 +352,7 @@ class Planner:
             call = f"{target.cls.name}.{target.name}({args})"
         else:
             obj = case.namer(snake(target.cls.name))
-            frozen = _frozen_dataclass(target.cls)
+            frozen = frozen_dataclass(target.cls)
             if frozen:  # its fields cannot be assigned: they go to the constructor
                 given = {attr: builder.value(tree, attr, root=True) for attr, tree in self.self_doubles().items()
                          if attr in frozen}
@@ -375,11 +380,11 @@ class Planner:
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
-        if _is_generator(target.node):
+        if yields(target.node):
             loop = "async for" if target.is_async else "for"
             return [f"result = [item {loop} item in {call}]"]
         lines = [f"result = {'await ' if target.is_async else ''}{call}"]
-        if _starts_tasks(target.node):
+        if starts_tasks(target.node):
             case.imports.add(("asyncio", None))
             lines.append("await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))  # let spawned tasks finish")
         return lines
@@ -414,7 +419,7 @@ class Planner:
         test runs inside one, or it depends on a loop an earlier test left behind."""
         if self.target.cls is None or self.target.kind not in ("method", "property"):
             return False
-        return any(isinstance(s, ast.FunctionDef) and s.name == "__init__" and _starts_tasks(s)
+        return any(isinstance(s, ast.FunctionDef) and s.name == "__init__" and starts_tasks(s)
                    for cls in [self.target.cls, *self.bases()] for s in cls.body)
 
     def constructor_io(self) -> list[str]:
@@ -511,7 +516,7 @@ class Planner:
                 continue
             lines.append(f"{handle}.{verb}()" if args is None else f"{handle}.{verb}_with({args})")
         returned = [expr for tree, expr in builder.results.values() if tree.returned]
-        if len(returned) == 1 and _single_return(self.target.node) and not returned[0].startswith(("'", '"')):
+        if len(returned) == 1 and single_return(self.target.node) and not returned[0].startswith(("'", '"')):
             lines.append(f"assert result is {returned[0]}")
         return lines
 
@@ -532,26 +537,6 @@ def dependency_double(
     return case.lines, case.imports, var
 
 
-def unwrap_mapped(annotation: ast.expr) -> ast.expr:
-    """`Mapped[int]` (SQLAlchemy) -> `int`."""
-    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Mapped"):
-        return annotation.slice
-    return annotation
-
-
-def _frozen_dataclass(cls: ast.ClassDef) -> set[str]:
-    """The init fields of a `@dataclass(frozen=True)` class (empty for any other class)."""
-    frozen = any(isinstance(d, ast.Call) and (dotted(d.func) or "").endswith("dataclass") and any(
-        k.arg == "frozen" and isinstance(k.value, ast.Constant) and k.value.value is True for k in d.keywords)
-        for d in cls.decorator_list)
-    if not frozen:
-        return set()
-    return {s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
-            and "ClassVar" not in ast.unparse(s.annotation)
-            and not (isinstance(s.value, ast.Call) and dotted(s.value.func) in ("field", "dataclasses.field")
-                     and any(k.arg == "init" for k in s.value.keywords))}
-
-
 def _guarded(tree: UsageTree) -> bool:
     """Called inside a try whose handlers turn its failures into the function's own outcome."""
     return any(site.handlers for site in tree.calls)
@@ -562,61 +547,6 @@ def _passed_names(trees) -> set[str]:
     for _, tree in walk([("", t) for t in trees]):
         names |= tree.passed_to
     return names
-
-
-def _data_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None, model: ModuleModel) -> set[str]:
-    """`self.x` set in __init__ from a scalar parameter or a literal: real values, not doubles."""
-    if init is None:
-        return set()
-    scalar = {a.arg for a in init.args.args + init.args.kwonlyargs if scalar_literal(a.annotation, a.arg)}
-    # a parameter whose default is a literal: the instance already holds a real value of the kind the code wants
-    scalar |= {a.arg for a, d in _defaults(init) if isinstance(d, ast.Constant) and d.value is not None}
-    found = set()
-    for stmt in ast.walk(init):
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            value = stmt.value
-            is_data = (
-                isinstance(value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple))
-                or (isinstance(value, ast.Name) and value.id in scalar)
-                or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-                    and value.func.id in ("set", "dict", "list", "tuple") and not value.args)
-            )
-            for t in targets:
-                if is_data and isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
-                    found.add(t.attr)
-    return found
-
-
-def _defaults(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr]]:
-    """(parameter, default) of every parameter that has one."""
-    positional = func.args.posonlyargs + func.args.args
-    pairs = list(zip(positional[len(positional) - len(func.args.defaults):], func.args.defaults))
-    return pairs + [(a, d) for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults) if d is not None]
-
-
-def _dict_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None) -> set[str]:
-    """`self.x = {}` (or `dict()`, annotated or not) in __init__: a dict the object starts empty."""
-    found = set()
-    for stmt in ast.walk(init) if init is not None else ():
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and (
-                (isinstance(stmt.value, ast.Dict) and not stmt.value.keys)
-                or (isinstance(stmt.value, ast.Call) and dotted(stmt.value.func) == "dict" and not stmt.value.args
-                    and not stmt.value.keywords)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            found |= {t.attr for t in targets
-                      if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
-    return found
-
-
-def _optional_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef | None) -> set[str]:
-    """`self.x = x` in __init__ where the parameter `x` defaults to None."""
-    if init is None:
-        return set()
-    optional = {a.arg for a, d in _defaults(init) if isinstance(d, ast.Constant) and d.value is None}
-    return {t.attr for stmt in ast.walk(init) if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
-            and stmt.value.id in optional for t in stmt.targets
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
 
 
 def _value_only(tree: UsageTree | None) -> bool:
@@ -638,57 +568,3 @@ def _render_args(site: CallSite, given: set[str]) -> str | None:
     rendered = [ast.unparse(a) for a in site.args]
     rendered += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in site.keywords]
     return ", ".join(rendered)
-
-
-def _exception_names(tree: ast.Module) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        exprs: list[ast.expr] = []
-        if isinstance(node, ast.Raise) and node.exc is not None:
-            exprs.append(node.exc.func if isinstance(node.exc, ast.Call) else node.exc)
-        elif isinstance(node, ast.ExceptHandler) and node.type is not None:
-            exprs.append(node.type)
-        elif isinstance(node, ast.Call) and dotted(node.func) in ("isinstance", "issubclass") and len(node.args) == 2:
-            exprs.append(node.args[1])
-        for expr in exprs:
-            for item in expr.elts if isinstance(expr, ast.Tuple) else [expr]:
-                name = dotted(item)
-                if name:
-                    found.add(name)
-    return found
-
-
-def _always_raises(func: ast.FunctionDef | ast.AsyncFunctionDef, resolver: Resolver) -> str | None:
-    """The exception a function with no return raises at the end of its body (abstract, not built)."""
-    last = func.body[-1]
-    if not isinstance(last, ast.Raise) or last.exc is None or _is_generator(func):
-        return None
-    if any(isinstance(n, ast.Return) for n in _own_nodes(func)):
-        return None
-    exc = last.exc.func if isinstance(last.exc, ast.Call) else last.exc
-    return resolver.exception(dotted(exc))
-
-
-def _single_return(func: ast.AST) -> bool:
-    returns = [n for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value is not None]
-    return len(returns) == 1
-
-
-def _starts_tasks(func: ast.AST) -> bool:
-    """The code needs a running event loop: it creates tasks or asks for the loop."""
-    names = ("create_task", "ensure_future", "get_running_loop", "get_event_loop")
-    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
-               and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in names for n in _own_nodes(func))
-
-
-def _is_generator(func: ast.AST) -> bool:
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(func))
-
-
-def _own_nodes(func: ast.AST):
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))

@@ -10,6 +10,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gapfinder.core.scopes import yields
 from gapfinder.core.source import parse, read_source
 from gapfinder.core.symbols import dotted, import_bindings, package_of
 from gapfinder.core.usage.module import ModuleModel, build_model
@@ -213,16 +214,4 @@ class ModuleIndex:
 
 def is_coroutine_function(func: FunctionNode) -> bool:
     """An `async def` whose call makes a coroutine (an async generator's call makes no coroutine)."""
-    return isinstance(func, ast.AsyncFunctionDef) and not _yields(func)
-
-
-def _yields(func: FunctionNode) -> bool:
-    """The function's own body yields (nested functions and classes do not count)."""
-    stack: list[ast.AST] = list(func.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return False
+    return isinstance(func, ast.AsyncFunctionDef) and not yields(func)

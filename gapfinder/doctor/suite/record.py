@@ -3,7 +3,6 @@ order-dependent counts without running anything."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
