@@ -43,6 +43,7 @@ class Walker:
         self.entry = True  # this function is called on its caller's straight path
         self.guards: tuple[Guard, ...] = ()  # conditions a bare double decides, around what is walked now
         self.guarded = 0  # the branch levels those guards open
+        self.looped = 0  # the loop levels whose body runs at least once (`for _ in range(3)`, `while True`)
         self.local_defs: dict[str, FunctionNode] = {}  # functions defined in the walked body (closures)
         self.constants = constants or {}
 
@@ -58,6 +59,13 @@ class Walker:
         self.uncertain += 1
         self.block(body)
         self.uncertain -= 1
+
+    def loop_body(self, body: list[ast.stmt], once: bool) -> None:
+        """A loop body: a branch (it may run any number of times), but one whose first pass is on the
+        straight path when the loop surely runs (its calls are `always`, never `certain` = once)."""
+        self.looped += once
+        self.branch(body)
+        self.looped -= once
 
     def guarded_branch(self, body: list[ast.stmt], guards: list[Guard] | None) -> None:
         """A branch whose condition holds when the guards' subjects are bare doubles (None: not known)."""
@@ -92,7 +100,11 @@ class Walker:
             source = self.expr(node.iter)
             edge = "aiter_item" if isinstance(node, ast.AsyncFor) else "iter_item"
             self.bind(node.target, source.child(edge) if source is not None else None)
-            self.branch(node.body)
+            self.loop_body(node.body, runs_once(node.iter))
+            self.branch(node.orelse)
+        elif isinstance(node, ast.While) and runs_once(node.test, condition=True):
+            self.expr(node.test)
+            self.loop_body(node.body, True)
             self.branch(node.orelse)
         elif isinstance(node, (ast.If, ast.While)):
             self.condition(node.test, node.body)
@@ -391,11 +403,39 @@ class Walker:
     @property
     def always(self) -> bool:
         """On the straight path of this function, itself called on its caller's straight path."""
-        return self.entry and self.uncertain == self.floor + self.guarded and not self.exited
+        return self.entry and self.uncertain == self.floor + self.guarded + self.looped and not self.exited
 
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def runs_once(expr: ast.expr, condition: bool = False) -> bool:
+    """A loop over this runs its body at least once: `range(3)`, `range(1, 4)`, `range(max(1, n))`, a non-empty
+    literal list/tuple/set; as a `while` condition (condition=True), a true constant (`while True`)."""
+    if condition:
+        return isinstance(expr, ast.Constant) and bool(expr.value) and not isinstance(expr.value, str)
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return bool(expr.elts) and not any(isinstance(e, ast.Starred) for e in expr.elts)
+    if not (isinstance(expr, ast.Call) and dotted(expr.func) == "range" and 1 <= len(expr.args) <= 2
+            and not expr.keywords):
+        return False
+    bounds = [_least_int(arg) for arg in expr.args]
+    if len(bounds) == 1:
+        return bounds[0] is not None and bounds[0] >= 1
+    start, stop = expr.args
+    return isinstance(start, ast.Constant) and type(start.value) is int and bounds[1] is not None \
+        and bounds[1] > start.value
+
+
+def _least_int(expr: ast.expr) -> int | None:
+    """The least value an int expression surely has: a literal, or `max(literal, ...)`; None when not known."""
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return expr.value
+    if isinstance(expr, ast.Call) and dotted(expr.func) == "max" and not expr.keywords:
+        known = [v for v in (_least_int(arg) for arg in expr.args if not isinstance(arg, ast.Starred)) if v is not None]
+        return max(known) if known else None
+    return None
 
 
 def _exits(node: ast.stmt | list[ast.stmt]) -> bool:
