@@ -3,7 +3,8 @@
 
 For every case in cases.json: check out the repository at the parent commit (the wrong test),
 run `gapfinder doctor <test_file> --format json` from the work-tree root, and count a labelled
-wrong line as found when doctor reports a finding on that file within +-2 lines.  Then do the
+wrong line as found when doctor reports a finding on that file within +-2 lines (of the finding's line
+or of one of its `related_lines`: where the test configures a double made on the finding's line).  Then do the
 same at the fix commit and count findings on the labelled fix lines (there should be none).
 
 Stdlib only, Python 3.10+.  Always exits 0; a case that cannot be checked out is reported as
@@ -110,7 +111,8 @@ def run_doctor(gapfinder: str, tree: Path, test_file: str) -> tuple[list[dict] |
 
 
 def near(findings: list[dict], line: int) -> list[str]:
-    return sorted({f.get("code", "?") for f in findings if abs(int(f.get("line", -99)) - line) <= TOLERANCE})
+    return sorted({f.get("code", "?") for f in findings
+                   if any(abs(int(at) - line) <= TOLERANCE for at in [f.get("line", -99), *f.get("related_lines", [])])})
 
 
 def certain(findings: list[dict]) -> list[dict]:

@@ -376,12 +376,15 @@ def check(shared: Shared) -> list[Finding]:
         listed = isinstance(node.side_effect, (ast.List, ast.Tuple))
         if node.is_double and (node.side_effect is None or raises or listed) and not unused and not shared.closes \
                 and not hands_over_doubles(shared, target):
-            # a decorator's double is reported where the test body configures it, if it does
-            result = node.attrs.get("return_value") if "return_value" in node.configured \
-                and id(node) in shared.decorated else None
-            line, col = (result.line, result.col) if result is not None and result.line else (call.lineno, call.col_offset)
-            if raises and node.side_effect is not None:
-                line, col = node.side_effect.lineno, node.side_effect.col_offset
+            # one place for a finding about a patched double: where the double is made (the `@patch` or
+            # `patch(...)` call); the lines that configure what it returns are named and kept as related
+            result = node.attrs.get("return_value") if "return_value" in node.configured else None
+            setting = [("return_value", result.line)] if result is not None and result.line else []
+            if (raises or listed) and node.side_effect is not None:
+                setting.append(("side_effect", node.side_effect.lineno))
+            setting = [(what, n) for what, n in setting if n != call.lineno]
+            related = tuple(n for _, n in setting)
+            line, col = call.lineno, call.col_offset
             # when the test replaced other functions too, the coroutine the code hands over may itself
             # come from one of those doubles (then nothing is dropped): likely, not certain, unless the
             # code under test shows every coroutine it hands over is made by a function left alone
@@ -395,6 +398,7 @@ def check(shared: Shared) -> list[Finding]:
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
-                "awaited, never run); do not patch it, or close the coroutine in a side_effect",
-                None, "likely" if others or node.evidence else "certain"))
+                "awaited, never run); do not patch it, or close the coroutine in a side_effect"
+                + "".join(f" [{what} set at line {n}]" for what, n in setting),
+                None, "likely" if others or node.evidence else "certain", related))
     return findings
