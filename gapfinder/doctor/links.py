@@ -10,6 +10,7 @@ import ast
 
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
+from gapfinder.core.usage.paths import unset_falsy
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
@@ -79,8 +80,10 @@ class Linking:
                     module, cls, method = found_method
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-                    passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
-                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
+                    drop_self = not decorated(method, "staticmethod")
+                    passed = self.bind_args(method, call, drop_self=drop_self)
+                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner),
+                                         unset_falsy(method, call, drop_self))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
                     self.handoffs(module, method, {**passed, **{f"self.{k}": v for k, v in owner.fields.items()}}, call)
