@@ -178,3 +178,43 @@ def test_a_result_the_caller_raises_on_and_a_falsy_default_put_a_helper_s_path_o
     # a try: nothing says so.
     assert codes(tmp_path) == [("GF101", 6, "certain"), ("GF101", 10, "likely"), ("GF101", 14, "likely"),
                                ("GF101", 18, "likely"), ("GF101", 22, "likely")]
+
+
+RUNNER = """
+    import asyncio
+
+
+    def adapt(session):
+        return session
+
+
+    async def run_guarded(coro, timeout):
+        return await asyncio.wait_for(coro, timeout)
+
+
+    async def resolve(session, peer):
+        session = adapt(session)
+        return await run_guarded(session.lookup(peer), timeout=5)
+"""
+
+
+def test_a_method_of_the_double_a_replaced_function_returns_makes_the_coroutine_a_patched_runner_drops(tmp_path):
+    project(tmp_path, RUNNER, """
+        from unittest.mock import AsyncMock, MagicMock, patch
+        from app.code import resolve
+
+        async def test_async_session():
+            session = AsyncMock()
+            with patch("app.code.adapt", return_value=session), \\
+                    patch("app.code.run_guarded", side_effect=TimeoutError):
+                await resolve(session, "p")
+
+        async def test_sync_session():
+            session = MagicMock()
+            with patch("app.code.adapt", return_value=session), \\
+                    patch("app.code.run_guarded", side_effect=TimeoutError):
+                await resolve(session, "p")
+    """)
+    # `session.lookup(peer)` is a call of an AsyncMock's method (adapt was told to return it): a coroutine the
+    # raising runner drops, certain; a MagicMock's method makes none: nothing sure is dropped
+    assert codes(tmp_path) == [("GF107", 8, "certain"), ("GF107", 14, "likely")]
