@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.dropped import Dropping, inspected
 from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
@@ -24,7 +25,7 @@ from gapfinder.core.usage.tree import FunctionNode
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-class Evaluator(Patching, Linking):
+class Evaluator(Patching, Linking, Dropping):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
@@ -115,6 +116,7 @@ class Evaluator(Patching, Linking):
                     self.result = self.eval(value.value)
             elif isinstance(node, ast.Expr) and isinstance(value, ast.Call):
                 self.eval(value)  # `patch(...).start()`, `stack.enter_context(patch(...))`
+                self.dropped(value, "discards")
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
         elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name) \
@@ -252,6 +254,8 @@ class Evaluator(Patching, Linking):
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             func = call.func
             name = dotted(func) or ""
+            if (looked_at := inspected(call)) is not None:
+                self.dropped(looked_at, f"hands to `{name}()`")
             if isinstance(func, ast.Attribute) and func.attr in ("assert_not_called", "assert_not_awaited"):
                 self._not_called(func.value)
             elif isinstance(func, ast.Attribute) and func.attr in ASSERT_CALLED:

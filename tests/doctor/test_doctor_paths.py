@@ -218,3 +218,50 @@ def test_a_method_of_the_double_a_replaced_function_returns_makes_the_coroutine_
     # `session.lookup(peer)` is a call of an AsyncMock's method (adapt was told to return it): a coroutine the
     # raising runner drops, certain; a MagicMock's method makes none: nothing sure is dropped
     assert codes(tmp_path) == [("GF107", 8, "certain"), ("GF107", 14, "likely")]
+
+
+COG = """
+    class Cog:
+        def __init__(self, bot):
+            self.bot = bot
+
+        async def sync(self):
+            await self.bot.fetch()
+
+        def name(self):
+            return "cog"
+
+
+    async def refresh(bot):
+        await bot.fetch()
+"""
+
+
+def test_a_coroutine_the_test_makes_and_never_awaits(tmp_path):
+    project(tmp_path, COG, """
+        from unittest.mock import AsyncMock, MagicMock
+        from app.code import Cog, refresh
+
+        def test_type_of_a_coroutine():
+            cog = Cog(AsyncMock())
+            assert type(cog.sync()).__name__ == "coroutine"
+
+        async def test_forgot_await():
+            bot = AsyncMock()
+            refresh(bot)
+            cog = Cog(bot)
+            cog.sync()
+            await cog.sync()
+            cog.name()
+            type(cog.name())
+            bot.fetch()
+
+        async def test_replaced_method():
+            cog = Cog(AsyncMock())
+            cog.sync = MagicMock()
+            cog.sync()
+    """)
+    # the test's own calls of an `async def` whose coroutine goes to type() or is dropped as a statement; an
+    # awaited call, a sync method, a double's method and a method the test replaced make no such coroutine
+    assert [f for f in codes(tmp_path) if f[0] == "GF112"] == [
+        ("GF112", 7, "certain"), ("GF112", 11, "certain"), ("GF112", 13, "certain")]
