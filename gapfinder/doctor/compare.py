@@ -351,7 +351,10 @@ def check(shared: Shared) -> list[Finding]:
         if not uses or node.kind not in ("async", "spec"):
             continue
         use = merge(uses)
-        if use.awaited_call is not None and use.call is None and not comparer.only_patched_schedulers(use):
+        # `return rest.fetch(...)` awaited by the test (`await entry(...)`): the call's coroutine is awaited too
+        later = use.call is not None and use.call.awaited is not None and not use.call.calls and not use.call.attrs
+        if (use.awaited_call is not None or later) and (use.call is None or later) \
+                and not comparer.only_patched_schedulers(use):
             new = ASSERT_CALLED[attr.attr]
             # the test's own assertion proves the call happened, and every call the linked code makes
             # is awaited (on a branch or not): certain whatever built the double (a helper, a spec'd Mock

@@ -34,6 +34,7 @@ class Evaluator(Patching, Linking, Dropping):
         self.result: object = None
         self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
         self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
+        self.awaited_calls: set[int] = set()  # id(ast.Call) of the calls the test awaits (`await entry(...)`)
 
     # --- functions -------------------------------------------------------------------------
 
@@ -251,6 +252,8 @@ class Evaluator(Patching, Linking, Dropping):
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
                     isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
                 self._not_called(node.operand.value)
+        self.awaited_calls |= {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Await)
+                               and isinstance(n.value, ast.Call)}
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             func = call.func
             name = dotted(func) or ""

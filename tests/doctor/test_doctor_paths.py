@@ -265,3 +265,32 @@ def test_a_coroutine_the_test_makes_and_never_awaits(tmp_path):
     # awaited call, a sync method, a double's method and a method the test replaced make no such coroutine
     assert [f for f in codes(tmp_path) if f[0] == "GF112"] == [
         ("GF112", 7, "certain"), ("GF112", 11, "certain"), ("GF112", 13, "certain")]
+
+
+WRAPPER = """
+    class Channel:
+        def __init__(self, rest):
+            self.rest = rest
+
+        def history(self, limit):
+            return self.rest.fetch_messages(limit)
+"""
+
+
+def test_a_coroutine_a_sync_wrapper_returns_to_a_test_that_awaits_it_is_awaited(tmp_path):
+    project(tmp_path, WRAPPER, """
+        from unittest.mock import AsyncMock
+        from app.code import Channel
+
+        async def test_awaits_what_history_returns():
+            rest = AsyncMock()
+            await Channel(rest).history(5)
+            rest.fetch_messages.assert_called_once_with(5)
+
+        def test_drops_what_history_returns():
+            rest = AsyncMock()
+            Channel(rest).history(5)
+    """)
+    # the test awaits the coroutine `history` hands back: `fetch_messages` is awaited (its assert_called* is the
+    # test's only check: GF110), not called without await; a test that drops it never awaits it (GF101)
+    assert codes(tmp_path) == [("GF110", 8, "certain"), ("GF101", 11, "certain")]

@@ -33,6 +33,7 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
     dst.used = dst.used or src.used
     dst.origins += [*src.origins, src]
     dst.returned = dst.returned or src.returned
+    dst.to_caller = dst.to_caller or src.to_caller
     dst.branched_on = dst.branched_on or src.branched_on
     dst.awaited_always = dst.awaited_always or src.awaited_always
     dst.calls.extend(src.calls)

@@ -514,6 +514,8 @@ def infer_usage(
     walker = Walker({name: UsageTree() for name in _in_order_of_use(func, collaborators)}, helpers, 0, constants,
                     protocols, func, falsy)
     walker.block(func.body)
+    for tree in walker.returns:
+        tree.to_caller = tree.to_caller or tree.returned
     return walker.roots
 
 
