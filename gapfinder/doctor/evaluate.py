@@ -2,7 +2,8 @@
 
 Produces pairs (double, how the code under test uses it) for compare.py, the assert_called* calls
 made on each double, and the per-call rules that need no usage: GF106, GF107, GF301. Patches are read
-by the Patching mixin (patches.py), calls into the code under test by the Linking mixin (links.py).
+by the Patching mixin (patches.py), calls into the code under test by the Linking mixin (links.py), the
+test's own never-awaited coroutines (GF112) by the Dropping mixin (dropped.py).
 """
 
 from __future__ import annotations

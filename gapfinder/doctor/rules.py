@@ -134,7 +134,7 @@ BY_CODE = {rule.code: rule for rule in RULES}
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> frozenset[str]:
-    """Codes to report: prefixes allowed (GF1 selects GF101..GF111); unknown codes are an error."""
+    """Codes to report: prefixes allowed (GF1 selects GF101..GF112); unknown codes are an error."""
     from gapfinder.errors import GapfinderError
 
     def expand(codes: list[str]) -> set[str]:
