@@ -379,15 +379,21 @@ def check(shared: Shared) -> list[Finding]:
         listed = isinstance(node.side_effect, (ast.List, ast.Tuple))
         if node.is_double and (node.side_effect is None or raises or listed) and not unused and not shared.closes \
                 and not hands_over_doubles(shared, target):
-            # one place for a finding about a patched double: where the double is made (the `@patch` or
-            # `patch(...)` call); the lines that configure what it returns are named and kept as related
+            # a decorator's double is reported where the test body configures what it returns (the line a
+            # fix changes), a raising side_effect where it is set, any other where it is made; the other
+            # places are named in the message and kept as related lines
             result = node.attrs.get("return_value") if "return_value" in node.configured else None
             setting = [("return_value", result.line)] if result is not None and result.line else []
             if (raises or listed) and node.side_effect is not None:
                 setting.append(("side_effect", node.side_effect.lineno))
-            setting = [(what, n) for what, n in setting if n != call.lineno]
-            related = tuple(n for _, n in setting)
             line, col = call.lineno, call.col_offset
+            if result is not None and result.line and id(node) in shared.decorated:
+                line, col = result.line, result.col
+            if raises and node.side_effect is not None:
+                line, col = node.side_effect.lineno, node.side_effect.col_offset
+            setting = [("patched", call.lineno), *setting]
+            setting = [(what, n) for what, n in setting if n != line]
+            related = tuple(sorted({n for _, n in setting}))
             # when the test replaced other functions too, the coroutine the code hands over may itself
             # come from one of those doubles (then nothing is dropped): likely, not certain, unless the
             # code under test shows every coroutine it hands over is made by a function left alone
@@ -402,6 +408,7 @@ def check(shared: Shared) -> list[Finding]:
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
                 "awaited, never run); do not patch it, or close the coroutine in a side_effect"
-                + "".join(f" [{what} set at line {n}]" for what, n in setting),
+                + "".join(f" [{what} at line {n}]" if what == "patched" else f" [{what} set at line {n}]"
+                          for what, n in setting),
                 None, "likely" if others or node.evidence else "certain", related))
     return findings

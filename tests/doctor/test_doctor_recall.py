@@ -261,9 +261,9 @@ def test_a_patched_runner_handed_the_coroutine_of_a_configured_double_drops_it(t
             assert cli.run() == 0
     """})
     # the test's own `async def` makes a coroutine that the patched asyncio.run drops: certain (reported where
-    # the patch is made, with the line that configures it named); a MagicMock handler makes none: nothing certain
+    # the test configures the patch); a MagicMock handler makes none, so nothing certain there
     found = codes(tmp_path, "tests/test_cli.py")
-    assert [f for f in found if f[2] == "certain"] == [("GF107", 5, "certain")]
+    assert [f for f in found if f[2] == "certain"] == [("GF107", 11, "certain")]
 
 
 def test_a_patched_function_returning_a_tuple_of_doubles_is_compared_element_by_element(tmp_path):
