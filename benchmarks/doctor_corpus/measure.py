@@ -3,8 +3,10 @@
 
 For every case in cases.json: check out the repository at the parent commit (the wrong test),
 run `gapfinder doctor <test_file> --format json` from the work-tree root, and count a labelled
-wrong line as found when doctor reports a finding on that file within +-2 lines.  Then do the
-same at the fix commit and count findings on the labelled fix lines (there should be none).
+wrong line as found when doctor reports a finding on that file within +-2 lines of the finding's line
+(with --related, also of one of its `related_lines`, the other places the finding names).  Then do the
+same at the fix commit and count findings on the labelled fix lines (there should be none; there a
+finding's related lines always count, so that side is never the lenient one).
 
 Stdlib only, Python 3.10+.  Always exits 0; a case that cannot be checked out is reported as
 "not runnable: <reason>", never skipped.
@@ -24,6 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TOLERANCE = 2
+RELATED = False  # --related
 MIN_CONFIDENCE = "likely"  # --min-confidence: "certain" measures the findings doctor is sure of only
 
 
@@ -109,8 +112,11 @@ def run_doctor(gapfinder: str, tree: Path, test_file: str) -> tuple[list[dict] |
     return None, "; ".join(notes)
 
 
-def near(findings: list[dict], line: int) -> list[str]:
-    return sorted({f.get("code", "?") for f in findings if abs(int(f.get("line", -99)) - line) <= TOLERANCE})
+def near(findings: list[dict], line: int, related: bool) -> list[str]:
+    """The codes of the findings within TOLERANCE of `line` (related: counting their related lines too)."""
+    return sorted({f.get("code", "?") for f in findings
+                   if any(abs(int(at) - line) <= TOLERANCE
+                          for at in [f.get("line", -99), *(f.get("related_lines", []) if related else [])])})
 
 
 def certain(findings: list[dict]) -> list[dict]:
@@ -144,18 +150,18 @@ def measure_case(case: dict, mirrors: Path, gapfinder: str, tmp: Path, keep: boo
         if label == "parent":
             res["parent_findings"] = [(f.get("line"), f.get("code"), f.get("confidence")) for f in findings]
             for ln in lines:
-                codes = near(findings, ln)
+                codes = near(findings, ln, RELATED)
                 if codes:
                     res["found"] += 1
                     res["found_lines"][str(ln)] = codes
-                res["found_certain"] += bool(near(certain(findings), ln))
+                res["found_certain"] += bool(near(certain(findings), ln, RELATED))
         else:
             res["fix_findings"] = [(f.get("line"), f.get("code"), f.get("confidence")) for f in findings]
             for ln in lines:
-                codes = near(findings, ln)
+                codes = near(findings, ln, True)
                 if codes:
                     res["fix_line_findings"][str(ln)] = codes
-                res["fix_line_findings_certain"] += bool(near(certain(findings), ln))
+                res["fix_line_findings_certain"] += bool(near(certain(findings), ln, True))
     return res
 
 
@@ -170,9 +176,11 @@ def main() -> int:
     ap.add_argument("--min-confidence", choices=("likely", "certain"), default="likely",
                     help="passed to doctor: count only findings at least this sure")
     ap.add_argument("--keep", type=Path, help="keep the checked-out trees in this folder and reuse them on later runs")
+    ap.add_argument("--related", action="store_true",
+                    help="count a labelled line as found when it is near one of a finding's related lines too")
     args = ap.parse_args()
-    global MIN_CONFIDENCE
-    MIN_CONFIDENCE = args.min_confidence
+    global MIN_CONFIDENCE, RELATED
+    MIN_CONFIDENCE, RELATED = args.min_confidence, args.related
     cases = json.loads(args.cases.read_text())
     if args.only:
         cases = [c for c in cases if c["id"] in set(args.only)]

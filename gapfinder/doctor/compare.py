@@ -351,7 +351,10 @@ def check(shared: Shared) -> list[Finding]:
         if not uses or node.kind not in ("async", "spec"):
             continue
         use = merge(uses)
-        if use.awaited_call is not None and use.call is None and not comparer.only_patched_schedulers(use):
+        # `return rest.fetch(...)` awaited by the test (`await entry(...)`): the call's coroutine is awaited too
+        later = use.call is not None and use.call.awaited is not None and not use.call.calls and not use.call.attrs
+        if (use.awaited_call is not None or later) and (use.call is None or later) \
+                and not comparer.only_patched_schedulers(use):
             new = ASSERT_CALLED[attr.attr]
             # the test's own assertion proves the call happened, and every call the linked code makes
             # is awaited (on a branch or not): certain whatever built the double (a helper, a spec'd Mock
@@ -376,12 +379,21 @@ def check(shared: Shared) -> list[Finding]:
         listed = isinstance(node.side_effect, (ast.List, ast.Tuple))
         if node.is_double and (node.side_effect is None or raises or listed) and not unused and not shared.closes \
                 and not hands_over_doubles(shared, target):
-            # a decorator's double is reported where the test body configures it, if it does
-            result = node.attrs.get("return_value") if "return_value" in node.configured \
-                and id(node) in shared.decorated else None
-            line, col = (result.line, result.col) if result is not None and result.line else (call.lineno, call.col_offset)
+            # a decorator's double is reported where the test body configures what it returns (the line a
+            # fix changes), a raising side_effect where it is set, any other where it is made; the other
+            # places are named in the message and kept as related lines
+            result = node.attrs.get("return_value") if "return_value" in node.configured else None
+            setting = [("return_value", result.line)] if result is not None and result.line else []
+            if (raises or listed) and node.side_effect is not None:
+                setting.append(("side_effect", node.side_effect.lineno))
+            line, col = call.lineno, call.col_offset
+            if result is not None and result.line and id(node) in shared.decorated:
+                line, col = result.line, result.col
             if raises and node.side_effect is not None:
                 line, col = node.side_effect.lineno, node.side_effect.col_offset
+            setting = [("patched", call.lineno), *setting]
+            setting = [(what, n) for what, n in setting if n != line]
+            related = tuple(sorted({n for _, n in setting}))
             # when the test replaced other functions too, the coroutine the code hands over may itself
             # come from one of those doubles (then nothing is dropped): likely, not certain, unless the
             # code under test shows every coroutine it hands over is made by a function left alone
@@ -395,6 +407,8 @@ def check(shared: Shared) -> list[Finding]:
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
-                "awaited, never run); do not patch it, or close the coroutine in a side_effect",
-                None, "likely" if others or node.evidence else "certain"))
+                "awaited, never run); do not patch it, or close the coroutine in a side_effect"
+                + "".join(f" [{what} at line {n}]" if what == "patched" else f" [{what} set at line {n}]"
+                          for what, n in setting),
+                None, "likely" if others or node.evidence else "certain", related))
     return findings

@@ -2,7 +2,8 @@
 
 Produces pairs (double, how the code under test uses it) for compare.py, the assert_called* calls
 made on each double, and the per-call rules that need no usage: GF106, GF107, GF301. Patches are read
-by the Patching mixin (patches.py), calls into the code under test by the Linking mixin (links.py).
+by the Patching mixin (patches.py), calls into the code under test by the Linking mixin (links.py), the
+test's own never-awaited coroutines (GF112) by the Dropping mixin (dropped.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.dropped import Dropping, inspected
 from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
@@ -24,7 +26,7 @@ from gapfinder.core.usage.tree import FunctionNode
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-class Evaluator(Patching, Linking):
+class Evaluator(Patching, Linking, Dropping):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
@@ -33,6 +35,7 @@ class Evaluator(Patching, Linking):
         self.result: object = None
         self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
         self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
+        self.awaited_calls: set[int] = set()  # id(ast.Call) of the calls the test awaits (`await entry(...)`)
 
     # --- functions -------------------------------------------------------------------------
 
@@ -115,6 +118,7 @@ class Evaluator(Patching, Linking):
                     self.result = self.eval(value.value)
             elif isinstance(node, ast.Expr) and isinstance(value, ast.Call):
                 self.eval(value)  # `patch(...).start()`, `stack.enter_context(patch(...))`
+                self.dropped(value, "discards")
             elif isinstance(node, ast.Return):
                 self.result = self.eval(value)
         elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name) \
@@ -249,9 +253,13 @@ class Evaluator(Patching, Linking):
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
                     isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
                 self._not_called(node.operand.value)
+        self.awaited_calls |= {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Await)
+                               and isinstance(n.value, ast.Call)}
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             func = call.func
             name = dotted(func) or ""
+            if (looked_at := inspected(call)) is not None:
+                self.dropped(looked_at, f"hands to `{name}()`")
             if isinstance(func, ast.Attribute) and func.attr in ("assert_not_called", "assert_not_awaited"):
                 self._not_called(func.value)
             elif isinstance(func, ast.Attribute) and func.attr in ASSERT_CALLED:

@@ -10,6 +10,7 @@ import ast
 
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
+from gapfinder.core.usage.paths import unset_falsy
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
@@ -79,8 +80,12 @@ class Linking:
                     module, cls, method = found_method
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-                    passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
-                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
+                    drop_self = not decorated(method, "staticmethod")
+                    passed = self.bind_args(method, call, drop_self=drop_self)
+                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner),
+                                         unset_falsy(method, call, drop_self))
+                    if id(call) in self.awaited_calls and isinstance(method, ast.FunctionDef):
+                        _awaited_by_caller(usage)
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
                     self.handoffs(module, method, {**passed, **{f"self.{k}": v for k, v in owner.fields.items()}}, call)
@@ -96,7 +101,7 @@ class Linking:
         if not self.shared.raising:
             self.shared.called.append((module, function, cls, self.replaced(module)))
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
-        self.pair(module, function, cls, passed)
+        self.pair(module, function, cls, passed, id(call) in self.awaited_calls and isinstance(function, ast.FunctionDef))
         self.handoffs(module, function, dict(passed), call)
 
     def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call) -> None:
@@ -205,9 +210,14 @@ class Linking:
         return passed
 
     def pair(self, module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None,
-             passed: dict[str, MockNode]) -> None:
+             passed: dict[str, MockNode], awaited: bool = False) -> None:
+        """awaited: the test awaits what func, a sync def, returns (`await entry(...)`): a value func returns is
+        awaited."""
         if passed:
-            self.pair_usage(passed, module.usage(func, cls, list(passed), self.replaced(module)), where(module, func))
+            usage = module.usage(func, cls, list(passed), self.replaced(module))
+            if awaited:
+                _awaited_by_caller(usage)
+            self.pair_usage(passed, usage, where(module, func))
 
     def pair_usage(self, passed: dict[str, MockNode], usage: dict[str, UsageTree], at: str) -> None:
         if self.shared.raising:
@@ -215,6 +225,20 @@ class Linking:
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def _awaited_by_caller(usage: dict[str, UsageTree]) -> None:
+    """The test awaits the call of a sync entry function: what it returns itself (`return rest.fetch(...)`, a
+    wrapper handing back a collaborator's coroutine) is awaited, as if the code awaited it."""
+    stack, seen = list(usage.values()), set()
+    while stack:
+        tree = stack.pop()
+        if id(tree) in seen:
+            continue
+        seen.add(id(tree))
+        if tree.to_caller:
+            tree.child("awaited")
+        stack.extend(tree.children())
 
 
 def _is_classmethod(func: FunctionNode) -> bool:

@@ -33,6 +33,8 @@ class Finding:
     message: str
     edit: Edit | None = None
     confidence: str = "certain"  # "certain": the double is linked to the code directly; "likely": through a weaker link
+    # other lines of the same file the finding rests on: where the test configures a double made on `line`
+    related: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:

@@ -75,12 +75,16 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
 
 def _made_by_double(body: FunctionNode, arg: ast.expr, doubles: dict[str, MockNode]) -> bool | None:
     """`run(replaced())` with an AsyncMock in its place, or `f, args = replaced(); run(f(*args))` with the
-    test's `async def` configured as `f`: True (a coroutine is made); False for a sync double; None unknown."""
+    test's `async def` configured as `f`, or `s = replaced(); run(s.fetch())` with an AsyncMock returned as `s`:
+    True (a coroutine is made); False for a sync double; None unknown."""
     if not isinstance(arg, ast.Call):
         return None
     name = dotted(arg.func) or ""
     if name in doubles:
         return _calls_make(doubles[name])
+    method = None
+    if isinstance(arg.func, ast.Attribute) and isinstance(arg.func.value, ast.Name):
+        method, arg = arg.func.attr, ast.Call(arg.func.value, [], [])  # the method of what the name is bound to
     if not isinstance(arg.func, ast.Name):
         return None
     for stmt in ast.walk(body):  # the local name is bound from what a replaced function returned
@@ -91,12 +95,24 @@ def _made_by_double(body: FunctionNode, arg: ast.expr, doubles: dict[str, MockNo
             continue
         returned, target = double.attrs["return_value"], stmt.targets[0]
         if isinstance(target, ast.Name) and target.id == arg.func.id:
-            return _calls_make(returned)
+            return _calls_make_through(returned, method)
         if isinstance(target, ast.Tuple) and returned.items is not None and len(returned.items) == len(target.elts):
             for element, item in zip(target.elts, returned.items):
                 if isinstance(element, ast.Name) and element.id == arg.func.id:
-                    return _calls_make(item)
+                    return _calls_make_through(item, method)
     return None
+
+
+def _calls_make_through(node: MockNode, method: str | None) -> bool | None:
+    """Whether calling the value (or its `method`, when given) makes a coroutine; a configured child decides
+    by its own kind, an AsyncMock's unconfigured child is an AsyncMock."""
+    if method is None:
+        return _calls_make(node)
+    if method in node.attrs:
+        return _calls_make(node.attrs[method])
+    if not node.is_double or node.wraps or node.spec or method.startswith("_"):
+        return None
+    return _calls_make(MockNode(node.kind, False, node.line, node.col))  # a default child has its parent's kind
 
 
 def _calls_make(node: MockNode) -> bool | None:

@@ -92,6 +92,13 @@ RULES: tuple[Rule, ...] = (
          "fetch = Mock(return_value=make_awaitable(rows))  # make_awaitable is an async def",
          "Use AsyncMock(return_value=rows), or side_effect=lambda *a, **k: make_awaitable(rows) (a new "
          "coroutine per call)."),
+    Rule("GF112", "coroutine-made-by-test-never-awaited",
+         "The test calls an async def and never awaits the coroutine (`type(cog.sync())`, a bare `obj.run()`).",
+         "Calling an `async def` only makes a coroutine: handed to type()/isinstance() or left as a bare "
+         "statement it is never awaited, so its body never runs and Python warns 'coroutine ... was never "
+         "awaited' (an error under -W error).",
+         "self.assertIsInstance(task, type(self.cog.sync()))",
+         "Await the call, or compare with types.CoroutineType / inspect.iscoroutine instead of making one."),
     Rule("GF201", "async-fixture-without-pytest-asyncio",
          "An async fixture declared with @pytest.fixture under pytest-asyncio strict mode.",
          "In strict mode pytest-asyncio only runs fixtures declared with @pytest_asyncio.fixture; "
@@ -127,7 +134,7 @@ BY_CODE = {rule.code: rule for rule in RULES}
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> frozenset[str]:
-    """Codes to report: prefixes allowed (GF1 selects GF101..GF111); unknown codes are an error."""
+    """Codes to report: prefixes allowed (GF1 selects GF101..GF112); unknown codes are an error."""
     from gapfinder.errors import GapfinderError
 
     def expand(codes: list[str]) -> set[str]:

@@ -33,7 +33,8 @@ def _json(lint: LintResult | None, triage: TriageResult | None) -> dict[str, Any
     if lint is not None:
         out["files"] = len(lint.files)
         out["findings"] = [{"code": f.code, "name": f.name, "path": f.path, "line": f.line, "column": f.col + 1,
-                            "message": f.message, "fixable": f.edit is not None, "confidence": f.confidence}
+                            "message": f.message, "fixable": f.edit is not None, "confidence": f.confidence,
+                            "related_lines": list(f.related)}
                            for f in lint.findings]
         out["skipped"] = list(lint.skipped)
         out["unresolved"] = list(lint.unresolved)
@@ -108,6 +109,9 @@ def doctor_sarif(result: DoctorResult) -> str:
             "ruleId": f.code, "ruleIndex": index[f.code], "level": "warning", "message": {"text": f.message},
             "locations": [{"physicalLocation": {"artifactLocation": artifact(f.path, prefix),
                                                 "region": {"startLine": f.line, "startColumn": f.col + 1}}}],
+            **({"relatedLocations": [{"id": i, "physicalLocation": {"artifactLocation": artifact(f.path, prefix),
+                                                                    "region": {"startLine": n}}}
+                                     for i, n in enumerate(f.related)]} if f.related else {}),
         })
     rules = [{"id": r.code, "name": r.name, "shortDescription": {"text": r.summary},
               "fullDescription": {"text": r.why}, "help": {"text": f"Example: {r.example}\nFix: {r.fix}"},

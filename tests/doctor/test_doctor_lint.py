@@ -56,7 +56,7 @@ def test_select_and_ignore_filter_by_code_and_prefix():
     path = DOCTOR / "shapes" / "tests" / "wrong" / "test_wrong_shapes.py"
     assert {c for _, _, c in reported([path], select_rules(["GF104"], None))} == {"GF104"}
     assert {c for _, _, c in reported([path], select_rules(["GF1"], ["GF102,GF103"]))} == {
-        "GF101", "GF104", "GF106", "GF107", "GF108", "GF109", "GF110", "GF111"}
+        "GF101", "GF104", "GF106", "GF107", "GF108", "GF109", "GF110", "GF111", "GF112"}
     with pytest.raises(GapfinderError, match="unknown rule code"):
         select_rules(["GF999"], None)
 
@@ -77,7 +77,7 @@ def test_ambiguous_usage_reports_nothing(tmp_path):
     test = tmp_path / "test_mod.py"
     test.write_text("from unittest.mock import AsyncMock, MagicMock\nfrom pkg.mod import run\n\n"
                     "async def test_a():\n    c = AsyncMock()\n    await run(c, True)\n\n"
-                    "async def test_b():\n    c = MagicMock()\n    run(c, False)\n")
+                    "async def test_b():\n    c = MagicMock()\n    await run(c, False)\n")
     assert lint([test], ALL).findings == ()
 
 

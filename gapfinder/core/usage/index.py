@@ -34,6 +34,7 @@ def _into(dst: UsageTree, src: UsageTree, depth: int) -> None:
     dst.used = dst.used or src.used
     dst.origins += [*src.origins, src]
     dst.returned = dst.returned or src.returned
+    dst.to_caller = dst.to_caller or src.to_caller
     dst.branched_on = dst.branched_on or src.branched_on
     dst.awaited_always = dst.awaited_always or src.awaited_always
     dst.calls.extend(src.calls)
@@ -74,8 +75,9 @@ class IndexedModule:
         return None
 
     def usage(self, func: FunctionNode, cls: ast.ClassDef | None, names: list[str],
-              replaced: frozenset[str] = frozenset()) -> dict[str, UsageTree]:
-        """replaced: functions and methods a test swapped for doubles; calls to them are not walked into."""
+              replaced: frozenset[str] = frozenset(), falsy: frozenset[str] = frozenset()) -> dict[str, UsageTree]:
+        """replaced: functions and methods a test swapped for doubles; calls to them are not walked into;
+        falsy: parameters the test's call left at a falsy default."""
         methods = {n: m for n, m in (self.model.methods(cls) if cls is not None else {}).items() if n not in replaced}
         functions = {n: f for n, f in self.model.functions.items() if n not in replaced}
         local = helper_lookup(functions, methods)
@@ -97,7 +99,7 @@ class IndexedModule:
             module = owners.get(id(inside), self)
             return module.index.runtime_protocol(module, inside, expr) if module.index is not None else None
 
-        return infer_usage(func, names, lookup, protocols=protocols)
+        return infer_usage(func, names, lookup, protocols=protocols, falsy=falsy)
 
     def global_usage(self, name: str) -> UsageTree | None:
         """How every function and method of the module uses the module-level `name`."""

@@ -67,6 +67,7 @@ class UsageTree:
     comparisons: list[Comparison] = field(default_factory=list)
     none_checks: list[str | None] = field(default_factory=list)  # raised exception, or None (returns)
     returned: bool = False
+    to_caller: bool = False  # returned by the walked function itself (not by a helper it calls)
     branched_on: bool = False  # an `if`/`while` test reads its truth value (`if x:`, `if not x:`)
     awaited_always: bool = False  # `await value` on the straight path through the function
     passed_to: set[str] = field(default_factory=set)  # dotted callees it is handed to (json.loads)

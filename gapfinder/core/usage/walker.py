@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Mapping
 
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.guards import ProtocolLookup, guards_of
+from gapfinder.core.usage.paths import demanded, is_false, returns_falsy, runs_once, unset_falsy
 from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, Guard, UsageTree
 
 # Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
@@ -27,6 +28,7 @@ class Walker:
         self, roots: dict[str, UsageTree], helpers: HelperLookup | None, depth: int,
         constants: Mapping[str, tuple[object, ...]] | None = None,
         protocols: ProtocolLookup | None = None, func: FunctionNode | None = None,
+        falsy: frozenset[str] = frozenset(),
     ) -> None:
         self.roots = roots
         self.protocols = protocols
@@ -43,21 +45,45 @@ class Walker:
         self.entry = True  # this function is called on its caller's straight path
         self.guards: tuple[Guard, ...] = ()  # conditions a bare double decides, around what is walked now
         self.guarded = 0  # the branch levels those guards open
+        self.looped = 0  # the loop levels whose body runs at least once (`for _ in range(3)`, `while True`)
         self.local_defs: dict[str, FunctionNode] = {}  # functions defined in the walked body (closures)
         self.constants = constants or {}
+        self.falsy = falsy  # parameters the call left at a falsy default: `if name:` is not taken
+        self.demand = False  # the caller raises unless this function returns a truthy value
+        self.demanded: ast.Call | None = None  # the call walked now whose result must be truthy
+        self.catching = False  # a caller catches exceptions around this walk: a raise may be the path taken
 
     # --- statements ------------------------------------------------------------------------
 
     def block(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
+        for index, stmt in enumerate(body):
+            # a raise caught around here may be the path the test takes: no demand then
+            following = body[index + 1] if index + 1 < len(body) else None
+            self.demanded = None if self.handlers or self.catching else demanded(stmt, following)
+            if self.demand and isinstance(stmt, ast.Return):  # `return f()`: f's result must be truthy too
+                value = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+                self.demanded = value if isinstance(value, ast.Call) else None
             self.stmt(stmt)
-            if not isinstance(stmt, (ast.Return, ast.Raise)) and _returns_early(stmt):
+            self.demanded = None
+            if not isinstance(stmt, (ast.Return, ast.Raise)) and not self.not_taken(stmt) \
+                    and _returns_early(stmt, self.demand):
                 self.exited = True
+
+    def not_taken(self, stmt: ast.stmt) -> bool:
+        """`if phone:` with phone left at its falsy default by the call."""
+        return isinstance(stmt, ast.If) and is_false(stmt.test, self.falsy)
 
     def branch(self, body: list[ast.stmt]) -> None:
         self.uncertain += 1
         self.block(body)
         self.uncertain -= 1
+
+    def loop_body(self, body: list[ast.stmt], once: bool) -> None:
+        """A loop body: a branch (it may run any number of times), but one whose first pass is on the
+        straight path when the loop surely runs (its calls are `always`, never `certain` = once)."""
+        self.looped += once
+        self.branch(body)
+        self.looped -= once
 
     def guarded_branch(self, body: list[ast.stmt], guards: list[Guard] | None) -> None:
         """A branch whose condition holds when the guards' subjects are bare doubles (None: not known)."""
@@ -92,8 +118,15 @@ class Walker:
             source = self.expr(node.iter)
             edge = "aiter_item" if isinstance(node, ast.AsyncFor) else "iter_item"
             self.bind(node.target, source.child(edge) if source is not None else None)
-            self.branch(node.body)
+            self.loop_body(node.body, runs_once(node.iter))
             self.branch(node.orelse)
+        elif isinstance(node, ast.While) and runs_once(node.test, condition=True):
+            self.expr(node.test)
+            self.loop_body(node.body, True)
+            self.branch(node.orelse)
+        elif self.not_taken(node):
+            self.expr(node.test)  # type: ignore[attr-defined]
+            self.block(node.orelse)  # type: ignore[attr-defined]
         elif isinstance(node, (ast.If, ast.While)):
             self.condition(node.test, node.body)
             found = guards_of(node.test, self.lookup, self.protocols, self.func) if isinstance(node, ast.If) else None
@@ -196,6 +229,7 @@ class Walker:
     def bind(self, target: ast.expr, value: UsageTree | None) -> None:
         if isinstance(target, ast.Name):
             self.env[target.id] = value
+            self.falsy = self.falsy - {target.id}  # rebound: no longer the falsy default
         elif isinstance(target, (ast.Tuple, ast.List)):
             if value is not None and not value.elements:
                 value.used = True
@@ -376,7 +410,12 @@ class Walker:
         # a closure sees the caller's local names too; another function only the collaborators
         scope = self.env if local is not None else self.roots
         shared = {name: tree for name, tree in scope.items() if name not in own and tree is not None}
-        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants, self.protocols, func)
+        # a closure also sees its caller's parameters left at a falsy default (those it does not shadow)
+        falsy = unset_falsy(func, node, drop_self, self.falsy) | (self.falsy - own if local is not None else frozenset())
+        inner = Walker({**shared, **passed}, self.helpers, self.depth + 1, self.constants, self.protocols, func,
+                       falsy)
+        inner.demand = node is self.demanded
+        inner.catching = self.catching or bool(self.handlers)
         inner.uncertain = inner.floor = 1  # calls inside helpers are never asserted one by one
         inner.entry = self.always
         inner.guards = self.guards  # the helper runs only when the caller's guards hold
@@ -391,7 +430,7 @@ class Walker:
     @property
     def always(self) -> bool:
         """On the straight path of this function, itself called on its caller's straight path."""
-        return self.entry and self.uncertain == self.floor + self.guarded and not self.exited
+        return self.entry and self.uncertain == self.floor + self.guarded + self.looped and not self.exited
 
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -411,15 +450,18 @@ def _exits(node: ast.stmt | list[ast.stmt]) -> bool:
     return False
 
 
-def _returns_early(stmt: ast.stmt) -> bool:
+def _returns_early(stmt: ast.stmt, demand: bool = False) -> bool:
     """True when a compound statement may return, break or continue on the path the test takes.
 
     Branches that raise and exception handlers are not on that path: the generated test picks
-    values that avoid raising guards, and its mocks raise nothing.
+    values that avoid raising guards, and its mocks raise nothing. demand: the caller raises unless
+    the function returns a truthy value, so a `return None` is not on that path either.
     """
     stack: list[ast.AST] = [stmt]
     while stack:
         current = stack.pop()
+        if isinstance(current, ast.Return) and demand and returns_falsy(current):
+            continue
         if isinstance(current, (ast.Return, ast.Break, ast.Continue)):
             return True
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
@@ -461,15 +503,19 @@ def _handler_names(expr: ast.expr | None) -> list[str]:
 def infer_usage(
     func: FunctionNode, collaborators: Iterable[str], helpers: HelperLookup | None = None,
     constants: Mapping[str, tuple[object, ...]] | None = None, protocols: ProtocolLookup | None = None,
+    falsy: frozenset[str] = frozenset(),
 ) -> dict[str, UsageTree]:
     """Usage tree per collaborator name (parameters, `self`, module-level names) in func's body.
 
     helpers resolves calls to same-module functions and methods, walked with the caller's values;
-    constants are module-level literal collections, so `x in ALLOWED` suggests a value for x.
+    constants are module-level literal collections, so `x in ALLOWED` suggests a value for x; falsy are
+    parameters the caller left at a falsy default (`unset_falsy`).
     """
     walker = Walker({name: UsageTree() for name in _in_order_of_use(func, collaborators)}, helpers, 0, constants,
-                    protocols, func)
+                    protocols, func, falsy)
     walker.block(func.body)
+    for tree in walker.returns:
+        tree.to_caller = tree.to_caller or tree.returned
     return walker.roots
 
 
