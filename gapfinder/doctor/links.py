@@ -74,6 +74,7 @@ class Linking:
         if isinstance(func, ast.Attribute):
             owner = self.eval(func.value)
             if isinstance(owner, Instance):
+                self.class_patches(owner)
                 found_method = self.method(owner.module, owner.cls, func.attr)
                 if found_method is not None:
                     module, cls, method = found_method
@@ -99,6 +100,13 @@ class Linking:
         self.pair(module, function, cls, passed)
         self.handoffs(module, function, dict(passed), call)
 
+    def class_patches(self, owner: Instance) -> None:
+        """Methods the test patched on the object's class (and not overridden below it) become its fields."""
+        for node, cls, name in self.shared.class_patched:
+            found = self.method(owner.module, owner.cls, name)
+            if found is not None and found[1] is cls:
+                owner.fields.setdefault(name, node)
+
     def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call) -> None:
         """GF107 for a coroutine the code hands to a scheduler that is a double (`hass.async_create_task`,
         `create_task(coro, event_loop=self.bot.loop)` with a mock bot): the double drops it, never run."""
@@ -116,8 +124,13 @@ class Linking:
             # create_task closes the coroutine), which is not read: only doubles built in view count
             if node is None or not node.is_double or node.side_effect is not None or node.evidence or node.wraps:
                 continue
-            line, col, path = (node.line, node.col, node.path) if node.explicit and node.path else \
-                (call.lineno, call.col_offset, self.path)
+            producer = doubles.get(dotted(site.args[0].func) or "") if isinstance(site.args[0], ast.Call) else None
+            if producer is not None and (producer.kind != "async" or producer.side_effect is not None):
+                continue  # the "coroutine" comes from a sync double of the test: a mock, nothing is dropped
+            # a coroutine the test's own AsyncMock makes is reported where the test builds that double
+            shown_node = producer if producer is not None and producer.explicit and producer.path else node
+            line, col, path = (shown_node.line, shown_node.col, shown_node.path) \
+                if shown_node.explicit and shown_node.path else (call.lineno, call.col_offset, self.path)
             self.shared.handoffs.append((node, Finding(  # kept unless the test asserts it was never called
                 "GF107", path, line, col,
                 f"the code hands a coroutine to `{'.'.join(chain)}`, which is a double here: it drops the "

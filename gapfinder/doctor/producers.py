@@ -109,7 +109,7 @@ def _calls_make(node: MockNode) -> bool | None:
 # Methods that take a coroutine and schedule it: on a double (`hass.async_create_task`, `bot.loop.create_task`)
 # the coroutine is dropped, never run.
 STARTERS = frozenset({"create_task", "async_create_task", "ensure_future", "async_create_background_task",
-                      "create_background_task", "run_coroutine_threadsafe"})
+                      "create_background_task", "run_coroutine_threadsafe", "run_until_complete"})
 LOOP_KEYWORDS = ("loop", "event_loop")
 
 
@@ -119,6 +119,8 @@ def handed_to_doubles(func: FunctionNode, roots: dict[str, object]) -> list[tupl
     the root to the scheduler, whether the call is on the function's straight path)."""
     found: list[tuple[ast.Call, list[str], bool]] = []
     made = _coroutine_names(func)
+    # a root the function rebinds itself (`self._loop = asyncio.new_event_loop()`) is no longer the double
+    roots = {k: v for k, v in roots.items() if k not in _rebound(func, roots)}
     for statement in func.body:
         straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
         for node in _walk_here(statement):
@@ -155,6 +157,13 @@ def _chain(expr: ast.expr, roots: dict[str, object]) -> list[str] | None:
 def _made(arg: ast.expr, made: set[str]) -> bool:
     """A coroutine made for this call: `f(...)` right there or a local name bound to such a call."""
     return isinstance(arg, ast.Call) or (isinstance(arg, ast.Name) and arg.id in made)
+
+
+def _rebound(func: FunctionNode, roots: dict[str, object]) -> set[str]:
+    """Names and `self.x` fields the function assigns (outside nested functions) something other than a root."""
+    return {dotted(t) or "" for s in _walk_here(func) if isinstance(s, (ast.Assign, ast.AnnAssign))
+            and s.value is not None and (dotted(s.value) or "") not in roots
+            for t in (s.targets if isinstance(s, ast.Assign) else [s.target])}
 
 
 def _coroutine_names(func: FunctionNode) -> set[str]:

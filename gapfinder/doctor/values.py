@@ -68,6 +68,9 @@ class Shared:
     # doubles patched over a library name (`patch("httpx.AsyncClient")`): compared with how the called
     # functions reach that name through their module's imports (`import httpx; httpx.AsyncClient()`)
     library_patched: list[tuple[MockNode, str]] = field(default_factory=list)
+    # methods patched on a project class by string target (`patch("pkg.mod.Device.close")`): the objects
+    # of that class the test reaches have the double in the method's place
+    class_patched: list[tuple[MockNode, ast.ClassDef, str]] = field(default_factory=list)
     depth: int = 0
     helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
     decorated: set[int] = field(default_factory=set)  # doubles injected by @patch decorators

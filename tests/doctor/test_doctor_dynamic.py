@@ -12,13 +12,37 @@ from gapfinder.doctor.rules import RULES
 ALL = frozenset(r.code for r in RULES)
 
 CODE = """
+    import asyncio
+
+
     class Device:
         def __init__(self, host):
             self.host = host
             self.session = None
+            self.loop = None
 
         async def close(self):
             self.session.shutdown()
+
+        async def _probe(self):
+            return 1
+
+        async def info(self):
+            try:
+                await asyncio.wait_for(self._probe(), timeout=3)
+            except asyncio.TimeoutError:
+                return None
+            return 1
+
+        async def async_stop(self):
+            return None
+
+        def stop(self):
+            self.loop.run_until_complete(self.async_stop())
+
+        def start(self):
+            self.loop = asyncio.new_event_loop()
+            self.loop.run_until_complete(self.async_stop())
 """
 
 
@@ -79,3 +103,46 @@ def test_a_plugin_named_in_the_test_module_itself_and_no_plugin_at_all(tmp_path)
     """})
     assert codes(tmp_path, "tests/test_e.py") == [("helpers_fx.py", "GF101", 9, "certain")]
     assert codes(tmp_path, "tests/test_f.py") == []  # not loaded for this module: the fixture is unknown
+
+
+def test_a_method_patched_on_the_class_by_string_target(tmp_path):
+    project(tmp_path, {"tests/test_g.py": """
+        import asyncio
+        from unittest.mock import AsyncMock, Mock, patch
+        from app.code import Device
+
+        async def test_info_times_out():
+            device = Device("h")
+            with patch("app.code.Device._probe"), \\
+                 patch("asyncio.wait_for", new=AsyncMock(side_effect=asyncio.TimeoutError())):
+                assert await device.info() is None
+
+        async def test_info_times_out_sync_probe():
+            device = Device("h")
+            with patch("app.code.Device._probe", new=Mock()), \\
+                 patch("asyncio.wait_for", new=AsyncMock(side_effect=asyncio.TimeoutError())):
+                assert await device.info() is None
+
+        def test_stop():
+            device = Device("h")
+            device.loop = Mock()
+            with patch("app.code.Device.async_stop") as stop:
+                device.stop()
+            stop.assert_called_once()
+
+        def test_stop_sync_double():
+            device = Device("h")
+            device.loop = Mock()
+            with patch("app.code.Device.async_stop", new=Mock()) as stop:
+                device.stop()
+
+        def test_start_makes_its_own_loop():
+            device = Device("h")
+            device.loop = Mock()
+            with patch("app.code.Device.async_stop"):
+                device.start()
+    """})
+    # `_probe` patched on the class is an AsyncMock (an async def): its coroutine goes to the patched
+    # wait_for, which raises before awaiting it; `async_stop`'s goes to the test's Mock loop
+    assert codes(tmp_path, "tests/test_g.py", "certain") == [("test_g.py", "GF107", 9, "certain"),
+                                                             ("test_g.py", "GF107", 21, "certain")]
