@@ -10,13 +10,14 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.dynamic import Dynamic, builds_class
 from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
-from gapfinder.doctor.values import ASSERT_CALLED, Holder, Instance, Patcher, Shared
+from gapfinder.doctor.values import ASSERT_CALLED, ClassValue, Holder, Instance, Patcher, Shared
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
@@ -24,7 +25,7 @@ from gapfinder.core.usage.tree import FunctionNode
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-class Evaluator(Patching, Linking):
+class Evaluator(Patching, Linking, Dynamic):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
@@ -87,6 +88,8 @@ class Evaluator(Patching, Linking):
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 self.assign(target, value, node.value)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
+            enter, leave = ("__aenter__", "__aexit__") if isinstance(node, ast.AsyncWith) else ("__enter__", "__exit__")
+            objects = []
             for item in node.items:
                 self.scan(item.context_expr)
                 value = self.eval(item.context_expr)
@@ -94,12 +97,17 @@ class Evaluator(Patching, Linking):
                     value = value.node
                 elif isinstance(value, MockNode):
                     value = None  # `with double as x`: x is __enter__'s result; not followed
+                elif isinstance(value, Instance):  # an object of a project class: its own enter/exit run
+                    objects.append(item.context_expr)
+                    value = self.protocol(item.context_expr, enter, item.context_expr)
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
             raising = any(expects_raise(item.context_expr) for item in node.items)
             self.shared.raising += raising
             self.block(node.body)
             self.shared.raising -= raising
+            for expr in reversed(objects):
+                self.protocol(expr, leave, expr)
         elif isinstance(node, ast.Delete):
             for target in node.targets:  # `del radio.routing`: the double has no such attribute any more
                 base = self.eval(target.value) if isinstance(target, ast.Attribute) else None
@@ -168,6 +176,11 @@ class Evaluator(Patching, Linking):
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
             self.store_entry(target, value)
+            held = self.eval(target.value)
+            if isinstance(target.slice, ast.Constant) and isinstance(held, MockNode) and held.entries is not None:
+                held.entries[target.slice.value] = value if isinstance(value, (MockNode, Instance)) else opaque(expr)
+            elif not isinstance(target.slice, ast.Constant):  # `cache[klass] = ...`, read back as `cache[klass]`
+                self.env[ast.unparse(target)] = value
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
                     and isinstance(value, MockNode) and value.is_double:
                 self.finding("GF301", expr, "a mock is the dependency override: FastAPI reads its (*args, **kwargs) "
@@ -249,6 +262,8 @@ class Evaluator(Patching, Linking):
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
                     isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
                 self._not_called(node.operand.value)
+            elif isinstance(node, ast.Await) and isinstance(node.value, (ast.Name, ast.Attribute)):
+                self.protocol(node.value, "__await__", node)  # `await obj`: the class's __await__ runs
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             func = call.func
             name = dotted(func) or ""
@@ -277,7 +292,7 @@ class Evaluator(Patching, Linking):
         if isinstance(expr, ast.Name):
             if expr.id not in self.env and expr.id in self.async_defs:  # the test's own `async def`
                 return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, coroutine_function=True)
-            return self.env.get(expr.id)
+            return self.env[expr.id] if expr.id in self.env else self.class_ref(expr)
         if isinstance(expr, ast.Dict):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})
             for key, value in zip(expr.keys, expr.values):
@@ -291,6 +306,8 @@ class Evaluator(Patching, Linking):
             if isinstance(base, MockNode) and base.items and isinstance(key, int) and -len(base.items) <= key < len(base.items):
                 return base.items[key]  # `channels[0]` of a list the test built
             return base.entries.get(key) if isinstance(base, MockNode) and base.entries else None
+        if isinstance(expr, ast.Subscript):
+            return self.env.get(ast.unparse(expr))
         if isinstance(expr, ast.ListComp) and len(expr.generators) == 1:
             return self.repeated(expr)
         if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
@@ -304,9 +321,9 @@ class Evaluator(Patching, Linking):
             base = self.eval(expr.value)
             if isinstance(base, MockNode):
                 return base.child(expr.attr)
-            if isinstance(base, (Holder, Instance)):
+            if isinstance(base, (Holder, Instance, ClassValue)):
                 return base.fields.get(expr.attr)
-            return None
+            return self.class_ref(expr) if base is None else None
         if isinstance(expr, ast.Call):
             return self.eval_call(expr)
         if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
@@ -376,7 +393,7 @@ class Evaluator(Patching, Linking):
             base = self.eval(call.func.value if call.func.attr == "start" else call.args[0]) if (
                 call.func.attr == "start" or len(call.args) == 1) else None
             return base.node if isinstance(base, Patcher) else base
-        stub = self.stub(call)
+        stub = self.stub(call) or self.built_class(call)
         if stub is not None:
             return stub
         holder = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -396,7 +413,7 @@ class Evaluator(Patching, Linking):
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
             return _told(base)
-        return self.instance(call)
+        return self.construct(base, call) if isinstance(base, ClassValue) else self.instance(call)
 
     def mock_subclass(self, cls: MockClass, call: ast.Call) -> MockNode:
         node = MockNode(cls.kind, True, call.lineno, call.col_offset, spec=cls.spec, path=self.path,
@@ -415,9 +432,17 @@ class Evaluator(Patching, Linking):
             inner.env[params.pop(0)] = bound
         for name, arg in zip(params, call.args):
             inner.env[name] = self.eval(arg)
+        named = set(params) | {a.arg for a in helper.func.args.kwonlyargs}
+        extra = MockNode("value", True, call.lineno, call.col_offset, path=self.path, entries={})
         for kw in call.keywords:
             if kw.arg:
-                inner.env[kw.arg] = self.eval(kw.value)
+                inner.env[kw.arg] = value = self.eval(kw.value)
+                if kw.arg not in named and isinstance(value, (MockNode, Instance)):
+                    extra.entries[kw.arg] = value  # type: ignore[index]
+                    if isinstance(value, MockNode) and not value.label:
+                        value.label = kw.arg
+        if helper.func.args.kwarg is not None:  # `**namespace`: the keywords no parameter takes
+            inner.env[helper.func.args.kwarg.arg] = extra
         self.shared.depth += 1
         inner.block(helper.func.body)
         self.shared.depth -= 1
@@ -431,6 +456,8 @@ class Evaluator(Patching, Linking):
         callee = self.resolve(call.func)
         if callee is not None and not is_test_side(callee[0].path, self.shared.side.root):
             return None
+        if callee is not None and builds_class(callee[0].model.functions.get(callee[1])):
+            return None  # a helper that returns a class built from the argument: evaluated as a helper
         found = self.resolve(call.args[0])
         if found is None or found[1] not in found[0].model.classes:
             return None

@@ -34,8 +34,9 @@ class Linking:
             module, qualname = self.shared.index.follow(module, qualname)
         return module, qualname
 
-    def instance(self, call: ast.Call) -> Instance | None:
-        found = self.resolve(call.func)
+    def instance(self, call: ast.Call, found: tuple[IndexedModule, str] | None = None) -> Instance | None:
+        """An object of the project class `call` builds (found: the class, when the callee is not its name)."""
+        found = found or self.resolve(call.func)
         if found is None or found[1] not in found[0].model.classes:
             return None
         module, name = found

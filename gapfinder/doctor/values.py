@@ -28,6 +28,16 @@ class Instance:
 
 
 @dataclass
+class ClassValue:
+    """A project class handled as a value (a suite helper's argument), or a class a helper built from it with
+    `type(name, (klass,), namespace)`: the namespace's doubles are its class attributes, so its objects have them."""
+
+    module: IndexedModule
+    cls: ast.ClassDef
+    fields: dict[str, object]
+
+
+@dataclass
 class Holder:
     """A test class's `self`: what setUp/asyncSetUp stored on it, read by the test methods."""
 

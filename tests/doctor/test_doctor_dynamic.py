@@ -146,3 +146,90 @@ def test_a_method_patched_on_the_class_by_string_target(tmp_path):
     # wait_for, which raises before awaiting it; `async_stop`'s goes to the test's Mock loop
     assert codes(tmp_path, "tests/test_g.py", "certain") == [("test_g.py", "GF107", 9, "certain"),
                                                              ("test_g.py", "GF107", 21, "certain")]
+
+
+STREAM = """
+    class Stream:
+        def __init__(self, source):
+            self.source = source
+
+        async def open(self):
+            pass
+
+        async def close(self):
+            pass
+
+        async def __aenter__(self):
+            await self.open()
+            return self
+
+        async def __aexit__(self, *exc):
+            await self.close()
+
+        def __await__(self):
+            return self._all().__await__()
+
+        async def _all(self):
+            await self.open()
+            return []
+
+
+    class Manager:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.close()
+
+        def close(self):
+            pass
+
+        def start(self):
+            self.collect()
+"""
+
+HELPERS = """
+    _plain = {}
+
+
+    def with_members(klass, *, init=True, **namespace):
+        if init is False:
+            namespace["__init__"] = lambda _: None
+        return type("Mock" + klass.__name__, (klass,), namespace)
+
+
+    def unslotted(klass):
+        if klass not in _plain:
+            _plain[klass] = type(klass.__name__ + "Plain", (klass,), {})
+        return _plain[klass]
+"""
+
+
+def test_a_class_a_suite_helper_builds_with_type_carries_the_test_s_doubles(tmp_path):
+    project(tmp_path, {"app/stream.py": STREAM, "tests/__init__.py": "", "tests/helpers.py": HELPERS,
+                       "tests/test_s.py": """
+        from unittest import mock
+        from app import stream
+        from tests import helpers
+
+        async def test_context():
+            cls = helpers.with_members(stream.Stream, open=mock.AsyncMock(), close=mock.AsyncMock(), init=False)
+            async with cls():
+                cls.open.assert_called_once()
+            cls.close.assert_awaited_once()
+
+        async def test_await():
+            streamer = helpers.with_members(stream.Stream, open=mock.AsyncMock(), init=False)()
+            assert await streamer == []
+            streamer.open.assert_called_once()
+
+        def test_cached_class():
+            with helpers.unslotted(stream.Manager)() as manager:
+                manager.close = mock.AsyncMock()
+                manager.start()
+    """})
+    assert codes(tmp_path, "tests/test_s.py", "certain") == [
+        ("test_s.py", "GF105", 9, "certain"),  # __aenter__ awaits open
+        ("test_s.py", "GF105", 15, "certain"),  # __await__ runs _all, which awaits open
+        ("test_s.py", "GF101", 19, "certain"),  # __exit__ calls close() without await
+    ]
