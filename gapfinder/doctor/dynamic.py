@@ -46,8 +46,9 @@ class Dynamic:
         if "__init__" in made.fields:
             return Instance(made.module, made.cls, dict(made.fields))
         found = self.instance(call, (made.module, made.cls.name))
-        fields = found.fields if found is not None else {}
-        return Instance(made.module, made.cls, {**made.fields, **fields})
+        if found is not None and made.fields:
+            found.fields = {**made.fields, **found.fields}
+        return found
 
     def protocol(self, expr: ast.expr, method: str, at: ast.AST) -> Instance | None:
         """Run `method` (`__aenter__`, `__await__`) of the project object `expr` stands for, as the code

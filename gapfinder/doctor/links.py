@@ -11,6 +11,7 @@ import ast
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.doctor.bases import library_base_fields
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Finding
@@ -43,8 +44,10 @@ class Linking:
         cls = module.model.classes[name]
         init = module.model.methods(cls).get("__init__")
         fields: dict[str, object] = {}
+        guessed: dict[str, object] = {}
         if init is not None:
             passed = self.bind_args(init, call, drop_self=True)
+            guessed = library_base_fields(self.shared.index, module, cls, init, passed)
             for stmt in ast.walk(init):
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
                     for target in stmt.targets:
@@ -60,7 +63,7 @@ class Linking:
                 value = self.eval(arg)
                 if isinstance(value, MockNode) and value.is_double:
                     fields[param] = value
-        return Instance(module, cls, fields)
+        return Instance(module, cls, fields, {k: v for k, v in guessed.items() if k not in fields})
 
     def project_call(self, call: ast.Call) -> None:
         func = call.func
@@ -85,7 +88,10 @@ class Linking:
                     usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
-                    self.handoffs(module, method, {**passed, **{f"self.{k}": v for k, v in owner.fields.items()}}, call)
+                    guessed = {f"self.{k}": v for k, v in owner.guessed.items() if k not in owner.fields}
+                    self.handoffs(module, method, {**guessed, **passed, **{f"self.{k}": v for k, v in
+                                                                           owner.fields.items()}},
+                                  call, module.model.methods(cls), frozenset(guessed))
                 return
         found = self.resolve(func)
         if found is None:
@@ -108,14 +114,15 @@ class Linking:
             if found is not None and found[1] is cls:
                 owner.fields.setdefault(name, node)
 
-    def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call) -> None:
+    def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call,
+                 methods: dict[str, FunctionNode] | None = None, guessed: frozenset[str] = frozenset()) -> None:
         """GF107 for a coroutine the code hands to a scheduler that is a double (`hass.async_create_task`,
         `create_task(coro, event_loop=self.bot.loop)` with a mock bot): the double drops it, never run."""
         doubles = {k: v for k, v in roots.items() if isinstance(v, MockNode) and v.is_double}
         if self.shared.raising or not doubles:
             return
         patched = self.shared.patch_names
-        for site, chain, straight in handed_to_doubles(func, doubles):
+        for site, chain, straight in handed_to_doubles(func, doubles, methods):
             if set((dotted(site.func) or "").split(".")) & patched:
                 continue  # the test patched the scheduler itself (or its module): GF107's patch check owns it
             node: MockNode | None = doubles[chain[0]]
@@ -137,7 +144,7 @@ class Linking:
                 f"the code hands a coroutine to `{'.'.join(chain)}`, which is a double here: it drops the "
                 f"coroutine (never awaited, never run) [{where(module, func)} line {site.lineno}]; give the "
                 "double a side_effect that closes or runs the coroutine",
-                None, "certain" if straight else "likely")))
+                None, "certain" if straight and chain[0] not in guessed else "likely")))
 
     def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
         """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""

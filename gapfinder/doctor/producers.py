@@ -113,11 +113,23 @@ STARTERS = frozenset({"create_task", "async_create_task", "ensure_future", "asyn
 LOOP_KEYWORDS = ("loop", "event_loop")
 
 
-def handed_to_doubles(func: FunctionNode, roots: dict[str, object]) -> list[tuple[ast.Call, list[str], bool]]:
+def handed_to_doubles(func: FunctionNode, roots: dict[str, object], methods: dict[str, FunctionNode] | None = None,
+                      depth: int = 0) -> list[tuple[ast.Call, list[str], bool]]:
     """Calls in func that hand a freshly made coroutine to a scheduler reached from one of `roots`
     (the names bound to doubles: a parameter, `self.field` as "self.field"): (the call, the path from
-    the root to the scheduler, whether the call is on the function's straight path)."""
+    the root to the scheduler, whether the call is on the function's straight path). methods: the
+    object's own methods; those func calls as `self.name(...)` are read too (their `self.` roots)."""
     found: list[tuple[ast.Call, list[str], bool]] = []
+    if methods and depth < 3:
+        own = {k: v for k, v in roots.items() if k.startswith("self.")}
+        for statement in func.body:
+            straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
+            for node in _walk_here(statement):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and own \
+                        and dotted(node.func.value) == "self" and node.func.attr in methods \
+                        and methods[node.func.attr] is not func and f"self.{node.func.attr}" not in roots:
+                    inner = handed_to_doubles(methods[node.func.attr], own, methods, depth + 1)
+                    found += [(site, chain, straight and ok) for site, chain, ok in inner]
     made = _coroutine_names(func)
     # a root the function rebinds itself (`self._loop = asyncio.new_event_loop()`) is no longer the double
     roots = {k: v for k, v in roots.items() if k not in _rebound(func, roots)}

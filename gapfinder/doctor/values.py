@@ -25,6 +25,7 @@ class Instance:
     module: IndexedModule
     cls: ast.ClassDef
     fields: dict[str, object]
+    guessed: dict[str, object] = field(default_factory=dict)  # what a library base probably stores (bases.py)
 
 
 @dataclass

@@ -233,3 +233,42 @@ def test_a_class_a_suite_helper_builds_with_type_carries_the_test_s_doubles(tmp_
         ("test_s.py", "GF105", 15, "certain"),  # __await__ runs _all, which awaits open
         ("test_s.py", "GF101", 19, "certain"),  # __exit__ calls close() without await
     ]
+
+
+def test_a_coroutine_handed_to_a_double_through_the_object_s_own_methods(tmp_path):
+    project(tmp_path, {"app/coord.py": """
+        from framework.coordinator import Coordinator
+
+
+        class Mine(Coordinator):
+            def __init__(self, hass, client):
+                super().__init__(hass, name="mine")
+                self.client = client
+
+            def on_message(self, kind):
+                self._refresh()
+                self._notify()
+
+            def _refresh(self):
+                self.hass.async_create_task(self.reload())
+
+            def _notify(self):
+                self.client.create_task(self.reload())
+
+            async def reload(self):
+                pass
+    """, "tests/test_c.py": """
+        from unittest.mock import MagicMock
+        from app.coord import Mine
+
+        def test_message():
+            hass = MagicMock()
+            hass.async_create_task = MagicMock()
+            client = MagicMock()
+            Mine(hass, client).on_message("refresh")
+    """})
+    # both run on on_message's straight path; `self.client` is stored by the project's own __init__: certain
+    # (reported at the test's call: the double's scheduler is a default child); `self.hass` is only where
+    # the library base probably keeps `hass` (its code is not read): likely
+    assert codes(tmp_path, "tests/test_c.py") == [("test_c.py", "GF107", 7, "likely"),
+                                                  ("test_c.py", "GF107", 9, "certain")]
