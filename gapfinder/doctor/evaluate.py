@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.decorators import Decorators
 from gapfinder.doctor.dynamic import Dynamic, builds_class
 from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
@@ -25,7 +26,7 @@ from gapfinder.core.usage.tree import FunctionNode
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-class Evaluator(Patching, Linking, Dynamic):
+class Evaluator(Patching, Linking, Dynamic, Decorators):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
@@ -41,6 +42,7 @@ class Evaluator(Patching, Linking, Dynamic):
         self.async_defs = {n.name for n in [*ast.walk(func), *self.names.functions.values()]
                            if isinstance(n, ast.AsyncFunctionDef) and is_coroutine_function(n)}
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
+        owner = None
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
             owner = next((c for c in self.names.classes.values() if func in c.body), None)
@@ -48,11 +50,13 @@ class Evaluator(Patching, Linking, Dynamic):
                 m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.name.startswith("test")} if owner else {})
             for setup in setups or []:
                 self.block(setup.body)
-        injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
-                    if isinstance(d, ast.Call) and self._patch_style(d) and not self._has_new(d)]
+        injected = self.decorator_doubles(func, owner, params)
         for name, value in zip(params, injected):
-            self.env[name] = value.node if isinstance(value, Patcher) else value
-            self.shared.decorated.add(id(self.env[name]))
+            self.env[name] = value
+            self.shared.decorated.add(id(value))
+        for name, value in self.wrapped_args(func).items():
+            if name not in ("self", "cls"):
+                self.env[name] = value
         for name in params[len(injected):]:
             if name in self.shared.fixtures:
                 self.env[name] = self.fixture(name)

@@ -111,7 +111,7 @@ class Linking:
         """Methods the test patched on the object's class (and not overridden below it) become its fields."""
         for node, cls, name in self.shared.class_patched:
             found = self.method(owner.module, owner.cls, name)
-            if found is not None and found[1] is cls:
+            if (found is not None and found[1] is cls) or (found is None and owner.cls is cls):
                 owner.fields.setdefault(name, node)
 
     def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call,

@@ -272,3 +272,92 @@ def test_a_coroutine_handed_to_a_double_through_the_object_s_own_methods(tmp_pat
     # the library base probably keeps `hass` (its code is not read): likely
     assert codes(tmp_path, "tests/test_c.py") == [("test_c.py", "GF107", 7, "likely"),
                                                   ("test_c.py", "GF107", 9, "certain")]
+
+
+COG = """
+    class Cache:
+        async def set(self, key, value):
+            pass
+
+
+    class Cog:
+        store = Cache()
+
+        def __init__(self, bot):
+            self.bot = bot
+
+        async def remember(self, key):
+            await self.store.set(key, 1)
+
+        async def run(self, kick):
+            if kick:
+                await self._kick()
+            else:
+                await self._sync()
+
+        async def _kick(self):
+            pass
+
+        async def _sync(self):
+            pass
+"""
+
+SPEC_HELPER = """
+    import unittest.mock
+
+
+    def autospec(target, *attributes, pass_mocks=True, **patch_kwargs):
+        kwargs = dict(spec_set=True, autospec=True)
+        kwargs.update(patch_kwargs)
+
+        def decorator(func):
+            for attribute in attributes:
+                patcher = unittest.mock.patch.object(target, attribute, **kwargs)
+                if not pass_mocks:
+                    patcher.dont_pass = True
+                func = patcher(func)
+            return func
+        return decorator
+"""
+
+
+def test_patches_a_suite_decorator_applies_to_the_class_and_through_a_wrapper(tmp_path):
+    project(tmp_path, {"app/cog.py": COG, "tests/__init__.py": "", "tests/spec.py": SPEC_HELPER, "tests/test_cog.py": """
+        import unittest
+        from unittest.mock import MagicMock
+        from app import cog
+        from tests.spec import autospec
+
+
+        def runs_helper(function):
+            @autospec(cog.Cog, "_sync", "_kick")
+            async def inner(self, sync, kick):
+                await function(self, sync, kick)
+            return inner
+
+
+        @autospec(cog.Cog, "store", pass_mocks=False)
+        class CogTests(unittest.IsolatedAsyncioTestCase):
+            def setUp(self):
+                self.cog = cog.Cog(MagicMock())
+
+            async def test_remember(self):
+                await self.cog.remember("k")
+                self.cog.store.set.assert_called_once_with("k", 1)
+
+            @runs_helper
+            async def test_run(self, sync, kick):
+                await self.cog.run(kick=True)
+                kick.assert_called_once_with(self.cog)
+                sync.assert_not_called()
+
+            @autospec(cog.Cog, "_sync")
+            async def test_sync(self, sync):
+                await self.cog.run(kick=False)
+                sync.assert_called_once()
+    """})
+    # a class decorator patches every test method; the helper's autospec'd doubles reach the test through
+    # the wrapper's call (test_run) or as the test's own parameters (test_sync)
+    assert codes(tmp_path, "tests/test_cog.py", "certain") == [
+        ("test_cog.py", "GF110", 22, "certain"), ("test_cog.py", "GF105", 27, "certain"),
+        ("test_cog.py", "GF110", 33, "certain")]
