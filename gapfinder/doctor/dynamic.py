@@ -64,6 +64,10 @@ class Dynamic:
 
 
 def builds_class(func: ast.FunctionDef | ast.AsyncFunctionDef | None) -> bool:
-    """The function calls `type(name, bases, namespace)`: it builds a class at run time."""
-    return func is not None and any(isinstance(n, ast.Call) and dotted(n.func) == "type" and len(n.args) == 3
-                                    for n in ast.walk(func))
+    """The function returns a class it builds with `type(name, bases, namespace)` (not an object of it:
+    `return new_klass(kwargs)` is a stub helper's object, read as such by the walk)."""
+    if func is None:
+        return False
+    calls = [n for n in ast.walk(func) if isinstance(n, ast.Call) and dotted(n.func) == "type" and len(n.args) == 3]
+    returned = [n.value for n in ast.walk(func) if isinstance(n, ast.Return) and n.value is not None]
+    return bool(calls) and not any(isinstance(r, ast.Call) and r not in calls for r in returned)

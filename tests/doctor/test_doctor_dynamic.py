@@ -198,6 +198,16 @@ HELPERS = """
         return type("Mock" + klass.__name__, (klass,), namespace)
 
 
+    def _init(self, kwargs):
+        for attr, value in kwargs.items():
+            setattr(self, attr, value)
+
+
+    def stub(klass, **kwargs):
+        new_klass = type("Stub" + klass.__name__, (klass,), {"__init__": _init})
+        return new_klass(kwargs)
+
+
     def unslotted(klass):
         if klass not in _plain:
             _plain[klass] = type(klass.__name__ + "Plain", (klass,), {})
@@ -227,11 +237,17 @@ def test_a_class_a_suite_helper_builds_with_type_carries_the_test_s_doubles(tmp_
             with helpers.unslotted(stream.Manager)() as manager:
                 manager.close = mock.AsyncMock()
                 manager.start()
+
+        async def test_stub_object():
+            streamer = helpers.stub(stream.Stream, open=mock.AsyncMock())
+            await streamer._all()
+            streamer.open.assert_called_once()
     """})
     assert codes(tmp_path, "tests/test_s.py", "certain") == [
         ("test_s.py", "GF105", 9, "certain"),  # __aenter__ awaits open
         ("test_s.py", "GF105", 15, "certain"),  # __await__ runs _all, which awaits open
         ("test_s.py", "GF101", 19, "certain"),  # __exit__ calls close() without await
+        ("test_s.py", "GF110", 25, "certain"),  # a helper that returns an object of the class it built
     ]
 
 
