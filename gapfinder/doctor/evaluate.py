@@ -11,7 +11,7 @@ import ast
 from dataclasses import replace
 
 from gapfinder.doctor.decorators import Decorators
-from gapfinder.doctor.dynamic import Dynamic, builds_class
+from gapfinder.doctor.dynamic import UNKNOWN, Dynamic, builds_class, literal
 from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
@@ -35,6 +35,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
         self.result: object = None
         self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
         self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
+        self.continuing = False  # a `continue` the walk took for sure: the rest of the loop body is skipped
 
     # --- functions -------------------------------------------------------------------------
 
@@ -79,6 +80,8 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
 
     def block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
+            if self.continuing:
+                break
             self.stmt(stmt)
 
     def stmt(self, node: ast.stmt) -> None:
@@ -134,8 +137,17 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
             self.scan(node.iter)
             for item in looped.items[:10]:  # `for member in members:` over doubles the test built: each in turn
                 self.env[node.target.id] = item
+                for inner in ast.walk(node):  # each turn makes its own values (`namespace[name] = Mock()`)
+                    self.calls.pop(id(inner), None)
                 self.block(node.body)
+                self.continuing = False
+        elif isinstance(node, ast.Continue):
+            self.continuing = True
+        elif isinstance(node, ast.If) and (decided := self.decide(node.test)) is not None:
+            self.scan(node.test)  # a condition the walk's own values settle: only that branch runs
+            self.block(node.body if decided else node.orelse)
         else:
+            continuing = self.continuing
             if isinstance(node, ast.Assert):
                 self.tautology(node.test)
             for child in ast.iter_child_nodes(node):
@@ -147,6 +159,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
                 self.block(handler.body)
             for case in getattr(node, "cases", []) or []:
                 self.block(case.body)
+            self.continuing = continuing  # a branch's `continue` may not run
 
     def assign(self, target: ast.expr, value: object, expr: ast.expr) -> None:
         if isinstance(value, MockNode) and value.items and isinstance(target, (ast.Name, ast.Attribute)):
@@ -180,9 +193,11 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
             self.store_entry(target, value)
-            held = self.eval(target.value)
-            if isinstance(target.slice, ast.Constant) and isinstance(held, MockNode) and held.entries is not None:
-                held.entries[target.slice.value] = value if isinstance(value, (MockNode, Instance)) else opaque(expr)
+            held, key = self.eval(target.value), literal(self.eval(target.slice), UNKNOWN)
+            if isinstance(key, (str, int)) and isinstance(held, MockNode) and held.entries is not None:
+                held.entries[key] = value if isinstance(value, (MockNode, Instance)) else opaque(expr)
+                if isinstance(value, MockNode) and not value.label:
+                    value.label = str(key)
             elif not isinstance(target.slice, ast.Constant):  # `cache[klass] = ...`, read back as `cache[klass]`
                 self.env[ast.unparse(target)] = value
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
@@ -315,7 +330,8 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
         if isinstance(expr, ast.ListComp) and len(expr.generators) == 1:
             return self.repeated(expr)
         if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
-            return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
+            return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path,
+                            text=repr(expr.value) if isinstance(expr, ast.Constant) else "")
         if isinstance(expr, (ast.List, ast.Tuple)):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
             items = [self.eval(e) for e in expr.elts]
@@ -325,7 +341,9 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
             base = self.eval(expr.value)
             if isinstance(base, MockNode):
                 return base.child(expr.attr)
-            if isinstance(base, (Holder, Instance, ClassValue)):
+            if isinstance(base, ClassValue):
+                return self.class_attribute(base, expr.attr, expr)
+            if isinstance(base, (Holder, Instance)):
                 return base.fields.get(expr.attr)
             return self.class_ref(expr) if base is None else None
         if isinstance(expr, ast.Call):
@@ -397,7 +415,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
             base = self.eval(call.func.value if call.func.attr == "start" else call.args[0]) if (
                 call.func.attr == "start" or len(call.args) == 1) else None
             return base.node if isinstance(base, Patcher) else base
-        stub = self.stub(call) or self.built_class(call)
+        stub = self.stub(call) or self.built_class(call) or self.member(call)
         if stub is not None:
             return stub
         holder = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -447,6 +465,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
                         value.label = kw.arg
         if helper.func.args.kwarg is not None:  # `**namespace`: the keywords no parameter takes
             inner.env[helper.func.args.kwarg.arg] = extra
+        inner.env.update({k: v for k, v in self.literal_defaults(helper.func).items() if k not in inner.env})
         self.shared.depth += 1
         inner.block(helper.func.body)
         self.shared.depth -= 1

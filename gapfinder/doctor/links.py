@@ -183,22 +183,29 @@ class Linking:
         own = module.model.methods(cls).get(name)
         if own is not None or depth > 5:
             return (module, cls, own) if own is not None else None
+        for other, base in self.base_classes(module, cls):
+            inherited = self.method(other, base, name, depth + 1)
+            if inherited is not None:
+                return inherited
+        return None
+
+    def base_classes(self, module: IndexedModule, cls: ast.ClassDef) -> list[tuple[IndexedModule, ast.ClassDef]]:
+        """The project classes `cls` derives from directly (`Base`, `mod.Base`, `Base[T]`), in order."""
+        found: list[tuple[IndexedModule, ast.ClassDef]] = []
         for base in cls.bases:
-            base_name = dotted(base) or ""
+            base_name = dotted(base.value if isinstance(base, ast.Subscript) else base) or ""
             head, _, rest = base_name.partition(".")
             origin = module.model.import_for(head)
             if origin is None:
                 continue
             target = ".".join(p for p in (origin[0], origin[1], rest) if p)
-            found = self.shared.index.resolve(target)
-            if found is None:
+            resolved = self.shared.index.resolve(target)
+            if resolved is None:
                 continue
-            other, qualname = self.shared.index.follow(*found)
+            other, qualname = self.shared.index.follow(*resolved)
             if qualname in other.model.classes:
-                inherited = self.method(other, other.model.classes[qualname], name, depth + 1)
-                if inherited is not None:
-                    return inherited
-        return None
+                found.append((other, other.model.classes[qualname]))
+        return found
 
     def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
         positional = [a.arg for a in func.args.posonlyargs + func.args.args]

@@ -377,3 +377,66 @@ def test_patches_a_suite_decorator_applies_to_the_class_and_through_a_wrapper(tm
     assert codes(tmp_path, "tests/test_cog.py", "certain") == [
         ("test_cog.py", "GF110", 22, "certain"), ("test_cog.py", "GF105", 27, "certain"),
         ("test_cog.py", "GF110", 33, "certain")]
+
+
+ABSTRACT = """
+    import abc
+
+
+    class Base(abc.ABC):
+        @abc.abstractmethod
+        async def open(self):
+            ...
+
+        @abc.abstractmethod
+        def name(self):
+            ...
+
+        async def __aenter__(self):
+            await self.open()
+            self.name()
+            return self
+"""
+
+FILLER = """
+    import asyncio
+    from unittest import mock
+
+
+    def fill(klass, *, init=True, **namespace):
+        if init is False:
+            namespace["__init__"] = lambda _: None
+        for method_name in klass.__abstractmethods__:
+            if method_name in namespace:
+                continue
+            attr = getattr(klass, method_name)
+            if asyncio.iscoroutinefunction(attr):
+                namespace[method_name] = mock.AsyncMock(spec_set=attr)
+            else:
+                namespace[method_name] = mock.Mock(spec_set=attr)
+        return type("Mock" + klass.__name__, (klass,), namespace)
+"""
+
+
+def test_a_helper_that_fills_abstract_methods_by_their_kind(tmp_path):
+    project(tmp_path, {"app/base.py": ABSTRACT, "tests/__init__.py": "", "tests/fill.py": FILLER,
+                       "tests/test_b.py": """
+        from unittest import mock
+        from app import base
+        from tests.fill import fill
+
+        async def test_enter():
+            cls = fill(base.Base)
+            async with cls():
+                cls.open.assert_called_once()
+                cls.name.assert_called_once()
+
+        async def test_enter_given():
+            cls = fill(base.Base, name=mock.AsyncMock())
+            async with cls():
+                pass
+    """})
+    # `open` is an async def: the helper made an AsyncMock, which __aenter__ awaits; `name` a Mock (right);
+    # a member the test passed itself is not replaced (the `continue`): its AsyncMock is called without await
+    assert codes(tmp_path, "tests/test_b.py", "certain") == [("test_b.py", "GF110", 9, "certain"),
+                                                              ("test_b.py", "GF101", 13, "certain")]
