@@ -432,6 +432,10 @@ class Evaluator(Patching, Linking, Dynamic, Decorators):
             return opaque(call)  # a coroutine, not yet what the helper returns
         if found is not None:
             return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
+        plain = self.names.classes.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if plain is not None and call.func.id not in self.env and all(dotted(b) == "object" for b in plain.bases):
+            # an object of a plain class the test defines (`class DummyDevice: pass`): attributes set on it later
+            return Holder(methods={m.name: m for m in plain.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))})
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
             return _told(base)

@@ -12,6 +12,8 @@ from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.bases import library_base_fields
+from gapfinder.doctor.dynamic import UNKNOWN, literal
+from gapfinder.doctor.literals import settle
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Finding
@@ -61,8 +63,9 @@ class Linking:
             order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
             for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
                 value = self.eval(arg)
-                if isinstance(value, MockNode) and value.is_double:
-                    fields[param] = value
+                if isinstance(value, (Holder, Instance)) or isinstance(value, MockNode) and (
+                        value.is_double or literal(value, UNKNOWN) is not UNKNOWN):
+                    fields[param] = value  # a double, an object, or a literal (`container=None`)
         return Instance(module, cls, fields, {k: v for k, v in guessed.items() if k not in fields})
 
     def project_call(self, call: ast.Call) -> None:
@@ -85,7 +88,9 @@ class Linking:
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
                     passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
-                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner))
+                    literals = {k: literal(v, UNKNOWN) for k, v in owner.fields.items()}
+                    settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN})
+                    usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
                     guessed = {f"self.{k}": v for k, v in owner.guessed.items() if k not in owner.fields}

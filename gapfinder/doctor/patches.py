@@ -76,6 +76,10 @@ class Patching:
             # not a method: an attribute the object sets itself, which patch() replaces with a MagicMock
             kind = "magic" if found is None or not isinstance(found[2], ast.AsyncFunctionDef) else "async"
             weak = found is None
+        elif isinstance(owner, Holder) and isinstance(owner.methods.get(attr), ast.AsyncFunctionDef):
+            kind = "async"  # an object of a plain class of the test: its own async def
+        elif isinstance(owner, Holder) and (attr not in owner.fields or "create" in keywords):
+            kind = "magic"  # an attribute it does not have (`create=True`) or a plain one: a MagicMock
         node = self.patched_node(call, None, keywords.get("new", new), keywords, kind)
         node.weak = node.weak or (weak and node.explicit and node.ctor is None)
         node.label = node.label or attr

@@ -440,3 +440,46 @@ def test_a_helper_that_fills_abstract_methods_by_their_kind(tmp_path):
     # a member the test passed itself is not replaced (the `continue`): its AsyncMock is called without await
     assert codes(tmp_path, "tests/test_b.py", "certain") == [("test_b.py", "GF110", 9, "certain"),
                                                               ("test_b.py", "GF101", 13, "certain")]
+
+
+SETTER = """
+    from dataclasses import dataclass
+
+
+    @dataclass
+    class Setting:
+        device: object
+        setter: str
+        container: object = None
+
+        async def set_value(self, value):
+            if self.setter is None:
+                raise ValueError("read-only")
+            container = self.container if self.container is not None else self.device
+            return await getattr(container, self.setter)(value)
+"""
+
+
+def test_a_member_the_code_reaches_by_a_name_the_test_set(tmp_path):
+    project(tmp_path, {"app/setting.py": SETTER, "tests/test_set.py": """
+        from unittest.mock import AsyncMock, patch
+        from app.setting import Setting
+
+        class Device:
+            pass
+
+        async def test_set():
+            setting = Setting(device=Device(), setter="old", container=None)
+            with patch.object(setting.device, "set_level", create=True) as set_level:
+                setting.setter = "set_level"
+                await setting.set_value(3)
+
+        async def test_set_async():
+            setting = Setting(device=Device(), setter="set_level", container=None)
+            with patch.object(setting.device, "set_level", create=True, new_callable=AsyncMock) as set_level:
+                await setting.set_value(3)
+            set_level.assert_awaited_once_with(3)
+    """})
+    # getattr(container, self.setter) with setter "set_level" and container None is device.set_level: awaited,
+    # and patch.object(..., create=True) made it a MagicMock
+    assert codes(tmp_path, "tests/test_set.py") == [("test_set.py", "GF104", 10, "certain")]

@@ -1,0 +1,78 @@
+"""The code under test read with the literal values the test put on the object it calls.
+
+`feature.attribute_setter = "set_dummy"` then `await feature.set_value(v)`, whose code runs
+`await getattr(container, self.attribute_setter)(v)` with `container = self.container if self.container
+is not None else self.device`: with the test's literals settled (`getattr` of a known name is that
+attribute, a condition on a known literal picks its side), the usage walk sees `self.device.set_dummy(v)`
+awaited, which it can hold against the test's double. Fields the method assigns itself are not settled.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.tree import FunctionNode
+
+MISSING = object()
+
+
+def settle(func: FunctionNode, literals: dict[str, object]) -> FunctionNode:
+    """A copy of func with the test's literal fields (`self.name` -> value) settled, or func itself."""
+    assigned = {t.attr for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                if isinstance(t, ast.Attribute) and dotted(t.value) == "self"}
+    known = {k: v for k, v in literals.items() if k not in assigned}
+    used = {n.attr for n in ast.walk(func) if isinstance(n, ast.Attribute) and dotted(n.value) == "self"}
+    if not known.keys() & used:
+        return func
+    return _Settle(known).visit(copy.deepcopy(func))
+
+
+class _Settle(ast.NodeTransformer):
+    def __init__(self, known: dict[str, object]) -> None:
+        self.known = known
+
+    def value(self, expr: ast.expr) -> object:
+        if isinstance(expr, ast.Constant):
+            return expr.value
+        if isinstance(expr, ast.Attribute) and dotted(expr.value) == "self" and expr.attr in self.known:
+            return self.known[expr.attr]
+        return MISSING
+
+    def truth(self, test: ast.expr) -> bool | None:
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            left, right = self.value(test.left), self.value(test.comparators[0])
+            if left is MISSING or right is MISSING or not (_plain(left) and _plain(right)):
+                return None
+            same = type(left) is type(right) and left == right
+            if isinstance(test.ops[0], (ast.Is, ast.Eq)):
+                return same
+            if isinstance(test.ops[0], (ast.IsNot, ast.NotEq)):
+                return not same
+            return None
+        value = self.value(test) if isinstance(test, ast.Attribute) else MISSING
+        return None if value is MISSING or not _plain(value) else bool(value)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if dotted(node.func) == "getattr" and len(node.args) == 2:
+            name = self.value(node.args[1])
+            if isinstance(name, str) and name.isidentifier():
+                return ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        self.generic_visit(node)
+        truth = self.truth(node.test)
+        return node if truth is None else (node.body if truth else node.orelse)
+
+    def visit_If(self, node: ast.If) -> ast.AST | list[ast.stmt]:
+        self.generic_visit(node)
+        truth = self.truth(node.test)
+        return node if truth is None else (node.body if truth else node.orelse)
+
+
+def _plain(value: object) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str, bytes))
