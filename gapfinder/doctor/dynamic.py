@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
+from gapfinder.doctor.literals import EnumMember, enum_member
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.values import ClassValue, Instance
 
@@ -39,11 +40,13 @@ class Member:
 class Dynamic:
     """The dynamic-class half of the Evaluator."""
 
-    def class_ref(self, expr: ast.expr) -> ClassValue | None:
-        """A name or dotted path (`event_stream.Streamer`) that names a project class."""
+    def class_ref(self, expr: ast.expr) -> ClassValue | EnumMember | None:
+        """A name or dotted path (`event_stream.Streamer`) that names a project class (or a member of a
+        project Enum: `Feature.Type.Switch`)."""
         found = self.resolve(expr)
         if found is None or found[1] not in found[0].model.classes:
-            return None
+            origin = self.names.qualify(expr) if isinstance(expr, ast.Attribute) else None
+            return enum_member(self.shared.index, origin) if origin else None
         return ClassValue(found[0], found[0].model.classes[found[1]], {})
 
     def built_class(self, call: ast.Call) -> ClassValue | None:

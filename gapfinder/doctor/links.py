@@ -13,7 +13,7 @@ from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.bases import library_base_fields
 from gapfinder.doctor.dynamic import UNKNOWN, literal
-from gapfinder.doctor.literals import settle
+from gapfinder.doctor.literals import EnumMember, enum_member, settle
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Finding
@@ -63,7 +63,7 @@ class Linking:
             order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
             for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
                 value = self.eval(arg)
-                if isinstance(value, (Holder, Instance)) or isinstance(value, MockNode) and (
+                if isinstance(value, (Holder, Instance, EnumMember)) or isinstance(value, MockNode) and (
                         value.is_double or literal(value, UNKNOWN) is not UNKNOWN):
                     fields[param] = value  # a double, an object, or a literal (`container=None`)
         return Instance(module, cls, fields, {k: v for k, v in guessed.items() if k not in fields})
@@ -88,8 +88,9 @@ class Linking:
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
                     passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
-                    literals = {k: literal(v, UNKNOWN) for k, v in owner.fields.items()}
-                    settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN})
+                    literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN) for k, v in owner.fields.items()}
+                    settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN},
+                                     lambda name: self.code_enum(module, name))
                     usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner))
                     self.pair_fields(owner, usage["self"], where(module, method), 0)
                     self.pair_usage(passed, usage, where(module, method))
@@ -111,6 +112,12 @@ class Linking:
         passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
         self.pair(module, function, cls, passed)
         self.handoffs(module, function, dict(passed), call)
+
+    def code_enum(self, module: IndexedModule, name: str) -> EnumMember | None:
+        """A dotted name in the code under test (`Feature.Type.Action`) that names a project Enum member."""
+        head, _, rest = name.partition(".")
+        origin = module.model.import_for(head)
+        return enum_member(self.shared.index, ".".join(p for p in (*origin, rest) if p)) if origin else None
 
     def class_patches(self, owner: Instance) -> None:
         """Methods the test patched on the object's class (and not overridden below it) become its fields."""

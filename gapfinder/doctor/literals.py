@@ -5,20 +5,54 @@
 is not None else self.device`: with the test's literals settled (`getattr` of a known name is that
 attribute, a condition on a known literal picks its side), the usage walk sees `self.device.set_dummy(v)`
 awaited, which it can hold against the test's double. Fields the method assigns itself are not settled.
+A member of a project Enum (`type=Feature.Type.Switch`) is a literal too: `self.type == Feature.Type.Action`
+is settled by comparing the members both sides name.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+from dataclasses import dataclass
+from typing import Callable
 
 from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import ModuleIndex
 from gapfinder.core.usage.tree import FunctionNode
 
 MISSING = object()
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 
 
-def settle(func: FunctionNode, literals: dict[str, object]) -> FunctionNode:
+@dataclass(frozen=True)
+class EnumMember:
+    """A member of a project Enum class, by its canonical dotted name (`kasa.feature.Feature.Type.Switch`)."""
+
+    name: str
+
+
+def enum_member(index: ModuleIndex, name: str) -> EnumMember | None:
+    """The Enum member a dotted name leads to in the project (following re-exports and nested classes)."""
+    found = index.resolve(name)
+    if found is None or "." not in found[1]:
+        return None
+    head, *rest = found[1].split(".")
+    module, head = index.follow(found[0], head)
+    cls, path = module.model.classes.get(head), rest
+    while cls is not None and len(path) > 1:
+        cls = next((n for n in cls.body if isinstance(n, ast.ClassDef) and n.name == path[0]), None)
+        path = path[1:]
+    if cls is None or not any((dotted(b) or "").rsplit(".", 1)[-1] in ENUM_BASES for b in cls.bases):
+        return None
+    values = {t.id: ast.unparse(n.value) for n in cls.body if isinstance(n, ast.Assign) for t in n.targets
+              if isinstance(t, ast.Name)}
+    if path[0] not in values or ("auto()" not in values[path[0]] and list(values.values()).count(values[path[0]]) > 1):
+        return None  # not a member, or maybe an alias of another (the same value): not told apart by name
+    return EnumMember(".".join([module.name, head, *rest]))
+
+
+def settle(func: FunctionNode, literals: dict[str, object],
+           qualify: Callable[[str], EnumMember | None] | None = None) -> FunctionNode:
     """A copy of func with the test's literal fields (`self.name` -> value) settled, or func itself."""
     assigned = {t.attr for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
                 for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
@@ -27,19 +61,22 @@ def settle(func: FunctionNode, literals: dict[str, object]) -> FunctionNode:
     used = {n.attr for n in ast.walk(func) if isinstance(n, ast.Attribute) and dotted(n.value) == "self"}
     if not known.keys() & used:
         return func
-    return _Settle(known).visit(copy.deepcopy(func))
+    return _Settle(known, qualify).visit(copy.deepcopy(func))
 
 
 class _Settle(ast.NodeTransformer):
-    def __init__(self, known: dict[str, object]) -> None:
+    def __init__(self, known: dict[str, object], qualify: Callable[[str], EnumMember | None] | None) -> None:
         self.known = known
+        self.qualify = qualify
 
     def value(self, expr: ast.expr) -> object:
         if isinstance(expr, ast.Constant):
             return expr.value
         if isinstance(expr, ast.Attribute) and dotted(expr.value) == "self" and expr.attr in self.known:
             return self.known[expr.attr]
-        return MISSING
+        name = dotted(expr) if isinstance(expr, ast.Attribute) else None
+        member = self.qualify(name) if name and self.qualify is not None else None
+        return member if member is not None else MISSING
 
     def truth(self, test: ast.expr) -> bool | None:
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
@@ -75,4 +112,4 @@ class _Settle(ast.NodeTransformer):
 
 
 def _plain(value: object) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str, bytes))
+    return value is None or isinstance(value, (bool, int, float, str, bytes, EnumMember))

@@ -444,18 +444,26 @@ def test_a_helper_that_fills_abstract_methods_by_their_kind(tmp_path):
 
 SETTER = """
     from dataclasses import dataclass
+    from enum import Enum, auto
 
 
     @dataclass
     class Setting:
+        class Kind(Enum):
+            PLAIN = auto()
+            ACTION = auto()
+
         device: object
         setter: str
         container: object = None
+        kind: Kind = Kind.PLAIN
 
         async def set_value(self, value):
             if self.setter is None:
                 raise ValueError("read-only")
             container = self.container if self.container is not None else self.device
+            if self.kind == Setting.Kind.ACTION:
+                return await getattr(container, self.setter)()
             return await getattr(container, self.setter)(value)
 """
 
@@ -469,7 +477,7 @@ def test_a_member_the_code_reaches_by_a_name_the_test_set(tmp_path):
             pass
 
         async def test_set():
-            setting = Setting(device=Device(), setter="old", container=None)
+            setting = Setting(device=Device(), setter="old", container=None, kind=Setting.Kind.PLAIN)
             with patch.object(setting.device, "set_level", create=True) as set_level:
                 setting.setter = "set_level"
                 await setting.set_value(3)
@@ -481,5 +489,6 @@ def test_a_member_the_code_reaches_by_a_name_the_test_set(tmp_path):
             set_level.assert_awaited_once_with(3)
     """})
     # getattr(container, self.setter) with setter "set_level" and container None is device.set_level: awaited,
-    # and patch.object(..., create=True) made it a MagicMock
+    # and patch.object(..., create=True) made it a MagicMock; the kind the test chose settles the early return,
+    # so the await is on the path the test runs: certain
     assert codes(tmp_path, "tests/test_set.py") == [("test_set.py", "GF104", 10, "certain")]
