@@ -17,6 +17,7 @@ A mixin of the Evaluator (evaluate.py): it uses the walk's eval and the linking 
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 from gapfinder.core.symbols import dotted
@@ -161,6 +162,7 @@ class Dynamic:
         return owner if returns and all(isinstance(r, ast.Name) and r.id == "self" for r in returns) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def builds_class(func: ast.FunctionDef | ast.AsyncFunctionDef | None) -> bool:
     """The function returns a class it builds with `type(name, bases, namespace)` (not an object of it:
     `return new_klass(kwargs)` is a stub helper's object, read as such by the walk)."""

@@ -88,12 +88,14 @@ class Linking:
                     if not self.shared.raising:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
                     passed = self.bind_args(method, call, drop_self=not decorated(method, "staticmethod"))
-                    literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN) for k, v in owner.fields.items()}
-                    settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN},
-                                     lambda name: self.code_enum(module, name))
-                    usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner))
-                    self.pair_fields(owner, usage["self"], where(module, method), 0)
-                    self.pair_usage(passed, usage, where(module, method))
+                    if passed or _holds_doubles(owner.fields):  # else the walk of the method pairs nothing
+                        literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN)
+                                    for k, v in owner.fields.items()}
+                        settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN},
+                                         lambda name: self.code_enum(module, name))
+                        usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner))
+                        self.pair_fields(owner, usage["self"], where(module, method), 0)
+                        self.pair_usage(passed, usage, where(module, method))
                     guessed = {f"self.{k}": v for k, v in owner.guessed.items() if k not in owner.fields}
                     self.handoffs(module, method, {**guessed, **passed, **{f"self.{k}": v for k, v in
                                                                            owner.fields.items()}},
@@ -255,6 +257,12 @@ class Linking:
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def _holds_doubles(fields: dict[str, object]) -> bool:
+    """An object's fields include a double, an object (which may hold some) or a dict of them."""
+    return any(isinstance(v, (Instance, Holder)) or isinstance(v, MockNode) and (v.is_double or bool(v.entries))
+               for v in fields.values())
 
 
 def _is_classmethod(func: FunctionNode) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -54,14 +55,23 @@ def enum_member(index: ModuleIndex, name: str) -> EnumMember | None:
 def settle(func: FunctionNode, literals: dict[str, object],
            qualify: Callable[[str], EnumMember | None] | None = None) -> FunctionNode:
     """A copy of func with the test's literal fields (`self.name` -> value) settled, or func itself."""
-    assigned = {t.attr for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
-                if isinstance(t, ast.Attribute) and dotted(t.value) == "self"}
+    if not literals:
+        return func
+    assigned, used = _self_fields(func)
     known = {k: v for k, v in literals.items() if k not in assigned}
-    used = {n.attr for n in ast.walk(func) if isinstance(n, ast.Attribute) and dotted(n.value) == "self"}
     if not known.keys() & used:
         return func
     return _Settle(known, qualify).visit(copy.deepcopy(func))
+
+
+@functools.lru_cache(maxsize=4096)
+def _self_fields(func: FunctionNode) -> tuple[frozenset[str], frozenset[str]]:
+    """The `self.x` fields func assigns, and those it reads."""
+    assigned = {t.attr for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                if isinstance(t, ast.Attribute) and dotted(t.value) == "self"}
+    used = {n.attr for n in ast.walk(func) if isinstance(n, ast.Attribute) and dotted(n.value) == "self"}
+    return frozenset(assigned), frozenset(used)
 
 
 class _Settle(ast.NodeTransformer):

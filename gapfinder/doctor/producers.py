@@ -119,6 +119,21 @@ def handed_to_doubles(func: FunctionNode, roots: dict[str, object], methods: dic
     (the names bound to doubles: a parameter, `self.field` as "self.field"): (the call, the path from
     the root to the scheduler, whether the call is on the function's straight path). methods: the
     object's own methods; those func calls as `self.name(...)` are read too (their `self.` roots)."""
+    key = (func, frozenset(roots), bool(methods), depth)
+    if key not in _HANDED:
+        if len(_HANDED) > 20000:
+            _HANDED.clear()
+        _HANDED[key] = _handed(func, roots, methods, depth)
+    return list(_HANDED[key])
+
+
+# what handed_to_doubles found, by (function, root names, methods read, depth): the answer depends on nothing
+# else, and the same methods are read again for every test that builds the object
+_HANDED: dict[tuple[object, ...], list[tuple[ast.Call, list[str], bool]]] = {}
+
+
+def _handed(func: FunctionNode, roots: dict[str, object], methods: dict[str, FunctionNode] | None,
+            depth: int) -> list[tuple[ast.Call, list[str], bool]]:
     found: list[tuple[ast.Call, list[str], bool]] = []
     if methods and depth < 3:
         own = {k: v for k, v in roots.items() if k.startswith("self.")}
