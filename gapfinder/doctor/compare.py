@@ -279,6 +279,17 @@ def _rename_ctor(ctor: ast.Call) -> Edit | None:
     return None
 
 
+def handed_coroutines(shared: Shared, target: str) -> bool:
+    """Every call of the scheduler in the code the test calls is handed a coroutine made there: by a project
+    function the test left alone, or by one it replaced with a double that makes one all the same."""
+    patched = {name.rpartition(".")[2] for _, _, name in shared.patched} | \
+        {t.rpartition(".")[2] for _, t in shared.library_patched} | {name for _, _, name in shared.class_patched}
+    called = [(m, f, c, r | patched) for m, f, c, r in shared.called]
+    doubles = {name: double for double, _, name in shared.patched} | \
+        {f"self.{name}": double for double, _, name in shared.class_patched}
+    return real_producers(called, target.rpartition(".")[2], doubles) is True
+
+
 def _raises(effect: ast.expr | None) -> bool:
     """A side_effect that is an exception (class or instance): the mock raises and drops its argument."""
     target = effect.func if isinstance(effect, ast.Call) else effect
@@ -371,8 +382,9 @@ def check(shared: Shared) -> list[Finding]:
     findings += [finding for node, finding in shared.handoffs if id(node) not in shared.not_called]
     asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
-        # raising drops the argument too, but only a project runner is always handed a coroutine
-        raises = _raises(node.side_effect) and id(node) in shared.runners
+        # raising drops the argument too, but only a project runner is always handed a coroutine, or
+        # a scheduler the code hands a coroutine made right there at every call
+        raises = _raises(node.side_effect) and (id(node) in shared.runners or handed_coroutines(shared, target))
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
         # a list of values as side_effect returns them in turn and drops the argument, as return_value does
@@ -399,11 +411,7 @@ def check(shared: Shared) -> list[Finding]:
             # code under test shows every coroutine it hands over is made by a function left alone
             others = shared.patches > len(shared.schedulers)
             if others:
-                patched = {name.rpartition(".")[2] for _, _, name in shared.patched} | \
-                    {t.rpartition(".")[2] for _, t in shared.library_patched}
-                called = [(m, f, c, r | patched) for m, f, c, r in shared.called]
-                doubles = {name: double for double, _, name in shared.patched}
-                others = real_producers(called, target.rpartition(".")[2], doubles) is not True
+                others = handed_coroutines(shared, target) is not True
             findings.append(Finding(
                 "GF107", path, line, col,
                 f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "

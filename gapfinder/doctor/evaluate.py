@@ -11,14 +11,16 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from gapfinder.doctor.decorators import Decorators
 from gapfinder.doctor.dropped import Dropping, inspected
+from gapfinder.doctor.dynamic import UNKNOWN, Dynamic, builds_class, literal
 from gapfinder.doctor.eager import coroutine_maker
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
-from gapfinder.doctor.values import ASSERT_CALLED, Holder, Instance, Patcher, Shared
+from gapfinder.doctor.values import ASSERT_CALLED, ClassValue, Holder, Instance, Patcher, Shared
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
@@ -26,7 +28,7 @@ from gapfinder.core.usage.tree import FunctionNode
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-class Evaluator(Patching, Linking, Dropping):
+class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
@@ -35,6 +37,7 @@ class Evaluator(Patching, Linking, Dropping):
         self.result: object = None
         self.calls: dict[int, object] = {}  # id(ast.Call) -> its value
         self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
+        self.continuing = False  # a `continue` the walk took for sure: the rest of the loop body is skipped
         self.awaited_calls: set[int] = set()  # id(ast.Call) of the calls the test awaits (`await entry(...)`)
 
     # --- functions -------------------------------------------------------------------------
@@ -43,6 +46,7 @@ class Evaluator(Patching, Linking, Dropping):
         self.async_defs = {n.name for n in [*ast.walk(func), *self.names.functions.values()]
                            if isinstance(n, ast.AsyncFunctionDef) and is_coroutine_function(n)}
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
+        owner = None
         if in_class and params and params[0] in ("self", "cls"):
             params = params[1:]
             owner = next((c for c in self.names.classes.values() if func in c.body), None)
@@ -50,11 +54,13 @@ class Evaluator(Patching, Linking, Dropping):
                 m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.name.startswith("test")} if owner else {})
             for setup in setups or []:
                 self.block(setup.body)
-        injected = [self.patch(d, d.lineno) for d in reversed(func.decorator_list)
-                    if isinstance(d, ast.Call) and self._patch_style(d) and not self._has_new(d)]
+        injected = self.decorator_doubles(func, owner, params)
         for name, value in zip(params, injected):
-            self.env[name] = value.node if isinstance(value, Patcher) else value
-            self.shared.decorated.add(id(self.env[name]))
+            self.env[name] = value
+            self.shared.decorated.add(id(value))
+        for name, value in self.wrapped_args(func).items():
+            if name not in ("self", "cls"):
+                self.env[name] = value
         for name in params[len(injected):]:
             if name in self.shared.fixtures:
                 self.env[name] = self.fixture(name)
@@ -77,6 +83,8 @@ class Evaluator(Patching, Linking, Dropping):
 
     def block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
+            if self.continuing:
+                break
             self.stmt(stmt)
 
     def stmt(self, node: ast.stmt) -> None:
@@ -90,6 +98,8 @@ class Evaluator(Patching, Linking, Dropping):
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 self.assign(target, value, node.value)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
+            enter, leave = ("__aenter__", "__aexit__") if isinstance(node, ast.AsyncWith) else ("__enter__", "__exit__")
+            objects = []
             for item in node.items:
                 self.scan(item.context_expr)
                 value = self.eval(item.context_expr)
@@ -97,12 +107,17 @@ class Evaluator(Patching, Linking, Dropping):
                     value = value.node
                 elif isinstance(value, MockNode):
                     value = None  # `with double as x`: x is __enter__'s result; not followed
+                elif isinstance(value, Instance):  # an object of a project class: its own enter/exit run
+                    objects.append(item.context_expr)
+                    value = self.protocol(item.context_expr, enter, item.context_expr)
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
             raising = any(expects_raise(item.context_expr) for item in node.items)
             self.shared.raising += raising
             self.block(node.body)
             self.shared.raising -= raising
+            for expr in reversed(objects):
+                self.protocol(expr, leave, expr)
         elif isinstance(node, ast.Delete):
             for target in node.targets:  # `del radio.routing`: the double has no such attribute any more
                 base = self.eval(target.value) if isinstance(target, ast.Attribute) else None
@@ -126,8 +141,17 @@ class Evaluator(Patching, Linking, Dropping):
             self.scan(node.iter)
             for item in looped.items[:10]:  # `for member in members:` over doubles the test built: each in turn
                 self.env[node.target.id] = item
+                for inner in ast.walk(node):  # each turn makes its own values (`namespace[name] = Mock()`)
+                    self.calls.pop(id(inner), None)
                 self.block(node.body)
+                self.continuing = False
+        elif isinstance(node, ast.Continue):
+            self.continuing = True
+        elif isinstance(node, ast.If) and (decided := self.decide(node.test)) is not None:
+            self.scan(node.test)  # a condition the walk's own values settle: only that branch runs
+            self.block(node.body if decided else node.orelse)
         else:
+            continuing = self.continuing
             if isinstance(node, ast.Assert):
                 self.tautology(node.test)
             for child in ast.iter_child_nodes(node):
@@ -139,6 +163,7 @@ class Evaluator(Patching, Linking, Dropping):
                 self.block(handler.body)
             for case in getattr(node, "cases", []) or []:
                 self.block(case.body)
+            self.continuing = continuing  # a branch's `continue` may not run
 
     def assign(self, target: ast.expr, value: object, expr: ast.expr) -> None:
         if isinstance(value, MockNode) and value.items and isinstance(target, (ast.Name, ast.Attribute)):
@@ -172,6 +197,13 @@ class Evaluator(Patching, Linking, Dropping):
                     base.set(target.attr, node)
         elif isinstance(target, ast.Subscript):
             self.store_entry(target, value)
+            held, key = self.eval(target.value), literal(self.eval(target.slice), UNKNOWN)
+            if isinstance(key, (str, int)) and isinstance(held, MockNode) and held.entries is not None:
+                held.entries[key] = value if isinstance(value, (MockNode, Instance)) else opaque(expr)
+                if isinstance(value, MockNode) and not value.label:
+                    value.label = str(key)
+            elif not isinstance(target.slice, ast.Constant):  # `cache[klass] = ...`, read back as `cache[klass]`
+                self.env[ast.unparse(target)] = value
             if isinstance(target.value, ast.Attribute) and target.value.attr == "dependency_overrides" \
                     and isinstance(value, MockNode) and value.is_double:
                 self.finding("GF301", expr, "a mock is the dependency override: FastAPI reads its (*args, **kwargs) "
@@ -253,6 +285,8 @@ class Evaluator(Patching, Linking, Dropping):
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
                     isinstance(node.operand, ast.Attribute) and node.operand.attr in ("called", "awaited"):
                 self._not_called(node.operand.value)
+            elif isinstance(node, ast.Await) and isinstance(node.value, (ast.Name, ast.Attribute)):
+                self.protocol(node.value, "__await__", node)  # `await obj`: the class's __await__ runs
         self.awaited_calls |= {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Await)
                                and isinstance(n.value, ast.Call)}
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
@@ -285,7 +319,7 @@ class Evaluator(Patching, Linking, Dropping):
         if isinstance(expr, ast.Name):
             if expr.id not in self.env and expr.id in self.async_defs:  # the test's own `async def`
                 return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, coroutine_function=True)
-            return self.env.get(expr.id)
+            return self.env[expr.id] if expr.id in self.env else self.class_ref(expr)
         if isinstance(expr, ast.Dict):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path, entries={})
             for key, value in zip(expr.keys, expr.values):
@@ -299,10 +333,13 @@ class Evaluator(Patching, Linking, Dropping):
             if isinstance(base, MockNode) and base.items and isinstance(key, int) and -len(base.items) <= key < len(base.items):
                 return base.items[key]  # `channels[0]` of a list the test built
             return base.entries.get(key) if isinstance(base, MockNode) and base.entries else None
+        if isinstance(expr, ast.Subscript):
+            return self.env.get(ast.unparse(expr))
         if isinstance(expr, ast.ListComp) and len(expr.generators) == 1:
             return self.repeated(expr)
         if isinstance(expr, (ast.Constant, ast.Set, ast.JoinedStr)):
-            return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
+            return MockNode("value", True, expr.lineno, expr.col_offset, path=self.path,
+                            text=repr(expr.value) if isinstance(expr, ast.Constant) else "")
         if isinstance(expr, (ast.List, ast.Tuple)):
             node = MockNode("value", True, expr.lineno, expr.col_offset, path=self.path)
             items = [self.eval(e) for e in expr.elts]
@@ -312,9 +349,11 @@ class Evaluator(Patching, Linking, Dropping):
             base = self.eval(expr.value)
             if isinstance(base, MockNode):
                 return base.child(expr.attr)
+            if isinstance(base, ClassValue):
+                return self.class_attribute(base, expr.attr, expr)
             if isinstance(base, (Holder, Instance)):
                 return base.fields.get(expr.attr)
-            return None
+            return self.class_ref(expr) if base is None else None
         if isinstance(expr, ast.Call):
             return self.eval_call(expr)
         if isinstance(expr, ast.Await) and isinstance(expr.value, ast.Call):
@@ -384,7 +423,7 @@ class Evaluator(Patching, Linking, Dropping):
             base = self.eval(call.func.value if call.func.attr == "start" else call.args[0]) if (
                 call.func.attr == "start" or len(call.args) == 1) else None
             return base.node if isinstance(base, Patcher) else base
-        stub = self.stub(call)
+        stub = self.stub(call) or self.built_class(call) or self.member(call)
         if stub is not None:
             return stub
         holder = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
@@ -401,10 +440,14 @@ class Evaluator(Patching, Linking, Dropping):
             return opaque(call)  # a coroutine, not yet what the helper returns
         if found is not None:
             return self.mock_subclass(found[1], call) if found[0] == "class" else self.helper(found[1], call)
+        plain = self.names.classes.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if plain is not None and call.func.id not in self.env and all(dotted(b) == "object" for b in plain.bases):
+            # an object of a plain class the test defines (`class DummyDevice: pass`): attributes set on it later
+            return Holder(methods={m.name: m for m in plain.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))})
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
             return _told(base)
-        return self.instance(call)
+        return self.construct(base, call) if isinstance(base, ClassValue) else self.instance(call)
 
     def mock_subclass(self, cls: MockClass, call: ast.Call) -> MockNode:
         node = MockNode(cls.kind, True, call.lineno, call.col_offset, spec=cls.spec, path=self.path,
@@ -423,9 +466,18 @@ class Evaluator(Patching, Linking, Dropping):
             inner.env[params.pop(0)] = bound
         for name, arg in zip(params, call.args):
             inner.env[name] = self.eval(arg)
+        named = set(params) | {a.arg for a in helper.func.args.kwonlyargs}
+        extra = MockNode("value", True, call.lineno, call.col_offset, path=self.path, entries={})
         for kw in call.keywords:
             if kw.arg:
-                inner.env[kw.arg] = self.eval(kw.value)
+                inner.env[kw.arg] = value = self.eval(kw.value)
+                if kw.arg not in named and isinstance(value, (MockNode, Instance)):
+                    extra.entries[kw.arg] = value  # type: ignore[index]
+                    if isinstance(value, MockNode) and not value.label:
+                        value.label = kw.arg
+        if helper.func.args.kwarg is not None:  # `**namespace`: the keywords no parameter takes
+            inner.env[helper.func.args.kwarg.arg] = extra
+        inner.env.update({k: v for k, v in self.literal_defaults(helper.func).items() if k not in inner.env})
         self.shared.depth += 1
         inner.block(helper.func.body)
         self.shared.depth -= 1
@@ -439,6 +491,8 @@ class Evaluator(Patching, Linking, Dropping):
         callee = self.resolve(call.func)
         if callee is not None and not is_test_side(callee[0].path, self.shared.side.root):
             return None
+        if callee is not None and builds_class(callee[0].model.functions.get(callee[1])):
+            return None  # a helper that returns a class built from the argument: evaluated as a helper
         found = self.resolve(call.args[0])
         if found is None or found[1] not in found[0].model.classes:
             return None

@@ -12,6 +12,9 @@ from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.paths import unset_falsy
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
+from gapfinder.doctor.bases import library_base_fields
+from gapfinder.doctor.dynamic import UNKNOWN, literal
+from gapfinder.doctor.literals import EnumMember, enum_member, settle
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Finding
@@ -35,16 +38,19 @@ class Linking:
             module, qualname = self.shared.index.follow(module, qualname)
         return module, qualname
 
-    def instance(self, call: ast.Call) -> Instance | None:
-        found = self.resolve(call.func)
+    def instance(self, call: ast.Call, found: tuple[IndexedModule, str] | None = None) -> Instance | None:
+        """An object of the project class `call` builds (found: the class, when the callee is not its name)."""
+        found = found or self.resolve(call.func)
         if found is None or found[1] not in found[0].model.classes:
             return None
         module, name = found
         cls = module.model.classes[name]
         init = module.model.methods(cls).get("__init__")
         fields: dict[str, object] = {}
+        guessed: dict[str, object] = {}
         if init is not None:
             passed = self.bind_args(init, call, drop_self=True)
+            guessed = library_base_fields(self.shared.index, module, cls, init, passed)
             for stmt in ast.walk(init):
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
                     for target in stmt.targets:
@@ -58,9 +64,10 @@ class Linking:
             order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
             for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
                 value = self.eval(arg)
-                if isinstance(value, MockNode) and value.is_double:
-                    fields[param] = value
-        return Instance(module, cls, fields)
+                if isinstance(value, (Holder, Instance, EnumMember)) or isinstance(value, MockNode) and (
+                        value.is_double or literal(value, UNKNOWN) is not UNKNOWN):
+                    fields[param] = value  # a double, an object, or a literal (`container=None`)
+        return Instance(module, cls, fields, {k: v for k, v in guessed.items() if k not in fields})
 
     def project_call(self, call: ast.Call) -> None:
         func = call.func
@@ -75,6 +82,7 @@ class Linking:
         if isinstance(func, ast.Attribute):
             owner = self.eval(func.value)
             if isinstance(owner, Instance):
+                self.class_patches(owner)
                 found_method = self.method(owner.module, owner.cls, func.attr)
                 if found_method is not None:
                     module, cls, method = found_method
@@ -82,13 +90,21 @@ class Linking:
                         self.shared.called.append((module, method, cls, self.replaced(module, owner)))
                     drop_self = not decorated(method, "staticmethod")
                     passed = self.bind_args(method, call, drop_self=drop_self)
-                    usage = module.usage(method, cls, ["self", *passed], self.replaced(module, owner),
-                                         unset_falsy(method, call, drop_self))
-                    if id(call) in self.awaited_calls and isinstance(method, ast.FunctionDef):
-                        _awaited_by_caller(usage)
-                    self.pair_fields(owner, usage["self"], where(module, method), 0)
-                    self.pair_usage(passed, usage, where(module, method))
-                    self.handoffs(module, method, {**passed, **{f"self.{k}": v for k, v in owner.fields.items()}}, call)
+                    if passed or _holds_doubles(owner.fields):  # else the walk of the method pairs nothing
+                        literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN)
+                                    for k, v in owner.fields.items()}
+                        settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN},
+                                         lambda name: self.code_enum(module, name))
+                        usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner),
+                                             unset_falsy(method, call, drop_self))
+                        if id(call) in self.awaited_calls and isinstance(method, ast.FunctionDef):
+                            _awaited_by_caller(usage)
+                        self.pair_fields(owner, usage["self"], where(module, method), 0)
+                        self.pair_usage(passed, usage, where(module, method))
+                    guessed = {f"self.{k}": v for k, v in owner.guessed.items() if k not in owner.fields}
+                    self.handoffs(module, method, {**guessed, **passed, **{f"self.{k}": v for k, v in
+                                                                           owner.fields.items()}},
+                                  call, module.model.methods(cls), frozenset(guessed))
                 return
         found = self.resolve(func)
         if found is None:
@@ -104,14 +120,28 @@ class Linking:
         self.pair(module, function, cls, passed, id(call) in self.awaited_calls and isinstance(function, ast.FunctionDef))
         self.handoffs(module, function, dict(passed), call)
 
-    def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call) -> None:
+    def code_enum(self, module: IndexedModule, name: str) -> EnumMember | None:
+        """A dotted name in the code under test (`Feature.Type.Action`) that names a project Enum member."""
+        head, _, rest = name.partition(".")
+        origin = module.model.import_for(head)
+        return enum_member(self.shared.index, ".".join(p for p in (*origin, rest) if p)) if origin else None
+
+    def class_patches(self, owner: Instance) -> None:
+        """Methods the test patched on the object's class (and not overridden below it) become its fields."""
+        for node, cls, name in self.shared.class_patched:
+            found = self.method(owner.module, owner.cls, name)
+            if (found is not None and found[1] is cls) or (found is None and owner.cls is cls):
+                owner.fields.setdefault(name, node)
+
+    def handoffs(self, module: IndexedModule, func: FunctionNode, roots: dict[str, object], call: ast.Call,
+                 methods: dict[str, FunctionNode] | None = None, guessed: frozenset[str] = frozenset()) -> None:
         """GF107 for a coroutine the code hands to a scheduler that is a double (`hass.async_create_task`,
         `create_task(coro, event_loop=self.bot.loop)` with a mock bot): the double drops it, never run."""
         doubles = {k: v for k, v in roots.items() if isinstance(v, MockNode) and v.is_double}
         if self.shared.raising or not doubles:
             return
         patched = self.shared.patch_names
-        for site, chain, straight in handed_to_doubles(func, doubles):
+        for site, chain, straight in handed_to_doubles(func, doubles, methods):
             if set((dotted(site.func) or "").split(".")) & patched:
                 continue  # the test patched the scheduler itself (or its module): GF107's patch check owns it
             node: MockNode | None = doubles[chain[0]]
@@ -121,14 +151,19 @@ class Linking:
             # create_task closes the coroutine), which is not read: only doubles built in view count
             if node is None or not node.is_double or node.side_effect is not None or node.evidence or node.wraps:
                 continue
-            line, col, path = (node.line, node.col, node.path) if node.explicit and node.path else \
-                (call.lineno, call.col_offset, self.path)
+            producer = doubles.get(dotted(site.args[0].func) or "") if isinstance(site.args[0], ast.Call) else None
+            if producer is not None and (producer.kind != "async" or producer.side_effect is not None):
+                continue  # the "coroutine" comes from a sync double of the test: a mock, nothing is dropped
+            # a coroutine the test's own AsyncMock makes is reported where the test builds that double
+            shown_node = producer if producer is not None and producer.explicit and producer.path else node
+            line, col, path = (shown_node.line, shown_node.col, shown_node.path) \
+                if shown_node.explicit and shown_node.path else (call.lineno, call.col_offset, self.path)
             self.shared.handoffs.append((node, Finding(  # kept unless the test asserts it was never called
                 "GF107", path, line, col,
                 f"the code hands a coroutine to `{'.'.join(chain)}`, which is a double here: it drops the "
                 f"coroutine (never awaited, never run) [{where(module, func)} line {site.lineno}]; give the "
                 "double a side_effect that closes or runs the coroutine",
-                None, "certain" if straight else "likely")))
+                None, "certain" if straight and chain[0] not in guessed else "likely")))
 
     def replaced(self, module: IndexedModule, owner: Instance | None = None) -> frozenset[str]:
         """Names the test replaced with doubles: patched functions of the module, doubles set on the object."""
@@ -167,22 +202,29 @@ class Linking:
         own = module.model.methods(cls).get(name)
         if own is not None or depth > 5:
             return (module, cls, own) if own is not None else None
+        for other, base in self.base_classes(module, cls):
+            inherited = self.method(other, base, name, depth + 1)
+            if inherited is not None:
+                return inherited
+        return None
+
+    def base_classes(self, module: IndexedModule, cls: ast.ClassDef) -> list[tuple[IndexedModule, ast.ClassDef]]:
+        """The project classes `cls` derives from directly (`Base`, `mod.Base`, `Base[T]`), in order."""
+        found: list[tuple[IndexedModule, ast.ClassDef]] = []
         for base in cls.bases:
-            base_name = dotted(base) or ""
+            base_name = dotted(base.value if isinstance(base, ast.Subscript) else base) or ""
             head, _, rest = base_name.partition(".")
             origin = module.model.import_for(head)
             if origin is None:
                 continue
             target = ".".join(p for p in (origin[0], origin[1], rest) if p)
-            found = self.shared.index.resolve(target)
-            if found is None:
+            resolved = self.shared.index.resolve(target)
+            if resolved is None:
                 continue
-            other, qualname = self.shared.index.follow(*found)
+            other, qualname = self.shared.index.follow(*resolved)
             if qualname in other.model.classes:
-                inherited = self.method(other, other.model.classes[qualname], name, depth + 1)
-                if inherited is not None:
-                    return inherited
-        return None
+                found.append((other, other.model.classes[qualname]))
+        return found
 
     def bind_args(self, func: FunctionNode, call: ast.Call, drop_self: bool) -> dict[str, MockNode]:
         positional = [a.arg for a in func.args.posonlyargs + func.args.args]
@@ -239,6 +281,12 @@ def _awaited_by_caller(usage: dict[str, UsageTree]) -> None:
         if tree.to_caller:
             tree.child("awaited")
         stack.extend(tree.children())
+
+
+def _holds_doubles(fields: dict[str, object]) -> bool:
+    """An object's fields include a double, an object (which may hold some) or a dict of them."""
+    return any(isinstance(v, (Instance, Holder)) or isinstance(v, MockNode) and (v.is_double or bool(v.entries))
+               for v in fields.values())
 
 
 def _is_classmethod(func: FunctionNode) -> bool:

@@ -20,6 +20,7 @@ from gapfinder.doctor.evaluate import SETUPS, Evaluator
 from gapfinder.doctor.values import Fixture, Shared
 from gapfinder.doctor.helpers import TestSide, shown as _shown
 from gapfinder.doctor.mocks import FileNames
+from gapfinder.doctor.plugins import plugin_names
 from gapfinder.doctor.model import CONFIDENCE, Edit, Finding, LintResult
 from gapfinder.core.usage.index import ModuleIndex
 from gapfinder.errors import GapfinderError
@@ -136,6 +137,19 @@ class Linter:
                 break
         return list(reversed(found))
 
+    def plugins(self, paths: list[Path], project: LintProject) -> list[Path]:
+        """The project modules `pytest_plugins` names in these files (and in those modules), in load order."""
+        found: list[Path] = []
+        pending = list(paths)
+        while pending and len(found) < 50:
+            parsed = self.parse(pending.pop(0))
+            for name in plugin_names(parsed[0]) if parsed is not None else []:
+                module = project.index.module(name)
+                if module is not None and module.path not in found and inside(project.top or project.root, module.path):
+                    found.append(module.path)
+                    pending.append(module.path)
+        return found
+
     def lint_file(self, path: Path, shown: str) -> list[Finding]:
         parsed = self.parse(path)
         if parsed is None:
@@ -144,6 +158,10 @@ class Linter:
         project = self.project(path)
         fixtures: dict[str, Fixture] = {}
         conftests = self.conftests(path, project.root)
+        for plugin in self.plugins([*conftests, path], project):
+            other = self.parse(plugin)
+            if other is not None:
+                fixtures.update({f.name: Fixture(f, other[1], _shown(plugin)) for f in _fixtures(other[0])})
         for conftest in conftests:
             other = self.parse(conftest)
             if other is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.index import IndexedModule, is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.doctor.mocks import MockNode, opaque
 from gapfinder.doctor.values import Holder, Instance, Patcher
@@ -75,6 +76,10 @@ class Patching:
             # not a method: an attribute the object sets itself, which patch() replaces with a MagicMock
             kind = "magic" if found is None or not isinstance(found[2], ast.AsyncFunctionDef) else "async"
             weak = found is None
+        elif isinstance(owner, Holder) and isinstance(owner.methods.get(attr), ast.AsyncFunctionDef):
+            kind = "async"  # an object of a plain class of the test: its own async def
+        elif isinstance(owner, Holder) and (attr not in owner.fields or "create" in keywords):
+            kind = "magic"  # an attribute it does not have (`create=True`) or a plain one: a MagicMock
         node = self.patched_node(call, None, keywords.get("new", new), keywords, kind)
         node.weak = node.weak or (weak and node.explicit and node.ctor is None)
         node.label = node.label or attr
@@ -115,19 +120,34 @@ class Patching:
             return "async" if name == "wait_for" else "magic"  # asyncio.wait_for is the one async def
         module = self.shared.index.module(module_name)
         if module is None:
-            return None
+            member = self.class_member(target)
+            method = self.method(member[0], member[1], name) if member is not None else None
+            return None if method is None else "async" if is_coroutine_function(method[2]) else "magic"
         module, name = self.shared.index.follow(module, name)
         is_async = module.is_async_def(name)
         if is_async is None:
             return None
         return "async" if is_async else "magic"
 
+    def class_member(self, target: str) -> tuple[IndexedModule, ast.ClassDef, str] | None:
+        """`pkg.mod.Class.method` as a patch target: the project class and the member's name."""
+        owner, _, name = target.rpartition(".")
+        found = self.shared.index.resolve(owner) if "." in owner else None
+        if found is None or "." in found[1]:
+            return None
+        module, qualname = self.shared.index.follow(*found)
+        cls = module.model.classes.get(qualname)
+        return (module, cls, name) if cls is not None else None
+
     def attach(self, node: MockNode, target: str, call: ast.Call) -> None:
         module_name, _, name = target.rpartition(".")
         if name in SCHEDULERS and self._is_asyncio(module_name, name):
             self.shared.schedulers.append((node, call, target, self.path))
         module = self.shared.index.module(module_name)
-        if module is not None:
+        member = self.class_member(target) if module is None else None
+        if member is not None:  # a method of a project class: every object of the class has the double
+            self.shared.class_patched.append((node, member[1], name))
+        elif module is not None:
             self.shared.patched.append((node, module, name))
             defined, local = self.shared.index.follow(module, name)
             runner = defined.model.functions.get(local)

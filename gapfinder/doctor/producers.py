@@ -125,16 +125,45 @@ def _calls_make(node: MockNode) -> bool | None:
 # Methods that take a coroutine and schedule it: on a double (`hass.async_create_task`, `bot.loop.create_task`)
 # the coroutine is dropped, never run.
 STARTERS = frozenset({"create_task", "async_create_task", "ensure_future", "async_create_background_task",
-                      "create_background_task", "run_coroutine_threadsafe"})
+                      "create_background_task", "run_coroutine_threadsafe", "run_until_complete"})
 LOOP_KEYWORDS = ("loop", "event_loop")
 
 
-def handed_to_doubles(func: FunctionNode, roots: dict[str, object]) -> list[tuple[ast.Call, list[str], bool]]:
+def handed_to_doubles(func: FunctionNode, roots: dict[str, object], methods: dict[str, FunctionNode] | None = None,
+                      depth: int = 0) -> list[tuple[ast.Call, list[str], bool]]:
     """Calls in func that hand a freshly made coroutine to a scheduler reached from one of `roots`
     (the names bound to doubles: a parameter, `self.field` as "self.field"): (the call, the path from
-    the root to the scheduler, whether the call is on the function's straight path)."""
+    the root to the scheduler, whether the call is on the function's straight path). methods: the
+    object's own methods; those func calls as `self.name(...)` are read too (their `self.` roots)."""
+    key = (func, frozenset(roots), bool(methods), depth)
+    if key not in _HANDED:
+        if len(_HANDED) > 20000:
+            _HANDED.clear()
+        _HANDED[key] = _handed(func, roots, methods, depth)
+    return list(_HANDED[key])
+
+
+# what handed_to_doubles found, by (function, root names, methods read, depth): the answer depends on nothing
+# else, and the same methods are read again for every test that builds the object
+_HANDED: dict[tuple[object, ...], list[tuple[ast.Call, list[str], bool]]] = {}
+
+
+def _handed(func: FunctionNode, roots: dict[str, object], methods: dict[str, FunctionNode] | None,
+            depth: int) -> list[tuple[ast.Call, list[str], bool]]:
     found: list[tuple[ast.Call, list[str], bool]] = []
+    if methods and depth < 3:
+        own = {k: v for k, v in roots.items() if k.startswith("self.")}
+        for statement in func.body:
+            straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
+            for node in _walk_here(statement):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and own \
+                        and dotted(node.func.value) == "self" and node.func.attr in methods \
+                        and methods[node.func.attr] is not func and f"self.{node.func.attr}" not in roots:
+                    inner = handed_to_doubles(methods[node.func.attr], own, methods, depth + 1)
+                    found += [(site, chain, straight and ok) for site, chain, ok in inner]
     made = _coroutine_names(func)
+    # a root the function rebinds itself (`self._loop = asyncio.new_event_loop()`) is no longer the double
+    roots = {k: v for k, v in roots.items() if k not in _rebound(func, roots)}
     for statement in func.body:
         straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
         for node in _walk_here(statement):
@@ -171,6 +200,13 @@ def _chain(expr: ast.expr, roots: dict[str, object]) -> list[str] | None:
 def _made(arg: ast.expr, made: set[str]) -> bool:
     """A coroutine made for this call: `f(...)` right there or a local name bound to such a call."""
     return isinstance(arg, ast.Call) or (isinstance(arg, ast.Name) and arg.id in made)
+
+
+def _rebound(func: FunctionNode, roots: dict[str, object]) -> set[str]:
+    """Names and `self.x` fields the function assigns (outside nested functions) something other than a root."""
+    return {dotted(t) or "" for s in _walk_here(func) if isinstance(s, (ast.Assign, ast.AnnAssign))
+            and s.value is not None and (dotted(s.value) or "") not in roots
+            for t in (s.targets if isinstance(s, ast.Assign) else [s.target])}
 
 
 def _coroutine_names(func: FunctionNode) -> set[str]:

@@ -25,6 +25,17 @@ class Instance:
     module: IndexedModule
     cls: ast.ClassDef
     fields: dict[str, object]
+    guessed: dict[str, object] = field(default_factory=dict)  # what a library base probably stores (bases.py)
+
+
+@dataclass
+class ClassValue:
+    """A project class handled as a value (a suite helper's argument), or a class a helper built from it with
+    `type(name, (klass,), namespace)`: the namespace's doubles are its class attributes, so its objects have them."""
+
+    module: IndexedModule
+    cls: ast.ClassDef
+    fields: dict[str, object]
 
 
 @dataclass
@@ -68,6 +79,9 @@ class Shared:
     # doubles patched over a library name (`patch("httpx.AsyncClient")`): compared with how the called
     # functions reach that name through their module's imports (`import httpx; httpx.AsyncClient()`)
     library_patched: list[tuple[MockNode, str]] = field(default_factory=list)
+    # methods patched on a project class by string target (`patch("pkg.mod.Device.close")`): the objects
+    # of that class the test reaches have the double in the method's place
+    class_patched: list[tuple[MockNode, ast.ClassDef, str]] = field(default_factory=list)
     depth: int = 0
     helper_entry: bool = False  # walking a function of a helper module named on its own, not a test
     decorated: set[int] = field(default_factory=set)  # doubles injected by @patch decorators

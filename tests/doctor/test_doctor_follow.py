@@ -470,7 +470,9 @@ def test_a_patched_scheduler_is_certain_when_the_code_hands_it_real_work(tmp_pat
                 Worker().start()
             task.call_args[0][0].close()
     """})
-    assert codes(tmp_path, "tests/test_w.py") == [("GF107", 6, "certain"), ("GF107", 11, "likely")]
+    # patch.object(Worker, "sync") is an AsyncMock (sync is an async def): its call is a coroutine too,
+    # which the patched create_task drops all the same (Python warns "never awaited")
+    assert codes(tmp_path, "tests/test_w.py") == [("GF107", 6, "certain"), ("GF107", 11, "certain")]
 
 
 def test_a_decorated_method_called_through_its_callback(tmp_path):
