@@ -31,6 +31,7 @@ NEW_COUNTS = static_facts.COUNTS + ("pagerank", "betweenness")
 MIN_TOKEN_PROJECTS = 5  # a path token becomes a column when modules of this many projects carry it
 TOKEN_L2 = 10.0  # ridge of the token columns: a prior shared by projects, pulled hard toward 0
 MAX_ADDED, MIN_GAIN = 3, 0.005
+RIDGES = (1.0, 10.0, 100.0, 1000.0)  # ridge strengths of the new columns tried inside each training fold
 SELECT_SHUFFLES = 4
 
 
@@ -52,11 +53,22 @@ class Columns:
     def idx(self, parts: tuple[str, ...]) -> list[int]:
         return [self.col[p] for p in parts] + [len(self.names)]
 
-    def fit(self, projects, parts: tuple[str, ...]) -> np.ndarray:
-        cols = self.idx(parts)
+    def fit(self, projects, parts: tuple[str, ...], ridge: dict[str, float] | None = None) -> np.ndarray:
+        """Coefficients on `projects`; `ridge` overrides the ridge strength of some columns."""
+        cols, ridge = self.idx(parts), ridge or {}
         data = [(self.x[i][:, cols], self.snaps[i].labels.pairs, self.w[i]) for p in projects for i in self.by_project[p]]
-        b = np_fit(data, [TOKEN_L2 if n.startswith("tok:") else density.L2 for n in parts] + [density.L2])
-        return b
+        l2 = [ridge.get(n, TOKEN_L2 if n.startswith("tok:") else density.L2) for n in parts]
+        return np_fit(data, l2 + [density.L2])
+
+    def held_out_ridge(self, test: str, train, parts, new, floor: float) -> tuple[dict, float]:
+        """`new` columns' ridge chosen from RIDGES by a leave-one-project-out CV over `train` only."""
+        def inner(r):
+            ridge = dict.fromkeys(new, r)
+            return np.mean([self.score(q, parts, self.fit([t for t in train if t != q], parts, ridge), floor,
+                                       SELECT_SHUFFLES)["er_commits"] for q in train])
+        best = max(RIDGES, key=inner)
+        b = self.fit(train, parts, dict.fromkeys(new, best))
+        return self.score(test, parts, b, floor, density.SHUFFLES, only=""), best
 
     def score(self, project: str, parts, b, floor: float, shuffles: int, only: str = "er_commits") -> dict:
         cols = self.idx(parts)
@@ -189,6 +201,20 @@ def report(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
             b = cols.fit(everyone, parts)
             named = sorted(zip(parts + ("log lines",), b), key=lambda t: -abs(t[1]))
             print("  fitted on all projects (largest first): " + ", ".join(f"{n} {v:+.2f}" for n, v in named[:16]))
+        for name, new in (("every new count", NEW_COUNTS), ("path tokens", tuple(tokens))):
+            parts = base + new
+            c = {p: cols.held_out_ridge(p, [q for q in in_corpus if q != p], parts, new, floor) for p in in_corpus}
+            h = {p: cols.held_out_ridge(p, in_corpus, parts, new, floor) for p in in_holdout}
+            a = {p: cols.held_out_ridge(p, [q for q in everyone if q != p], parts, new, floor) for p in everyone}
+            m = means(c, h, a)
+            print(f"\n{title}: declared model 'base + {name}, their ridge in CV from {RIDGES}, floor {floor}' (the "
+                  f"ridge chosen inside each training fold): corpus CV {m[0]:.3f}, hold-out {m[1]:.3f}, all CV {m[2]:.3f} "
+                  f"({m[2] / bar_all:.2f}x {bar_name} {bar_all:.3f})")
+            print(f"  {'project':<20} {'corpus CV':>9} {'hold-out':>9} {'all CV':>7} {'ridge':>6} {bar_name:>10}")
+            for p in everyone:
+                cc = f"{c[p][0]['er_commits']:>9.3f}" if p in c else " " * 9
+                hh = f"{h[p][0]['er_commits']:>9.3f}" if p in h else " " * 9
+                print(f"  {p:<20} {cc} {hh} {a[p][0]['er_commits']:>7.3f} {a[p][1]:>6.0f} {bar[p]:>10.3f}", flush=True)
         if not nested:
             continue
         candidates = [(c,) for c in NEW_COUNTS] + [tuple(tokens)]

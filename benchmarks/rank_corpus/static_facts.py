@@ -36,7 +36,9 @@ COUNTS = ("handlers", "broad_handlers", "raises", "functions", "classes", "param
           "percent_format", "format_calls", "regex", "decorators", "async_defs", "awaits", "globals",
           "mutable_globals", "asserts", "lambdas", "comprehensions", "isinstance", "bool_ops", "returns",
           "calls", "annotated_share", "imports_project", "imports_stdlib", "imports_third", "string_literals",
-          "self_attrs", "depth")
+          "self_attrs", "depth", "crap_sum", "crap_fmax", "missed_complex")
+COMPLEX = 5  # a function of this cyclomatic complexity or more counts as complex
+BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.IfExp, ast.ExceptHandler, ast.Assert, ast.comprehension)
 
 
 def _top(name: str) -> str:
@@ -195,6 +197,42 @@ def _module_state(tree: ast.Module) -> int:
     return n
 
 
+def _own_nodes(fn):
+    """The nodes of a function's body, not those of functions or classes defined inside it."""
+    stack = list(fn.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node)
+                     if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)))
+
+
+def _spread(tree: ast.Module, executed: frozenset[int] | None) -> dict[str, float]:
+    """Where the missed statements are, per function: the sum and the largest of each function's
+    CRAP (complexity squared times its missed share) and the missed statements of complex functions.
+    Without coverage of the file every statement counts as missed (gapfinder's unmeasured = gap 1)."""
+    crap_sum = crap_max = missed_complex = 0.0
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        cc, stmts = 1, set()
+        for node in _own_nodes(fn):
+            if isinstance(node, BRANCHES):
+                cc += 1 + (len(node.ifs) if isinstance(node, ast.comprehension) else 0)
+            elif isinstance(node, ast.BoolOp):
+                cc += len(node.values) - 1
+            if isinstance(node, ast.stmt) and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+                stmts.add(node.lineno)
+        if not stmts:
+            continue
+        missed = len(stmts) if executed is None else len(stmts - executed)
+        crap = cc * cc * missed / len(stmts)
+        crap_sum += crap
+        crap_max = max(crap_max, crap)
+        missed_complex += missed if cc >= COMPLEX else 0
+    return {"crap_sum": crap_sum, "crap_fmax": crap_max, "missed_complex": missed_complex}
+
+
 def _comments(source: str) -> tuple[int, int]:
     comments = todo = 0
     try:
@@ -218,7 +256,7 @@ def tokens(path: str) -> list[str]:
     return sorted(set(words))
 
 
-def of_source(source: str, path: str, project_tops: set[str]) -> dict:
+def of_source(source: str, path: str, project_tops: set[str], executed: frozenset[int] | None = None) -> dict:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -235,17 +273,23 @@ def of_source(source: str, path: str, project_tops: set[str]) -> dict:
     for kind, names in scan.imports.items():
         c[f"imports_{kind}"] = float(len(names))
     c["depth"] = float(path.count("/"))
+    c.update(_spread(tree, executed))
     return {"tokens": tokens(path), **{k: float(v) for k, v in c.items()}}
 
 
-def of_tree(tree: Path, paths: list[str]) -> list[dict]:
-    """One dict per path: the counts above and the path's tokens."""
+def of_tree(tree: Path, paths: list[str], coverage: Path | None = None) -> list[dict]:
+    """One dict per path: the counts above and the path's tokens (`coverage`: a coverage.py data
+    file of the tree, recorded with absolute paths, for the spread of missed statements)."""
+    executed = {}
+    if coverage is not None:
+        from gapfinder.rank.coverage_sqlite import read_executed  # noqa: PLC0415  (gapfinder's reader)
+        executed = {Path(k).resolve(): v[0] for k, v in (read_executed(coverage, True) or {}).items()}
     tops = {p.split("/")[0] for p in paths} | {p.split("/")[1] for p in paths if p.count("/") > 1}
     tops = {t[:-3] if t.endswith(".py") else t for t in tops} - {"src"}
     out = []
     for p in paths:
         source = (tree / p).read_bytes().decode("utf-8", "replace")
-        out.append(of_source(source, p, tops))
+        out.append(of_source(source, p, tops, executed.get((tree / p).resolve())))
     return out
 
 
@@ -257,7 +301,8 @@ def main(argv=None) -> int:
     features, work, out = Path(argv[0]), Path(argv[1]), Path(argv[2])
     records = json.loads(features.read_text())
     for r in records:
-        r["static"] = of_tree(work / r["project"] / r["commit"][:12] / "tree", r["paths"])
+        sdir = work / r["project"] / r["commit"][:12]
+        r["static"] = of_tree(sdir / "tree", r["paths"], sdir / "coverage.sqlite" if r["coverage"] else None)
     out.write_text(json.dumps(records))
     return 0
 
