@@ -283,7 +283,10 @@ def of_tree(tree: Path, paths: list[str], coverage: Path | None = None) -> list[
     executed = {}
     if coverage is not None:
         from gapfinder.rank.coverage_sqlite import read_executed  # noqa: PLC0415  (gapfinder's reader)
-        executed = {Path(k).resolve(): v[0] for k, v in (read_executed(coverage, True) or {}).items()}
+        data = read_executed(coverage, True) or {}  # branch data (run_corpus.py measures --branch)
+        if not any(lines for lines, _ in data.values()):
+            data = read_executed(coverage, False) or {}  # line data
+        executed = {Path(k).resolve(): v[0] for k, v in data.items()}
     tops = {p.split("/")[0] for p in paths} | {p.split("/")[1] for p in paths if p.count("/") > 1}
     tops = {t[:-3] if t.endswith(".py") else t for t in tops} - {"src"}
     out = []
