@@ -3,10 +3,12 @@
 
 The density model without history sees complexity (sum and maximum), risk markers, centrality,
 the coverage gap, missed statements and lines. This reads each module's source once more (stdlib
-`ast` and `tokenize`, no gapfinder) and counts what those leave out: error handling, imports
-(project / standard library / third party), functions and classes and their length, nesting,
-parameters, TODO-style comments, string formatting and regular expressions, decorators, async
-code, module-level mutable state, and the tokens of the module's path (for a name prior).
+`ast` and `tokenize`; gapfinder's reader of coverage.py data files only for the spread) and counts
+what those leave out: error handling, imports (project / standard library / third party),
+functions and classes and their length, nesting, parameters, TODO-style comments, string
+formatting and regular expressions, decorators, async code, module-level mutable state, where the
+missed statements are per function (WORK/<project>/<sha12>/coverage.sqlite, when the snapshot was
+measured), and the tokens of the module's path (for a name prior).
 
     python benchmarks/rank_corpus/static_facts.py FEATURES WORK OUT
 
