@@ -180,3 +180,77 @@ def test_density_report_scores_every_project_three_ways(monkeypatch, capsys):
     # past fixes predict later ones here, so the fitted density beats random on the unseen project
     snap = unseen[0]
     assert got["holdout"]["u7"] > metrics.evaluate(None, snap.labels, shuffles=200)["er_commits"]
+
+
+def test_static_facts_count_what_a_module_does_and_where_its_misses_are():
+    """static_facts.py on a small module: handlers, imports by kind, nesting, TODOs, async code,
+    module state, and per-function CRAP from the executed lines (none executed = all missed)."""
+    static_facts = _load("gapfinder_benchmarks_static_facts", _DIR / "rank_corpus" / "static_facts.py")
+    source = (
+        "import os, re\n"                       # 1
+        "import requests\n"                     # 2
+        "from . import sibling\n"               # 3
+        "from pkg.core import thing\n"          # 4
+        "CACHE = {}\n"                          # 5
+        "async def fetch(url, retries=3):\n"    # 6
+        "    # TODO: back off\n"                # 7
+        "    for i in range(retries):\n"        # 8
+        "        try:\n"                        # 9
+        "            if re.match('x', url):\n"  # 10
+        "                return await get(url)\n"  # 11
+        "        except Exception:\n"           # 12
+        "            raise ValueError(f'{url}')\n"  # 13
+        "def plain(a):\n"                       # 14
+        "    return a\n"                        # 15
+    )
+    got = static_facts.of_source(source, "pkg/api/views.py", {"pkg"})
+    assert (got["handlers"], got["broad_handlers"], got["raises"]) == (1, 1, 1)
+    assert (got["imports_stdlib"], got["imports_third"], got["imports_project"]) == (2, 1, 2)
+    assert (got["functions"], got["async_defs"], got["awaits"], got["regex"], got["fstrings"]) == (2, 1, 1, 1, 1)
+    assert (got["nesting_max"], got["todo"], got["mutable_globals"], got["params_max"]) == (3, 1, 1, 2)
+    assert got["tokens"] == ["api", "views"]
+    # fetch: complexity 1 + for + if + except = 4 over 5 statements; plain: 1 over 1
+    assert got["crap_sum"] == pytest.approx(16 + 1) and got["crap_fmax"] == 16
+    run = static_facts.of_source(source, "pkg/api/views.py", {"pkg"}, executed=frozenset({8, 9, 10, 11, 15}))
+    assert run["crap_sum"] == pytest.approx(16 * 1 / 5) and run["missed_complex"] == 0
+
+
+def test_static_screen_reports_every_fold_and_the_nested_selection_finds_the_part_that_predicts(
+        monkeypatch, capsys):
+    """ideas.py --static on synthetic projects whose later fixes follow one static count (`globals`):
+    the nested selection, run inside each training fold, adds that count and not the noise one."""
+    monkeypatch.syspath_prepend(str(_DIR / "rank_corpus"))
+    monkeypatch.setitem(sys.modules, "fit", fit)
+    monkeypatch.setitem(sys.modules, "metrics", metrics)
+    density = _load("density", _DIR / "rank_corpus" / "density.py")
+    screen = _load("gapfinder_benchmarks_screen_static", _DIR / "rank_corpus" / "screen_static.py")
+    monkeypatch.setattr(screen, "NEW_COUNTS", ("globals", "todo", "crap_fmax"))
+    monkeypatch.setattr(screen, "RIDGES", (1.0,))
+    monkeypatch.setattr(screen, "MAX_ADDED", 1)
+    monkeypatch.setattr(density, "FLOORS", (1,))
+    monkeypatch.setattr(density, "SHUFFLES", 5)
+
+    def snap(project: str, seed: int) -> fit.Snapshot:
+        rec = _snapshot(project, seed)
+        rng = random.Random(seed + 100)
+        glob = [rng.choice([0, 0, 1, 4]) for _ in rec["paths"]]
+        rec["fixes"] = [[p] for p, g in zip(rec["paths"], glob) for _ in range(g)]
+        rec["static"] = [{"globals": float(g), "todo": float(rng.randint(0, 4)), "crap_fmax": float(rng.randint(0, 9)),
+                          "tokens": ["m"]} for g in glob]
+        return fit.Snapshot(rec)
+
+    corpus, unseen = [snap(f"p{k}", k) for k in range(4)], [snap("u9", 9)]
+
+    def features(s):
+        f = {"lines": np.maximum(s.labels.lines, 1.0), **s.raw, "churn": np.zeros(len(s.paths)),
+             "fixes": np.zeros(len(s.paths)), "tokens": [d["tokens"] for d in s.static]}
+        f.update({k: np.array([d[k] for d in s.static]) for k in ("globals", "todo", "crap_fmax")})
+        return f
+
+    screen.report(corpus, unseen, features)
+    out = capsys.readouterr().out
+    for p in ("p0", "p1", "p2", "p3", "u9"):
+        assert f"all CV    {p:<20} test" in out
+    nested = [line for line in out.splitlines() if line.startswith("  all CV    ")]
+    assert len(nested) == 10 and all(line.endswith("added: globals") for line in nested)
+    assert "parts added (folds): globals 5" in out

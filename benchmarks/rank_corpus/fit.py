@@ -91,7 +91,10 @@ class Snapshot:
             "complexity_max": get("complexity_max"),
             "centrality": get("fan_in") + get("call_fan_in"),
             "risk": get("risk"),
+            "pagerank": get("pagerank"),
+            "betweenness": get("betweenness"),
         }
+        self.static = rec.get("static")  # static_facts.py's counts per path, when exported
         self.events = [rec["events"].get(p, []) for p in self.paths]
 
     def history(self, window: int, half_life: int | None) -> dict[str, np.ndarray]:

@@ -31,6 +31,8 @@ sys.path.insert(0, str(HERE))
 import density  # noqa: E402
 import fit  # noqa: E402
 import metrics  # noqa: E402
+import screen_static  # noqa: E402
+import static_facts  # noqa: E402
 
 L, P = fit.log_scaled, fit.percentiles
 
@@ -46,6 +48,11 @@ def features(s: fit.Snapshot) -> dict[str, np.ndarray]:
         f["authors"][i] = len({e[4] for e in evs})  # distinct authors in the 24 months
         f["created"][i] = float(any(e[5] for e in evs))  # created in the 24 months
         f["changed"][i] = sum(max(e[3], 0) * 2.0 ** (-e[0] / 365) for e in evs)  # changed lines, half-life 1 year
+    f["pagerank"], f["betweenness"] = s.raw["pagerank"] * n, s.raw["betweenness"] * n  # 1 = the mean module
+    if s.static is not None:  # static_facts.py's counts, and the path's tokens as 0/1 columns
+        for k in static_facts.COUNTS:
+            f[k] = np.array([float(d[k]) for d in s.static])
+        f["tokens"] = [d["tokens"] for d in s.static]
     return f
 
 
@@ -100,8 +107,17 @@ def main(argv=None) -> int:
     ap.add_argument("--product", metavar="RESULTS", nargs="+",
                     help="run_corpus.py --json files of the same snapshots: check gapfinder's shipped default against "
                          "density.py's (needs --holdout), and nothing else")
+    ap.add_argument("--static", action="store_true",
+                    help="the new static parts (static_facts.py) in the density model instead: screen, declared models "
+                         "and nested selection, every fold (needs --holdout and exports with static facts)")
+    ap.add_argument("--no-nested", action="store_true", help="with --static: skip the nested selection (slow)")
     args = ap.parse_args(argv)
     snaps = fit.load(args.features)
+    if args.static:
+        if not args.holdout:
+            ap.error("--static needs --holdout")
+        screen_static.report(snaps, fit.load(args.holdout), features, nested=not args.no_nested)
+        return 0
     if args.product:
         results = [r for path in args.product for r in json.loads(Path(path).read_text())]
         density.check_product(snaps, fit.load(args.holdout) if args.holdout else [], features, results)

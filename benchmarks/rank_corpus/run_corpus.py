@@ -20,7 +20,7 @@ commit and file level, Popt, and recall in the first 10 and 20 files, per snapsh
 snapshots and as the mean over projects (a project with two snapshots counts once; this is the
 figure fit.py and the acceptance use). --features FILE also exports, per snapshot, the raw facts
 under gapfinder's score (facts_dump.py) and the dated commit history of every file in the 24
-months before C, with the fix labels, for fit.py.
+months before C, with the fix labels, for fit.py, and static_facts.py's counts per module.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import evaluate as ev  # noqa: E402  (benchmarks/evaluate.py: stdlib only)
 import metrics  # noqa: E402
+import static_facts  # noqa: E402
 
 HISTORY_MONTHS = 24  # dated history exported before C for fit.py
 
@@ -337,6 +338,7 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
             "events": dated_history(git_dir, commit, ev.shift(when, f"{HISTORY_MONTHS} months", -1), when,
                                     sources),
             "fixes": [list(f.files) for f in fixes],
+            "static": static_facts.of_tree(tree, paths, coverage),
         })
 
     # where gapfinder's reading went: the files it read and the fixed files it missed, with parts
