@@ -39,6 +39,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
         self.async_defs: set[str] = set()  # coroutine functions the walked function (or its module) defines
         self.continuing = False  # a `continue` the walk took for sure: the rest of the loop body is skipped
         self.awaited_calls: set[int] = set()  # id(ast.Call) of the calls the test awaits (`await entry(...)`)
+        self.active_patches: dict[str, MockNode] = {}  # dotted target -> its double, inside a `with patch(...)`
 
     # --- functions -------------------------------------------------------------------------
 
@@ -100,10 +101,13 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             enter, leave = ("__aenter__", "__aexit__") if isinstance(node, ast.AsyncWith) else ("__enter__", "__exit__")
             objects = []
+            active = dict(self.active_patches)
             for item in node.items:
                 self.scan(item.context_expr)
                 value = self.eval(item.context_expr)
                 if isinstance(value, Patcher):
+                    if value.target is not None:  # `asyncio.ensure_future.assert_not_called()` in the block
+                        self.active_patches[value.target] = value.node
                     value = value.node
                 elif isinstance(value, MockNode):
                     value = None  # `with double as x`: x is __enter__'s result; not followed
@@ -116,6 +120,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
             self.shared.raising += raising
             self.block(node.body)
             self.shared.raising -= raising
+            self.active_patches = active
             for expr in reversed(objects):
                 self.protocol(expr, leave, expr)
         elif isinstance(node, ast.Delete):
@@ -346,6 +351,8 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
             node.items = [i if isinstance(i, MockNode) else opaque(e) for i, e in zip(items, expr.elts)]
             return node
         if isinstance(expr, ast.Attribute):
+            if self.active_patches and (patched := self.active_patches.get(self.names.qualify(expr) or "")):
+                return patched
             base = self.eval(expr.value)
             if isinstance(base, MockNode):
                 return base.child(expr.attr)

@@ -64,7 +64,7 @@ class Patching:
         node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
         if target is not None:
             self.attach(node, target, call)
-        return Patcher(node)
+        return Patcher(node, target)
 
     def patch_field(self, owner: Instance | Holder, attr: str, call: ast.Call, new: ast.expr | None) -> MockNode:
         """`patch.object(cog, "send")` on an object the test built: the double replaces that field

@@ -49,6 +49,7 @@ class Holder:
 @dataclass
 class Patcher:
     node: MockNode
+    target: str | None = None  # the dotted name it replaces, when known: the test reaches the double by it too
 
 
 @dataclass

@@ -462,3 +462,44 @@ def test_a_scheduler_patch_returning_a_list_of_values_drops_the_coroutine(tmp_pa
             assert execute(MagicMock(), 1) == 1
     """})
     assert codes(tmp_path, "tests/test_tool.py") == [("GF107", 5, "certain")]
+
+
+def test_a_scheduler_patched_in_a_with_block_is_reached_by_its_own_name_there(tmp_path):
+    """`with patch.object(asyncio, "ensure_future"): ... asyncio.ensure_future.assert_not_called()` asserts on the
+    double: a test that says the scheduler was never called drops nothing, one that does not say so is reported."""
+    project(tmp_path, {
+        "app/stream.py": """
+            import asyncio
+
+
+            class Stream:
+                def __init__(self, active):
+                    self.active = active
+
+                def stop(self):
+                    if self.active:
+                        asyncio.ensure_future(self.close())
+
+                async def close(self):
+                    self.active = False
+        """,
+        "tests/test_stream.py": """
+            import asyncio
+            from unittest import mock
+
+            from app.stream import Stream
+
+
+            def test_inactive_stream_schedules_nothing():
+                stream = Stream(False)
+                with mock.patch.object(asyncio, "ensure_future"):
+                    stream.stop()
+                    asyncio.ensure_future.assert_not_called()
+
+
+            def test_active_stream_schedules_close():
+                stream = Stream(True)
+                with mock.patch("asyncio.ensure_future"):
+                    stream.stop()
+        """})
+    assert [(code, line) for code, line, _ in codes(tmp_path, "tests/test_stream.py")] == [("GF107", 17)]
