@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from gapfinder.core.scopes import own_nodes
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode
@@ -155,7 +156,7 @@ def _handed(func: FunctionNode, roots: dict[str, object], methods: dict[str, Fun
         own = {k: v for k, v in roots.items() if k.startswith("self.")}
         for statement in func.body:
             straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
-            for node in _walk_here(statement):
+            for node in own_nodes([statement]):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and own \
                         and dotted(node.func.value) == "self" and node.func.attr in methods \
                         and methods[node.func.attr] is not func and f"self.{node.func.attr}" not in roots:
@@ -166,7 +167,7 @@ def _handed(func: FunctionNode, roots: dict[str, object], methods: dict[str, Fun
     roots = {k: v for k, v in roots.items() if k not in _rebound(func, roots)}
     for statement in func.body:
         straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
-        for node in _walk_here(statement):
+        for node in own_nodes([statement]):
             if not isinstance(node, ast.Call) or not node.args or not _made(node.args[0], made):
                 continue
             callee = node.func
@@ -204,24 +205,11 @@ def _made(arg: ast.expr, made: set[str]) -> bool:
 
 def _rebound(func: FunctionNode, roots: dict[str, object]) -> set[str]:
     """Names and `self.x` fields the function assigns (outside nested functions) something other than a root."""
-    return {dotted(t) or "" for s in _walk_here(func) if isinstance(s, (ast.Assign, ast.AnnAssign))
+    return {dotted(t) or "" for s in own_nodes(func) if isinstance(s, (ast.Assign, ast.AnnAssign))
             and s.value is not None and (dotted(s.value) or "") not in roots
             for t in (s.targets if isinstance(s, ast.Assign) else [s.target])}
 
 
 def _coroutine_names(func: FunctionNode) -> set[str]:
-    return {t.id for s in _walk_here(func) if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
+    return {t.id for s in own_nodes(func) if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)
             for t in s.targets if isinstance(t, ast.Name)}
-
-
-def _walk_here(node: ast.AST) -> list[ast.AST]:
-    """The nodes of `node` outside nested functions, classes and lambdas (they run later, if at all)."""
-    out: list[ast.AST] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-    return out

@@ -10,8 +10,9 @@ import ast
 from typing import Callable, Iterable, Mapping
 
 from gapfinder.core.symbols import dotted
+from gapfinder.core.usage.flow import exits, handler_names, handler_raise, raise_name, returns_early
 from gapfinder.core.usage.guards import ProtocolLookup, guards_of
-from gapfinder.core.usage.paths import demanded, is_false, returns_falsy, runs_once, unset_falsy
+from gapfinder.core.usage.paths import demanded, is_false, runs_once, unset_falsy
 from gapfinder.core.usage.tree import CallSite, Comparison, FunctionNode, Guard, UsageTree
 
 # Resolves a callee expression to a helper whose usage should be merged: (function, drop self).
@@ -66,7 +67,7 @@ class Walker:
             self.stmt(stmt)
             self.demanded = None
             if not isinstance(stmt, (ast.Return, ast.Raise)) and not self.not_taken(stmt) \
-                    and _returns_early(stmt, self.demand):
+                    and returns_early(stmt, self.demand):
                 self.exited = True
 
     def not_taken(self, stmt: ast.stmt) -> bool:
@@ -157,9 +158,9 @@ class Walker:
 
     def try_(self, node: ast.Try) -> None:
         caught = tuple(
-            (name, _handler_raise(handler.body))
+            (name, handler_raise(handler.body))
             for handler in node.handlers
-            for name in _handler_names(handler.type)
+            for name in handler_names(handler.type)
         )
         outer = self.handlers
         self.handlers = outer + caught
@@ -177,7 +178,7 @@ class Walker:
         self.guarding = True
         self.expr(test)
         self.guarding = False
-        guards = _raise_name(body) if _exits(body) else False
+        guards = raise_name(body) if exits(body) else False
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
         tests = test.values if isinstance(test, ast.BoolOp) else [test]
         for part in tests:
@@ -435,69 +436,6 @@ class Walker:
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
-
-
-def _exits(node: ast.stmt | list[ast.stmt]) -> bool:
-    """True when the statement(s) contain a return, raise, break or continue (not in nested defs)."""
-    stack: list[ast.AST] = list(node) if isinstance(node, list) else [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
-            return True
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(current))
-    return False
-
-
-def _returns_early(stmt: ast.stmt, demand: bool = False) -> bool:
-    """True when a compound statement may return, break or continue on the path the test takes.
-
-    Branches that raise and exception handlers are not on that path: the generated test picks
-    values that avoid raising guards, and its mocks raise nothing. demand: the caller raises unless
-    the function returns a truthy value, so a `return None` is not on that path either.
-    """
-    stack: list[ast.AST] = [stmt]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.Return) and demand and returns_falsy(current):
-            continue
-        if isinstance(current, (ast.Return, ast.Break, ast.Continue)):
-            return True
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(current, ast.Try):
-            stack.extend(current.body + current.orelse + current.finalbody)
-            continue
-        stack.extend(ast.iter_child_nodes(current))
-    return False
-
-
-def _raise_name(body: list[ast.stmt]) -> str | None:
-    """The dotted exception a branch raises first (`raise X(...)`), or None when it returns."""
-    for stmt in body:
-        if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-            exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-            return dotted(exc)
-        if isinstance(stmt, ast.Return):
-            return None
-    return None
-
-
-def _handler_raise(body: list[ast.stmt]) -> str | None:
-    for stmt in body:
-        if isinstance(stmt, ast.Raise):
-            return "" if stmt.exc is None else _raise_name([stmt])
-    return None
-
-
-def _handler_names(expr: ast.expr | None) -> list[str]:
-    if expr is None:
-        return ["BaseException"]
-    items = expr.elts if isinstance(expr, ast.Tuple) else [expr]
-    return [name for name in (dotted(item) for item in items) if name]
-
-
 
 
 def infer_usage(
