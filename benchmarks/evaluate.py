@@ -40,7 +40,6 @@ import json
 import os
 import random
 import re
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 # --- what counts as a bug fix ---------------------------------------------------------------
 

@@ -282,7 +282,7 @@ def omit_reason(path: str, root: Path, config: dict) -> str:
             return f"omit {hit}"
     for key in ("run_include", "report_include"):
         if config.get(key) and not matches(config.get(key)):
-            return f"not in include"
+            return "not in include"
     if config.get("source") or config.get("source_pkgs"):
         return "outside source"
     return "not measured"

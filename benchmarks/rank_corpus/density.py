@@ -107,12 +107,15 @@ def design(f: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
     return np.stack(cols + [np.log(f["lines"])], axis=1)
 
 
-def fit_rate(data: list[tuple[np.ndarray, np.ndarray, float]], l2: float = L2, steps: int = 50) -> np.ndarray:
-    """Conditional Poisson coefficients by Newton's method; data: (X, later fix pairs, weight) per snapshot."""
+def fit_rate(data: list[tuple[np.ndarray, np.ndarray, float]], l2: float | list[float] = L2,
+             steps: int = 50) -> np.ndarray:
+    """Conditional Poisson coefficients by Newton's method; data: (X, later fix pairs, weight) per snapshot;
+    l2: one ridge strength, or one per column."""
     d = data[0][0].shape[1]
     b = np.zeros(d)
+    ridge = np.diag(l2) if np.ndim(l2) else l2 * np.eye(d)
     for _ in range(steps):
-        grad, hess = -l2 * b, -l2 * np.eye(d)
+        grad, hess = -ridge @ b, -ridge.copy()
         for x, y, w in data:
             eta = x @ b
             p = np.exp(eta - eta.max())

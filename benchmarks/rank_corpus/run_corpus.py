@@ -255,7 +255,6 @@ def evaluate_snapshot(project: dict, snap: dict, args) -> dict:
     rows = {m["path"]: m for m in report["modules"]
             if m["path"] in tracked and m["path"].startswith(prefixes)
             and not any(x in m["path"] for x in excluded)}
-    rows_ng = {m["path"]: m for m in report_ng["modules"]}
     # gapfinder's own order (its JSON lists modules ranked; the scores are rounded to 0.1 and tie)
     place = {m["path"]: -i for i, m in enumerate(report["modules"])}
     place_ng = {m["path"]: -i for i, m in enumerate(report_ng["modules"])}

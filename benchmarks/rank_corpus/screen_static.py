@@ -59,7 +59,7 @@ class Columns:
         cols, ridge = self.idx(parts), ridge or {}
         data = [(self.x[i][:, cols], self.snaps[i].labels.pairs, self.w[i]) for p in projects for i in self.by_project[p]]
         l2 = [ridge.get(n, TOKEN_L2 if n.startswith("tok:") else density.L2) for n in parts]
-        return np_fit(data, l2 + [density.L2])
+        return density.fit_rate(data, l2 + [density.L2])
 
     def held_out_ridge(self, test: str, train, parts, new, floor: float) -> tuple[dict, float]:
         """`new` columns' ridge chosen from RIDGES by a leave-one-project-out CV over `train` only."""
@@ -107,24 +107,12 @@ class Columns:
         return parts
 
 
-def np_fit(data, l2: list[float]) -> np.ndarray:
-    """density.fit_rate with one ridge strength per column."""
-    d = data[0][0].shape[1]
-    b, ridge = np.zeros(d), np.diag(l2)
-    for _ in range(50):
-        grad, hess = -ridge @ b, -ridge.copy()
-        for x, y, w in data:
-            eta = x @ b
-            p = np.exp(eta - eta.max())
-            p /= p.sum()
-            total, mean = y.sum(), x.T @ p
-            grad += w * (x.T @ y - total * mean)
-            hess -= w * total * ((x * p[:, None]).T @ x - np.outer(mean, mean))
-        step = np.linalg.solve(hess, grad)
-        b -= step
-        if np.abs(step).max() < 1e-7:
-            break
-    return b
+def fold_rows(everyone, c, h, a, bar, chosen) -> None:
+    """One row per project: its corpus-CV, hold-out and all-CV figures, what its fold chose, the bar."""
+    for p in everyone:
+        cc = f"{c[p][0]['er_commits']:>9.3f}" if p in c else " " * 9
+        hh = f"{h[p][0]['er_commits']:>9.3f}" if p in h else " " * 9
+        print(f"  {p:<20} {cc} {hh} {a[p][0]['er_commits']:>7.3f} {chosen(a[p][1])} {bar[p]:>10.3f}", flush=True)
 
 
 def _mean(values: list[float]) -> float:
@@ -212,10 +200,7 @@ def report(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
                   f"projects with coverage {split[0]:.3f} ({bar_name} {bar_split[0]:.3f}), without {split[1]:.3f} "
                   f"({bar_split[1]:.3f})")
             print(f"  {'project':<20} {'corpus CV':>9} {'hold-out':>9} {'all CV':>7} {'floor':>5} {bar_name:>10}")
-            for p in everyone:
-                cc = f"{c[p][0]['er_commits']:>9.3f}" if p in c else " " * 9
-                hh = f"{h[p][0]['er_commits']:>9.3f}" if p in h else " " * 9
-                print(f"  {p:<20} {cc} {hh} {a[p][0]['er_commits']:>7.3f} {a[p][1]:>5} {bar[p]:>10.3f}")
+            fold_rows(everyone, c, h, a, bar, lambda floor: f"{floor:>5}")
             b = cols.fit(everyone, parts)
             named = sorted(zip(parts + ("log lines",), b), key=lambda t: -abs(t[1]))
             print("  fitted on all projects (largest first): " + ", ".join(f"{n} {v:+.2f}" for n, v in named[:16]))
@@ -229,10 +214,7 @@ def report(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
                   f"ridge chosen inside each training fold): corpus CV {m[0]:.3f}, hold-out {m[1]:.3f}, all CV {m[2]:.3f} "
                   f"({m[2] / bar_all:.2f}x {bar_name} {bar_all:.3f})")
             print(f"  {'project':<20} {'corpus CV':>9} {'hold-out':>9} {'all CV':>7} {'ridge':>6} {bar_name:>10}")
-            for p in everyone:
-                cc = f"{c[p][0]['er_commits']:>9.3f}" if p in c else " " * 9
-                hh = f"{h[p][0]['er_commits']:>9.3f}" if p in h else " " * 9
-                print(f"  {p:<20} {cc} {hh} {a[p][0]['er_commits']:>7.3f} {a[p][1]:>6.0f} {bar[p]:>10.3f}", flush=True)
+            fold_rows(everyone, c, h, a, bar, lambda ridge: f"{ridge:>6.0f}")
         if not nested:
             continue
         candidates = [(c,) for c in NEW_COUNTS] + [tuple(tokens)]

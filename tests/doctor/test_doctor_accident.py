@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from typer.testing import CliRunner
 from gapfinder.cli import app
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.rules import RULES
+from doctor_project import write_project
 
 ALL = frozenset(r.code for r in RULES)
 runner = CliRunner()
@@ -38,12 +37,7 @@ def _in_tmp(tmp_path, monkeypatch):
 
 
 def project(tmp_path: Path, tests: dict[str, str], newline: str = "\n") -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
-    for rel, text in {"app/__init__.py": "", "app/store.py": STORE, **tests}.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(textwrap.dedent(text).lstrip("\n").replace("\n", newline).encode())
-    return tmp_path
+    return write_project(tmp_path, {"app/store.py": STORE, **tests}, newline, strip=True)
 
 
 def found(tmp_path: Path, rel: str) -> list[tuple[str, int]]:

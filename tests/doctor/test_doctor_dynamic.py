@@ -3,11 +3,11 @@ project class by string target, suite helpers that build a class with `type(name
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.rules import RULES
+from doctor_project import write_project
 
 ALL = frozenset(r.code for r in RULES)
 
@@ -47,12 +47,7 @@ CODE = """
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
-    for rel, text in {"app/__init__.py": "", "app/code.py": CODE, **files}.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_project(tmp_path, {"app/code.py": CODE, **files})
 
 
 def codes(tmp_path: Path, rel: str, confidence: str = "likely") -> list[tuple[str, str, int, str]]:

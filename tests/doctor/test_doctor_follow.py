@@ -9,6 +9,7 @@ import pytest
 
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.rules import RULES
+from doctor_project import write_project
 
 ALL = frozenset(r.code for r in RULES)
 
@@ -34,12 +35,7 @@ SERVICE = """
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
-    for rel, text in {"app/__init__.py": "", "app/service.py": SERVICE, **files}.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_project(tmp_path, {"app/service.py": SERVICE, **files})
 
 
 def codes(tmp_path: Path, rel: str, min_confidence: str = "likely") -> list[tuple[str, int, str]]:

@@ -3,23 +3,17 @@ runs at least once."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.rules import RULES
+from doctor_project import write_project
 
 ALL = frozenset(r.code for r in RULES)
 
 
 def project(tmp_path: Path, code: str, test: str) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
-    for rel, text in {"app/__init__.py": "", "app/code.py": code, "tests/__init__.py": "",
-                      "tests/test_code.py": test}.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_project(tmp_path, {"app/code.py": code, "tests/__init__.py": "", "tests/test_code.py": test})
 
 
 def codes(tmp_path: Path) -> list[tuple[str, int, str]]:

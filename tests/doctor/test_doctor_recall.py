@@ -3,11 +3,11 @@ through a spec'd double, doubles an awaited async helper builds."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from gapfinder.doctor.lint import lint
 from gapfinder.doctor.rules import RULES
+from doctor_project import write_project
 
 ALL = frozenset(r.code for r in RULES)
 
@@ -29,12 +29,7 @@ CODE = """
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
-    for rel, text in {"app/__init__.py": "", "app/code.py": CODE, **files}.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_project(tmp_path, {"app/code.py": CODE, **files})
 
 
 def codes(tmp_path: Path, rel: str) -> list[tuple[str, int, str]]:
