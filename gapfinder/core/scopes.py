@@ -4,6 +4,7 @@ in it (they run later, if at all, so what they return, yield or raise is not the
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Iterable, Iterator
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -23,3 +24,10 @@ def own_nodes(roots: ast.AST | Iterable[ast.AST]) -> Iterator[ast.AST]:
 def yields(func: ast.AST) -> bool:
     """The function's own code yields: it is a generator."""
     return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(func))
+
+
+@functools.lru_cache(maxsize=8192)
+def walked(node: ast.AST) -> tuple[ast.AST, ...]:
+    """`ast.walk(node)` kept: doctor and the usage walk read the same functions again for every test that
+    reaches them (an AST node hashes by identity, and the cache holds it, so a key is never reused)."""
+    return tuple(ast.walk(node))

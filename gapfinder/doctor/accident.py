@@ -11,6 +11,7 @@ import ast
 import re
 from dataclasses import replace
 
+from gapfinder.core.scopes import walked
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.doctor.model import Finding
@@ -23,7 +24,7 @@ CHECKS = re.compile(r"^(assert|check|verify|expect|fail|raises|warns|deprecated_
 def only_called_checks(func: FunctionNode) -> bool:
     """True when the test checks something and every check is an `assert_called*` call on a double."""
     called = other = 0
-    for node in ast.walk(func):
+    for node in walked(func):
         if isinstance(node, ast.Assert):
             other += 1
         elif isinstance(node, ast.Call):

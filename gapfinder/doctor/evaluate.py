@@ -21,6 +21,7 @@ from gapfinder.doctor.mocks import FileNames, MockNode, opaque
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
 from gapfinder.doctor.values import ASSERT_CALLED, ClassValue, Holder, Instance, Patcher, Shared
+from gapfinder.core.scopes import walked
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import is_coroutine_function
 from gapfinder.core.usage.tree import FunctionNode
@@ -44,7 +45,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
     # --- functions -------------------------------------------------------------------------
 
     def run(self, func: FunctionNode, in_class: bool = False, setups: list[FunctionNode] | None = None) -> object:
-        self.async_defs = {n.name for n in [*ast.walk(func), *self.names.functions.values()]
+        self.async_defs = {n.name for n in [*walked(func), *self.names.functions.values()]
                            if isinstance(n, ast.AsyncFunctionDef) and is_coroutine_function(n)}
         params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
         owner = None
@@ -561,7 +562,7 @@ def _told(double: MockNode) -> MockNode | None:
 def _closes_handed_coroutine(func: FunctionNode) -> bool:
     """The test takes what a double was called with (`m.call_args[0][0]`) and closes it: a patched
     scheduler's coroutine is then not left un-awaited."""
-    nodes = list(ast.walk(func))
+    nodes = walked(func)
     return any(isinstance(n, ast.Attribute) and n.attr in ("call_args", "call_args_list", "await_args") for n in nodes) \
         and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "close"
                 and not n.args for n in nodes)

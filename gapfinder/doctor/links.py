@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from gapfinder.core.scopes import walked
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.paths import unset_falsy
@@ -51,7 +52,7 @@ class Linking:
         if init is not None:
             passed = self.bind_args(init, call, drop_self=True)
             guessed = library_base_fields(self.shared.index, module, cls, init, passed)
-            for stmt in ast.walk(init):
+            for stmt in walked(init):
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
                     for target in stmt.targets:
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self":

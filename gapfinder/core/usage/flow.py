@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import ast
 
-from gapfinder.core.scopes import NESTED_SCOPES, own_nodes
+from gapfinder.core.scopes import NESTED_SCOPES
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.paths import returns_falsy
+
+TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
 def exits(node: ast.stmt | list[ast.stmt]) -> bool:
     """True when the statement(s) contain a return, raise, break or continue (not in nested defs)."""
-    return any(isinstance(n, (ast.Return, ast.Raise, ast.Break, ast.Continue))
-               for n in own_nodes(node if isinstance(node, list) else [node]))
+    stack = list(node) if isinstance(node, list) else [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            return True
+        if not isinstance(current, NESTED_SCOPES):
+            stack.extend(_inner_statements(current, handlers=True))
+    return False
 
 
 def returns_early(stmt: ast.stmt, demand: bool = False) -> bool:
@@ -24,20 +32,27 @@ def returns_early(stmt: ast.stmt, demand: bool = False) -> bool:
     values that avoid raising guards, and its mocks raise nothing. demand: the caller raises unless
     the function returns a truthy value, so a `return None` is not on that path either.
     """
-    stack: list[ast.AST] = [stmt]
+    stack: list[ast.stmt] = [stmt]
     while stack:
         current = stack.pop()
         if isinstance(current, ast.Return) and demand and returns_falsy(current):
             continue
         if isinstance(current, (ast.Return, ast.Break, ast.Continue)):
             return True
-        if isinstance(current, NESTED_SCOPES):
-            continue
-        if isinstance(current, ast.Try):
-            stack.extend(current.body + current.orelse + current.finalbody)
-            continue
-        stack.extend(ast.iter_child_nodes(current))
+        if not isinstance(current, NESTED_SCOPES):
+            stack.extend(_inner_statements(current))
     return False
+
+
+def _inner_statements(stmt: ast.stmt, handlers: bool = False) -> list[ast.stmt]:
+    """The statements a compound statement holds (return, raise, break and continue are statements:
+    expressions hold none); a try's handlers only when asked, they are not on the path the test takes."""
+    if isinstance(stmt, ast.Match):
+        return [inner for case in stmt.cases for inner in case.body]
+    if isinstance(stmt, TRY_NODES):
+        caught = [inner for handler in stmt.handlers for inner in handler.body] if handlers else []
+        return stmt.body + caught + stmt.orelse + stmt.finalbody
+    return getattr(stmt, "body", []) + getattr(stmt, "orelse", [])
 
 
 def raise_name(body: list[ast.stmt]) -> str | None:

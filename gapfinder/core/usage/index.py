@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gapfinder.core.scopes import yields
+from gapfinder.core.scopes import walked, yields
 from gapfinder.core.source import parse, read_source
 from gapfinder.core.symbols import dotted, import_bindings, package_of
 from gapfinder.core.usage.module import ModuleModel, build_model
@@ -185,7 +185,7 @@ class ModuleIndex:
             return None
         head, _, rest = name.partition(".")
         origin: tuple[str, str | None] | None = None
-        for node in ast.walk(inside):  # `from pkg.protocols import Routable` inside the function
+        for node in walked(inside):  # `from pkg.protocols import Routable` inside the function
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for bound, source, attr in import_bindings(node, package_of(module.name, module.path.name == "__init__.py")):
                     origin = (source, attr) if bound == head else origin

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterable, Mapping
 
+from gapfinder.core.scopes import walked
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.flow import exits, handler_names, handler_raise, raise_name, returns_early
 from gapfinder.core.usage.guards import ProtocolLookup, guards_of
@@ -462,7 +463,7 @@ def _in_order_of_use(func: FunctionNode, names: Iterable[str]) -> list[str]:
     the doubles in a generated test must not depend on Python's hash seed."""
     wanted = set(names)
     first: dict[str, tuple[int, int]] = {}
-    for node in ast.walk(func):
+    for node in walked(func):
         if isinstance(node, ast.Name) and node.id in wanted:
             at = (node.lineno, node.col_offset)
             if node.id not in first or at < first[node.id]:
