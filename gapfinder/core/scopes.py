@@ -8,6 +8,8 @@ import functools
 from typing import Iterable, Iterator
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# `try` and, from Python 3.11, `try ... except*`: the same fields (body, handlers, orelse, finalbody)
+TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
 def own_nodes(roots: ast.AST | Iterable[ast.AST]) -> Iterator[ast.AST]:

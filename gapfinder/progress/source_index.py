@@ -18,6 +18,7 @@ import os
 import sys
 from pathlib import Path
 
+from gapfinder.core.scopes import TRY_NODES
 from gapfinder.core.source import parse, read_source
 from gapfinder.core.symbols import dotted, import_bindings, strip_relative
 from gapfinder.progress.bindings import (
@@ -89,7 +90,7 @@ class SourceIndex:
                         names[target.id] = ValueBinding(stmt.value)
             elif isinstance(stmt, ast.If) and (holds := platform_test(stmt.test)) is not None:
                 self._bind(module, stmt.body if holds else stmt.orelse, names)  # as on this machine
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
+            elif isinstance(stmt, (ast.If, ast.With, *TRY_NODES)):
                 for block in ("body", "orelse", "finalbody"):
                     self._bind(module, getattr(stmt, block, []), names)
                 for handler in getattr(stmt, "handlers", []):

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import ast
 
-from gapfinder.core.scopes import NESTED_SCOPES
+from gapfinder.core.scopes import NESTED_SCOPES, TRY_NODES
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.paths import returns_falsy
-
-TRY_NODES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
 def exits(node: ast.stmt | list[ast.stmt]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterable, Mapping
 
-from gapfinder.core.scopes import walked
+from gapfinder.core.scopes import TRY_NODES, walked
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.flow import exits, handler_names, handler_raise, raise_name, returns_early
 from gapfinder.core.usage.guards import ProtocolLookup, guards_of
@@ -134,7 +134,7 @@ class Walker:
             found = guards_of(node.test, self.lookup, self.protocols, self.func) if isinstance(node, ast.If) else None
             self.guarded_branch(node.body, found)
             self.branch(node.orelse)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif isinstance(node, TRY_NODES):
             self.try_(node)  # type: ignore[arg-type]
         elif isinstance(node, ast.Return):
             if node.value is not None:
