@@ -395,15 +395,15 @@ def check(shared: Shared) -> list[Finding]:
             # fix changes), a raising side_effect where it is set, any other where it is made; the other
             # places are named in the message and kept as related lines
             result = node.attrs.get("return_value") if "return_value" in node.configured else None
-            setting = [("return_value", result.line)] if result is not None and result.line else []
+            result = result if result is not None and result.line else None
+            setting = [("patched", call.lineno)] + ([("return_value", result.line)] if result is not None else [])
             if (raises or listed) and node.side_effect is not None:
                 setting.append(("side_effect", node.side_effect.lineno))
             line, col = call.lineno, call.col_offset
-            if result is not None and result.line and id(node) in shared.decorated:
+            if result is not None and id(node) in shared.decorated:
                 line, col = result.line, result.col
             if raises and node.side_effect is not None:
                 line, col = node.side_effect.lineno, node.side_effect.col_offset
-            setting = [("patched", call.lineno), *setting]
             setting = [(what, n) for what, n in setting if n != line]
             related = tuple(sorted({n for _, n in setting}))
             # when the test replaced other functions too, the coroutine the code hands over may itself
