@@ -290,6 +290,14 @@ def handed_coroutines(shared: Shared, target: str) -> bool:
     return real_producers(called, target.rpartition(".")[2], doubles) is True
 
 
+def _hands_back(effect: ast.expr | None) -> bool:
+    """`lambda coro, **kw: coro`: a sync side_effect that returns the first argument it is given."""
+    if not isinstance(effect, ast.Lambda):
+        return False
+    params = effect.args.posonlyargs + effect.args.args
+    return bool(params) and isinstance(effect.body, ast.Name) and effect.body.id == params[0].arg
+
+
 def _raises(effect: ast.expr | None) -> bool:
     """A side_effect that is an exception (class or instance): the mock raises and drops its argument."""
     target = effect.func if isinstance(effect, ast.Call) else effect
@@ -380,42 +388,54 @@ def check(shared: Shared) -> list[Finding]:
                 Edit("rename", attr.lineno, attr.col_offset, new, attr.attr) if renamable else None,
                 "certain" if certain else "likely"))
     findings += [finding for node, finding in shared.handoffs if id(node) not in shared.not_called]
+    return findings + dropping_schedulers(shared)
+
+
+def dropping_schedulers(shared: Shared) -> list[Finding]:
+    """GF107 for a scheduler or loop runner the test patched with a double that drops the coroutine."""
+    findings: list[Finding] = []
     asserted_called = {id(node) for node, _, _ in shared.asserts}
     for node, call, target, path in shared.schedulers:
         # raising drops the argument too, but only a project runner is always handed a coroutine, or
         # a scheduler the code hands a coroutine made right there at every call
-        raises = _raises(node.side_effect) and (id(node) in shared.runners or handed_coroutines(shared, target))
+        handed = id(node) in shared.runners or handed_coroutines(shared, target)
+        raises = _raises(node.side_effect) and handed
+        # an AsyncMock whose sync side_effect hands the coroutine back (`lambda coro, **kw: coro`): awaiting
+        # the mock gives the coroutine itself, which nothing awaits
+        back = node.kind == "async" and _hands_back(node.side_effect) and handed
         # a patch the test asserts was never called drops nothing, unless it also asserts a call
         unused = id(node) in shared.not_called and id(node) not in asserted_called
         # a list of values as side_effect returns them in turn and drops the argument, as return_value does
         listed = isinstance(node.side_effect, (ast.List, ast.Tuple))
-        if node.is_double and (node.side_effect is None or raises or listed) and not unused and not shared.closes \
-                and not hands_over_doubles(shared, target):
+        if node.is_double and (node.side_effect is None or raises or listed or back) and not unused \
+                and not shared.closes and not hands_over_doubles(shared, target):
             # a decorator's double is reported where the test body configures what it returns (the line a
             # fix changes), a raising side_effect where it is set, any other where it is made; the other
             # places are named in the message and kept as related lines
             result = node.attrs.get("return_value") if "return_value" in node.configured else None
             result = result if result is not None and result.line else None
             setting = [("patched", call.lineno)] + ([("return_value", result.line)] if result is not None else [])
-            if (raises or listed) and node.side_effect is not None:
+            if (raises or listed or back) and node.side_effect is not None:
                 setting.append(("side_effect", node.side_effect.lineno))
             line, col = call.lineno, call.col_offset
             if result is not None and id(node) in shared.decorated:
                 line, col = result.line, result.col
-            if raises and node.side_effect is not None:
+            if (raises or back) and node.side_effect is not None:
                 line, col = node.side_effect.lineno, node.side_effect.col_offset
             setting = [(what, n) for what, n in setting if n != line]
             related = tuple(sorted({n for _, n in setting}))
             # when the test replaced other functions too, the coroutine the code hands over may itself
             # come from one of those doubles (then nothing is dropped): likely, not certain, unless the
             # code under test shows every coroutine it hands over is made by a function left alone
-            others = shared.patches > len(shared.schedulers)
+            others = shared.patches > sum(scheduler.kind != "async" for scheduler, _, _, _ in shared.schedulers)
             if others:
                 others = handed_coroutines(shared, target) is not True
+            shape = ("an AsyncMock whose side_effect hands the coroutine it is given back (awaiting the mock gives "
+                    "that coroutine, never awaited, never run); make the side_effect an `async def` that awaits it"
+                    if back else f"{KIND[node.kind]} that drops the coroutine it is given (never awaited, never "
+                    "run); do not patch it, or close the coroutine in a side_effect")
             findings.append(Finding(
-                "GF107", path, line, col,
-                f"`{target}` is patched with {KIND[node.kind]} that drops the coroutine it is given (never "
-                "awaited, never run); do not patch it, or close the coroutine in a side_effect"
+                "GF107", path, line, col, f"`{target}` is patched with {shape}"
                 + "".join(f" [{what} at line {n}]" if what == "patched" else f" [{what} set at line {n}]"
                           for what, n in setting),
                 None, "likely" if others or node.evidence else "certain", related))

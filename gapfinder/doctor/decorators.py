@@ -34,8 +34,9 @@ class Decorators:
                 if not isinstance(decorator, ast.Call):
                     continue
                 if self._patch_style(decorator):
+                    node = self.patch(decorator, decorator.lineno).node  # with new=, replaced but not passed in
                     if not self._has_new(decorator):
-                        found.append(([self.patch(decorator, decorator.lineno).node], False))
+                        found.append(([node], False))
                 elif helper := self.patch_helper(decorator):
                     found.append((helper, True))
         # the helpers whose doubles fill the test's free parameters exactly (the innermost ones first)
@@ -68,9 +69,8 @@ class Decorators:
             if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
                 return []
             target = f"{owner}.{arg.value}"
-            self.shared.patches += 1
             self.shared.patch_names.add(arg.value)
-            node = self.patched_node(bare, target, None, keywords)
+            node = self.replacing(self.patched_node(bare, target, None, keywords))
             node.label = node.label or arg.value
             self.attach(node, target, bare)
             nodes.append(node)

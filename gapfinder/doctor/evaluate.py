@@ -15,6 +15,7 @@ from gapfinder.doctor.decorators import Decorators
 from gapfinder.doctor.dropped import Dropping, inspected
 from gapfinder.doctor.dynamic import UNKNOWN, Dynamic, builds_class, literal
 from gapfinder.doctor.eager import coroutine_maker
+from gapfinder.doctor.expected import expected_names
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
@@ -117,10 +118,12 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
                     value = self.protocol(item.context_expr, enter, item.context_expr)
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
-            raising = any(expects_raise(item.context_expr) for item in node.items)
-            self.shared.raising += raising
+            raising = [item.context_expr for item in node.items if expects_raise(item.context_expr)]
+            self.shared.raising += bool(raising)
+            self.shared.expected += [expected_names(raising[0])] if raising else []
             self.block(node.body)
-            self.shared.raising -= raising
+            self.shared.raising -= bool(raising)
+            self.shared.expected = self.shared.expected[:-1] if raising else self.shared.expected
             self.active_patches = active
             for expr in reversed(objects):
                 self.protocol(expr, leave, expr)
@@ -186,7 +189,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
             if isinstance(base, (Holder, Instance)):
                 base.fields[target.attr] = value
                 if isinstance(base, Instance) and isinstance(value, MockNode) and value.is_double:
-                    self.shared.patches += 1  # a method or collaborator of the object replaced by hand
+                    self.replacing(value)  # a method or collaborator of the object replaced by hand
                 if isinstance(value, MockNode) and not value.label:
                     value.label = dotted(target) or target.attr
             elif isinstance(base, MockNode) and base.is_double:

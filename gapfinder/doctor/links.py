@@ -7,6 +7,8 @@ A mixin of the Evaluator (evaluate.py): it uses the walk's eval and the shared s
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
+from typing import Iterator
 
 from gapfinder.core.scopes import walked
 from gapfinder.core.symbols import dotted
@@ -15,6 +17,7 @@ from gapfinder.core.usage.paths import unset_falsy
 from gapfinder.core.usage.tree import FunctionNode, UsageTree
 from gapfinder.doctor.bases import library_base_fields
 from gapfinder.doctor.dynamic import UNKNOWN, literal
+from gapfinder.doctor.expected import reached_before_raise
 from gapfinder.doctor.literals import EnumMember, enum_member, settle
 from gapfinder.doctor.containers import entry_uses, field_use, method_uses
 from gapfinder.doctor.mocks import MockNode
@@ -87,25 +90,8 @@ class Linking:
                 found_method = self.method(owner.module, owner.cls, func.attr)
                 if found_method is not None:
                     module, cls, method = found_method
-                    if not self.shared.raising:
-                        self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-                    drop_self = not decorated(method, "staticmethod")
-                    passed = self.bind_args(method, call, drop_self=drop_self)
-                    if passed or _holds_doubles(owner.fields):  # else the walk of the method pairs nothing
-                        literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN)
-                                    for k, v in owner.fields.items()}
-                        settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN},
-                                         lambda name: self.code_enum(module, name))
-                        usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner),
-                                             unset_falsy(method, call, drop_self))
-                        if id(call) in self.awaited_calls and isinstance(method, ast.FunctionDef):
-                            _awaited_by_caller(usage)
-                        self.pair_fields(owner, usage["self"], where(module, method), 0)
-                        self.pair_usage(passed, usage, where(module, method))
-                    guessed = {f"self.{k}": v for k, v in owner.guessed.items() if k not in owner.fields}
-                    self.handoffs(module, method, {**guessed, **passed, **{f"self.{k}": v for k, v in
-                                                                           owner.fields.items()}},
-                                  call, module.model.methods(cls), frozenset(guessed))
+                    with self.run_until_raise(method) as method:
+                        self.call_method(call, owner, module, cls, method)
                 return
         found = self.resolve(func)
         if found is None:
@@ -115,11 +101,48 @@ class Linking:
         if located is None:
             return
         function, cls = located
+        with self.run_until_raise(function) as function:
+            if not self.shared.raising:
+                self.shared.called.append((module, function, cls, self.replaced(module)))
+            passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
+            self.pair(module, function, cls, passed,
+                      id(call) in self.awaited_calls and isinstance(function, ast.FunctionDef))
+            self.handoffs(module, function, dict(passed), call)
+
+    @contextmanager
+    def run_until_raise(self, func: FunctionNode) -> Iterator[FunctionNode]:
+        """Inside `pytest.raises(E)` the part of func that runs before it raises E is compared (expected.py);
+        everything else stays uncompared there."""
+        prefix = reached_before_raise(func, self.shared.expected[-1]) if self.shared.raising else None
+        if prefix is None:
+            yield func
+            return
+        raising, self.shared.raising = self.shared.raising, 0
+        try:
+            yield prefix
+        finally:
+            self.shared.raising = raising
+
+    def call_method(self, call: ast.Call, owner: Instance, module: IndexedModule, cls: ast.ClassDef,
+                    method: FunctionNode) -> None:
+        """A method of a project object the test calls: its doubles (arguments, fields) with its use of them."""
         if not self.shared.raising:
-            self.shared.called.append((module, function, cls, self.replaced(module)))
-        passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
-        self.pair(module, function, cls, passed, id(call) in self.awaited_calls and isinstance(function, ast.FunctionDef))
-        self.handoffs(module, function, dict(passed), call)
+            self.shared.called.append((module, method, cls, self.replaced(module, owner)))
+        drop_self = not decorated(method, "staticmethod")
+        passed = self.bind_args(method, call, drop_self=drop_self)
+        if passed or _holds_doubles(owner.fields):  # else the walk of the method pairs nothing
+            literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN) for k, v in owner.fields.items()}
+            settled = settle(method, {k: v for k, v in literals.items() if v is not UNKNOWN},
+                             lambda name: self.code_enum(module, name))
+            usage = module.usage(settled, cls, ["self", *passed], self.replaced(module, owner),
+                                 unset_falsy(method, call, drop_self))
+            if id(call) in self.awaited_calls and isinstance(method, ast.FunctionDef):
+                _awaited_by_caller(usage)
+            self.pair_fields(owner, usage["self"], where(module, method), 0)
+            self.pair_usage(passed, usage, where(module, method))
+        guessed = {f"self.{k}": v for k, v in owner.guessed.items() if k not in owner.fields}
+        self.handoffs(module, method, {**guessed, **passed, **{f"self.{k}": v for k, v in owner.fields.items()}},
+                      call, module.model.methods(cls), frozenset(guessed))
 
     def code_enum(self, module: IndexedModule, name: str) -> EnumMember | None:
         """A dotted name in the code under test (`Feature.Type.Action`) that names a project Enum member."""

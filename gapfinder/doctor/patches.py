@@ -41,7 +41,6 @@ class Patching:
 
     def patch(self, call: ast.Call, line: int) -> Patcher:
         style = self._patch_style(call)
-        self.shared.patches += 1
         target = None
         if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
             target = call.args[0].value
@@ -53,18 +52,29 @@ class Patching:
             new = call.args[2] if len(call.args) > 2 else None
             instance = self.eval(call.args[0]) if owner is None else None
             if isinstance(instance, (Instance, Holder)):
-                return Patcher(self.patch_field(instance, call.args[1].value, call, new))
+                keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+                return Patcher(self.replacing(self.patch_field(instance, call.args[1].value, call, new),
+                                              keywords.get("new", new)))
         else:
-            return Patcher(opaque(call))
+            return Patcher(self.replacing(opaque(call)))
         keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         new = keywords.get("new", new)
         if target:
             self.shared.patch_names.add(target.rpartition(".")[2])
-        node = self.patched_node(call, target, new, keywords)
+        node = self.replacing(self.patched_node(call, target, new, keywords), new)
         node.label = node.label or (target.rsplit(".", 1)[-1] if target else "")
         if target is not None:
             self.attach(node, target, call)
         return Patcher(node, target)
+
+    def replacing(self, node: MockNode, new: ast.expr | None = None) -> MockNode:
+        """Count a replacement whose call may give something other than a coroutine: a function the code
+        hands a coroutine made by it to a patched scheduler then drops nothing. An AsyncMock's call always
+        makes a coroutine, and a literal (`patch("sys.argv", [...])`) is not called."""
+        literal = isinstance(new, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set))
+        if node.kind != "async" and not literal:
+            self.shared.patches += 1
+        return node
 
     def patch_field(self, owner: Instance | Holder, attr: str, call: ast.Call, new: ast.expr | None) -> MockNode:
         """`patch.object(cog, "send")` on an object the test built: the double replaces that field
@@ -99,9 +109,9 @@ class Patching:
             return MockNode("spec", True, call.lineno, call.col_offset, spec=True, path=self.path)
         else:
             kind = kind or self.default_patch_kind(target)
-            if kind is None and target and self.shared.index.module(target.rpartition(".")[0]) is None \
-                    and target.rpartition(".")[2][:1].isupper():
-                # a library class (CamelCase by convention): patch() makes a MagicMock for a class
+            if kind is None and target and self.from_library(target) and target.rpartition(".")[2][:1].isupper():
+                # a library class (CamelCase by convention), also where a project module imports it
+                # (`patch("app.auth.TelegramClient")`): patch() makes a MagicMock for a class
                 node = MockNode("magic", True, call.lineno, call.col_offset, path=self.path, weak=True)
                 self.configure(node, call)
                 return node
@@ -110,6 +120,17 @@ class Patching:
         node = MockNode(kind, True, call.lineno, call.col_offset, ctor=None, path=self.path)
         self.configure(node, call)
         return node
+
+    def from_library(self, target: str) -> bool:
+        """The patched name comes from outside the project: a library module, or a project module's import
+        of one (followed through re-exports)."""
+        module_name, _, name = target.rpartition(".")
+        module = self.shared.index.module(module_name)
+        if module is None:
+            return True
+        defined, local = self.shared.index.follow(module, name)
+        origin = defined.model.imports.get(local)
+        return origin is not None and self.shared.index.module(origin[0]) is None
 
     def default_patch_kind(self, target: str | None) -> str | None:
         """patch() makes an AsyncMock for an async def target, else a MagicMock; None when unknown."""

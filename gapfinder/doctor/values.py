@@ -90,7 +90,10 @@ class Shared:
     # inside `with pytest.raises(...)`: the code is expected to stop at a raise, so what it would do
     # with a double after that point is not what the test runs; such calls are not compared
     raising: int = 0
-    patches: int = 0  # patch()/patch.object() calls in the test and its fixtures
+    expected: list[frozenset[str]] = field(default_factory=list)  # the exceptions each of those blocks expects
+    # replacements (patch()/patch.object() calls, doubles set on objects) in the test and its fixtures whose
+    # call may give something other than a coroutine (Patching.replacing)
+    patches: int = 0
     patch_names: set[str] = field(default_factory=set)  # the last name of every patch target (`create_task`)
     handoffs: list[tuple[MockNode, Finding]] = field(default_factory=list)  # coroutines handed to doubles
     closes: bool = False  # the test closes a coroutine it took from a double's call_args
