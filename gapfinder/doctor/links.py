@@ -111,9 +111,13 @@ class Linking:
 
     @contextmanager
     def run_until_raise(self, func: FunctionNode) -> Iterator[FunctionNode]:
-        """Inside `pytest.raises(E)` the part of func that runs before it raises E is compared (expected.py);
+        """Inside `pytest.raises(E)` the part of func that runs before it raises E is compared (expected.py),
+        for the block's first call of project code only (a later one runs only if that one did not raise);
         everything else stays uncompared there."""
-        prefix = reached_before_raise(func, self.shared.expected[-1]) if self.shared.raising else None
+        prefix = None
+        if self.shared.raising:
+            prefix = reached_before_raise(func, self.shared.expected[-1])
+            self.shared.expected[-1] = frozenset()
         if prefix is None:
             yield func
             return

@@ -102,6 +102,13 @@ def test_inside_pytest_raises_the_code_before_the_raise_the_test_expects_is_comp
                 await guarded(client, {})
 
 
+        async def test_only_the_first_call_surely_runs():
+            client = AsyncMock()
+            with pytest.raises(RuntimeError):
+                await anywhere(client, {})
+                await register(client, {})
+
+
         async def test_raised_by_a_collaborator():
             client = AsyncMock()
             client.post.side_effect = RuntimeError("down")
