@@ -13,6 +13,7 @@ from gapfinder.doctor.values import ASSERT_CALLED, Shared, where
 from gapfinder.doctor.helpers import shown
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.model import Edit, Finding
+from gapfinder.doctor.patches import TASK_STARTERS
 from gapfinder.doctor.producers import real_producers
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule, merge
@@ -378,8 +379,12 @@ def check(shared: Shared) -> list[Finding]:
             # the test's own assertion proves the call happened, and every call the linked code makes
             # is awaited (on a branch or not): certain whatever built the double (a helper, a spec'd Mock
             # subclass), unless the link is weak; the rename is offered only for a plain AsyncMock (a
-            # spec'd child may not have assert_awaited*)
-            certain = id(node) not in comparer.weak
+            # spec'd child may not have assert_awaited*). A coroutine only handed to a task starter
+            # (`loop.create_task(self.throttle())`) is awaited by a task that may not have run when the test
+            # asserts, unless the test awaited a task, a future or asyncio.sleep before: else likely only
+            scheduled = bool(use.calls) and all(c.via in TASK_STARTERS for c in use.calls) \
+                and id(attr) not in shared.after_yield
+            certain = id(node) not in comparer.weak and not scheduled
             renamable = certain and node.kind == "async" and not node.evidence
             findings.append(Finding(
                 "GF105", path, attr.lineno, attr.col_offset,

@@ -296,6 +296,8 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
                 self._not_called(node.operand.value)
             elif isinstance(node, ast.Await) and isinstance(node.value, (ast.Name, ast.Attribute)):
                 self.protocol(node.value, "__await__", node)  # `await obj`: the class's __await__ runs
+            if isinstance(node, ast.Await) and _lets_tasks_run(node):
+                self.shared.yielded = True
         self.awaited_calls |= {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Await)
                                and isinstance(n.value, ast.Call)}
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
@@ -310,6 +312,8 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
                 # inside `pytest.raises(AssertionError)` the test asserts the call did NOT happen
                 if isinstance(base, MockNode) and base.is_double and not self.shared.raising:
                     self.shared.asserts.append((base, func, self.path))
+                    if self.shared.yielded:
+                        self.shared.after_yield.add(id(func))
             elif name.endswith("monkeypatch.setattr") or name == "monkeypatch.setattr":
                 self.monkeypatch(call)
             elif isinstance(func, ast.Attribute) and func.attr == "configure_mock":
@@ -569,3 +573,13 @@ def _closes_handed_coroutine(func: FunctionNode) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in ("call_args", "call_args_list", "await_args") for n in nodes) \
         and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "close"
                 and not n.args for n in nodes)
+
+
+def _lets_tasks_run(node: ast.Await) -> bool:
+    """An await in the test that gives scheduled tasks their turn: a task or future (`await task`, `await
+    (await start())`), or asyncio's sleep/gather/wait; awaiting a call of the code or of a double need not."""
+    value = node.value
+    if isinstance(value, (ast.Name, ast.Attribute, ast.Await)):
+        return True
+    return isinstance(value, ast.Call) and (dotted(value.func) or "").rpartition(".")[2] in (
+        "sleep", "gather", "wait", "wait_for", "shield")

@@ -90,6 +90,8 @@ class Shared:
     # inside `with pytest.raises(...)`: the code is expected to stop at a raise, so what it would do
     # with a double after that point is not what the test runs; such calls are not compared
     raising: int = 0
+    yielded: bool = False  # the test has awaited something that lets scheduled tasks run (evaluate._lets_tasks_run)
+    after_yield: set[int] = field(default_factory=set)  # id() of the assert_called* attributes read after that
     expected: list[frozenset[str]] = field(default_factory=list)  # the exceptions each of those blocks expects
     # replacements (patch()/patch.object() calls, doubles set on objects) in the test and its fixtures whose
     # call may give something other than a coroutine (Patching.replacing)

@@ -193,3 +193,36 @@ def test_other_patches_that_make_coroutines_keep_a_dropped_coroutine_certain(tmp
     # serve patched with an AsyncMock still makes a coroutine, dropped by the patched asyncio.run; a sync
     # replacement (a decorator's new=, passed to no parameter) hands asyncio.run no coroutine at all
     assert found == [("GF107", 9, "certain")]
+
+
+def test_assert_called_on_a_coroutine_only_a_task_awaits_later_is_likely_not_certain(tmp_path):
+    found = findings(tmp_path, """
+        import asyncio
+
+
+        async def schedule(worker):
+            asyncio.get_running_loop().create_task(worker.run())
+
+
+        async def bounded(worker):
+            return await asyncio.wait_for(worker.run(), timeout=1)
+    """, """
+        from unittest.mock import AsyncMock
+        from app.code import bounded, schedule
+
+
+        async def test_schedule():
+            worker = AsyncMock()
+            await schedule(worker)
+            worker.run.assert_called_once()
+
+
+        async def test_bounded():
+            worker = AsyncMock()
+            await bounded(worker)
+            worker.run.assert_called_once()
+    """)
+    # (the tests' only check is assert_called: GF110) the task may not have run when the test asserts, so
+    # assert_awaited could fail there; wait_for awaits the coroutine before the code goes on. The coroutine
+    # handed to `get_running_loop().create_task` is not one the code drops (no GF101)
+    assert found == [("GF110", 8, "likely"), ("GF110", 14, "certain")]

@@ -342,7 +342,8 @@ class Walker:
         """via: the scheduler (create_task, run, ...) that awaits this call's coroutine, "" when the code does."""
         callee = self.expr(node.func)
         name = dotted(node.func) or ""
-        short = name.rsplit(".", 1)[-1]
+        # `asyncio.get_running_loop().create_task(c)` has no dotted name: its callee's own name counts
+        short = name.rsplit(".", 1)[-1] or (node.func.attr if isinstance(node.func, ast.Attribute) else "")
         arg_trees: list[UsageTree | None] = []
         for arg in node.args:
             if short in AWAITING_CALLS and isinstance(arg, ast.Call):
