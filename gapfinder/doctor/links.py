@@ -49,21 +49,14 @@ class Linking:
             return None
         module, name = found
         cls = module.model.classes[name]
-        init = module.model.methods(cls).get("__init__")
+        found_init = self.init_of(module, cls)
         fields: dict[str, object] = {}
         guessed: dict[str, object] = {}
-        if init is not None:
+        if found_init is not None:
+            init_module, init_cls, init = found_init
             passed = self.bind_args(init, call, drop_self=True)
-            guessed = library_base_fields(self.shared.index, module, cls, init, passed)
-            for stmt in walked(init):
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
-                    for target in stmt.targets:
-                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
-                            fields[target.attr] = passed[stmt.value.id]
-            self.pair(module, init, cls, passed)
-            self.handoffs(module, init, {**passed, **{f"self.{k}": v for k, v in fields.items()}}, call)
-            if not self.shared.raising:
-                self.shared.called.append((module, init, cls, self.replaced(module)))
+            guessed = library_base_fields(self.shared.index, init_module, init_cls, init, passed)
+            fields = self.init_fields(init_module, init_cls, init, passed, call)
         else:
             order = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
             for param, arg in list(zip(order, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in order]:
@@ -72,6 +65,65 @@ class Linking:
                         value.is_double or literal(value, UNKNOWN) is not UNKNOWN):
                     fields[param] = value  # a double, an object, or a literal (`container=None`)
         return Instance(module, cls, fields, {k: v for k, v in guessed.items() if k not in fields})
+
+    def init_of(self, module: IndexedModule, cls: ast.ClassDef) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:
+        """The `__init__` an object of cls runs: its own, else one it inherits from a project base class
+        (not for a class of annotated fields, whose generated __init__ takes them in order)."""
+        own = module.model.methods(cls).get("__init__")
+        if own is not None:
+            return module, cls, own
+        if any(isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) for s in cls.body):
+            return None
+        return self.method(module, cls, "__init__")
+
+    def init_fields(self, module: IndexedModule, cls: ast.ClassDef, init: FunctionNode, passed: dict[str, MockNode],
+                    call: ast.Call, depth: int = 0) -> dict[str, object]:
+        """The doubles an `__init__` stores on self (`self._session = session`), also through the base class
+        __init__ it calls (`super().__init__(session)`), whose use of them is compared too."""
+        fields: dict[str, object] = {}
+        for stmt in walked(init):
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in passed:
+                for target in stmt.targets:
+                    if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
+                        fields[target.attr] = passed[stmt.value.id]
+        base = self.base_init(module, cls, init) if depth < 5 else None
+        if base is not None:
+            (base_module, base_cls, base_init), handed = base
+            params = [a.arg for a in base_init.args.posonlyargs + base_init.args.args][1:]
+            names = set(params) | {a.arg for a in base_init.args.kwonlyargs}
+            mapped = {param: passed[arg.id] for param, arg in zip(params, handed.args)
+                      if isinstance(arg, ast.Name) and arg.id in passed}
+            mapped |= {kw.arg: passed[kw.value.id] for kw in handed.keywords
+                       if kw.arg in names and isinstance(kw.value, ast.Name) and kw.value.id in passed}
+            fields = {**self.init_fields(base_module, base_cls, base_init, mapped, call, depth + 1), **fields}
+        self.pair(module, init, cls, passed)
+        self.handoffs(module, init, {**passed, **{f"self.{k}": v for k, v in fields.items()}}, call)
+        if not self.shared.raising:
+            self.shared.called.append((module, init, cls, self.replaced(module)))
+        return fields
+
+    def base_init(self, module: IndexedModule, cls: ast.ClassDef, init: FunctionNode) \
+            -> tuple[tuple[IndexedModule, ast.ClassDef, FunctionNode], ast.Call] | None:
+        """The project base class __init__ that init calls on its straight path, and the call (`self`
+        dropped): `super().__init__(a, b=c)` or `Base.__init__(self, a)`."""
+        for stmt in init.body:
+            value = stmt.value if isinstance(stmt, ast.Expr) else None
+            if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                    and value.func.attr == "__init__"):
+                continue
+            owner = value.func.value
+            if isinstance(owner, ast.Call) and dotted(owner.func) == "super":
+                handed = value
+            elif value.args and dotted(value.args[0]) == "self":
+                handed = ast.Call(value.func, value.args[1:], value.keywords)
+            else:
+                continue
+            for other, base in self.base_classes(module, cls):
+                found = self.method(other, base, "__init__")
+                if found is not None:
+                    return found, handed
+            return None
+        return None
 
     def project_call(self, call: ast.Call) -> None:
         func = call.func

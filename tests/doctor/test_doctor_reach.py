@@ -226,3 +226,40 @@ def test_assert_called_on_a_coroutine_only_a_task_awaits_later_is_likely_not_cer
     # assert_awaited could fail there; wait_for awaits the coroutine before the code goes on. The coroutine
     # handed to `get_running_loop().create_task` is not one the code drops (no GF101)
     assert found == [("GF110", 8, "likely"), ("GF110", 14, "certain")]
+
+
+def test_doubles_stored_by_an_inherited_or_base_class_init_reach_the_methods(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/base.py").write_text(
+        "class BaseService:\n    def __init__(self, session, *, limit=10):\n        self._session = session\n")
+    found = findings(tmp_path, """
+        from app.base import BaseService
+
+
+        class UserService(BaseService):
+            def __init__(self, session, cache):
+                super().__init__(session, limit=5)
+                self.cache = cache
+
+            async def get(self, uid):
+                return self._session.get(uid)
+
+
+        class Plain(BaseService):
+            async def get(self, uid):
+                return self._session.get(uid)
+    """, """
+        from unittest.mock import AsyncMock, MagicMock
+        from app.code import Plain, UserService
+
+
+        async def test_subclass_init_calls_super():
+            session = AsyncMock()
+            await UserService(session, MagicMock()).get(1)
+
+
+        async def test_inherited_init():
+            session = AsyncMock()
+            await Plain(session).get(1)
+    """)
+    assert found == [("GF101", 6, "certain"), ("GF101", 11, "certain")]
