@@ -378,7 +378,7 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
             found = self.shared.side.lookup(expr.value.func, self.names, self.path)
             if found is not None and isinstance(found[1], Helper) and is_coroutine_function(found[1].func):
                 return self.helper(found[1], expr.value)  # `await make_client()`: what the async helper returns
-            return None
+            return self.made(expr.value, awaited=True)
         return None
 
     def repeated(self, expr: ast.ListComp) -> MockNode | None:
@@ -462,7 +462,9 @@ class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
         base = self.eval(call.func)
         if isinstance(base, MockNode) and base.kind in ("magic", "mock"):
             return _told(base)
-        return self.construct(base, call) if isinstance(base, ClassValue) else self.instance(call)
+        if isinstance(base, ClassValue):
+            return self.construct(base, call)
+        return self.instance(call) or self.made(call, awaited=False)
 
     def mock_subclass(self, cls: MockClass, call: ast.Call) -> MockNode:
         node = MockNode(cls.kind, True, call.lineno, call.col_offset, spec=cls.spec, path=self.path,

@@ -10,7 +10,7 @@ import ast
 from contextlib import contextmanager
 from typing import Iterator
 
-from gapfinder.core.scopes import walked
+from gapfinder.core.scopes import own_nodes, walked
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.paths import unset_falsy
@@ -65,6 +65,73 @@ class Linking:
                         value.is_double or literal(value, UNKNOWN) is not UNKNOWN):
                     fields[param] = value  # a double, an object, or a literal (`container=None`)
         return Instance(module, cls, fields, {k: v for k, v in guessed.items() if k not in fields})
+
+    def made(self, call: ast.Call, awaited: bool) -> Instance | None:
+        """The object a project function or method returns when every `return` builds one project class
+        (`return ChunkStream(app=self._app, guild=guild)`, `return cls(session)`): its fields are the test's
+        doubles the callee hands that class, by parameter or from its own object's fields. An `async def`
+        gives it only when the test awaits the call."""
+        func = call.func
+        owner = self.eval(func.value) if isinstance(func, ast.Attribute) else None
+        if isinstance(owner, Instance):
+            found_method = self.method(owner.module, owner.cls, func.attr)  # type: ignore[union-attr]
+            if found_method is None:
+                return None
+            module, cls, callee = found_method
+            drop_self = not decorated(callee, "staticmethod")
+        else:
+            resolved = self.resolve(func)
+            located = resolved[0].function(resolved[1]) if resolved is not None else None
+            if located is None:
+                return None
+            (module, _), (callee, cls) = resolved, located  # type: ignore[misc]
+            drop_self = cls is not None and _is_classmethod(callee)
+        if isinstance(callee, ast.AsyncFunctionDef) != awaited:
+            return None
+        returns = [n.value for n in own_nodes(callee.body) if isinstance(n, ast.Return)]
+        built = [self.class_in(module, cls, r.func) if isinstance(r, ast.Call) else None for r in returns]
+        if not built or None in built or len({(m.name, name) for m, name in built}) != 1:  # type: ignore[union-attr]
+            return None
+        made_module, made_name = built[0]  # type: ignore[misc]
+        made_cls = made_module.model.classes[made_name]
+        passed = self.bind_args(callee, call, drop_self=drop_self)
+
+        def value(expr: ast.expr) -> MockNode | None:
+            if isinstance(expr, ast.Name):
+                return passed.get(expr.id)
+            if isinstance(owner, Instance) and isinstance(expr, ast.Attribute) and dotted(expr.value) == "self":
+                field = owner.fields.get(expr.attr)
+                return field if isinstance(field, MockNode) and field.is_double else None
+            return None
+
+        fields: dict[str, object] = {}
+        for ret in returns:
+            assert isinstance(ret, ast.Call)
+            found_init = self.init_of(made_module, made_cls)
+            if found_init is None:
+                continue
+            init_module, init_cls, init = found_init
+            params = [a.arg for a in init.args.posonlyargs + init.args.args][1:]
+            handed = {param: v for param, arg in zip(params, ret.args) if (v := value(arg)) is not None}
+            handed |= {kw.arg: v for kw in ret.keywords if kw.arg and (v := value(kw.value)) is not None}
+            fields |= self.init_fields(init_module, init_cls, init, handed, call)
+        return Instance(made_module, made_cls, fields, {})
+
+    def class_in(self, module: IndexedModule, owner: ast.ClassDef | None,
+                 expr: ast.expr) -> tuple[IndexedModule, str] | None:
+        """The project class a name in `module`'s code stands for (`cls` in a classmethod of owner)."""
+        name = dotted(expr) or ""
+        if name == "cls" and owner is not None:
+            return module, owner.name
+        head, _, rest = name.partition(".")
+        if head in module.model.classes and not rest:
+            return module, head
+        origin = module.model.import_for(head) if head else None
+        found = self.shared.index.resolve(".".join(p for p in (*origin, rest) if p)) if origin else None
+        if found is None:
+            return None
+        other, qualname = self.shared.index.follow(*found)
+        return (other, qualname) if qualname in other.model.classes else None
 
     def init_of(self, module: IndexedModule, cls: ast.ClassDef) -> tuple[IndexedModule, ast.ClassDef, FunctionNode] | None:
         """The `__init__` an object of cls runs: its own, else one it inherits from a project base class

@@ -263,3 +263,47 @@ def test_doubles_stored_by_an_inherited_or_base_class_init_reach_the_methods(tmp
             await Plain(session).get(1)
     """)
     assert found == [("GF101", 6, "certain"), ("GF101", 11, "certain")]
+
+
+def test_an_object_a_project_method_or_classmethod_returns_carries_the_doubles_it_was_handed(tmp_path):
+    found = findings(tmp_path, """
+        class Stream:
+            def __init__(self, app, *, limit=1):
+                self._app = app
+
+            async def open(self):
+                await self._app.request()
+
+
+        class Chunker:
+            def __init__(self, app):
+                self._app = app
+
+            def stream(self, limit):
+                return Stream(app=self._app, limit=limit)
+
+            @classmethod
+            def wrap(cls, app):
+                return cls(app)
+
+            async def fetch(self):
+                await self._app.request()
+    """, """
+        from unittest.mock import AsyncMock
+        from app.code import Chunker
+
+
+        async def test_stream_from_a_method():
+            app = AsyncMock()
+            stream = Chunker(app).stream(2)
+            await stream.open()
+            app.request.assert_called_once()
+
+
+        async def test_object_from_a_classmethod():
+            app = AsyncMock()
+            chunker = Chunker.wrap(app)
+            await chunker.fetch()
+            app.request.assert_called_once()
+    """)
+    assert [(code, line) for code, line, _ in found] == [("GF110", 9), ("GF110", 16)]
