@@ -88,7 +88,7 @@ class Linking:
             drop_self = cls is not None and _is_classmethod(callee)
         if isinstance(callee, ast.AsyncFunctionDef) != awaited:
             return None
-        returns = [n.value for n in own_nodes(callee.body) if isinstance(n, ast.Return)]
+        returns = [_built_by(callee, n.value) for n in own_nodes(callee.body) if isinstance(n, ast.Return)]
         built = [self.class_in(module, cls, r.func) if isinstance(r, ast.Call) else None for r in returns]
         if not built or None in built or len({(m.name, name) for m, name in built}) != 1:  # type: ignore[union-attr]
             return None
@@ -414,6 +414,16 @@ class Linking:
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def _built_by(func: FunctionNode, value: ast.expr | None) -> ast.expr | None:
+    """What a `return` hands back: the call itself, or for `return obj` the call that one assignment in the
+    function's own body bound to obj (`obj = Stream(...); obj.ready = True; return obj`)."""
+    if not isinstance(value, ast.Name):
+        return value
+    bound = [n.value for n in own_nodes(func.body) if isinstance(n, ast.Assign)
+             and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)]
+    return bound[0] if len(bound) == 1 else value
 
 
 def _awaited_by_caller(usage: dict[str, UsageTree]) -> None:

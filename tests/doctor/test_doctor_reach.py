@@ -284,7 +284,9 @@ def test_an_object_a_project_method_or_classmethod_returns_carries_the_doubles_i
 
             @classmethod
             def wrap(cls, app):
-                return cls(app)
+                chunker = cls(app)
+                chunker.ready = True
+                return chunker
 
             async def fetch(self):
                 await self._app.request()
