@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from gapfinder.core.scopes import own_nodes, walked
 from gapfinder.core.symbols import dotted
@@ -111,10 +111,7 @@ class Linking:
             if found_init is None:
                 continue
             init_module, init_cls, init = found_init
-            params = [a.arg for a in init.args.posonlyargs + init.args.args][1:]
-            handed = {param: v for param, arg in zip(params, ret.args) if (v := value(arg)) is not None}
-            handed |= {kw.arg: v for kw in ret.keywords if kw.arg and (v := value(kw.value)) is not None}
-            fields |= self.init_fields(init_module, init_cls, init, handed, call)
+            fields |= self.init_fields(init_module, init_cls, init, _handed_to(init, ret, value), call)
         return Instance(made_module, made_cls, fields, {})
 
     def class_in(self, module: IndexedModule, owner: ast.ClassDef | None,
@@ -156,12 +153,7 @@ class Linking:
         base = self.base_init(module, cls, init) if depth < 5 else None
         if base is not None:
             (base_module, base_cls, base_init), handed = base
-            params = [a.arg for a in base_init.args.posonlyargs + base_init.args.args][1:]
-            names = set(params) | {a.arg for a in base_init.args.kwonlyargs}
-            mapped = {param: passed[arg.id] for param, arg in zip(params, handed.args)
-                      if isinstance(arg, ast.Name) and arg.id in passed}
-            mapped |= {kw.arg: passed[kw.value.id] for kw in handed.keywords
-                       if kw.arg in names and isinstance(kw.value, ast.Name) and kw.value.id in passed}
+            mapped = _handed_to(base_init, handed, lambda e: passed.get(e.id) if isinstance(e, ast.Name) else None)
             fields = {**self.init_fields(base_module, base_cls, base_init, mapped, call, depth + 1), **fields}
         self.pair(module, init, cls, passed)
         self.handoffs(module, init, {**passed, **{f"self.{k}": v for k, v in fields.items()}}, call)
@@ -414,6 +406,16 @@ class Linking:
         for name, node in passed.items():
             if name in usage:
                 self.shared.pairs.append((node, usage[name], at))
+
+
+def _handed_to(init: FunctionNode, call: ast.Call, value: Callable[[ast.expr], MockNode | None]) -> dict[str, MockNode]:
+    """The doubles a call of a class hands its `__init__` (self dropped), by parameter; value() reads each
+    argument where the call is written."""
+    params = [a.arg for a in init.args.posonlyargs + init.args.args][1:]
+    names = set(params) | {a.arg for a in init.args.kwonlyargs}
+    handed = {param: found for param, arg in zip(params, call.args) if (found := value(arg)) is not None}
+    handed |= {kw.arg: found for kw in call.keywords if kw.arg in names and (found := value(kw.value)) is not None}
+    return handed
 
 
 def _built_by(func: FunctionNode, value: ast.expr | None) -> ast.expr | None:
