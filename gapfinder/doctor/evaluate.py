@@ -19,6 +19,7 @@ from gapfinder.doctor.expected import expected_names
 from gapfinder.doctor.helpers import Helper, MockClass, is_test_side
 from gapfinder.doctor.links import Linking, decorated
 from gapfinder.doctor.mocks import FileNames, MockNode, opaque
+from gapfinder.doctor.objects import Objects
 from gapfinder.doctor.model import Edit, Finding
 from gapfinder.doctor.patches import Patching, expects_raise
 from gapfinder.doctor.values import ASSERT_CALLED, ClassValue, Holder, Instance, Patcher, Shared
@@ -30,7 +31,7 @@ from gapfinder.core.usage.tree import FunctionNode
 SETUPS = ("setUp", "asyncSetUp", "setup_method")
 
 
-class Evaluator(Patching, Linking, Dynamic, Decorators, Dropping):
+class Evaluator(Patching, Objects, Linking, Dynamic, Decorators, Dropping):
     def __init__(self, shared: Shared, names: FileNames, path: str) -> None:
         self.shared = shared
         self.names = names
