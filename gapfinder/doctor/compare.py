@@ -418,13 +418,15 @@ def dropping_schedulers(shared: Shared) -> list[Finding]:
             # fix changes), a raising side_effect where it is set, any other where it is made; the other
             # places are named in the message and kept as related lines
             result = node.attrs.get("return_value") if "return_value" in node.configured else None
-            result = result if result is not None and result.line else None
-            setting = [("patched", call.lineno)] + ([("return_value", result.line)] if result is not None else [])
+            # where the test set it (`run.return_value = future`), not where it built the value
+            result_at = node.set_at.get("return_value") or ((result.line, result.col) if result is not None else None)
+            result_at = result_at if result_at and result_at[0] else None
+            setting = [("patched", call.lineno)] + ([("return_value", result_at[0])] if result_at else [])
             if (raises or listed or back) and node.side_effect is not None:
                 setting.append(("side_effect", node.side_effect.lineno))
             line, col = call.lineno, call.col_offset
-            if result is not None and id(node) in shared.decorated:
-                line, col = result.line, result.col
+            if result_at is not None and id(node) in shared.decorated:
+                line, col = result_at
             if (raises or back) and node.side_effect is not None:
                 line, col = node.side_effect.lineno, node.side_effect.col_offset
             setting = [(what, n) for what, n in setting if n != line]

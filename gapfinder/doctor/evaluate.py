@@ -204,7 +204,7 @@ class Evaluator(Patching, Objects, Linking, Dynamic, Decorators, Dropping):
                         node.label = dotted(target) or target.attr
                     node.text = node.text or ast.unparse(expr)
                     node.path = node.path or self.path
-                    base.set(target.attr, node)
+                    base.set(target.attr, node, (target.lineno, target.col_offset))
         elif isinstance(target, ast.Subscript):
             self.store_entry(target, value)
             held, key = self.eval(target.value), literal(self.eval(target.slice), UNKNOWN)
@@ -553,7 +553,7 @@ class Evaluator(Patching, Objects, Linking, Dynamic, Decorators, Dropping):
             value = value if isinstance(value, MockNode) else opaque(expr)
             value.text = value.text or ast.unparse(expr)
             value.path = value.path or self.path
-            node.set(last, value)
+            node.set(last, value, (expr.lineno, expr.col_offset))
 
     # --- patches ---------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class MockNode:
     told: bool = False  # the test got this value by calling the double it configured (not through the code)
     wraps: bool = False  # built with wraps=: calls go through to the real object (so do its children's)
     coroutine_function: bool = False  # a value the test defined with `async def`: calling it makes a coroutine
+    set_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # where the test set each configured name
 
     @property
     def is_double(self) -> bool:
@@ -78,11 +79,15 @@ class MockNode:
         self.attrs[name] = node
         return node
 
-    def set(self, name: str, value: MockNode) -> None:
+    def set(self, name: str, value: MockNode, at: tuple[int, int] | None = None) -> None:
+        """at: the test's line and column that set it (`m.return_value = future`, where future may have been
+        built lines before)."""
         if not value.label:
             value.label = f"{self.label}.{name}" if self.label else name
         self.attrs[name] = value
         self.configured.add(name)
+        if at is not None:
+            self.set_at[name] = at
 
 
 def opaque(node: ast.AST) -> MockNode:

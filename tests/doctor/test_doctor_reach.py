@@ -309,3 +309,25 @@ def test_an_object_a_project_method_or_classmethod_returns_carries_the_doubles_i
             app.request.assert_called_once()
     """)
     assert [(code, line) for code, line, _ in found] == [("GF110", 9), ("GF110", 16)]
+
+
+def test_a_patched_runner_is_reported_where_the_test_sets_its_return_value_not_where_it_built_the_value(tmp_path):
+    found = findings(tmp_path, """
+        import asyncio
+
+
+        def submit(loop, job):
+            return asyncio.run_coroutine_threadsafe(job.run(), loop).result()
+    """, """
+        from unittest.mock import AsyncMock, MagicMock, patch
+        from app.code import submit
+
+
+        @patch("app.code.asyncio.run_coroutine_threadsafe")
+        def test_submit(threadsafe):
+            future = MagicMock()
+            future.result.return_value = 1
+            threadsafe.return_value = future
+            assert submit(MagicMock(), AsyncMock()) == 1
+    """)
+    assert found == [("GF107", 9, "certain")]
