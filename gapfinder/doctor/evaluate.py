@@ -120,11 +120,13 @@ class Evaluator(Patching, Objects, Linking, Dynamic, Decorators, Dropping):
                 if isinstance(item.optional_vars, ast.Name):
                     self.env[item.optional_vars.id] = value
             raising = [item.context_expr for item in node.items if expects_raise(item.context_expr)]
-            self.shared.raising += bool(raising)
-            self.shared.expected += [expected_names(raising[0])] if raising else []
+            if raising:
+                self.shared.raising += 1
+                self.shared.expected.append(expected_names(raising[0]))
             self.block(node.body)
-            self.shared.raising -= bool(raising)
-            self.shared.expected = self.shared.expected[:-1] if raising else self.shared.expected
+            if raising:
+                self.shared.raising -= 1
+                self.shared.expected.pop()
             self.active_patches = active
             for expr in reversed(objects):
                 self.protocol(expr, leave, expr)

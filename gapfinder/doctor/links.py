@@ -51,31 +51,42 @@ class Linking:
             if isinstance(owner, Instance) and self.eval(call.args[0]) is owner:
                 bound = ast.copy_location(ast.Call(func.value, call.args[1:], call.keywords), call)
                 return self.project_call(bound)
-        if isinstance(func, ast.Attribute):
-            owner = self.eval(func.value)
-            if isinstance(owner, Instance):
-                self.class_patches(owner)
-                found_method = self.method(owner.module, owner.cls, func.attr)
-                if found_method is not None:
-                    module, cls, method = found_method
-                    with self.run_until_raise(method) as method:
-                        self.call_method(call, owner, module, cls, method)
-                return
-        found = self.resolve(func)
+        owner = self.eval(func.value) if isinstance(func, ast.Attribute) else None
+        if isinstance(owner, Instance):
+            self.class_patches(owner)
+        found = self.callee(call, owner)
         if found is None:
             return
-        module, qualname = found
-        located = module.function(qualname)
-        if located is None:
-            return
-        function, cls = located
+        module, cls, function, drop_self = found
         with self.run_until_raise(function) as function:
+            if isinstance(owner, Instance):
+                assert cls is not None
+                self.call_method(call, owner, module, cls, function, drop_self)
+                return
             if not self.shared.raising:
                 self.shared.called.append((module, function, cls, self.replaced(module)))
-            passed = self.bind_args(function, call, drop_self=cls is not None and _is_classmethod(function))
+            passed = self.bind_args(function, call, drop_self=drop_self)
             self.pair(module, function, cls, passed,
                       id(call) in self.awaited_calls and isinstance(function, ast.FunctionDef))
             self.handoffs(module, function, dict(passed), call)
+
+    def callee(self, call: ast.Call, owner: object) -> tuple[IndexedModule, ast.ClassDef | None, FunctionNode,
+                                                            bool] | None:
+        """The project code a call runs, and whether its first parameter is bound (self or cls): a method of
+        an object the test built (owner: what the call's object evaluated to), else a function, method or
+        classmethod by its name."""
+        if isinstance(owner, Instance):
+            found_method = self.method(owner.module, owner.cls, call.func.attr)  # type: ignore[attr-defined]
+            if found_method is None:
+                return None
+            module, cls, method = found_method
+            return module, cls, method, not decorated(method, "staticmethod")
+        found = self.resolve(call.func)
+        located = found[0].function(found[1]) if found is not None else None
+        if located is None:
+            return None
+        function, cls = located
+        return found[0], cls, function, cls is not None and _is_classmethod(function)  # type: ignore[index]
 
     @contextmanager
     def run_until_raise(self, func: FunctionNode) -> Iterator[FunctionNode]:
@@ -96,11 +107,10 @@ class Linking:
             self.shared.raising = raising
 
     def call_method(self, call: ast.Call, owner: Instance, module: IndexedModule, cls: ast.ClassDef,
-                    method: FunctionNode) -> None:
+                    method: FunctionNode, drop_self: bool) -> None:
         """A method of a project object the test calls: its doubles (arguments, fields) with its use of them."""
         if not self.shared.raising:
             self.shared.called.append((module, method, cls, self.replaced(module, owner)))
-        drop_self = not decorated(method, "staticmethod")
         passed = self.bind_args(method, call, drop_self=drop_self)
         if passed or _holds_doubles(owner.fields):  # else the walk of the method pairs nothing
             literals = {k: v if isinstance(v, EnumMember) else literal(v, UNKNOWN) for k, v in owner.fields.items()}

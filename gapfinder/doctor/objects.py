@@ -15,7 +15,6 @@ from gapfinder.core.usage.index import IndexedModule
 from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.doctor.bases import library_base_fields
 from gapfinder.doctor.dynamic import UNKNOWN, literal
-from gapfinder.doctor.links import decorated
 from gapfinder.doctor.literals import EnumMember
 from gapfinder.doctor.mocks import MockNode
 from gapfinder.doctor.values import Holder, Instance
@@ -53,21 +52,11 @@ class Objects:
         (`return ChunkStream(app=self._app, guild=guild)`, `return cls(session)`): its fields are the test's
         doubles the callee hands that class, by parameter or from its own object's fields. An `async def`
         gives it only when the test awaits the call."""
-        func = call.func
-        owner = self.eval(func.value) if isinstance(func, ast.Attribute) else None
-        if isinstance(owner, Instance):
-            found_method = self.method(owner.module, owner.cls, func.attr)  # type: ignore[union-attr]
-            if found_method is None:
-                return None
-            module, cls, callee = found_method
-            drop_self = not decorated(callee, "staticmethod")
-        else:
-            resolved = self.resolve(func)
-            located = resolved[0].function(resolved[1]) if resolved is not None else None
-            if located is None:
-                return None
-            (module, _), (callee, cls) = resolved, located  # type: ignore[misc]
-            drop_self = cls is not None and decorated(callee, "classmethod")
+        owner = self.eval(call.func.value) if isinstance(call.func, ast.Attribute) else None
+        found = self.callee(call, owner)
+        if found is None:
+            return None
+        module, cls, callee, drop_self = found
         if isinstance(callee, ast.AsyncFunctionDef) != awaited:
             return None
         returns = [_built_by(callee, n.value) for n in own_nodes(callee.body) if isinstance(n, ast.Return)]
@@ -87,13 +76,12 @@ class Objects:
             return None
 
         fields: dict[str, object] = {}
-        for ret in returns:
-            assert isinstance(ret, ast.Call)
-            found_init = self.init_of(made_module, made_cls)
-            if found_init is None:
-                continue
+        found_init = self.init_of(made_module, made_cls)
+        if found_init is not None:
             init_module, init_cls, init = found_init
-            fields |= self.init_fields(init_module, init_cls, init, _handed_to(init, ret, value), call)
+            for ret in returns:
+                assert isinstance(ret, ast.Call)
+                fields |= self.init_fields(init_module, init_cls, init, _handed_to(init, ret, value), call)
         return Instance(made_module, made_cls, fields, {})
 
     def class_in(self, module: IndexedModule, owner: ast.ClassDef | None,

@@ -41,6 +41,7 @@ class Patching:
 
     def patch(self, call: ast.Call, line: int) -> Patcher:
         style = self._patch_style(call)
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         target = None
         if style == "patch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
             target = call.args[0].value
@@ -52,12 +53,10 @@ class Patching:
             new = call.args[2] if len(call.args) > 2 else None
             instance = self.eval(call.args[0]) if owner is None else None
             if isinstance(instance, (Instance, Holder)):
-                keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
                 return Patcher(self.replacing(self.patch_field(instance, call.args[1].value, call, new),
                                               keywords.get("new", new)))
         else:
             return Patcher(self.replacing(opaque(call)))
-        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         new = keywords.get("new", new)
         if target:
             self.shared.patch_names.add(target.rpartition(".")[2])
