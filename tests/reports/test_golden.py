@@ -9,6 +9,7 @@ version. After a deliberate change to a report, regenerate the files and review 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -75,6 +76,17 @@ def test_rank_reports(workspace: Path, fmt: str) -> None:
     result = api.rank(workspace / "asyncsvc", coverage=STORED, use_cache=False, overrides=RANK,
                       detail=fmt in ("sarif", "github"))
     _check(f"rank.{fmt}", render("rank", fmt, result), workspace)
+
+
+def test_a_ranking_past_a_thousand_rows_is_the_same_json_written_compact(workspace: Path) -> None:
+    result = api.rank(workspace / "asyncsvc", coverage=STORED, use_cache=False, overrides=RANK)
+    small = render("rank", "json", result)
+    big = render("rank", "json", dataclasses.replace(result, rows=result.rows * (1001 // len(result.rows) + 1)))
+    assert "\n  " in small and "\n" not in big.rstrip("\n")  # indented, then compact on one line
+    assert "×" in big and "\\u" not in big  # UTF-8 text as it is
+    pretty, compact = json.loads(small), json.loads(big)
+    assert compact["summary"] == pretty["summary"] and len(compact["modules"]) > 1000
+    assert compact["modules"][: len(pretty["modules"])] == pretty["modules"]
 
 
 def test_rank_html_page_data(workspace: Path) -> None:
