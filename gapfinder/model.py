@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 # Stages report progress through this callback (stage name, done, total); only the CLI draws it.
 ProgressFn = Callable[[str, int, int], None]
@@ -34,8 +34,10 @@ class Project:
 
 # --- analysis --------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class ImportRef:
+# The two most numerous records of an analysis (150,000 functions and 70,000 imports in 10,000
+# modules) are named tuples: the analysis cache rebuilds each in one C call from its stored tuple,
+# where a frozen dataclass needed one call per field (a quarter of a 2 s ranking after one edit).
+class ImportRef(NamedTuple):
     target: str  # absolute dotted name; relative imports resolved
     line: int
     names: tuple[str, ...] = ()  # `from target import a, b` -> ("a", "b"); () for `import target`
@@ -43,8 +45,7 @@ class ImportRef:
     local: bool = False  # inside a function body
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionInfo:
+class FunctionInfo(NamedTuple):
     qualname: str  # "func", "Class.method", "outer.inner"
     line: int
     end_line: int
