@@ -46,6 +46,7 @@ FROM_RESULTS = {"density (shipped)": "gapfinder --no-git", "CRAP": "CRAP", "smal
                 "largest": "largest", "random": "random", "gapfinder (git)": "gapfinder",
                 "churn 12mo": "churn 12mo", "past fixes 12mo": "past fixes 12mo"}
 ORDER = NO_HISTORY + WITH_HISTORY
+SHORT = {"density (shipped)": "density", "gapfinder (git)": "gf+git", "churn 12mo": "churn12", "past fixes 12mo": "fixes12"}
 GROUPS = (("new", "holdout2-features.json", "holdout2-results.json"),
           ("corpus", "features-12nh.json", "results-12density.json"),
           ("hold-out 1", "holdout-features-12nh.json", "holdout-results-12density.json"))
@@ -139,7 +140,7 @@ def project_figures(work: Path, features: str, results: str) -> tuple[dict, dict
 def table(title: str, figs: dict, kind: dict, info: dict, names: tuple[str, ...]) -> None:
     print(f"\n{title}")
     # files and fix commits: summed over the project's snapshots
-    print(f"{'project':<22} {'kind':<8} {'files':>5} {'fixes':>5} " + " ".join(f"{n[:10]:>10}" for n in names))
+    print(f"{'project':<22} {'kind':<8} {'files':>5} {'fixes':>5} " + " ".join(f"{SHORT.get(n, n):>10}" for n in names))
     for p in figs:
         files, fixes, cov = info[p]
         print(f"{p[:22]:<22} {kind[p][:8]:<8} {files:>5} {fixes:>5} " + " ".join(f"{figs[p][n]:>10.3f}" for n in names)
@@ -180,7 +181,7 @@ def main(argv=None) -> int:
                ("new libraries", {p: f for p, f in new.items() if kind[p] == "library"}),
                # post hoc (not declared): single files decide a project with a few fixes
                ("new, >= 8 fixes (post hoc)", {p: f for p, f in new.items() if info[p][1] >= 8}))
-    print(f"{'subset':<28} {'n':>3} " + " ".join(f"{n[:10]:>10}" for n in ORDER))
+    print(f"{'subset':<28} {'n':>3} " + " ".join(f"{SHORT.get(n, n):>10}" for n in ORDER))
     for label, figs in subsets:
         print(f"{label:<28} {len(figs):>3} " + " ".join(f"{np.mean([figs[p][n] for p in figs]):>10.3f}" for n in ORDER))
     print("\npaired per-project differences")
