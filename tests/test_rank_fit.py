@@ -254,3 +254,36 @@ def test_static_screen_reports_every_fold_and_the_nested_selection_finds_the_par
     nested = [line for line in out.splitlines() if line.startswith("  all CV    ")]
     assert len(nested) == 10 and all(line.endswith("added: globals") for line in nested)
     assert "parts added (folds): globals 5" in out
+
+
+def test_fresh_v2_folds_closures_into_the_outermost_function_and_v3_does_not(monkeypatch):
+    """fresh.py's V2 adds each nested function's decisions to its outermost enclosing function
+    (a class's methods stay their own), V3 keeps gapfinder's per-function complexity; both per line,
+    with the function's missed share from the executed lines."""
+    monkeypatch.syspath_prepend(str(_DIR / "rank_corpus"))
+    fresh = _load("gapfinder_benchmarks_fresh", _DIR / "rank_corpus" / "fresh.py")
+    from gapfinder.rank.analysis import analyse_source
+    source = (
+        b"def outer(x):\n"            # 1  outer: 1 + if = 2
+        b"    if x:\n"                # 2
+        b"        pass\n"             # 3
+        b"    def inner(y):\n"        # 4  inner: 1 + if + for = 3
+        b"        if y:\n"            # 5
+        b"            return 1\n"     # 6
+        b"        for i in y:\n"      # 7
+        b"            pass\n"         # 8
+        b"        return 2\n"         # 9
+        b"    return inner\n"         # 10
+        b"class C:\n"                 # 11
+        b"    def m(self, a):\n"      # 12 C.m: 1 + if = 2, not folded into anything
+        b"        if a:\n"            # 13
+        b"            return 1\n"     # 14
+        b"        return 0\n"         # 15
+    )
+    info = analyse_source(source, "m.py", "m")
+    assert [f.qualname for f in info.functions] == ["outer", "outer.inner", "C.m"]
+    v2, v3 = fresh.v2_v3(info, None)
+    assert v2 == pytest.approx((2 + 2) ** 2 / 15) and v3 == pytest.approx(3 ** 2 / 15)
+    # outer and inner ran (lines 1-10), C.m did not: only C.m's complexity counts
+    v2, v3 = fresh.v2_v3(info, frozenset(range(1, 11)))
+    assert v2 == pytest.approx(2 ** 2 / 15) and v3 == pytest.approx(2 ** 2 / 15)

@@ -279,16 +279,20 @@ def of_source(source: str, path: str, project_tops: set[str], executed: frozense
     return {"tokens": tokens(path), **{k: float(v) for k, v in c.items()}}
 
 
+def executed_lines(coverage: Path) -> dict[Path, frozenset[int]]:
+    """Resolved file path -> executed lines, from a coverage.py data file recorded with absolute
+    paths (gapfinder's reader; fresh.py uses it too)."""
+    from gapfinder.rank.coverage_sqlite import read_executed  # noqa: PLC0415  (gapfinder's reader)
+    data = read_executed(coverage, True) or {}  # branch data (run_corpus.py measures --branch)
+    if not any(lines for lines, _ in data.values()):
+        data = read_executed(coverage, False) or {}  # line data
+    return {Path(k).resolve(): v[0] for k, v in data.items()}
+
+
 def of_tree(tree: Path, paths: list[str], coverage: Path | None = None) -> list[dict]:
     """One dict per path: the counts above and the path's tokens (`coverage`: a coverage.py data
     file of the tree, recorded with absolute paths, for the spread of missed statements)."""
-    executed = {}
-    if coverage is not None:
-        from gapfinder.rank.coverage_sqlite import read_executed  # noqa: PLC0415  (gapfinder's reader)
-        data = read_executed(coverage, True) or {}  # branch data (run_corpus.py measures --branch)
-        if not any(lines for lines, _ in data.values()):
-            data = read_executed(coverage, False) or {}  # line data
-        executed = {Path(k).resolve(): v[0] for k, v in data.items()}
+    executed = executed_lines(coverage) if coverage is not None else {}
     tops = {p.split("/")[0] for p in paths} | {p.split("/")[1] for p in paths if p.count("/") > 1}
     tops = {t[:-3] if t.endswith(".py") else t for t in tops} - {"src"}
     out = []
