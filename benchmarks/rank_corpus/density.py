@@ -49,12 +49,15 @@ STATIC = ("complexity", "complexity_max", "risk", "centrality", "coverage_gap", 
 MODELS = (
     ("churn+fixes+complexity, density", HISTORY_PARTS, True, (1.0,), (1,)),
     ("churn+fixes+complexity, beta in CV", HISTORY_PARTS, True, BETAS, (1,)),
+    # declared after the 35-project figures: the model chosen there with the floor shipped before them
+    ("churn+fixes+complexity, density, floor 60", HISTORY_PARTS, True, (1.0,), (60,)),
     ("every part, density", EVERY_PART, True, (1.0,), (1,)),
     ("every part, density, floor in CV", EVERY_PART, True, (1.0,), FLOORS),
     ("every part+authors+changed lines, density", EVERY_PART + ("authors", "changed"), True, (1.0,), (1,)),
     ("no history: static parts, density", STATIC, False, (1.0,), (1,)),
     ("no history: static parts, beta in CV", STATIC, False, BETAS, (1,)),
     ("no history: static parts, density, floor in CV", STATIC, False, (1.0,), FLOORS),
+    ("no history: static parts, density, floor 60", STATIC, False, (1.0,), (60,)),
 )
 DEFAULTS = {
     True: {"weights": {"churn": 1, "fixes": 1, "complexity": 1}, "norm": "log", "alpha": 0.25, "history": (730, 365)},
@@ -64,14 +67,13 @@ DEFAULTS = {
 
 def shipped_keys(f: dict[str, np.ndarray], with_history: bool) -> np.ndarray:
     """gapfinder's default as shipped (config.py's coefficients and floor of lines) on the exported
-    features: the model fitted on all 23 projects, rounded as gapfinder stores it."""
-    from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES, NO_HISTORY_MIN_LINES, NO_HISTORY_WEIGHTS
+    features: the model fitted on all the projects, rounded as gapfinder stores it."""
+    from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES, NO_HISTORY_WEIGHTS
 
     weights = DEFAULT_WEIGHTS if with_history else NO_HISTORY_WEIGHTS
     parts = tuple(k for k in weights if k != "lines")
     b = np.array([weights[k] for k in parts] + [weights["lines"]])
-    floor = MIN_LINES if with_history else NO_HISTORY_MIN_LINES
-    return design(f, parts) @ b - np.log(np.maximum(f["lines"], floor))
+    return design(f, parts) @ b - np.log(np.maximum(f["lines"], MIN_LINES))
 
 
 def check_product(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
@@ -92,7 +94,7 @@ def check_product(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
             product.setdefault(s.project, []).append(ran[(s.project, s.commit)][column]["commits"])
         title = "with history" if with_history else "without history (git hidden)"
         print(f"\nshipped default, {title}: ER@20%LOC commits, density.py on the features / gapfinder rank "
-              "(in-sample: the coefficients were fitted on all 23 projects)")
+              "(in-sample: the coefficients were fitted on all these projects)")
         for p in sorted(here, key=lambda p: (p not in in_corpus, p)):
             print(f"  {p:<20} {np.mean(here[p]):.3f} / {np.mean(product[p]):.3f}")
         for label, group in (("corpus", [p for p in here if p in in_corpus]),
@@ -235,8 +237,55 @@ def report(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
             f"{o} {wins[o]} better/{losses[o]} worse, mean diff {diffs[o].mean():+.3f} (se {diffs[o].std(ddof=1) / np.sqrt(len(everyone)):.3f})"
             for o in shown[:3]))
         b = pool.fit(set(everyone))
-        print("  fitted on all projects: " + ", ".join(f"{p} {c:+.2f}" for p, c in zip(parts + ("log lines",), b))
+        print("  fitted on all projects: " + ", ".join(f"{p} {c:+.4f}" for p, c in zip(parts + ("log lines",), b))
               + "; beta {}, floor {} lines".format(*pool.choose(set(everyone), b, betas, floors)))
         out[name] = {way: {p: r[0]["er_commits"] for p, r in figures.items()}
                      for way, figures in (("corpus_cv", cv_corpus), ("holdout", unseen), ("all_cv", cv_all))}
+    return out
+
+
+def nested(corpus: list[fit.Snapshot], holdout: list[fit.Snapshot],
+           features: Callable[[fit.Snapshot], dict[str, np.ndarray]]) -> dict[bool, dict[str, float]]:
+    """The honest figure for choosing among MODELS: for each project left out, the model (with or
+    without history) whose leave-one-project-out mean over the other projects is best is fitted on
+    them and scored on it. Prints every fold's choice; returns ER@20%LOC (commits) per project."""
+    snaps = corpus + holdout
+    feats = [features(s) for s in snaps]
+    everyone = sorted({s.project for s in snaps})
+    cache: dict[tuple, float] = {}
+    out: dict[bool, dict[str, float]] = {}
+    for with_history in (True, False):
+        models = {m[0]: (Pool(snaps, feats, m[1]), m[3], m[4]) for m in MODELS if m[2] == with_history}
+
+        def held_out(name: str, test: str, train: frozenset) -> float:
+            key = (name, test, train)
+            if key not in cache:
+                pool, betas, floors = models[name]
+                cache[key] = pool.held_out(test, set(train), betas, floors)[0]["er_commits"]
+            return cache[key]
+
+        figures, picks = {}, {}
+        for p in everyone:
+            train = frozenset(everyone) - {p}
+            inner = {n: np.mean([held_out(n, q, train - {q}) for q in train]) for n in models}
+            picks[p] = max(inner, key=inner.get)
+            figures[p] = held_out(picks[p], p, train)
+        title = "with history" if with_history else "without history (git hidden)"
+        print(f"\nnested, {title}: the model chosen inside each training set, ER@20%LOC commits on the project left out")
+        for p in everyone:
+            print(f"  {p:<22} {figures[p]:.3f}  {picks[p]}")
+        base = {}
+        for s in snaps:
+            for name, keys in fit.baselines(s, with_history).items():
+                if keys is not None:
+                    base.setdefault(name, {}).setdefault(s.project, []).append(
+                        metrics.evaluate(keys, s.labels, shuffles=SHUFFLES, only="er_commits")["er_commits"])
+        mean = np.mean(list(figures.values()))
+        print(f"  mean over {len(everyone)} projects {mean:.3f}; " + "; ".join(
+            f"{name} {project_mean(d):.3f} ({mean / project_mean(d):.2f}x)" for name, d in base.items()))
+        chosen: dict[str, int] = {}
+        for n in picks.values():
+            chosen[n] = chosen.get(n, 0) + 1
+        print("  chosen: " + "; ".join(f"{n} x{k}" for n, k in chosen.items()))
+        out[with_history] = figures
     return out

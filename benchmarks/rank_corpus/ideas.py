@@ -14,7 +14,10 @@ projects). Inputs come from run_corpus.py --features (authors and file creation 
 --holdout adds the density models (density.py): a tiny log-linear model of later fixes per module,
 fitted by leave-one-project-out cross-validation, ranked by predicted fixes per line. --product
 RESULTS... (run_corpus.py --json of the corpus and the hold-out) checks instead that `gapfinder
-rank`'s shipped default (that model fitted on all 23 projects) finds what density.py computes for it.
+rank`'s shipped default (that model fitted on all the projects) finds what density.py computes for it.
+--holdout is repeatable (every hold-out is pooled with the others); --nested also chooses among the
+density models inside each training set and scores the choice on the project left out (the honest
+figure of choosing among them).
 """
 
 from __future__ import annotations
@@ -34,7 +37,11 @@ import metrics  # noqa: E402
 import screen_static  # noqa: E402
 import static_facts  # noqa: E402
 
-L, P = fit.log_scaled, fit.percentiles
+L = fit.log_scaled
+
+
+def P(values) -> np.ndarray:  # percentiles as an array (gapfinder's own come back as a list)
+    return np.asarray(fit.percentiles(values))
 
 
 def features(s: fit.Snapshot) -> dict[str, np.ndarray]:
@@ -103,7 +110,11 @@ WITHOUT_HISTORY = {
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("features")
-    ap.add_argument("--holdout", metavar="FEATURES", help="the hold-out's features: adds the density models")
+    ap.add_argument("--holdout", metavar="FEATURES", action="append", default=[],
+                    help="a hold-out's features (repeatable: every hold-out is pooled): adds the density models")
+    ap.add_argument("--nested", action="store_true",
+                    help="with --holdout: also choose among the density models inside each training set (the honest "
+                         "figure of that choice, about 8 minutes)")
     ap.add_argument("--product", metavar="RESULTS", nargs="+",
                     help="run_corpus.py --json files of the same snapshots: check gapfinder's shipped default against "
                          "density.py's (needs --holdout), and nothing else")
@@ -113,14 +124,15 @@ def main(argv=None) -> int:
     ap.add_argument("--no-nested", action="store_true", help="with --static: skip the nested selection (slow)")
     args = ap.parse_args(argv)
     snaps = fit.load(args.features)
+    held = [s for path in args.holdout for s in fit.load(path)]
     if args.static:
         if not args.holdout:
             ap.error("--static needs --holdout")
-        screen_static.report(snaps, fit.load(args.holdout), features, nested=not args.no_nested)
+        screen_static.report(snaps, held, features, nested=not args.no_nested)
         return 0
     if args.product:
         results = [r for path in args.product for r in json.loads(Path(path).read_text())]
-        density.check_product(snaps, fit.load(args.holdout) if args.holdout else [], features, results)
+        density.check_product(snaps, held, features, results)
         return 0
     feats = [features(s) for s in snaps]
     projects = sorted({s.project for s in snaps})
@@ -134,8 +146,10 @@ def main(argv=None) -> int:
                     metrics.evaluate(fn(f), s.labels, shuffles=20, only="er_commits")["er_commits"])
             means = [float(np.mean(per[p])) for p in projects]
             print(f"{name:<48} {np.mean(means):>5.3f}  " + " ".join(f"{m:>6.2f}" for m in means), flush=True)
-    if args.holdout:
-        density.report(snaps, fit.load(args.holdout), features)
+    if held:
+        density.report(snaps, held, features)
+        if args.nested:
+            density.nested(snaps, held, features)
     return 0
 
 

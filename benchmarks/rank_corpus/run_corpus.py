@@ -479,13 +479,15 @@ def main(argv=None) -> int:
     ap.add_argument("--fit", metavar="FILE", nargs="?", const="-",
                     help="then choose the score by cross-validation on the exported features (fit.py), "
                          "printing every fold; FILE: also write fit.py's JSON (needs --features)")
-    ap.add_argument("--holdout", metavar="FEATURES",
+    ap.add_argument("--holdout", metavar="FEATURES", action="append", default=[],
                     help="with --fit: also score the fitted models on these unseen projects' features "
-                         "(an earlier run of this script with --corpus holdout.json --features FEATURES)")
-    ap.add_argument("--density", metavar="HOLDOUT_RESULTS",
-                    help="then the density models' folds (ideas.py --holdout) and the check that gapfinder's shipped "
-                         "default finds what density.py computes for it (ideas.py --product), on the corpus and the "
-                         "hold-out: HOLDOUT_RESULTS is the hold-out run's --json (needs --features, --holdout, --json)")
+                         "(an earlier run of this script with --corpus holdout.json --features FEATURES); repeatable: "
+                         "with --density every hold-out is pooled (--fit takes the first)")
+    ap.add_argument("--density", metavar="HOLDOUT_RESULTS", action="append", default=[],
+                    help="then the density models' folds and their nested choice (ideas.py --holdout --nested) and "
+                         "the check that gapfinder's shipped default finds what density.py computes for it (ideas.py "
+                         "--product), on the corpus and the hold-outs: HOLDOUT_RESULTS is a hold-out run's --json, "
+                         "repeatable (needs --features, --holdout, --json)")
     args = ap.parse_args(argv)
     if args.fit and not args.features:
         ap.error("--fit needs --features FILE")
@@ -519,11 +521,12 @@ def main(argv=None) -> int:
     if args.fit:
         import fit  # noqa: PLC0415  (numpy-heavy; only for --fit)
         fit.main([features_file, *(["--json", args.fit] if args.fit != "-" else []),
-                  *(["--holdout", args.holdout] if args.holdout else [])])
+                  *(["--holdout", args.holdout[0]] if args.holdout else [])])
     if args.density:
         import ideas  # noqa: PLC0415  (numpy-heavy; only for --density)
-        ideas.main([features_file, "--holdout", args.holdout])
-        ideas.main([features_file, "--holdout", args.holdout, "--product", args.json, args.density])
+        held = [arg for path in args.holdout for arg in ("--holdout", path)]
+        ideas.main([features_file, *held, "--nested"])
+        ideas.main([features_file, *held, "--product", args.json, *args.density])
     return 0
 
 
