@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
-from gapfinder.config import load_config
+from gapfinder.config import MIN_LINES, load_config
 from gapfinder.core.git import GitUnavailable, git_stdout, read_blobs, run_git
 from gapfinder.core.project import project_root
 from gapfinder.errors import ProjectError
 from gapfinder.model import RankResult
-from gapfinder.rank import density, pipeline
+from gapfinder.rank import pipeline
 from gapfinder.rank.calibrate import Calibration, fit, plan, write
 from gapfinder.rank.fixes import FixCommit, fixes_in_log
 from gapfinder.rank.history import parse_since, read_history
@@ -106,7 +106,7 @@ def calibrate(bt: Backtest, write_it: bool = False) -> Backtest:
     """Fit this repository's coefficients on the replay (calibrate.py) and, on request, write them."""
     inputs = {r.path: {p.name: p.value for p in r.parts} for r in bt.ranked.rows if r.path in bt.lines_of}
     current = {p.name: p.weight for p in bt.ranked.rows[0].parts} if bt.ranked.rows else {}
-    weights, before, after, steps = fit(inputs, bt.lines_of, list(bt.fix_commits), current, density.floor_for(current))
+    weights, before, after, steps = fit(inputs, bt.lines_of, list(bt.fix_commits), current, MIN_LINES)
     root = Path(bt.root)
     diff, new = plan(root, current, weights)
     written = write(root, new) if write_it and new is not None else ""

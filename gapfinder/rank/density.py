@@ -2,7 +2,7 @@
 
 A test budget is spent per line read, so the order that finds the most later fixes in the first
 lines read is by predicted fixes per line. The model is log-linear (benchmarks/rank_corpus/density.py
-fitted it on 23 real projects' later fixes; config.DEFAULT_WEIGHTS holds its coefficients b):
+fitted it on 35 real projects' later fixes; config.DEFAULT_WEIGHTS holds its coefficients b):
 
     log E[later fixes] = a project's constant + sum_k b_k * x_k + b_lines * log(lines)
 
@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from gapfinder.config import MIN_LINES, NO_HISTORY_MIN_LINES, NO_HISTORY_WEIGHTS
 
 LINES = "lines"  # the coefficient of log(lines), and the name of size's part
 SHARE = "coverage_gap"  # the one part taken as it is, not as log1p
@@ -38,11 +37,6 @@ class Prediction:
     inputs: dict[str, list[float]]  # x of each part; lines: log(lines)
     log_factors: dict[str, list[float]]  # each part's term minus its mean over the project
     mean_key: float
-
-
-def floor_for(weights: Mapping[str, float]) -> int:
-    """The floor of lines fitted with these coefficients (the no-history model's, or the default's)."""
-    return NO_HISTORY_MIN_LINES if dict(weights) == dict(NO_HISTORY_WEIGHTS) else MIN_LINES
 
 
 def inputs(raw: Mapping[str, Sequence[float]], lines: Sequence[int]) -> dict[str, list[float]]:

@@ -19,7 +19,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Callable, Mapping, Sequence
 
-from gapfinder.config import DEFAULT_WEIGHTS, NO_HISTORY_WEIGHTS
+from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES, NO_HISTORY_WEIGHTS
 from gapfinder.rank import density
 from gapfinder.rank.codec import slot_setters
 from gapfinder.rank.facts import Facts
@@ -66,8 +66,8 @@ def model_for(units: Sequence[Facts], weights: Mapping[str, float]) -> tuple[Map
     """The coefficients and floor of lines to score with: the no-history ones when no unit has any
     history and the weights are the defaults (a project's own weights are used as they are)."""
     if any(u.history.commits for u in units) or dict(weights) != dict(DEFAULT_WEIGHTS):
-        return weights, density.floor_for(weights)
-    return NO_HISTORY_WEIGHTS, density.floor_for(NO_HISTORY_WEIGHTS)
+        return weights, MIN_LINES
+    return NO_HISTORY_WEIGHTS, MIN_LINES
 
 
 def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top: int = 0) -> list[Ranked]:

@@ -136,7 +136,7 @@ def test_calibrate_moves_the_coefficients_toward_where_the_replay_s_fixes_landed
     assert (before, after) == (0.5, 1.0)  # reading a and b finds b's fixes; b and c find them all
     assert weights["complexity"] > WEIGHTS["complexity"] and weights["churn"] < WEIGHTS["churn"]
     assert weights["coverage_gap"] == WEIGHTS["coverage_gap"]  # the same everywhere: nothing to fit it on
-    assert any(step.startswith("complexity +0.2145 -> +") for step in steps)
+    assert any(step.startswith(f"complexity {WEIGHTS['complexity']:+.4f} -> +") for step in steps)
 
 
 def test_the_prior_holds_a_short_history_back_and_no_fix_moves_nothing():
