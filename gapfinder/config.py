@@ -89,9 +89,9 @@ class Option:
 # exp(sum of coefficient * input) with each part's input log1p(part) (the coverage gap as it is) and
 # `lines`' input log(lines), and modules are ranked by predicted fixes per line. Fitted on the later
 # fixes of all 35 projects of benchmarks/rank_corpus (the corpus and both hold-outs; density.py,
-# "churn+fixes+complexity, density": the model chosen in 32 of 35 nested folds, the other parts added
-# nothing under cross-validation); its README has the cross-validated figures and every fold. The
-# only copy of these numbers.
+# "churn+fixes+complexity, density": the family chosen in 33 of 35 nested folds, the other parts
+# added nothing under cross-validation); its README has the cross-validated figures and every fold.
+# The only copy of these numbers.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
         "coverage_gap": 0.0,
