@@ -9,7 +9,6 @@ import math
 import os
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from typer.testing import CliRunner
 
 from gapfinder import api
 from gapfinder.cli import app
-from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES
+from gapfinder.config import DEFAULT_WEIGHTS, MIN_LINES, parse_toml
 from gapfinder.rank.calibrate import fit, plan, write
 from gapfinder.rank.fixes import FixCommit
 from gapfinder.reports import render
@@ -157,7 +156,7 @@ def test_write_replaces_the_weights_table_and_keeps_every_other_byte(tmp_path):
     raw = (tmp_path / "pyproject.toml").read_bytes()
     assert raw.startswith(b'[project]\r\nname = "svc"\r\n\r\n[tool.gapfinder.weights]\r\n')
     assert raw.endswith(b'\r\n[tool.other]\r\nx = 1\r\n') and b"\n" not in raw.replace(b"\r\n", b"")
-    assert tomllib.loads(raw.decode())["tool"]["gapfinder"]["weights"] == new
+    assert parse_toml(raw.decode())["tool"]["gapfinder"]["weights"] == new
     assert plan(tmp_path, new, new) == ("", None)
 
 
