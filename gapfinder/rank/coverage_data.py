@@ -181,8 +181,11 @@ def _reported_total(path: Path, measured: int, root: Path) -> float | None:
             warnings.simplefilter("ignore")  # coverage.py's own warnings are not the user's business here
             cov = Coverage(data_file=str(path))
             cov.load()
-            # A recorded file missing here (data from another machine) makes the total unknown, not smaller.
-            return float(cov.report(file=io.StringIO(), ignore_errors=False))
+            try:
+                # A recorded file missing here (data from another machine) makes the total unknown, not smaller.
+                return float(cov.report(file=io.StringIO(), ignore_errors=False))
+            finally:
+                _close(cov.get_data())
     except (CoverageException, sqlite3.Error, OSError):
         return None
 
@@ -197,6 +200,7 @@ def _load_data_file(
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gapfinder-", ignore_cleanup_errors=True))
         try:
             data = _open_data(group, Path(tmp))
+            stack.callback(_close, data)
             # One connection for all the queries below (recent coverage reconnects per query otherwise).
             stack.enter_context(getattr(data, "keep_db_open", contextlib.nullcontext)())
             measured = sorted(data.measured_files())
@@ -235,7 +239,21 @@ def _open_data(group: list[Path], tmp: Path) -> CoverageData:
         part = CoverageData(basename=str(copy))
         part.read()
         data.update(part)
+        _close(part)
     return data
+
+
+def _close(data: CoverageData) -> None:
+    """Close the data's SQLite connections now, not whenever the garbage collector gets to them
+    (Python 3.13 warns about each one left open). In-memory data (combined parallel files) closes
+    only when forced; older coverage.py has no `force`, or no close() at all."""
+    close = getattr(data, "close", None)
+    if close is None:
+        return
+    try:
+        close(force=True)
+    except TypeError:
+        close()
 
 
 def _file_from_data(data: CoverageData, recorded: str, rel: str, has_arcs: bool, has_contexts: bool,
