@@ -11,9 +11,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import numpy as np
-
 SCHEMA_VERSION = 7
+# The bit offsets set in each byte value: numbits (coverage.numbits) are little-endian bit sets.
+_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
 
 Executed = dict[str, tuple[frozenset[int], frozenset[tuple[int, int]] | None]]
 
@@ -49,6 +49,10 @@ def _version(connection: sqlite3.Connection) -> int | None:
 
 
 def _numbers(numbits: bytes) -> list[int]:
-    """The line numbers a numbits blob (coverage.numbits: a little-endian bit set) holds, decoded in
-    numpy's C loops: half the time of a byte-table loop over a project's 3,000 measured files."""
-    return np.flatnonzero(np.unpackbits(np.frombuffer(numbits, np.uint8), bitorder="little")).tolist()
+    """The line numbers a numbits blob holds (coverage.numbits.numbits_to_nums, by byte table)."""
+    out: list[int] = []
+    for index, value in enumerate(numbits):
+        if value:
+            base = index * 8
+            out += [base + bit for bit in _BITS[value]]
+    return out
