@@ -62,12 +62,12 @@ def risk_value(markers: Sequence[RiskMarker]) -> float:
     return sum(RISK_WEIGHTS.get(m.kind, 0.3) for m in markers)
 
 
-def model_for(units: Sequence[Facts], weights: Mapping[str, float]) -> tuple[Mapping[str, float], int]:
-    """The coefficients and floor of lines to score with: the no-history ones when no unit has any
-    history and the weights are the defaults (a project's own weights are used as they are)."""
+def model_for(units: Sequence[Facts], weights: Mapping[str, float]) -> Mapping[str, float]:
+    """The coefficients to score with: the no-history ones when no unit has any history and the weights
+    are the defaults (a project's own weights are used as they are). The floor of lines is MIN_LINES."""
     if any(u.history.commits for u in units) or dict(weights) != dict(DEFAULT_WEIGHTS):
-        return weights, MIN_LINES
-    return NO_HISTORY_WEIGHTS, MIN_LINES
+        return weights
+    return NO_HISTORY_WEIGHTS
 
 
 def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top: int = 0) -> list[Ranked]:
@@ -76,10 +76,10 @@ def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top:
     than scoring them."""
     if not units:
         return []
-    weights, floor = model_for(units, weights)
+    weights = model_for(units, weights)
     pct = {name: percentiles([getter(u) for u in units]) for name, getter in _FEATURES.items()}
     fit = density.predict({name: [getter(u) for u in units] for name, getter in _PARTS.items()},
-                          [u.lines for u in units], weights, floor)
+                          [u.lines for u in units], weights, MIN_LINES)
     keys = fit.keys
     order = sorted(range(len(units)), key=lambda i: (-keys[i], units[i].path, units[i].line))
     kept = order[:top] if top else order
@@ -101,7 +101,7 @@ def score(units: Sequence[Facts], weights: Mapping[str, float], since: str, top:
                                for f, r in zip(factors, reasons)])
     mean_key = fit.mean_key
     return [_ranked(u, parts, row_candidates, round(density.score_of(keys[i], mean_key), 1),
-                    round(min(1.0, floor / max(u.lines, 1)), 3))
+                    round(min(1.0, MIN_LINES / max(u.lines, 1)), 3))
             for u, i, parts, row_candidates in zip(rows, kept, zip(*columns), zip(*candidates))]
 
 
