@@ -8,6 +8,7 @@ not there at all.
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from gapfinder.core.files import cache_folder
 from gapfinder.errors import GapfinderError
 
 LEDGER = Path(".gapfinder") / "progress.sqlite"
+BUSY_SECONDS = 30
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshot (
@@ -120,12 +122,12 @@ def _connect(root: Path) -> Iterator[sqlite3.Connection]:
     path = root / LEDGER
     try:
         cache_folder(path.parent)
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise LedgerError(f"cannot open {path}: {exc}.") from None
     try:
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+        _switch_to_wal(db)
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LedgerError(f"{path} was written by a newer gapfinder (schema {version}).",
@@ -143,3 +145,22 @@ def _connect(root: Path) -> Iterator[sqlite3.Connection]:
                           hint="Move it away to start a new history.") from None
     finally:
         db.close()
+
+
+def _switch_to_wal(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, waiting out other writers.
+
+    While another connection holds a write lock on a file not yet in WAL mode (a run creating the
+    history), SQLite answers the mode change with "database is locked" at once instead of calling
+    the busy handler, to avoid a deadlock; we retry until the usual timeout. The mode persists in
+    the file, so this waits only while a new history is being created.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
