@@ -8,7 +8,6 @@ not there at all.
 from __future__ import annotations
 
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from gapfinder.core.files import cache_folder
+from gapfinder.core.shared_sqlite import connect_shared
 from gapfinder.errors import GapfinderError
 
 LEDGER = Path(".gapfinder") / "progress.sqlite"
-BUSY_SECONDS = 30
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshot (
@@ -122,12 +121,13 @@ def _connect(root: Path) -> Iterator[sqlite3.Connection]:
     path = root / LEDGER
     try:
         cache_folder(path.parent)
-        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
         raise LedgerError(f"cannot open {path}: {exc}.") from None
     try:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
-        _switch_to_wal(db)
+        db = connect_shared(path)
+    except sqlite3.Error as exc:
+        raise _unusable(path, exc) from None
+    try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LedgerError(f"{path} was written by a newer gapfinder (schema {version}).",
@@ -141,26 +141,12 @@ def _connect(root: Path) -> Iterator[sqlite3.Connection]:
             db.execute("COMMIT")
         yield db
     except sqlite3.Error as exc:
-        raise LedgerError(f"{path} is not a usable progress history: {exc}.",
-                          hint="Move it away to start a new history.") from None
+        raise _unusable(path, exc) from None
     finally:
         db.close()
 
 
-def _switch_to_wal(db: sqlite3.Connection) -> None:
-    """Put the file in WAL mode, waiting out other writers.
+def _unusable(path: Path, exc: sqlite3.Error) -> LedgerError:
+    return LedgerError(f"{path} is not a usable progress history: {exc}.",
+                       hint="Move it away to start a new history.")
 
-    While another connection holds a write lock on a file not yet in WAL mode (a run creating the
-    history), SQLite answers the mode change with "database is locked" at once instead of calling
-    the busy handler, to avoid a deadlock; we retry until the usual timeout. The mode persists in
-    the file, so this waits only while a new history is being created.
-    """
-    deadline = time.monotonic() + BUSY_SECONDS
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator
 
 from gapfinder import __version__
 from gapfinder.core.files import cache_folder
+from gapfinder.core.shared_sqlite import connect_shared
 
 FILENAME = "analysis.sqlite3"
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -124,12 +125,8 @@ class AnalysisCache:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    connection = connect_shared(path)
     try:
-        connection.execute("PRAGMA busy_timeout = 30000")
-        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()
-        if mode is None:
-            raise sqlite3.DatabaseError("cannot set journal mode")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
