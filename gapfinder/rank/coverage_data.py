@@ -19,7 +19,7 @@ import tempfile
 import warnings
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from coverage import Coverage, CoverageData
 from coverage.exceptions import CoverageException
@@ -232,15 +232,29 @@ def _open_data(group: list[Path], tmp: Path) -> CoverageData:
         copies.append(copy)
     if len(copies) == 1:
         data = CoverageData(basename=str(copies[0]))
-        data.read()
+        with _closed_on_error(data):
+            data.read()
         return data
     data = CoverageData(no_disk=True)
-    for copy in copies:
-        part = CoverageData(basename=str(copy))
-        part.read()
-        data.update(part)
-        _close(part)
+    with _closed_on_error(data):
+        for copy in copies:
+            part = CoverageData(basename=str(copy))
+            try:
+                part.read()
+                data.update(part)  # raises when lines and branches are mixed
+            finally:
+                _close(part)
     return data
+
+
+@contextlib.contextmanager
+def _closed_on_error(data: CoverageData) -> Iterator[None]:
+    """Close `data` when filling it fails, instead of leaving its connection to the garbage collector."""
+    try:
+        yield
+    except BaseException:
+        _close(data)
+        raise
 
 
 def _close(data: CoverageData) -> None:

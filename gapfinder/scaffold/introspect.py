@@ -73,4 +73,6 @@ class Introspector:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            if self.process.stdout:
+                self.process.stdout.close()
             self.process = None

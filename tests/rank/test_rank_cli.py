@@ -112,7 +112,8 @@ def test_git_history_feeds_churn_and_fixes(asyncsvc):
     git("add", "-A")
     git("commit", "-qm", "initial")
     for n in range(3):
-        (asyncsvc / "app" / "utils" / "timeutil.py").open("a").write(f"\nFIXED_{n} = {n}\n")
+        with (asyncsvc / "app" / "utils" / "timeutil.py").open("a") as module:
+            module.write(f"\nFIXED_{n} = {n}\n")
         git("commit", "-qam", f"Fix timezone bug {n}")
     report = rank_json(str(asyncsvc), "--coverage", str(STORED / "ci-other-root.coverage"))
     assert report["summary"]["git"] == "used" and report["summary"]["git_fixes"] == 3
