@@ -1,0 +1,77 @@
+"""Shapes met on fresh upstream fixes (benchmarks/doctor_corpus/fresh.json), written from the general pattern."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gapfinder.doctor.lint import lint
+from gapfinder.doctor.rules import RULES
+from doctor_project import write_project
+
+ALL = frozenset(r.code for r in RULES)
+
+CODE = """
+    async def join(federation, room):
+        event = await federation.do_join(room)
+        return event
+"""
+
+
+def codes(tmp_path: Path, rel: str) -> list[tuple[str, int, str]]:
+    return [(f.code, f.line, f.confidence) for f in lint([tmp_path / rel], ALL, "likely").findings]
+
+
+def test_a_sync_helper_that_returns_a_fresh_coroutine_makes_an_eager_return_value(tmp_path):
+    write_project(tmp_path, {"app/code.py": CODE, "tests/__init__.py": "", "tests/common.py": """
+        def mock_coro(return_value=None, exception=None):
+            return mock_coro_func(return_value, exception)()
+
+
+        def mock_coro_func(return_value=None, exception=None):
+            async def coro(*args, **kwargs):
+                if exception:
+                    raise exception
+                return return_value
+
+            return coro
+
+
+        def wrapped(value):
+            async def inner():
+                return value
+
+            return inner()
+
+
+        def maybe(value):
+            if value is None:
+                return None
+            return mock_coro(value)
+
+
+        def factory(value):
+            return mock_coro_func(value)
+    """, "tests/test_e.py": """
+        from unittest.mock import Mock
+        from app.code import join
+        from tests.common import factory, maybe, mock_coro, wrapped
+
+        async def test_join():
+            federation = Mock()
+            federation.do_join = Mock(return_value=mock_coro("e1"))
+            assert await join(federation, "r") == "e1"
+
+        async def test_join_wrapped():
+            federation = Mock()
+            federation.do_join.return_value = wrapped("e1")
+            assert await join(federation, "r") == "e1"
+
+        async def test_not_always_a_coroutine():
+            federation = Mock()
+            federation.do_join = Mock(return_value=maybe("e1"))
+            federation.make = Mock(return_value=factory("e1"))
+            federation.per_call = Mock(side_effect=lambda *a: mock_coro("e1"))
+            assert await join(federation, "r") == "e1"
+    """})
+    # `maybe` may return None and `factory` returns the async function itself (no coroutine made yet)
+    assert codes(tmp_path, "tests/test_e.py") == [("GF111", 8, "certain"), ("GF111", 13, "certain")]
