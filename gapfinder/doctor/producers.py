@@ -8,6 +8,8 @@ producer is itself a double (`self._sync` patched, a mock collaborator's method)
 from __future__ import annotations
 
 import ast
+import asyncio
+import inspect
 
 from gapfinder.core.scopes import own_nodes
 from gapfinder.core.symbols import dotted
@@ -32,7 +34,7 @@ def real_producers(called: list[Called], scheduler: str, doubles: dict[str, Mock
         for body in _bodies(module, func, cls):
             for node in ast.walk(body):
                 if isinstance(node, ast.Call) and callee_name(node.func) == scheduler and node.args:
-                    verdict = _producer(module, cls, replaced, node.args[0])
+                    verdict = _producer(module, cls, replaced, node.args[0], body)
                     if verdict is not True and doubles:
                         verdict = _made_by_double(body, node.args[0], doubles) or verdict
                     if verdict is not None:
@@ -57,8 +59,9 @@ def _bodies(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None)
 
 
 def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozenset[str],
-              arg: ast.expr) -> bool | None:
-    """True: a project function or method not replaced; False: replaced by a double; None: unknown."""
+              arg: ast.expr, body: FunctionNode | None = None) -> bool | None:
+    """True: a project function or method not replaced, or an asyncio coroutine function; False: replaced
+    by a double; None: unknown."""
     if not isinstance(arg, ast.Call):
         return None
     name = dotted(arg.func) or ""
@@ -71,7 +74,45 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
         if name in replaced:
             return False
         return True if name in module.model.functions or name in module.model.imports else None
+    if head and rest and head not in replaced and asyncio_coroutine(_asyncio_name(module, body, head, rest)):
+        return True
     return None
+
+
+def _asyncio_name(module: IndexedModule, body: FunctionNode | None, head: str, rest: str) -> str:
+    """"asyncio.sleep" for `asyncio.sleep` (or `aio.sleep`), "asyncio.Event.wait" for `done.wait` when the
+    function bound `done = asyncio.Event()` (or `Event()` imported from asyncio); "" otherwise."""
+    origin = module.model.imports.get(head)
+    if origin is not None and origin[1] is None:
+        return f"{origin[0]}.{rest}"
+    if body is None or "." in rest:
+        return ""
+    values = [s.value for s in own_nodes(body) if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None
+              and any(isinstance(t, ast.Name) and t.id == head for t in (s.targets if isinstance(s, ast.Assign)
+                                                                          else [s.target]))]
+    if len(values) != 1 or not isinstance(values[0], ast.Call):
+        return ""
+    cls = dotted(values[0].func) or ""
+    first, _, tail = cls.partition(".")
+    origin = module.model.imports.get(first)
+    if origin is None:
+        return ""
+    qualified = f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
+    return f"{qualified}.{rest}"
+
+
+def asyncio_coroutine(qualified: str) -> bool:
+    """`asyncio.sleep`, `asyncio.Event.wait`, `asyncio.Queue.get`: a coroutine function of the standard library's
+    asyncio (read from asyncio itself, which gapfinder imports anyway; nothing of the user's is imported)."""
+    parts = qualified.split(".")
+    if len(parts) < 2 or parts[0] != "asyncio":
+        return False
+    found: object = asyncio
+    for part in parts[1:]:
+        found = getattr(found, part, None)
+        if found is None:
+            return False
+    return inspect.iscoroutinefunction(found)
 
 
 def _made_by_double(body: FunctionNode, arg: ast.expr, doubles: dict[str, MockNode]) -> bool | None:

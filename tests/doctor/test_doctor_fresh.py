@@ -75,3 +75,63 @@ def test_a_sync_helper_that_returns_a_fresh_coroutine_makes_an_eager_return_valu
     """})
     # `maybe` may return None and `factory` returns the async function itself (no coroutine made yet)
     assert codes(tmp_path, "tests/test_e.py") == [("GF111", 8, "certain"), ("GF111", 13, "certain")]
+
+
+def test_a_raising_scheduler_patch_drops_the_coroutine_of_an_asyncio_primitive(tmp_path):
+    write_project(tmp_path, {"app/__init__.py": "", "app/tuner.py": """
+        import asyncio
+        from asyncio import Event
+
+
+        class Tuner:
+            async def wait_done(self):
+                done = asyncio.Event()
+                try:
+                    await asyncio.wait_for(done.wait(), timeout=3.0)
+                except asyncio.TimeoutError:
+                    return None
+                return 1
+
+            async def pause(self):
+                try:
+                    await asyncio.wait_for(asyncio.sleep(1), timeout=0.1)
+                except asyncio.TimeoutError:
+                    return None
+
+            async def local_class(self):
+                ready = Event()
+                try:
+                    await asyncio.wait_for(ready.wait(), timeout=3.0)
+                except asyncio.TimeoutError:
+                    return None
+
+            async def not_a_coroutine(self):
+                done = asyncio.Event()
+                try:
+                    await asyncio.wait_for(done.is_set(), timeout=3.0)
+                except asyncio.TimeoutError:
+                    return None
+    """, "tests/test_tuner.py": """
+        import asyncio
+        from unittest.mock import patch
+        from app.tuner import Tuner
+
+        async def test_timeout():
+            with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
+                assert await Tuner().wait_done() is None
+
+        async def test_pause():
+            with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
+                assert await Tuner().pause() is None
+
+        async def test_local_class():
+            with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
+                assert await Tuner().local_class() is None
+
+        async def test_not_a_coroutine():
+            with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
+                assert await Tuner().not_a_coroutine() is None
+    """})
+    # `done.is_set()` is a bool, not a coroutine: nothing is dropped there
+    assert codes(tmp_path, "tests/test_tuner.py") == [
+        ("GF107", 7, "certain"), ("GF107", 11, "certain"), ("GF107", 15, "certain")]
