@@ -135,3 +135,42 @@ def test_a_raising_scheduler_patch_drops_the_coroutine_of_an_asyncio_primitive(t
     # `done.is_set()` is a bool, not a coroutine: nothing is dropped there
     assert codes(tmp_path, "tests/test_tuner.py") == [
         ("GF107", 7, "certain"), ("GF107", 11, "certain"), ("GF107", 15, "certain")]
+
+
+def test_doubles_imported_from_a_suite_module_that_re_exports_unittest_mock(tmp_path):
+    write_project(tmp_path, {"app/code.py": CODE, "tests/__init__.py": "", "tests/async_mock.py": """
+        import sys
+
+        if sys.version_info[:2] < (3, 8):
+            from asynctest.mock import *  # noqa
+
+            AsyncMock = CoroutineMock  # noqa: F405
+        else:
+            from unittest.mock import *  # noqa
+    """, "tests/fakes.py": """
+        class MagicMock:
+            async def do_join(self, room):
+                return room
+    """, "tests/test_shim.py": """
+        from tests.async_mock import AsyncMock, MagicMock
+        from app.code import join
+
+        async def test_join():
+            federation = MagicMock()
+            assert await join(federation, "r")
+
+        async def test_join_awaited():
+            federation = MagicMock()
+            federation.do_join = AsyncMock(return_value="e1")
+            assert await join(federation, "r") == "e1"
+            federation.do_join.assert_called_once_with("r")
+    """, "tests/test_fake.py": """
+        from tests.fakes import MagicMock
+        from app.code import join
+
+        async def test_join():
+            assert await join(MagicMock(), "r") == "r"
+    """})
+    assert [(code, line) for code, line, _ in codes(tmp_path, "tests/test_shim.py")] == [
+        ("GF104", 6), ("GF105", 13)]
+    assert codes(tmp_path, "tests/test_fake.py") == []
