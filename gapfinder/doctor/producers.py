@@ -206,12 +206,23 @@ def _handed(func: FunctionNode, roots: dict[str, object], methods: dict[str, Fun
     made = _coroutine_names(func)
     # a root the function rebinds itself (`self._loop = asyncio.new_event_loop()`) is no longer the double
     roots = {k: v for k, v in roots.items() if k not in _rebound(func, roots)}
+    coroutines = _coroutine_functions(func, methods)
     for statement in func.body:
         straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
         for node in own_nodes([statement]):
-            if not isinstance(node, ast.Call) or not node.args or not _made(node.args[0], made):
+            if not isinstance(node, ast.Call):
                 continue
             callee = node.func
+            if isinstance(callee, ast.Attribute) and callee.attr not in STARTERS and coroutines \
+                    and any(_makes(arg, coroutines) for arg in [*node.args, *(kw.value for kw in node.keywords)]):
+                # any other method of a double (`self.scheduler.schedule_at(when, key, self._revert(key))`):
+                # a mock records the coroutine it is given and never awaits it
+                chain = _chain(callee.value, roots)
+                if chain is not None:
+                    found.append((node, chain + [callee.attr], straight))
+                continue
+            if not node.args or not _made(node.args[0], made):
+                continue
             chain = _chain(callee.value, roots) if isinstance(callee, ast.Attribute) and callee.attr in STARTERS \
                 else None
             if chain is not None:
@@ -237,6 +248,17 @@ def _chain(expr: ast.expr, roots: dict[str, object]) -> list[str] | None:
     if isinstance(expr, ast.Name) and expr.id in roots:
         return [expr.id, *reversed(parts)]
     return None
+
+
+def _coroutine_functions(func: FunctionNode, methods: dict[str, FunctionNode] | None) -> set[str]:
+    """What a call in func surely turns into a coroutine: `self.name` for the object's own `async def`
+    methods, and the `async def`s func defines inside itself."""
+    names = {f"self.{name}" for name, method in (methods or {}).items() if isinstance(method, ast.AsyncFunctionDef)}
+    return names | {node.name for node in own_nodes(func) if isinstance(node, ast.AsyncFunctionDef)}
+
+
+def _makes(arg: ast.expr, coroutines: set[str]) -> bool:
+    return isinstance(arg, ast.Call) and (dotted(arg.func) or "") in coroutines
 
 
 def _made(arg: ast.expr, made: set[str]) -> bool:

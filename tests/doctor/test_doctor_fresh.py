@@ -174,3 +174,66 @@ def test_doubles_imported_from_a_suite_module_that_re_exports_unittest_mock(tmp_
     assert [(code, line) for code, line, _ in codes(tmp_path, "tests/test_shim.py")] == [
         ("GF104", 6), ("GF105", 13)]
     assert codes(tmp_path, "tests/test_fake.py") == []
+
+
+def test_a_coroutine_handed_to_any_method_of_a_double_is_dropped(tmp_path):
+    write_project(tmp_path, {"app/__init__.py": "", "app/cog.py": """
+        class Scheduler:
+            def schedule_at(self, when, key, coro):
+                pass
+
+
+        class Cog:
+            def __init__(self):
+                self.scheduler = Scheduler()
+
+            async def set_mode(self, key, when):
+                self.scheduler.schedule_at(when, key, self._revert(key))
+
+            async def set_later(self, key, when):
+                self.scheduler.schedule_at(when, key, coro=self._revert(key))
+
+            async def set_plain(self, key, when):
+                self.scheduler.schedule_at(when, key, self._describe(key))
+
+            async def set_nested(self, key):
+                async def _again():
+                    await self._revert(key)
+
+                self.scheduler.later(_again())
+
+            async def _revert(self, key):
+                pass
+
+            def _describe(self, key):
+                return key
+    """, "tests/test_cog.py": """
+        from unittest.mock import MagicMock
+        from app.cog import Cog
+
+        async def test_set_mode():
+            cog = Cog()
+            cog.scheduler = MagicMock()
+            await cog.set_mode(1, 2)
+            cog.scheduler.schedule_at.assert_called_once()
+
+        async def test_set_later():
+            cog = Cog()
+            cog.scheduler = MagicMock()
+            await cog.set_later(1, 2)
+
+        async def test_set_plain():
+            cog = Cog()
+            cog.scheduler = MagicMock()
+            await cog.set_plain(1, 2)
+
+        async def test_set_nested():
+            cog = Cog()
+            cog.scheduler = MagicMock()
+            await cog.set_nested(1)
+    """})
+    # reported where the test built the scheduler double (the line a fix replaces); a plain `def`'s result
+    # is no coroutine
+    assert codes(tmp_path, "tests/test_cog.py") == [
+        ("GF107", 7, "certain"), ("GF107", 13, "certain"), ("GF107", 23, "certain")]
+
