@@ -76,7 +76,30 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
         return True if name in module.model.functions or name in module.model.imports else None
     if head and rest and head not in replaced and asyncio_coroutine(_asyncio_name(module, body, head, rest)):
         return True
+    field, _, method = rest.partition(".")
+    if head == "self" and cls is not None and method and "." not in method and field not in replaced \
+            and asyncio_coroutine(_asyncio_field(module, cls, field, method)):
+        return True  # `self._closed.wait()` with `self._closed = asyncio.Event()` set by the class
     return None
+
+
+def _asyncio_field(module: IndexedModule, cls: ast.ClassDef, field: str, method: str) -> str:
+    """"asyncio.Event.wait" for `self.field.method` when every assignment of `self.field` in the class's
+    methods builds the same asyncio class (`self._closed = asyncio.Event()`); "" otherwise."""
+    built = {dotted(s.value.func) or "" for f in module.model.methods(cls).values() for s in own_nodes(f)
+             if isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Call)
+             and any(dotted(t) == f"self.{field}" for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))}
+    others = any(isinstance(s, (ast.Assign, ast.AnnAssign)) and not isinstance(s.value, ast.Call)
+                 and any(dotted(t) == f"self.{field}" for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))
+                 for f in module.model.methods(cls).values() for s in own_nodes(f))
+    if len(built) != 1 or others:
+        return ""
+    first, _, tail = next(iter(built)).partition(".")
+    origin = module.model.imports.get(first)
+    if origin is None or not first:
+        return ""
+    qualified = f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
+    return f"{qualified}.{method}"
 
 
 def _asyncio_name(module: IndexedModule, body: FunctionNode | None, head: str, rest: str) -> str:

@@ -84,6 +84,9 @@ def test_a_raising_scheduler_patch_drops_the_coroutine_of_an_asyncio_primitive(t
 
 
         class Tuner:
+            def __init__(self):
+                self._closed = asyncio.Event()
+
             async def wait_done(self):
                 done = asyncio.Event()
                 try:
@@ -102,6 +105,12 @@ def test_a_raising_scheduler_patch_drops_the_coroutine_of_an_asyncio_primitive(t
                 ready = Event()
                 try:
                     await asyncio.wait_for(ready.wait(), timeout=3.0)
+                except asyncio.TimeoutError:
+                    return None
+
+            async def on_field(self):
+                try:
+                    await asyncio.wait_for(self._closed.wait(), timeout=3.0)
                 except asyncio.TimeoutError:
                     return None
 
@@ -128,13 +137,19 @@ def test_a_raising_scheduler_patch_drops_the_coroutine_of_an_asyncio_primitive(t
             with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
                 assert await Tuner().local_class() is None
 
+        async def test_on_field():
+            tuner = Tuner()
+            with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
+                assert await tuner.on_field() is None
+
         async def test_not_a_coroutine():
             with patch("app.tuner.asyncio.wait_for", side_effect=asyncio.TimeoutError):
                 assert await Tuner().not_a_coroutine() is None
     """})
     # `done.is_set()` is a bool, not a coroutine: nothing is dropped there
     assert codes(tmp_path, "tests/test_tuner.py") == [
-        ("GF107", 7, "certain"), ("GF107", 11, "certain"), ("GF107", 15, "certain")]
+        ("GF107", 7, "certain"), ("GF107", 11, "certain"), ("GF107", 15, "certain"),
+        ("GF107", 20, "certain")]
 
 
 def test_doubles_imported_from_a_suite_module_that_re_exports_unittest_mock(tmp_path):
