@@ -38,10 +38,11 @@ class Comparer:
         self.objects: set[int] = set()  # usage trees of objects the test built (not None)
         self.node_of: dict[int, MockNode] = {}  # usage tree (and the trees merged into it) -> the double met there
 
-    def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None) -> None:
+    def emit(self, code: str, node: MockNode, message: str, edit: Edit | None = None,
+             related: tuple[int, ...] = ()) -> None:
         confidence = "likely" if self.likely or node.evidence or node.weak or not self.sure else "certain"
         message += self.cite(node)
-        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit, confidence))
+        self.findings.append(Finding(code, node.path, node.line, node.col, message, edit, confidence, related))
 
     def cite(self, node: MockNode, where: str | None = None) -> str:
         """The evidence linking the double to the code: where it was built, where the code uses it."""
@@ -160,6 +161,9 @@ class Comparer:
             self.sync_node(node, use, via_await, text, sync, awaited, depth)
         for name, child in use.attrs.items():
             self.walk(node.child(name), child, via_await, f"{text}.{name}", depth + 1, anchor)
+        entered = node.attrs.get("__enter__")  # `with x as m`: m is what the test set __enter__ to return
+        if use.enter is not None and entered is not None and "return_value" in entered.configured:
+            self.walk(entered.attrs["return_value"], use.enter, False, f"(with {text})", depth + 1)
 
     def async_node(self, node: MockNode, use: UsageTree, via_await: bool, text: str, sync: bool,
                    awaited: bool, depth: int) -> None:
@@ -187,9 +191,14 @@ class Comparer:
                 edit = None
                 if root.ctor is not None and not root_use.is_async:
                     edit = _rename_ctor(root.ctor)
+                # reported where the AsyncMock is built (the fix renames it); the line that configures the
+                # child (`m.parse_uri.return_value = uri`) is named as related
+                configured = (node.line,) if node is not root and node.located and node.path == root.path \
+                    and node.line != root.line else ()
                 self.emit("GF101", root, f"`{label}` is an AsyncMock but the code calls `{text}()` without "
                           "await: it returns a coroutine that is never awaited; use a MagicMock "
-                          "(AsyncMock only for awaited leaves)", edit)
+                          "(AsyncMock only for awaited leaves)"
+                          + (f" [configured at line {configured[0]}]" if configured else ""), edit, configured)
         if use.awaited is not None and not awaited and not sync:
             self.emit("GF104", node, f"the code awaits `{text}` itself, and an AsyncMock is not awaitable "
                       "(only its calls are); use a done future or an awaitable object")

@@ -36,20 +36,35 @@ def expected_names(context: ast.expr) -> frozenset[str]:
 def reached_before_raise(func: FunctionNode, expected: frozenset[str]) -> FunctionNode | None:
     """A copy of `func` cut before its first statement that contains a `raise`, when that statement or a
     later one raises one of `expected` by name; None when func does not raise it itself (the exception
-    may come from a collaborator, at any point) or nothing comes before the cut."""
+    may come from a collaborator, at any point) or nothing comes before the cut. A `with` block that holds
+    the raise is entered and cut the same way inside: its context manager and the statements before its
+    own first raise run too."""
     if not expected:
         return None
-    for index, stmt in enumerate(func.body):
+    body = _cut(func.body, expected)
+    if not body:
+        return None
+    prefix = copy.copy(func)
+    prefix.body = body
+    return prefix
+
+
+def _cut(body: list[ast.stmt], expected: frozenset[str]) -> list[ast.stmt] | None:
+    for index, stmt in enumerate(body):
         raised = [_raised_name(node) for node in own_nodes([stmt]) if isinstance(node, ast.Raise)]
         if not raised:
             continue
-        later = raised + [_raised_name(node) for node in own_nodes(func.body[index + 1:])
-                          if isinstance(node, ast.Raise)]
-        if index and any(name in expected or (expected & BROAD and name) for name in later):
-            prefix = copy.copy(func)
-            prefix.body = func.body[:index]
-            return prefix
-        return None
+        later = raised + [_raised_name(node) for node in own_nodes(body[index + 1:]) if isinstance(node, ast.Raise)]
+        if not any(name in expected or (expected & BROAD and name) for name in later):
+            return None
+        if isinstance(stmt, (ast.With, ast.AsyncWith)) and not any(
+                isinstance(node, ast.Raise) for item in stmt.items for node in ast.walk(item.context_expr)):
+            inner = _cut(stmt.body, expected)
+            if inner:
+                entered = copy.copy(stmt)
+                entered.body = inner
+                return body[:index] + [entered]
+        return body[:index] or None
     return None
 
 

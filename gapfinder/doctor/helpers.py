@@ -15,6 +15,7 @@ from pathlib import Path
 from gapfinder.core.usage.index import IndexedModule, ModuleIndex
 from gapfinder.core.usage.tree import FunctionNode
 from gapfinder.doctor.mocks import FileNames
+from gapfinder.doctor.shims import package_base
 
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "testutils", "test_utils"})
 
@@ -64,7 +65,7 @@ class TestSide:
     def names_of(self, module: IndexedModule) -> FileNames:
         if module.name not in self._names:
             package = module.name if module.path.name == "__init__.py" else module.name.rpartition(".")[0]
-            self._names[module.name] = FileNames(module.model.tree, package)
+            self._names[module.name] = FileNames(module.model.tree, package, package_base(module.path))
         return self._names[module.name]
 
     def lookup(self, expr: ast.expr, names: FileNames, path: str) -> tuple[str, object] | None:

@@ -151,8 +151,10 @@ class Linking:
             if set((dotted(site.func) or "").split(".")) & patched:
                 continue  # the test patched the scheduler itself (or its module): GF107's patch check owns it
             node: MockNode | None = doubles[chain[0]]
+            built = node  # the last double on the chain the test built itself: the one a fix replaces
             for part in chain[1:]:
                 node = node.child(part) if node is not None and not node.wraps else None
+                built = node if node is not None and node.explicit and node.path else built
             # a project Mock subclass (evidence) may set the scheduler up in its own __init__ (a loop whose
             # create_task closes the coroutine), which is not read: only doubles built in view count
             if node is None or not node.is_double or node.side_effect is not None or node.evidence or node.wraps:
@@ -161,7 +163,8 @@ class Linking:
             if producer is not None and (producer.kind != "async" or producer.side_effect is not None):
                 continue  # the "coroutine" comes from a sync double of the test: a mock, nothing is dropped
             # a coroutine the test's own AsyncMock makes is reported where the test builds that double
-            shown_node = producer if producer is not None and producer.explicit and producer.path else node
+            shown_node = producer if producer is not None and producer.explicit and producer.path else \
+                node if node.explicit else built
             line, col, path = (shown_node.line, shown_node.col, shown_node.path) \
                 if shown_node.explicit and shown_node.path else (call.lineno, call.col_offset, self.path)
             self.shared.handoffs.append((node, Finding(  # kept unless the test asserts it was never called

@@ -20,6 +20,7 @@ from gapfinder.doctor.evaluate import SETUPS, Evaluator
 from gapfinder.doctor.values import Fixture, Shared
 from gapfinder.doctor.helpers import TestSide, shown as _shown
 from gapfinder.doctor.mocks import FileNames
+from gapfinder.doctor.shims import package_base
 from gapfinder.doctor.plugins import plugin_names
 from gapfinder.doctor.model import CONFIDENCE, Edit, Finding, LintResult
 from gapfinder.core.usage.index import ModuleIndex
@@ -312,17 +313,12 @@ def parse_with_names(path: Path) -> tuple[ast.Module, FileNames] | None:
         tree = parse(read_source(path))
     except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
         return None
-    return tree, FileNames(tree, _package(path))
+    return tree, FileNames(tree, _package(path), package_base(path))
 
 
 def _package(path: Path) -> str:
     """The dotted package a file sits in, read from its `__init__.py` chain ("" outside a package)."""
-    parts: list[str] = []
-    folder = path.resolve().parent
-    while (folder / "__init__.py").is_file() and folder.name.isidentifier():
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
+    return ".".join(path.resolve().parent.relative_to(package_base(path)).parts)
 
 
 def _test_classes(tree: ast.Module) -> list[ast.ClassDef]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gapfinder.core.symbols import dotted, import_bindings
+from gapfinder.doctor.shims import mock_origins
 
 MOCK_CLASSES = {"AsyncMock": "async", "MagicMock": "magic", "NonCallableMagicMock": "magic",
                 "Mock": "mock", "NonCallableMock": "mock"}
@@ -97,8 +99,9 @@ def opaque(node: ast.AST) -> MockNode:
 class FileNames:
     """What the names of one test module refer to: imports and its own async/sync functions."""
 
-    def __init__(self, tree: ast.Module, package: str | None = None) -> None:
-        """package: the test module's own package, to read its relative imports (None: not known)."""
+    def __init__(self, tree: ast.Module, package: str | None = None, base: Path | None = None) -> None:
+        """package: the test module's own package, to read its relative imports (None: not known); base: the
+        folder its top package sits in, to read suite modules that re-export unittest.mock (None: not read)."""
         self.imports: dict[str, str] = {}  # local name -> dotted origin
         self.async_defs: set[str] = set()
         self.sync_defs: dict[str, ast.FunctionDef] = {}
@@ -114,6 +117,7 @@ class FileNames:
                 self.async_defs.add(node.name)
             elif isinstance(node, ast.FunctionDef):
                 self.sync_defs.setdefault(node.name, node)
+        self.imports = mock_origins(self.imports, base)
 
     def qualify(self, expr: ast.expr) -> str | None:
         """The dotted origin of a Name/Attribute chain: `store.load` -> "svc.store.load"."""

@@ -8,6 +8,8 @@ producer is itself a double (`self._sync` patched, a mock collaborator's method)
 from __future__ import annotations
 
 import ast
+import asyncio
+import inspect
 
 from gapfinder.core.scopes import own_nodes
 from gapfinder.core.symbols import dotted
@@ -32,7 +34,7 @@ def real_producers(called: list[Called], scheduler: str, doubles: dict[str, Mock
         for body in _bodies(module, func, cls):
             for node in ast.walk(body):
                 if isinstance(node, ast.Call) and callee_name(node.func) == scheduler and node.args:
-                    verdict = _producer(module, cls, replaced, node.args[0])
+                    verdict = _producer(module, cls, replaced, node.args[0], body)
                     if verdict is not True and doubles:
                         verdict = _made_by_double(body, node.args[0], doubles) or verdict
                     if verdict is not None:
@@ -57,8 +59,9 @@ def _bodies(module: IndexedModule, func: FunctionNode, cls: ast.ClassDef | None)
 
 
 def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozenset[str],
-              arg: ast.expr) -> bool | None:
-    """True: a project function or method not replaced; False: replaced by a double; None: unknown."""
+              arg: ast.expr, body: FunctionNode | None = None) -> bool | None:
+    """True: a project function or method not replaced, or an asyncio coroutine function; False: replaced
+    by a double; None: unknown."""
     if not isinstance(arg, ast.Call):
         return None
     name = dotted(arg.func) or ""
@@ -71,7 +74,68 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
         if name in replaced:
             return False
         return True if name in module.model.functions or name in module.model.imports else None
+    if head and rest and head not in replaced and asyncio_coroutine(_asyncio_name(module, body, head, rest)):
+        return True
+    field, _, method = rest.partition(".")
+    if head == "self" and cls is not None and method and "." not in method and field not in replaced \
+            and asyncio_coroutine(_asyncio_field(module, cls, field, method)):
+        return True  # `self._closed.wait()` with `self._closed = asyncio.Event()` set by the class
     return None
+
+
+def _asyncio_field(module: IndexedModule, cls: ast.ClassDef, field: str, method: str) -> str:
+    """"asyncio.Event.wait" for `self.field.method` when every assignment of `self.field` in the class's
+    methods builds the same asyncio class (`self._closed = asyncio.Event()`); "" otherwise."""
+    built = {dotted(s.value.func) or "" for f in module.model.methods(cls).values() for s in own_nodes(f)
+             if isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Call)
+             and any(dotted(t) == f"self.{field}" for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))}
+    others = any(isinstance(s, (ast.Assign, ast.AnnAssign)) and not isinstance(s.value, ast.Call)
+                 and any(dotted(t) == f"self.{field}" for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))
+                 for f in module.model.methods(cls).values() for s in own_nodes(f))
+    if len(built) != 1 or others:
+        return ""
+    first, _, tail = next(iter(built)).partition(".")
+    origin = module.model.imports.get(first)
+    if origin is None or not first:
+        return ""
+    qualified = f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
+    return f"{qualified}.{method}"
+
+
+def _asyncio_name(module: IndexedModule, body: FunctionNode | None, head: str, rest: str) -> str:
+    """"asyncio.sleep" for `asyncio.sleep` (or `aio.sleep`), "asyncio.Event.wait" for `done.wait` when the
+    function bound `done = asyncio.Event()` (or `Event()` imported from asyncio); "" otherwise."""
+    origin = module.model.imports.get(head)
+    if origin is not None and origin[1] is None:
+        return f"{origin[0]}.{rest}"
+    if body is None or "." in rest:
+        return ""
+    values = [s.value for s in own_nodes(body) if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None
+              and any(isinstance(t, ast.Name) and t.id == head for t in (s.targets if isinstance(s, ast.Assign)
+                                                                          else [s.target]))]
+    if len(values) != 1 or not isinstance(values[0], ast.Call):
+        return ""
+    cls = dotted(values[0].func) or ""
+    first, _, tail = cls.partition(".")
+    origin = module.model.imports.get(first)
+    if origin is None:
+        return ""
+    qualified = f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
+    return f"{qualified}.{rest}"
+
+
+def asyncio_coroutine(qualified: str) -> bool:
+    """`asyncio.sleep`, `asyncio.Event.wait`, `asyncio.Queue.get`: a coroutine function of the standard library's
+    asyncio (read from asyncio itself, which gapfinder imports anyway; nothing of the user's is imported)."""
+    parts = qualified.split(".")
+    if len(parts) < 2 or parts[0] != "asyncio":
+        return False
+    found: object = asyncio
+    for part in parts[1:]:
+        found = getattr(found, part, None)
+        if found is None:
+            return False
+    return inspect.iscoroutinefunction(found)
 
 
 def _made_by_double(body: FunctionNode, arg: ast.expr, doubles: dict[str, MockNode]) -> bool | None:
@@ -165,12 +229,23 @@ def _handed(func: FunctionNode, roots: dict[str, object], methods: dict[str, Fun
     made = _coroutine_names(func)
     # a root the function rebinds itself (`self._loop = asyncio.new_event_loop()`) is no longer the double
     roots = {k: v for k, v in roots.items() if k not in _rebound(func, roots)}
+    coroutines = _coroutine_functions(func, methods)
     for statement in func.body:
         straight = not isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match))
         for node in own_nodes([statement]):
-            if not isinstance(node, ast.Call) or not node.args or not _made(node.args[0], made):
+            if not isinstance(node, ast.Call):
                 continue
             callee = node.func
+            if isinstance(callee, ast.Attribute) and callee.attr not in STARTERS and coroutines \
+                    and any(_makes(arg, coroutines) for arg in [*node.args, *(kw.value for kw in node.keywords)]):
+                # any other method of a double (`self.scheduler.schedule_at(when, key, self._revert(key))`):
+                # a mock records the coroutine it is given and never awaits it
+                chain = _chain(callee.value, roots)
+                if chain is not None:
+                    found.append((node, chain + [callee.attr], straight))
+                continue
+            if not node.args or not _made(node.args[0], made):
+                continue
             chain = _chain(callee.value, roots) if isinstance(callee, ast.Attribute) and callee.attr in STARTERS \
                 else None
             if chain is not None:
@@ -196,6 +271,17 @@ def _chain(expr: ast.expr, roots: dict[str, object]) -> list[str] | None:
     if isinstance(expr, ast.Name) and expr.id in roots:
         return [expr.id, *reversed(parts)]
     return None
+
+
+def _coroutine_functions(func: FunctionNode, methods: dict[str, FunctionNode] | None) -> set[str]:
+    """What a call in func surely turns into a coroutine: `self.name` for the object's own `async def`
+    methods, and the `async def`s func defines inside itself."""
+    names = {f"self.{name}" for name, method in (methods or {}).items() if isinstance(method, ast.AsyncFunctionDef)}
+    return names | {node.name for node in own_nodes(func) if isinstance(node, ast.AsyncFunctionDef)}
+
+
+def _makes(arg: ast.expr, coroutines: set[str]) -> bool:
+    return isinstance(arg, ast.Call) and (dotted(arg.func) or "") in coroutines
 
 
 def _made(arg: ast.expr, made: set[str]) -> bool:

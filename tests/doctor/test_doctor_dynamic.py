@@ -279,10 +279,10 @@ def test_a_coroutine_handed_to_a_double_through_the_object_s_own_methods(tmp_pat
             Mine(hass, client).on_message("refresh")
     """})
     # both run on on_message's straight path; `self.client` is stored by the project's own __init__: certain
-    # (reported at the test's call: the double's scheduler is a default child); `self.hass` is only where
-    # the library base probably keeps `hass` (its code is not read): likely
+    # (reported where the test built `client`: the double's scheduler is a default child of it); `self.hass`
+    # is only where the library base probably keeps `hass` (its code is not read): likely
     assert codes(tmp_path, "tests/test_c.py") == [("test_c.py", "GF107", 7, "likely"),
-                                                  ("test_c.py", "GF107", 9, "certain")]
+                                                  ("test_c.py", "GF107", 8, "certain")]
 
 
 COG = """
