@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 
 import pytest
 
 from gapfinder.scaffold.pipeline import scaffold
+from gapfinder.scaffold.values import scalar_literal
 from scaffold_runner import drafted_test, run_pytest, write_package
 
 pytest.importorskip("pytest_asyncio")
 
 THINGS = '''import asyncio
+import base64
 
 
 class Slotted:
@@ -42,6 +45,26 @@ class Loader:
 
 def decode(raw):
     return raw
+
+
+class Box:
+    def __init__(self, secret_key: bytes) -> None:
+        if len(secret_key) != 32:
+            raise ValueError("The key must be exactly 32 bytes long")
+        self._key = secret_key
+
+    def seal(self, data: bytes) -> bytes:
+        return bytes(a ^ b for a, b in zip(data, self._key))
+
+
+class Signer:
+    def __init__(self, secret: str) -> None:
+        self._raw = base64.urlsafe_b64decode(secret)
+        if len(self._raw) != 32:
+            raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.")
+
+    def describe(self, label: str) -> str:
+        return f"{label}: {len(self._raw)} bytes"
 '''
 
 
@@ -67,6 +90,26 @@ def test_a_drafted_assertion_the_run_contradicts_is_replaced_by_what_it_observed
     assert "assert result is decode.return_value" not in body
     assert "observed on first run" in body
     assert "test_loader_load_all" not in {name for name, _ in result.run.needs_person}
+
+
+def test_key_parameters_get_key_material_the_code_accepts(ran) -> None:
+    # a 32-byte key for `bytes` (NaCl, AES-256), the url-safe base64 text of 32 bytes for `str` (Fernet)
+    _, result, text = ran
+    assert "Box(secret_key=b\"gapfinder-test-key-0123456789abc\")" in drafted_test(text, "test_box_seal")
+    assert "Signer(secret=\"Z2FwZmluZGVyLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmM=\")" in drafted_test(text, "test_signer_describe")
+    assert not {"test_box_seal", "test_signer_describe"} & {name for name, _ in result.run.needs_person}
+
+
+@pytest.mark.parametrize("annotation, name, expected", [
+    ("bytes", "secret_key", 'b"gapfinder-test-key-0123456789abc"'),
+    ("Optional[bytes]", "key", 'b"gapfinder-test-key-0123456789abc"'),
+    ("Union[str, bytes]", "secret_key", '"Z2FwZmluZGVyLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmM="'),
+    ("str", "key", '"key"'),  # a cache or dict key, not a secret
+    ("str", "password", '"correct-horse-battery-staple"'),
+    ("bytes", "public_key", 'b"data"'),
+])
+def test_key_material_by_annotation_and_name(annotation, name, expected) -> None:
+    assert scalar_literal(ast.parse(annotation, mode="eval").body, name)[0] == expected
 
 
 def test_the_written_drafts_pass(ran) -> None:
