@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.guards import needed_options
+from gapfinder.scaffold.guards import checked_types, needed_options
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
 from gapfinder.scaffold.source_facts import (
@@ -484,6 +484,7 @@ class Planner:
         else:
             fields = []
         parts = []
+        checked = checked_types(init, self.model.tree) if init is not None else {}  # `if not isinstance(p, C): raise`
         for name, annotation, positional_only in fields:
             literal = scalar_literal(annotation, name) or self.resolver.settings_instance(annotation_class(annotation))
             if literal is not None:
@@ -491,6 +492,9 @@ class Planner:
             else:
                 case.imports.add(("unittest.mock", "MagicMock"))
             value = literal[0] if literal else "MagicMock()"
+            if literal is None and name in checked:  # the class as the module under test names it
+                value = f"MagicMock(spec={checked[name]})"
+                case.imports.add((self.model.module, checked[name].split(".", 1)[0]))
             if given and name in given:
                 value = given[name]
             parts.append(value if positional_only else f"{name}={value}")

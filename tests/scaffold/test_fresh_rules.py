@@ -17,6 +17,11 @@ pytest.importorskip("pytest_asyncio")
 THINGS = '''import asyncio
 import base64
 
+try:
+    from asyncio import Queue as Channel
+except ImportError:  # pragma: no cover
+    Channel = None
+
 
 class Slotted:
     __slots__ = ("store", "count")
@@ -65,6 +70,16 @@ class Signer:
 
     def describe(self, label: str) -> str:
         return f"{label}: {len(self._raw)} bytes"
+
+
+class Mailbox:
+    def __init__(self, channel) -> None:
+        if not isinstance(channel, Channel):
+            raise TypeError(f"Expected a Channel, got {type(channel)}")
+        self._channel = channel
+
+    async def receive(self):
+        return await self._channel.get()
 '''
 
 
@@ -110,6 +125,14 @@ def test_key_parameters_get_key_material_the_code_accepts(ran) -> None:
 ])
 def test_key_material_by_annotation_and_name(annotation, name, expected) -> None:
     assert scalar_literal(ast.parse(annotation, mode="eval").body, name)[0] == expected
+
+
+def test_a_constructor_that_checks_a_parameters_type_gets_a_double_with_that_spec(ran) -> None:
+    # `if not isinstance(channel, Channel): raise`, Channel bound inside a `try` import
+    _, result, text = ran
+    assert "Mailbox(channel=MagicMock(spec=Channel))" in drafted_test(text, "test_mailbox_receive")
+    assert "from shop.things import" in text and "Channel" in text.split("from shop.things import", 1)[1].split("\n")[0]
+    assert "test_mailbox_receive" not in {name for name, _ in result.run.needs_person}
 
 
 def test_the_written_drafts_pass(ran) -> None:
