@@ -18,8 +18,8 @@ from gapfinder.scaffold.guards import checked_types, needed_options
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
 from gapfinder.scaffold.source_facts import (
-    always_raises, data_attributes, dict_attributes, exception_names, frozen_dataclass, optional_attributes,
-    single_return, starts_tasks, unwrap_mapped,
+    always_raises, data_attributes, dict_attributes, endless, exception_names, frozen_dataclass,
+    optional_attributes, single_return, starts_tasks, unwrap_mapped,
 )
 from gapfinder.scaffold.target import Target, does_nothing, is_abstract, raises_not_implemented
 from gapfinder.core.scopes import yields
@@ -51,6 +51,9 @@ class TestCase:
     marks: tuple[str, ...] = ()  # decorators after @pytest.mark.scaffold, e.g. an xfail with its reason
     observed_raise: bool = False  # `raises` was seen on a run, not inferred from the code
     raised_as: str = ""  # the name `pytest.raises(...) as <name>` binds, for assertions on the exception
+
+
+FIRST_ITEMS = 2  # items a test takes from a generator that never ends
 
 
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
@@ -380,6 +383,12 @@ class Planner:
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
+        if yields(target.node) and endless(target.node):  # the first items, then close it
+            items = case.namer("items")
+            if target.is_async:
+                return [f"{items} = {call}", f"result = [await {items}.__anext__() for _ in range({FIRST_ITEMS})]",
+                        f"await {items}.aclose()"]
+            return [f"{items} = {call}", f"result = [next({items}) for _ in range({FIRST_ITEMS})]", f"{items}.close()"]
         if yields(target.node):
             loop = "async for" if target.is_async else "for"
             return [f"result = [item {loop} item in {call}]"]

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from gapfinder.scaffold.pipeline import scaffold
+from gapfinder.scaffold.source_facts import endless
 from gapfinder.scaffold.values import scalar_literal
 from scaffold_runner import drafted_test, run_pytest, write_package
 
@@ -80,6 +81,14 @@ class Mailbox:
 
     async def receive(self):
         return await self._channel.get()
+
+
+async def ticks(step: float = 0.0):
+    count = 0
+    while True:
+        count += 1
+        yield count
+        await asyncio.sleep(step)
 '''
 
 
@@ -133,6 +142,25 @@ def test_a_constructor_that_checks_a_parameters_type_gets_a_double_with_that_spe
     assert "Mailbox(channel=MagicMock(spec=Channel))" in drafted_test(text, "test_mailbox_receive")
     assert "from shop.things import" in text and "Channel" in text.split("from shop.things import", 1)[1].split("\n")[0]
     assert "test_mailbox_receive" not in {name for name, _ in result.run.needs_person}
+
+
+def test_a_generator_that_never_ends_is_asked_for_its_first_items(ran) -> None:
+    _, result, text = ran
+    body = drafted_test(text, "test_ticks")
+    assert "result = [await items.__anext__() for _ in range(2)]" in body and "await items.aclose()" in body
+    assert "assert result == [1, 2]" in body
+    assert "test_ticks" not in {name for name, _ in result.run.needs_person}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def f():\n    while True:\n        yield 1\n", True),
+    ("def f():\n    while True:\n        for x in y:\n            break\n        yield 1\n", True),
+    ("def f():\n    while True:\n        if x:\n            break\n        yield 1\n", False),
+    ("def f():\n    while True:\n        if x:\n            return\n        yield 1\n", False),
+    ("def f():\n    while True:\n        x()\n", False),  # not a generator
+])
+def test_endless_generators(source, expected) -> None:
+    assert endless(ast.parse(source).body[0]) is expected
 
 
 def test_the_written_drafts_pass(ran) -> None:
