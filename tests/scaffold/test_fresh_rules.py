@@ -17,6 +17,7 @@ pytest.importorskip("pytest_asyncio")
 
 THINGS = '''import asyncio
 import base64
+import pickle
 
 try:
     from asyncio import Queue as Channel
@@ -81,6 +82,14 @@ class Mailbox:
 
     async def receive(self):
         return await self._channel.get()
+
+
+def freeze(value):
+    return pickle.dumps(value)
+
+
+def thaw(blob):
+    return pickle.loads(blob)
 
 
 async def ticks(step: float = 0.0):
@@ -161,6 +170,15 @@ def test_a_generator_that_never_ends_is_asked_for_its_first_items(ran) -> None:
 ])
 def test_endless_generators(source, expected) -> None:
     assert endless(ast.parse(source).body[0]) is expected
+
+
+def test_values_handed_to_a_real_serializer_are_what_it_accepts(ran) -> None:
+    # a double cannot be pickled, and pickle.loads needs a pickle: {} and the pickle of {}
+    _, result, text = ran
+    assert "value = {}" in drafted_test(text, "test_freeze")
+    assert 'blob = b"\\x80\\x04}\\x94."' in drafted_test(text, "test_thaw")
+    assert "assert result == {}" in drafted_test(text, "test_thaw")
+    assert not {"test_freeze", "test_thaw"} & {name for name, _ in result.run.needs_person}
 
 
 def test_the_written_drafts_pass(ran) -> None:
