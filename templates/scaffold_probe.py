@@ -286,6 +286,10 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             random.Random(SETTINGS["seed"] + offset).shuffle(order)
             passes += order
         items[:] = passes
+    # the mutants are parsed and compiled now, before any test runs: deep inside a run's hooks CPython
+    # 3.11's ast.parse can fail ("AST constructor recursion depth mismatch", seen on arq's worker.py)
+    for target in sorted(set((SETTINGS.get("mutate") or {}).values())):
+        _built_mutants(target)
 
 
 class _Timeout(BaseException):
@@ -588,6 +592,16 @@ def _live_function(module, qualname: str):
 _MUTANT_CACHE: dict = {}
 
 
+def _built_mutants(qualname: str):
+    """The mutants of `qualname`, or the reason they could not be built (a str): that costs the
+    test its mutant check, never the run."""
+    try:
+        return _mutant_codes(qualname)
+    except Exception as exc:  # noqa: BLE001 - a parser or compiler failure on the target's file
+        _MUTANT_CACHE[qualname] = why = f"mutants could not be built: {type(exc).__name__}: {exc}"[:200]
+        return why
+
+
 def _mutant_codes(qualname: str):
     """[(label, code object)] for the target's function `qualname`, compiled from the file on disk."""
     if qualname in _MUTANT_CACHE:
@@ -631,9 +645,13 @@ def pytest_runtest_protocol(item, nextitem):
         return
     from _pytest.runner import runtestprotocol
 
+    codes = _built_mutants(target)
+    if isinstance(codes, str):
+        RESULTS["mutants"][item.name] = {"total": 0, "killed": 0, "why": codes}
+        return
     original = function.__code__
     killed, total, labels = 0, 0, []
-    for label, code in _mutant_codes(target):
+    for label, code in codes:
         if len(code.co_freevars) != len(original.co_freevars):
             continue
         total += 1

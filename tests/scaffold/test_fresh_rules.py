@@ -186,3 +186,26 @@ def test_the_written_drafts_pass(ran) -> None:
     suite = run_pytest(root, "tests/unit/test_things.py")
     assert suite.returncode == 0, suite.output
     assert suite.outcomes and set(suite.outcomes.values()) == {"passed"}
+
+
+def test_mutants_that_cannot_be_built_cost_the_mutant_check_not_the_run(tmp_path, monkeypatch) -> None:
+    # on arq, ast.parse failed inside the run's hooks (a CPython 3.11 SystemError): INTERNALERROR, and
+    # every draft after it "did not run again"; now the mutants are built before the tests run, and a
+    # failure to build them is that test's reason for having no mutant check
+    from gapfinder.templates import scaffold_probe as probe
+
+    monkeypatch.setitem(probe.SETTINGS, "target_file", str(tmp_path / "gone.py"))
+    monkeypatch.setattr(probe, "_MUTANT_CACHE", {})
+    why = probe._built_mutants("f")
+    assert isinstance(why, str) and why.startswith("mutants could not be built: FileNotFoundError")
+
+
+def test_the_probe_reads_the_slots_an_object_has_set() -> None:
+    from gapfinder.templates import scaffold_probe as probe
+
+    class Pair:
+        __slots__ = ("left", "right")
+
+    pair = Pair()
+    pair.left = 1
+    assert probe._fields(pair) == {"left": 1}
