@@ -106,7 +106,7 @@ def _written(names: dict, watcher) -> list:
         for name, source in after.items():  # what the call changed, and what it stores even when unchanged
             if watcher.self_before.get(name) != source or name in stored:
                 found.append({"expr": f"{local}.{name}", "value": source, "on": "self"})
-        fields = vars(owner)
+        fields = _fields(owner)
         for name in sorted(stored - set(after)):  # `self._config = config`: the object the test passed in
             value = fields.get(name, _MISSING)
             source = _source_of(value, names) if value is not _MISSING else None
@@ -122,15 +122,29 @@ def _written(names: dict, watcher) -> list:
 _MISSING = object()
 
 
+def _fields(value) -> dict:
+    """An object's own attributes: its `__dict__` and the slots it has set (a `__slots__` class has
+    no `__dict__`, and `vars()` raises for it)."""
+    try:
+        found = dict(vars(value))
+    except TypeError:
+        found = {}
+    for kind in type(value).__mro__:
+        slots = kind.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in found and name not in ("__dict__", "__weakref__"):
+                try:
+                    found[name] = object.__getattribute__(value, name)
+                except AttributeError:  # a slot never set
+                    pass
+    return found
+
+
 def _sizes(owner) -> dict:
     """{attribute: length} of the plain containers (list, dict, set, deque) an object holds."""
     import collections
 
-    try:
-        fields = list(vars(owner).items())
-    except TypeError:
-        return {}
-    return {name: len(value) for name, value in fields
+    return {name: len(value) for name, value in _fields(owner).items()
             if name.isidentifier() and type(value) in (list, dict, set, collections.deque)}
 
 
@@ -157,12 +171,8 @@ def _self_stores(qualname: str) -> set:
 
 def _plain_attrs(value, names: dict, limit: int = 6) -> dict:
     """Up to `limit` public attributes of an object whose values are literals: {name: source}."""
-    try:
-        fields = vars(value)
-    except TypeError:
-        return {}
     found = {}
-    for name, item in list(fields.items()):
+    for name, item in _fields(value).items():
         if name.startswith("_") or not name.isidentifier() or name == "method_calls":
             continue
         source = _literal(item)
@@ -250,11 +260,7 @@ def _doubles(names: dict, max_depth: int):
             yield from visit(name, value, 0)
     for name, value in names.items():  # doubles the test put on its objects (`client._connect = AsyncMock()`)
         if name.isidentifier() and not isinstance(value, (NonCallableMock, type, types.ModuleType)):
-            try:
-                fields = list(vars(value).items())
-            except TypeError:
-                continue
-            for attr, child in fields:
+            for attr, child in _fields(value).items():
                 if isinstance(child, NonCallableMock) and attr.isidentifier() and not attr.startswith("__"):
                     yield from visit(f"{name}.{attr}", child, 1)
 
@@ -280,6 +286,10 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             random.Random(SETTINGS["seed"] + offset).shuffle(order)
             passes += order
         items[:] = passes
+    # the mutants are parsed and compiled now, before any test runs: deep inside a run's hooks CPython
+    # 3.11's ast.parse can fail ("AST constructor recursion depth mismatch", seen on arq's worker.py)
+    for target in sorted(set((SETTINGS.get("mutate") or {}).values())):
+        _built_mutants(target)
 
 
 class _Timeout(BaseException):
@@ -448,14 +458,22 @@ def pytest_runtest_makereport(item, call):
         if report.passed and hasattr(report, "wasxfail"):
             entry["outcome"] = "xpassed"
         if watcher is not None:
-            names = {k: v for k, v in watcher.locals.items() if not k.startswith("@")}
-            if "result" in names:
-                entry["result"] = _describe(names["result"], names)
-            entry["awaited"] = _awaited(names)
-            if report.passed and watcher.raised is not None:  # what the exception the test expected carried
-                entry["raised_attrs"] = _plain_attrs(watcher.raised, {}, limit=3)
-            entry["written"] = _written(names, watcher)
-            entry["lines"] = sorted(watcher.lines)
+            try:
+                _observe(entry, watcher, report)
+            except Exception as exc:  # a value the probe cannot read costs this test's observations, not the run
+                entry["probe_error"] = f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _observe(entry: dict, watcher, report) -> None:
+    """What the test's call returned, awaited, raised and wrote, and which lines of the target ran."""
+    entry["lines"] = sorted(watcher.lines)
+    names = {k: v for k, v in watcher.locals.items() if not k.startswith("@")}
+    if "result" in names:
+        entry["result"] = _describe(names["result"], names)
+    entry["awaited"] = _awaited(names)
+    if report.passed and watcher.raised is not None:  # what the exception the test expected carried
+        entry["raised_attrs"] = _plain_attrs(watcher.raised, {}, limit=3)
+    entry["written"] = _written(names, watcher)
 
 
 # --- mutants -----------------------------------------------------------------------------------
@@ -574,6 +592,16 @@ def _live_function(module, qualname: str):
 _MUTANT_CACHE: dict = {}
 
 
+def _built_mutants(qualname: str):
+    """The mutants of `qualname`, or the reason they could not be built (a str): that costs the
+    test its mutant check, never the run."""
+    try:
+        return _mutant_codes(qualname)
+    except Exception as exc:  # noqa: BLE001 - a parser or compiler failure on the target's file
+        _MUTANT_CACHE[qualname] = why = f"mutants could not be built: {type(exc).__name__}: {exc}"[:200]
+        return why
+
+
 def _mutant_codes(qualname: str):
     """[(label, code object)] for the target's function `qualname`, compiled from the file on disk."""
     if qualname in _MUTANT_CACHE:
@@ -617,9 +645,13 @@ def pytest_runtest_protocol(item, nextitem):
         return
     from _pytest.runner import runtestprotocol
 
+    codes = _built_mutants(target)
+    if isinstance(codes, str):
+        RESULTS["mutants"][item.name] = {"total": 0, "killed": 0, "why": codes}
+        return
     original = function.__code__
     killed, total, labels = 0, 0, []
-    for label, code in _mutant_codes(target):
+    for label, code in codes:
         if len(code.co_freevars) != len(original.co_freevars):
             continue
         total += 1

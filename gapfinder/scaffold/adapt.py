@@ -35,6 +35,9 @@ class Adjustment:
     raises_import: tuple[str, str] | None = None
     raised_asserts: tuple[str, ...] = ()  # what the raised exception carried (`exc_info.value.status_code == 401`)
     no_raise: bool = False  # the draft expected a raise the code did not make
+    # drafted assertions a run contradicted (`assert result is repo.get.return_value` where the code
+    # wraps the value): they are dropped, and what the next run observes is asserted instead
+    contradicted: tuple[str, ...] = ()
     xfail: str | None = None  # why the draft cannot pass as it is
     cannot_fail: str | None = None  # the target no mutant of which made the passing draft fail
     # methods of the target's own object the draft replaces by doubles (name, awaited), and what the
@@ -48,6 +51,8 @@ class Adjustment:
             return replace(case, marks=case.marks + (mark,))
         if self.no_raise:
             case = replace(case, raises=None)
+        if self.contradicted:
+            case = replace(case, asserts=tuple(a for a in case.asserts if a.strip() not in self.contradicted))
         obj = _object(case) if self.own_doubles else None
         if obj is not None:
             doubles = [(name, "AsyncMock" if awaited else "MagicMock") for name, awaited in self.own_doubles]
@@ -126,6 +131,9 @@ def first_run(case: TestCase | None, seen: dict | None, name: str = "") -> Adjus
         return None
     if case.raises and seen.get("message", "").startswith("DID NOT RAISE"):
         return Adjustment(no_raise=True)
+    contradicted = _contradicted(case, seen)
+    if contradicted:
+        return Adjustment(contradicted=(contradicted,))
     if seen.get("exc_type") == "builtins.NotImplementedError":
         return Adjustment(xfail="needs a person: it reached a method left to subclasses (NotImplementedError); "
                                 "test it on a concrete subclass")
@@ -136,6 +144,16 @@ def first_run(case: TestCase | None, seen: dict | None, name: str = "") -> Adjus
         # and run again, so the test reaches the target's own lines; `plain` if that fails too
         return Adjustment(own_doubles=((helper["name"], bool(helper["async"])),), fallback=plain)
     return plain
+
+
+def _contradicted(case: TestCase, seen: dict) -> str | None:
+    """The drafted assertion the test failed on, when the code itself ran through (the failure is the
+    test's own `assert`, not the code's): the draft guessed what the code returns or calls, and the
+    run says otherwise."""
+    if seen.get("phase") != "call" or seen.get("exc_type") != "builtins.AssertionError" or seen.get("in_target"):
+        return None
+    line = (seen.get("test_line") or "").strip()
+    return line if line and line in {a.strip() for a in case.asserts} else None
 
 
 def _raised(seen: dict) -> Adjustment:

@@ -16,7 +16,7 @@ from gapfinder.core.usage.module import ModuleModel
 from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import UsageTree
 from gapfinder.scaffold.introspect import Introspector
-from gapfinder.scaffold.values import annotation_class, scalar_literal
+from gapfinder.scaffold.values import annotation_class, scalar_literal, secret_field
 
 Import = tuple[str, "str | None"]
 # Modules whose functions compute without touching files, processes or the network.
@@ -25,16 +25,9 @@ PURE_STDLIB = frozenset({"re", "math", "string", "collections", "itertools", "fu
                          "dataclasses", "hashlib", "hmac", "base64", "datetime", "bisect", "heapq", "keyword"})
 UNSAFE_BUILTINS = frozenset({"open", "print", "input", "exec", "eval", "compile", "__import__", "exit", "quit"})
 MODEL_BASES = frozenset({"BaseModel", "SQLModel"})
-SECRET_FIELD = re.compile(r"secret|(^|_)key$", re.IGNORECASE)
-NOT_THE_SECRET = re.compile(r"public|private|previous|old|api", re.IGNORECASE)  # other keys: left unset
 TEST_SECRET = "gapfinder-test-secret-key-0123456789abcdef"  # >= 32 bytes: PyJWT warns for shorter HMAC keys
 DATA_MARKERS = frozenset({"dataclass", "dataclasses.dataclass", "BaseModel", "pydantic.BaseModel", "NamedTuple",
                           "typing.NamedTuple", "TypedDict"})
-
-
-def secret_field(name: str) -> bool:
-    """The setting a project signs or hashes with (`SECRET_KEY`, `JWT_SECRET_KEY`, `key`)."""
-    return bool(SECRET_FIELD.search(name)) and not NOT_THE_SECRET.search(name)
 
 
 class ModuleModelView:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from itertools import combinations
 
+from gapfinder.core.scopes import own_nodes
+from gapfinder.core.symbols import dotted
 from gapfinder.core.usage.tree import FunctionNode
 
 MAX_SET = 2  # at most this many optional arguments are passed to satisfy the guards
@@ -28,6 +30,38 @@ def needed_options(init: FunctionNode, optional: list[str]) -> tuple[str, ...]:
             if all(_value(test, env) is want for test, want in guards):
                 return chosen
     return ()
+
+
+def checked_types(init: FunctionNode, module: ast.Module) -> dict[str, str]:
+    """{parameter: class expression} for each `if not isinstance(parameter, Cls): raise` guard of init
+    whose class the module names at its top level (so a test can import that name from it): a bare
+    double fails the guard, a double made with `spec=Cls` passes it (`isinstance` follows the spec)."""
+    found = {}
+    for stmt in init.body:
+        if not (isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Raise)):
+            continue
+        test = stmt.test
+        call = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else None
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "isinstance"
+                and len(call.args) == 2 and isinstance(call.args[0], ast.Name)
+                and isinstance(call.args[1], (ast.Name, ast.Attribute))):
+            if _binds(module, dotted(call.args[1]).split(".", 1)[0]):
+                found[call.args[0].id] = ast.unparse(call.args[1])
+    return found
+
+
+def _binds(module: ast.Module, name: str) -> bool:
+    """The module binds `name` at its top level, also inside `try`/`if` (`try: from redis import
+    asyncio as aioredis`), where the usage model's import table does not look."""
+    for node in own_nodes(module.body):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((alias.asname or alias.name.split(".", 1)[0]) == name for alias in node.names):
+                return True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+    return False
 
 
 def _guards(init: FunctionNode, names: set[str]) -> list[tuple[ast.expr, bool]]:

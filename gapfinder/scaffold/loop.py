@@ -103,7 +103,7 @@ def _settle(cases: dict, adjust: dict[str, Adjustment], seen_run: Observed, obse
             if name not in adjust or not observe:
                 why = why.replace("needs a person:", "needs a person: flaky,", 1)
             adjust[name] = Adjustment(xfail=why)
-        elif observe and case is not None and settled.no_raise:  # the first run saw it raise: nothing observed
+        elif observe and case is not None and (settled.no_raise or settled.contradicted):  # nothing observed yet
             more, imports = observed_asserts(settled.apply(case), seen)
             if more:
                 adjust[name] = replace(settled, asserts=settled.asserts + more, imports=settled.imports | imports)

@@ -150,15 +150,23 @@ def hint(expr: str, suffix: str) -> str:
     return f"{last}_{suffix}"
 
 
+# What a value handed to a serializer must be for the real one to accept it: the empty mapping, or its
+# serialized form (pickle of {} at protocol 4, msgpack's empty map) for the function that decodes it.
+SERIALIZED = {
+    "json.loads": '"{}"', "json.dumps": "{}",
+    "pickle.loads": 'b"\\x80\\x04}\\x94."', "pickle.dumps": "{}",
+    "msgpack.loads": 'b"\\x80"', "msgpack.unpackb": 'b"\\x80"', "msgpack.dumps": "{}", "msgpack.packb": "{}",
+}
+
+
 def scalar_value(tree: UsageTree) -> str | None:
     """A constant for a leaf the code compares or parses; None when a double fits."""
     if tree.attrs:
         return None
     literal = choose(tree.comparisons)
-    if literal is None and any(p.endswith("json.loads") for p in tree.passed_to):
-        literal = '"{}"'
-    if literal is None and any(p.endswith("json.dumps") for p in tree.passed_to):
-        literal = "{}"
+    if literal is None:
+        literal = next((SERIALIZED[name] for p in sorted(tree.passed_to) for name in SERIALIZED
+                        if p == name or p.endswith("." + name)), None)
     if literal is None and any(p.startswith("kw:") for p in tree.passed_to):
         literal = "1"
     return literal

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gapfinder.scaffold.exprs import Resolver
-from gapfinder.scaffold.guards import needed_options
+from gapfinder.scaffold.guards import checked_types, needed_options
 from gapfinder.scaffold.mocks import CaseState, Doubles, Import, Override, is_scalar, scalar_value, walk
 from gapfinder.core.usage.module import ModuleModel
 from gapfinder.scaffold.source_facts import (
-    always_raises, data_attributes, dict_attributes, exception_names, frozen_dataclass, optional_attributes,
-    single_return, starts_tasks, unwrap_mapped,
+    always_raises, data_attributes, dict_attributes, endless, exception_names, frozen_dataclass,
+    optional_attributes, single_return, starts_tasks, unwrap_mapped,
 )
 from gapfinder.scaffold.target import Target, does_nothing, is_abstract, raises_not_implemented
 from gapfinder.core.scopes import yields
@@ -51,6 +51,9 @@ class TestCase:
     marks: tuple[str, ...] = ()  # decorators after @pytest.mark.scaffold, e.g. an xfail with its reason
     observed_raise: bool = False  # `raises` was seen on a run, not inferred from the code
     raised_as: str = ""  # the name `pytest.raises(...) as <name>` binds, for assertions on the exception
+
+
+FIRST_ITEMS = 2  # items a test takes from a generator that never ends
 
 
 def plan_target(model: ModuleModel, target: Target, resolver: Resolver) -> tuple[TestCase, ...]:
@@ -380,6 +383,12 @@ class Planner:
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
+        if yields(target.node) and endless(target.node):  # the first items, then close it
+            items = case.namer("items")
+            if target.is_async:
+                return [f"{items} = {call}", f"result = [await {items}.__anext__() for _ in range({FIRST_ITEMS})]",
+                        f"await {items}.aclose()"]
+            return [f"{items} = {call}", f"result = [next({items}) for _ in range({FIRST_ITEMS})]", f"{items}.close()"]
         if yields(target.node):
             loop = "async for" if target.is_async else "for"
             return [f"result = [item {loop} item in {call}]"]
@@ -484,6 +493,7 @@ class Planner:
         else:
             fields = []
         parts = []
+        checked = checked_types(init, self.model.tree) if init is not None else {}  # `if not isinstance(p, C): raise`
         for name, annotation, positional_only in fields:
             literal = scalar_literal(annotation, name) or self.resolver.settings_instance(annotation_class(annotation))
             if literal is not None:
@@ -491,6 +501,9 @@ class Planner:
             else:
                 case.imports.add(("unittest.mock", "MagicMock"))
             value = literal[0] if literal else "MagicMock()"
+            if literal is None and name in checked:  # the class as the module under test names it
+                value = f"MagicMock(spec={checked[name]})"
+                case.imports.add((self.model.module, checked[name].split(".", 1)[0]))
             if given and name in given:
                 value = given[name]
             parts.append(value if positional_only else f"{name}={value}")

@@ -1,7 +1,7 @@
 """What a class's or function's own source says, read before planning its tests: the real data
 an `__init__` stores (literals, scalar parameters, empty dicts, optional collaborators), the fields
 of a frozen dataclass, the exceptions a module names, and whether a function returns once, always
-raises or starts tasks."""
+raises, starts tasks or yields without end."""
 
 from __future__ import annotations
 
@@ -127,3 +127,19 @@ def starts_tasks(func: ast.AST) -> bool:
     names = ("create_task", "ensure_future", "get_running_loop", "get_event_loop")
     return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
                and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in names for n in own_nodes(func))
+
+
+LOOPS = (ast.While, ast.For, ast.AsyncFor)
+
+
+def endless(func: ast.AST) -> bool:
+    """A generator with a `while True:` loop that nothing inside leaves (no `break` of its own, no
+    `return`): a test that collects every item never ends, so it takes the first few."""
+    for loop in own_nodes(func):
+        if isinstance(loop, ast.While) and isinstance(loop.test, ast.Constant) and loop.test.value:
+            inner = list(own_nodes(loop.body))
+            nested = {id(n) for other in inner if isinstance(other, LOOPS) for n in own_nodes(other.body)}
+            if not any(isinstance(n, ast.Return) or (isinstance(n, ast.Break) and id(n) not in nested)
+                       for n in inner):
+                return yields(func)
+    return False

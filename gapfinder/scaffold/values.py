@@ -7,6 +7,7 @@ small table.
 from __future__ import annotations
 
 import ast
+import base64
 import builtins
 import json
 import keyword
@@ -54,6 +55,27 @@ STRING_BY_NAME = (
     (re.compile(r"password|secret"), '"correct-horse-battery-staple"'),
 )
 
+SECRET_FIELD = re.compile(r"secret|(^|_)key$", re.IGNORECASE)
+NOT_THE_SECRET = re.compile(r"public|private|previous|old|api", re.IGNORECASE)  # other keys: left unset
+# Key material for a `secret...` str or a `...key`/`secret...` bytes parameter. Crypto libraries check
+# its form, not only its presence: NaCl's SecretBox and AES-256 take exactly 32 bytes, Fernet the
+# url-safe base64 text of 32 bytes, PyJWT warns for HMAC keys under 32 bytes. The text is all three.
+TEST_KEY = b"gapfinder-test-key-0123456789abc"  # 32 bytes
+TEST_KEY_TEXT = base64.urlsafe_b64encode(TEST_KEY).decode("ascii")
+
+
+def secret_field(name: str) -> bool:
+    """The setting a project signs or hashes with (`SECRET_KEY`, `JWT_SECRET_KEY`, `key`)."""
+    return bool(SECRET_FIELD.search(name)) and not NOT_THE_SECRET.search(name)
+
+
+def key_material(first: str, name: str) -> str | None:
+    """A literal key for a parameter that holds one (`secret_key: bytes`, `secret: str`), else None.
+    A str named only `key` is left alone: that is a cache or dict key far more often than a secret."""
+    if not secret_field(name) or (first == "str" and "secret" not in name.lower()):
+        return None
+    return f'"{TEST_KEY_TEXT}"' if first == "str" else f'b"{TEST_KEY.decode()}"' if first == "bytes" else None
+
 
 def scalar_literal(
     annotation: ast.expr | None, name: str, usage: UsageTree | None = None,
@@ -79,6 +101,9 @@ def scalar_literal(
         usage.iter_item is not None or any(a in usage.attrs for a in ("splitlines", "split", "partition"))
     ):
         return '""', ()  # text the code parses: empty input keeps every per-line rule quiet
+    key = key_material(first, name)
+    if key is not None:
+        return key, ()
     if first == "str":
         for pattern, literal in STRING_BY_NAME:
             if pattern.search(name.lower()):
