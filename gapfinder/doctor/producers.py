@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+from typing import Callable
 
 from gapfinder.core.scopes import own_nodes
 from gapfinder.core.symbols import dotted
@@ -86,20 +87,13 @@ def _producer(module: IndexedModule, cls: ast.ClassDef | None, replaced: frozens
 def _asyncio_field(module: IndexedModule, cls: ast.ClassDef, field: str, method: str) -> str:
     """"asyncio.Event.wait" for `self.field.method` when every assignment of `self.field` in the class's
     methods builds the same asyncio class (`self._closed = asyncio.Event()`); "" otherwise."""
-    built = {dotted(s.value.func) or "" for f in module.model.methods(cls).values() for s in own_nodes(f)
-             if isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Call)
-             and any(dotted(t) == f"self.{field}" for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))}
-    others = any(isinstance(s, (ast.Assign, ast.AnnAssign)) and not isinstance(s.value, ast.Call)
-                 and any(dotted(t) == f"self.{field}" for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))
-                 for f in module.model.methods(cls).values() for s in own_nodes(f))
-    if len(built) != 1 or others:
+    values = [value for f in module.model.methods(cls).values()
+              for value in _assigned(f, lambda t: dotted(t) == f"self.{field}")]
+    built = {dotted(v.func) or "" for v in values if isinstance(v, ast.Call)}
+    if len(built) != 1 or not all(isinstance(v, ast.Call) for v in values):
         return ""
-    first, _, tail = next(iter(built)).partition(".")
-    origin = module.model.imports.get(first)
-    if origin is None or not first:
-        return ""
-    qualified = f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
-    return f"{qualified}.{method}"
+    qualified = _qualified(module, next(iter(built)))
+    return f"{qualified}.{method}" if qualified else ""
 
 
 def _asyncio_name(module: IndexedModule, body: FunctionNode | None, head: str, rest: str) -> str:
@@ -110,18 +104,27 @@ def _asyncio_name(module: IndexedModule, body: FunctionNode | None, head: str, r
         return f"{origin[0]}.{rest}"
     if body is None or "." in rest:
         return ""
-    values = [s.value for s in own_nodes(body) if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None
-              and any(isinstance(t, ast.Name) and t.id == head for t in (s.targets if isinstance(s, ast.Assign)
-                                                                          else [s.target]))]
+    values = [v for v in _assigned(body, lambda t: isinstance(t, ast.Name) and t.id == head) if v is not None]
     if len(values) != 1 or not isinstance(values[0], ast.Call):
         return ""
-    cls = dotted(values[0].func) or ""
-    first, _, tail = cls.partition(".")
-    origin = module.model.imports.get(first)
+    qualified = _qualified(module, dotted(values[0].func) or "")
+    return f"{qualified}.{rest}" if qualified else ""
+
+
+def _assigned(func: FunctionNode, target: Callable[[ast.expr], bool]) -> list[ast.expr | None]:
+    """The values the function's own assignments give to a target that `target` accepts."""
+    return [s.value for s in own_nodes(func) if isinstance(s, (ast.Assign, ast.AnnAssign))
+            and any(target(t) for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
+
+
+def _qualified(module: IndexedModule, name: str) -> str:
+    """The dotted origin of `name` through the module's imports ("Event" from asyncio -> "asyncio.Event");
+    "" when its first part is not imported."""
+    first, _, tail = name.partition(".")
+    origin = module.model.imports.get(first) if first else None
     if origin is None:
         return ""
-    qualified = f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
-    return f"{qualified}.{rest}"
+    return f"{origin[0]}.{tail}" if origin[1] is None else f"{origin[0]}.{origin[1]}{'.' + tail if tail else ''}"
 
 
 def asyncio_coroutine(qualified: str) -> bool:
