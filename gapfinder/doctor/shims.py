@@ -8,6 +8,7 @@ import ast
 import functools
 from pathlib import Path
 
+from gapfinder.core.scopes import own_nodes
 from gapfinder.core.source import parse, read_source
 
 REEXPORTED = ("unittest.mock", "mock")
@@ -28,8 +29,8 @@ def mock_origins(imports: dict[str, str], base: Path | None) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=256)
 def _reexports_mock(stem: Path) -> bool:
-    """The module at stem (.py, or a package's __init__.py) star-imports unittest.mock or mock at top level
-    (an `if`/`try` around it counts: the version switch these shims use)."""
+    """The module at stem (.py, or a package's __init__.py) star-imports unittest.mock or mock (a star import
+    is only legal at module level; an `if`/`try` around it, the version switch these shims use, counts)."""
     for path in (stem.with_suffix(".py"), stem / "__init__.py"):
         if path.is_file():
             try:
@@ -37,22 +38,8 @@ def _reexports_mock(stem: Path) -> bool:
             except (SyntaxError, ValueError, OSError, UnicodeDecodeError):
                 return False
             return any(isinstance(node, ast.ImportFrom) and not node.level and node.module in REEXPORTED
-                       and any(alias.name == "*" for alias in node.names) for node in _top_level(tree))
+                       and any(alias.name == "*" for alias in node.names) for node in own_nodes(tree.body))
     return False
-
-
-def _top_level(tree: ast.Module) -> list[ast.stmt]:
-    """Module statements, with the bodies of top-level if/try blocks (not functions or classes)."""
-    found: list[ast.stmt] = []
-    stack: list[ast.stmt] = list(tree.body)
-    while stack:
-        stmt = stack.pop()
-        found.append(stmt)
-        if isinstance(stmt, ast.If):
-            stack += stmt.body + stmt.orelse
-        elif isinstance(stmt, ast.Try):
-            stack += stmt.body + stmt.orelse + stmt.finalbody + [s for h in stmt.handlers for s in h.body]
-    return found
 
 
 def package_base(path: Path) -> Path:
