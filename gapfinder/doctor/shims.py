@@ -8,6 +8,7 @@ import ast
 import functools
 from pathlib import Path
 
+from gapfinder.core.files import inside
 from gapfinder.core.scopes import own_nodes
 from gapfinder.core.source import parse, read_source
 
@@ -22,17 +23,19 @@ def mock_origins(imports: dict[str, str], base: Path | None) -> dict[str, str]:
     out = dict(imports)
     for name, origin in imports.items():
         module, _, attr = origin.rpartition(".")
-        if module and attr and not module.startswith(REEXPORTED) and _reexports_mock(base / Path(*module.split("."))):
+        if module and attr and not module.startswith(REEXPORTED) and _reexports_mock(base, module):
             out[name] = f"unittest.mock.{attr}"
     return out
 
 
 @functools.lru_cache(maxsize=256)
-def _reexports_mock(stem: Path) -> bool:
-    """The module at stem (.py, or a package's __init__.py) star-imports unittest.mock or mock (a star import
-    is only legal at module level; an `if`/`try` around it, the version switch these shims use, counts)."""
+def _reexports_mock(base: Path, module: str) -> bool:
+    """The dotted module under base (.py, or a package's __init__.py; never through a symlink out of base)
+    star-imports unittest.mock or mock (a star import is only legal at module level; an `if`/`try` around
+    it, the version switch these shims use, counts)."""
+    stem = base / Path(*module.split("."))
     for path in (stem.with_suffix(".py"), stem / "__init__.py"):
-        if path.is_file():
+        if path.is_file() and inside(base, path):
             try:
                 tree = parse(read_source(path))
             except (SyntaxError, ValueError, OSError, UnicodeDecodeError):

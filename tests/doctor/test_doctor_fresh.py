@@ -191,6 +191,24 @@ def test_doubles_imported_from_a_suite_module_that_re_exports_unittest_mock(tmp_
     assert codes(tmp_path, "tests/test_fake.py") == []
 
 
+
+def test_a_re_exporting_module_behind_a_symlink_out_of_the_project_is_not_read(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "async_mock.py").write_text("from unittest.mock import *  # noqa\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    write_project(project, {"app/code.py": CODE, "tests/__init__.py": "", "tests/test_shim.py": """
+        from tests.async_mock import MagicMock
+        from app.code import join
+
+        async def test_join():
+            federation = MagicMock()
+            assert await join(federation, "r")
+    """})
+    (project / "tests" / "async_mock.py").symlink_to(outside / "async_mock.py")
+    assert codes(project, "tests/test_shim.py") == []  # read in place it would be GF104 (test above)
+
 def test_a_coroutine_handed_to_any_method_of_a_double_is_dropped(tmp_path):
     write_project(tmp_path, {"app/__init__.py": "", "app/cog.py": """
         class Scheduler:
