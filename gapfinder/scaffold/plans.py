@@ -383,7 +383,7 @@ class Planner:
             call = f"{obj}.{target.name}" if target.kind == "property" else f"{obj}.{target.name}({args})"
         if any((ast.unparse(d).endswith("contextmanager")) for d in target.node.decorator_list):
             return [f"{'async with' if target.is_async else 'with'} {call} as result:", "    pass"]
-        if yields(target.node) and endless(target.node):  # the first items, then close it
+        if endless(target.node):  # a generator that never ends: the first items, then close it
             items = case.namer("items")
             if target.is_async:
                 return [f"{items} = {call}", f"result = [await {items}.__anext__() for _ in range({FIRST_ITEMS})]",
